@@ -1,0 +1,108 @@
+//! The customer file of DESIGN §1 as a typed model.
+//!
+//! Enumerated values (stage, tier, region, owner, channel …) are kept as
+//! strings here: the book's `kehu.toml` defines which are allowed, and the
+//! validator checks them against it, so a policy can rename a tier without a
+//! new kehu release.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Date;
+
+/// One customer: the contents of `customers/<id[0..2]>/<id>.toml`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Customer {
+    /// Lowercase `[a-z0-9-]`, 2–64 characters; equal to the file stem.
+    pub id: String,
+    /// Display name, free text.
+    pub name: String,
+    /// Region id from `kehu.toml` `[regions]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Industry id from `kehu.toml` `[industries]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub industry: Option<String>,
+    /// Account manager: an owner id from `kehu.toml` `[owners]`, or a pool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The day the relationship started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<Date>,
+    /// Funnel stage: lead | qualified | proposal | negotiation | won | lost | churned.
+    pub stage: String,
+    /// When the open deal (or the next order of a won customer) is expected to close.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_close: Option<Date>,
+    /// Computed and hand-set grades.
+    pub grade: Grade,
+    /// Figures imported from ERP / shop exports, or typed by hand.
+    pub metrics: Metrics,
+    /// The latest contact; the full log is the git history.
+    pub contact: Contact,
+}
+
+/// `[grade]`: what `classify` computes or a person sets with `kehu grade`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Grade {
+    /// Value tier, a name from `kehu.toml` `[[tiers]]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// Pareto class: A, B or C.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abc: Option<String>,
+    /// RFM segment, e.g. `important-value`, or `none` without orders.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rfm: Option<String>,
+    /// Pipeline grade A..E.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<String>,
+    /// Loyalty: loyal | satisfied | at-risk | detractor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loyalty: Option<String>,
+    /// Churn risk band: high | medium | low.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk: Option<String>,
+    /// Fields a person set by hand; plugins propose, never overwrite them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pinned: Vec<String>,
+}
+
+/// `[metrics]`: money in the book's currency, counts as whole numbers.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Metrics {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revenue_12m: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revenue_total: Option<f64>,
+    /// All-time orders; an order is a customer's purchases on one day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orders_total: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orders_12m: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_order: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_order: Option<Date>,
+    /// Latest survey score, 1..5.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<f64>,
+    /// Repurchase probability, 0..1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repurchase: Option<f64>,
+    /// likely | possible | unlikely.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referral: Option<String>,
+}
+
+/// `[contact]`: the latest follow-up.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Contact {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+}
