@@ -8,6 +8,7 @@
 
 pub mod changeset;
 pub mod date;
+pub mod expr;
 pub mod model;
 
 pub use changeset::{Changeset, FieldEdit};
