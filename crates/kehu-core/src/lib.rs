@@ -8,6 +8,7 @@
 
 pub mod changeset;
 pub mod date;
+pub mod edit;
 pub mod expr;
 pub mod model;
 
