@@ -8,6 +8,8 @@
 
 pub mod changeset;
 pub mod date;
+pub mod edit;
+pub mod expr;
 pub mod import;
 pub mod model;
 
