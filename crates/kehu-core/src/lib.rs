@@ -10,6 +10,7 @@ pub mod changeset;
 pub mod date;
 pub mod edit;
 pub mod expr;
+pub mod import;
 pub mod model;
 
 pub use changeset::{Changeset, FieldEdit};
