@@ -219,13 +219,13 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<OrderFile, ImportError> {
 /// counted here from the byte offset, skipping line-end bytes the reader
 /// puts before a record. Positions only grow, so the count is incremental.
 #[derive(Default)]
-struct LineCounter {
+pub(crate) struct LineCounter {
     offset: usize,
     line: u64,
 }
 
 impl LineCounter {
-    fn line_at(&mut self, bytes: &[u8], position: Option<&csv::Position>) -> u64 {
+    pub(crate) fn line_at(&mut self, bytes: &[u8], position: Option<&csv::Position>) -> u64 {
         let Some(position) = position else {
             return 0;
         };
