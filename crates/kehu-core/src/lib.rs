@@ -8,6 +8,9 @@
 
 pub mod changeset;
 pub mod date;
+pub mod edit;
+pub mod expr;
+pub mod import;
 pub mod model;
 
 pub use changeset::{Changeset, FieldEdit};
