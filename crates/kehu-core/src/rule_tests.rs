@@ -33,10 +33,68 @@ last = 2026-11-18
 channel = "call"
 "#;
 
-fn config() -> Config {
-    parse_config(include_bytes!("../../../templates/kehu.toml"))
-        .config
-        .unwrap()
+/// A fixed policy (not the template, which follows the sample book).
+pub(crate) const TEST_CONFIG: &str = r#"
+[book]
+name = "Test book"
+stages = ["lead", "qualified", "proposal", "negotiation", "won", "lost", "churned"]
+channels = ["call", "visit", "email", "meeting", "message"]
+
+[regions]
+north = "North"
+south = "South"
+east = "East"
+west = "West"
+central = "Central"
+overseas = "Overseas"
+
+[industries]
+manufacturing = "Manufacturing"
+retail = "Retail"
+logistics = "Logistics"
+software = "Software"
+healthcare = "Healthcare"
+finance = "Finance"
+energy = "Energy"
+construction = "Construction"
+education = "Education"
+food = "Food & beverage"
+
+[[tiers]]
+name = "strategic"
+when = 'revenue_12m >= 500000'
+weight = 8
+
+[[tiers]]
+name = "key"
+when = 'revenue_12m >= 100000'
+weight = 4
+
+[[tiers]]
+name = "ordinary"
+when = 'revenue_12m >= 10000'
+weight = 2
+
+[[tiers]]
+name = "small"
+weight = 1
+pooled = true
+
+[owners.alice]
+name = "Alice Martin"
+regions = ["east", "north"]
+capacity = 20
+
+[owners.bruno]
+name = "Bruno Costa"
+regions = ["south"]
+capacity = 120
+"#;
+
+pub(crate) fn config() -> Config {
+    let report = parse_config(TEST_CONFIG.as_bytes());
+    assert_eq!(report.diagnostics, []);
+    report.config.unwrap()
 }
 
 fn as_of() -> Date {
