@@ -11,6 +11,7 @@
 //! windows as plain values, so the functions are easy to test and reuse.
 
 pub mod abc;
+pub mod bgnbd;
 pub mod cadence;
 pub mod loyalty;
 pub mod money;
@@ -20,6 +21,7 @@ pub mod tier;
 pub mod urgency;
 
 pub use abc::{AbcClass, AbcGrade, AbcThresholds, abc};
+pub use bgnbd::{BgNbdFit, BgNbdParams, FitError, Observation};
 pub use cadence::{Cadence, CadenceChoice, FollowUp, FollowUpStatus};
 pub use loyalty::{Indicators, Loyalty, LoyaltyGrade, LoyaltyRule, LoyaltyRules, Referral};
 pub use money::{cents, format_cents};
