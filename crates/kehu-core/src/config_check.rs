@@ -280,6 +280,25 @@ impl Checker<'_, '_> {
             if let Some(cadence) = tier.cadence {
                 self.cadence(&["tiers", &i, "cadence"], cadence);
             }
+            if let Some(when) = &tier.when
+                && let Err(err) = crate::expr::parse(when)
+            {
+                let path = ["tiers", i.as_str(), "when"];
+                let offset = spans::value_span(self.doc, &path)
+                    .map(|span| string_offset(self.text, span, when, err.offset));
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        CONFIG_FILE,
+                        "bad-condition",
+                        format!(
+                            "in the condition of tier \"{}\": {}",
+                            tier.name, err.message
+                        ),
+                    )
+                    .at(offset.map(|o| Pos::of_offset(self.text, o)))
+                    .field(display_path(&path)),
+                );
+            }
         }
         if let Some(names) = &config.checks.key_account_tiers {
             for (index, name) in names.iter().enumerate() {
@@ -473,6 +492,33 @@ impl Checker<'_, '_> {
     }
 }
 
+/// The file offset of byte `offset` of a TOML string value whose source is
+/// `text[span]` and whose decoded content is `content`. Exact when the
+/// string has no escapes; otherwise the start of the value.
+fn string_offset(text: &str, span: Range<usize>, content: &str, offset: usize) -> usize {
+    let Some(raw) = text.get(span.clone()) else {
+        return span.start;
+    };
+    let quote = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+        3
+    } else {
+        1
+    };
+    let mut start = quote;
+    let inner = &raw[quote.min(raw.len())..];
+    if quote == 3 {
+        if inner.starts_with("\r\n") {
+            start += 2;
+        } else if inner.starts_with('\n') {
+            start += 1;
+        }
+    }
+    match raw.get(start..start + content.len()) {
+        Some(source) if source == content => span.start + start + offset.min(content.len()),
+        _ => span.start,
+    }
+}
+
 /// `unknown tier "gold" (kehu.toml defines strategic, key, ordinary, small)`.
 pub(crate) fn unknown_tier_message(name: &str, config: &Config) -> String {
     format!(
@@ -582,7 +628,9 @@ mod tests {
     #[test]
     fn duplicate_tier_names() {
         assert_eq!(
-            report("[[tiers]]\nname = \"a\"\nwhen = \"x\"\n[[tiers]]\nname = \"a\"\n"),
+            report(
+                "[[tiers]]\nname = \"a\"\nwhen = \"revenue_12m > 1\"\n[[tiers]]\nname = \"a\"\n"
+            ),
             ["kehu.toml:5:8: error: tiers[1].name: duplicate tier \"a\" (also tiers[0])"]
         );
     }
@@ -629,6 +677,17 @@ mod tests {
         assert_eq!(
             config.extra["myplugin"],
             serde_json::json!({"limit": 3, "day": "2026-01-02"})
+        );
+    }
+
+    #[test]
+    fn tier_condition_errors_point_into_the_condition() {
+        let text = "[[tiers]]\nname = \"big\"\nwhen = 'revenue_12m >= 10 and colour == \"red\"'\n[[tiers]]\nname = \"rest\"\n";
+        assert_eq!(
+            report(text),
+            [
+                "kehu.toml:3:31: error: tiers[0].when: in the condition of tier \"big\": unknown field `colour`"
+            ]
         );
     }
 

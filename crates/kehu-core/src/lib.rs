@@ -41,4 +41,6 @@ pub use source::MAX_FILE_BYTES;
 pub use validate::{canonical_path, is_valid_id};
 
 #[cfg(test)]
+mod book_tests;
+#[cfg(test)]
 mod rule_tests;
