@@ -1,0 +1,534 @@
+//! The commit writer: the host's one way to change the book.
+//!
+//! A commit writes a set of whole files (new bytes for paths relative to the
+//! book root), stages exactly those files, and commits them with a message of
+//! subject, body and `Kehu-*` trailers. It holds `index.lock` throughout, as
+//! git does, and undoes everything it did when any step fails: the files get
+//! their old bytes back and the index file is never replaced, so the
+//! repository is exactly as before. Hooks are never run (a cloned book must
+//! not be able to run code on the machine of whoever edits it).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use git2::{FileMode, IndexEntry, IndexTime, ObjectType, Oid};
+use kehu_core::edit::write_atomic;
+
+use crate::book::Book;
+use crate::error::{Context, GitError};
+use crate::identity::signatures;
+use crate::lock::{IndexLock, LOCK_PATIENCE};
+use crate::message::{self, Message};
+
+/// One commit kehu makes: the files it writes and what the message says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommitRequest {
+    /// New contents, by path relative to the book root (`customers/ac/acme.toml`).
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The subject line, e.g. `contact: acme by call`.
+    pub subject: String,
+    /// Free text between subject and trailers (the contact note, a summary).
+    pub body: String,
+    /// `Kehu-Command`: the command that made the change (`contact`, `grade` …).
+    pub command: Option<String>,
+    /// One `Kehu-Customer` trailer each, in order, duplicates dropped.
+    pub customers: Vec<String>,
+    /// `Kehu-Contact`: the channel of a recorded contact.
+    pub contact: Option<String>,
+    /// `Kehu-Reason`: why (a hand regrade's reason).
+    pub reason: Option<String>,
+    /// Further trailers, written after the ones above.
+    pub trailers: Vec<(String, String)>,
+    /// `--author "Name <email>"`; default: `GIT_AUTHOR_NAME`/`EMAIL`, then git config.
+    pub author: Option<String>,
+    /// A fixed author and committer date in a form git accepts
+    /// (`2026-11-18T10:00:00+01:00`, `@1763460000 +0000`); default:
+    /// `GIT_AUTHOR_DATE` / `GIT_COMMITTER_DATE`, then now. For reproducible
+    /// histories such as `kehu demo`'s.
+    pub date: Option<String>,
+}
+
+/// What a successful commit produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Committed {
+    /// The new commit's id (hex).
+    pub id: String,
+    /// The branch created by [`Book::commit_on_branch`], if that was the call.
+    pub branch: Option<String>,
+    /// The files that changed, relative to the book root (unchanged ones are left out).
+    pub files: Vec<String>,
+}
+
+/// A file to write, resolved against the repository.
+struct Planned {
+    book_path: String,
+    git_path: String,
+    disk_path: PathBuf,
+    bytes: Vec<u8>,
+    old: Option<Vec<u8>>,
+    mode: i32,
+}
+
+impl Book {
+    /// The full message a request would commit, `Kehu-Rules` included: what
+    /// `--dry-run` shows.
+    pub fn render_message(&self, request: &CommitRequest) -> Result<String, GitError> {
+        let rules = match self.head_commit()? {
+            Some(head) => {
+                let tree = head.tree().context("reading HEAD's tree")?;
+                self.blob_in_tree(&tree, &format!("{}kehu.toml", self.prefix))?
+                    .map(|(id, _)| id.to_string())
+            }
+            None => None,
+        };
+        let mut trailers = Vec::new();
+        let mut push = |key: &str, value: &str| {
+            if !value.trim().is_empty() {
+                trailers.push((key.to_owned(), value.to_owned()));
+            }
+        };
+        if let Some(command) = &request.command {
+            push(message::COMMAND, command);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for customer in &request.customers {
+            if seen.insert(customer.as_str()) {
+                push(message::CUSTOMER, customer);
+            }
+        }
+        if let Some(contact) = &request.contact {
+            push(message::CONTACT, contact);
+        }
+        if let Some(reason) = &request.reason {
+            push(message::REASON, reason);
+        }
+        for (key, value) in &request.trailers {
+            push(key, value);
+        }
+        if let Some(rules) = rules {
+            push(message::RULES, &rules);
+        }
+        Ok(Message {
+            subject: request.subject.clone(),
+            body: request.body.clone(),
+            trailers,
+        }
+        .render())
+    }
+
+    /// Refuses, without changing anything, when the book cannot take a commit
+    /// of these files now: an operation in progress, or a file with
+    /// uncommitted (staged, unstaged or untracked) changes.
+    pub fn check_writable<S: AsRef<str>>(&self, paths: &[S]) -> Result<(), GitError> {
+        self.ensure_idle()?;
+        let head_tree = match self.head_commit()? {
+            Some(c) => Some(c.tree().context("reading HEAD's tree")?),
+            None => None,
+        };
+        let mut index = self.repo.index().context("reading the index")?;
+        index.read(true).context("reading the index")?;
+        for path in paths {
+            let git_path = self.git_path(path.as_ref())?;
+            self.check_clean(path.as_ref(), &git_path, head_tree.as_ref(), &index)?;
+        }
+        Ok(())
+    }
+
+    /// One file is clean when HEAD, the index and the work tree agree on it
+    /// (all three lacking it counts as clean).
+    fn check_clean(
+        &self,
+        book_path: &str,
+        git_path: &str,
+        head_tree: Option<&git2::Tree<'_>>,
+        index: &git2::Index,
+    ) -> Result<(), GitError> {
+        let dirty = |detail: &str| GitError::Dirty {
+            path: book_path.to_owned(),
+            detail: detail.to_owned(),
+        };
+        let in_head = match head_tree {
+            Some(tree) => self.blob_in_tree(tree, git_path)?.map(|(id, _)| id),
+            None => None,
+        };
+        let path = Path::new(git_path);
+        if (1..=3).any(|stage| index.get_path(path, stage).is_some()) {
+            return Err(dirty("unmerged"));
+        }
+        let in_index = index.get_path(path, 0).map(|e| e.id);
+        if in_head != in_index {
+            return Err(dirty("staged changes"));
+        }
+        let disk = self.root().join(book_path);
+        let on_disk = match fs::symlink_metadata(&disk) {
+            Ok(meta) if meta.is_file() => {
+                let bytes = fs::read(&disk).map_err(|e| GitError::io(&disk, e))?;
+                Some(Oid::hash_object(ObjectType::Blob, &bytes).context("hashing a file")?)
+            }
+            Ok(_) => return Err(dirty("not a regular file")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(GitError::io(&disk, e)),
+        };
+        match (in_index, on_disk) {
+            (a, b) if a == b => Ok(()),
+            (None, Some(_)) => Err(dirty("untracked")),
+            (Some(_), None) => Err(dirty("deleted in the work tree")),
+            _ => {
+                // Content filters (core.autocrlf …) can make raw bytes differ
+                // from the blob of a clean file; ask git before refusing.
+                let status = self.repo.status_file(path).context("reading file status")?;
+                if status.is_empty() {
+                    Ok(())
+                } else {
+                    Err(dirty("unstaged changes"))
+                }
+            }
+        }
+    }
+
+    /// Writes the files, stages exactly them and commits on the current
+    /// branch (or makes the first commit of an unborn one). Any failure after
+    /// a file was written restores every file and leaves the index untouched.
+    pub fn commit(&self, request: &CommitRequest) -> Result<Committed, GitError> {
+        let (author, committer) = signatures(
+            &self.repo,
+            &|var| self.env_var(var),
+            request.author.as_deref(),
+            request.date.as_deref(),
+        )?;
+        let lock = IndexLock::acquire(self.git_dir(), LOCK_PATIENCE)?;
+        self.ensure_idle()?;
+        let head = self.head_commit()?;
+        let head_tree = match &head {
+            Some(c) => Some(c.tree().context("reading HEAD's tree")?),
+            None => None,
+        };
+        let index_path = self.git_dir().join("index");
+        let mut index = self.repo.index().context("reading the index")?;
+        index.read(true).context("reading the index")?;
+
+        let mut planned = Vec::new();
+        for (book_path, bytes) in &request.files {
+            let git_path = self.git_path(book_path)?;
+            self.check_clean(book_path, &git_path, head_tree.as_ref(), &index)?;
+            let disk_path = self.root().join(book_path);
+            let old = match fs::read(&disk_path) {
+                Ok(old) => Some(old),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(GitError::io(&disk_path, e)),
+            };
+            if old.as_deref() == Some(bytes.as_slice()) {
+                continue;
+            }
+            let mode = index
+                .get_path(Path::new(&git_path), 0)
+                .map_or(0o100644, |e| e.mode as i32);
+            planned.push(Planned {
+                book_path: book_path.clone(),
+                git_path,
+                disk_path,
+                bytes: bytes.clone(),
+                old,
+                mode,
+            });
+        }
+        if planned.is_empty() {
+            return Err(GitError::NothingToCommit);
+        }
+
+        let message = self.render_message(request)?;
+        let tree_id = self.updated_tree(head_tree.as_ref(), &planned)?;
+        let tree = self
+            .repo
+            .find_tree(tree_id)
+            .context("reading the new tree")?;
+
+        // From here on the work tree changes: undo on any error.
+        let mut written: Vec<&Planned> = Vec::new();
+        let mut created_dirs: Vec<PathBuf> = Vec::new();
+        let outcome = (|| -> Result<(PathBuf, Oid), GitError> {
+            for plan in &planned {
+                if let Some(parent) = plan.disk_path.parent() {
+                    create_dirs(parent, &mut created_dirs)?;
+                }
+                written.push(plan);
+                write_atomic(&plan.disk_path, &plan.bytes)
+                    .map_err(|e| GitError::io(&e.path, e.source))?;
+            }
+            let new_index = self.staged_index(&index_path, &planned)?;
+            let parents: Vec<&git2::Commit<'_>> = head.iter().collect();
+            let id = self
+                .repo
+                .commit(Some("HEAD"), &author, &committer, &message, &tree, &parents)
+                .map_err(|e| {
+                    let _ = fs::remove_file(&new_index);
+                    GitError::backend("committing", e.message())
+                })?;
+            Ok((new_index, id))
+        })();
+        let (new_index, id) = match outcome {
+            Ok(done) => done,
+            Err(e) => {
+                restore(&written, &created_dirs);
+                return Err(e);
+            }
+        };
+        if let Err(e) = lock.commit(&new_index, &index_path) {
+            let _ = fs::remove_file(&new_index);
+            self.undo_head(head.as_ref().map(|c| c.id()));
+            restore(&written, &created_dirs);
+            return Err(e);
+        }
+        Ok(Committed {
+            id: id.to_string(),
+            branch: None,
+            files: planned.iter().map(|p| p.book_path.clone()).collect(),
+        })
+    }
+
+    /// Commits the files on a new branch `name` made from HEAD, without
+    /// touching the work tree, the index or the current branch: the review
+    /// path (`--branch`). Build the new bytes from [`Book::head_file`].
+    pub fn commit_on_branch(
+        &self,
+        name: &str,
+        request: &CommitRequest,
+    ) -> Result<Committed, GitError> {
+        if !git2::Branch::name_is_valid(name).unwrap_or(false) {
+            return Err(GitError::BadBranchName {
+                name: name.to_owned(),
+            });
+        }
+        let (author, committer) = signatures(
+            &self.repo,
+            &|var| self.env_var(var),
+            request.author.as_deref(),
+            request.date.as_deref(),
+        )?;
+        let refname = format!("refs/heads/{name}");
+        if self.repo.find_reference(&refname).is_ok() {
+            return Err(GitError::BranchExists {
+                name: name.to_owned(),
+            });
+        }
+        let head = self.head_commit()?.ok_or(GitError::NoCommits)?;
+        let head_tree = head.tree().context("reading HEAD's tree")?;
+        let mut planned = Vec::new();
+        for (book_path, bytes) in &request.files {
+            let git_path = self.git_path(book_path)?;
+            let current = self.blob_in_tree(&head_tree, &git_path)?;
+            if current.is_some_and(|(id, _)| {
+                Oid::hash_object(ObjectType::Blob, bytes).is_ok_and(|new| new == id)
+            }) {
+                continue;
+            }
+            planned.push(Planned {
+                book_path: book_path.clone(),
+                disk_path: self.root().join(book_path),
+                git_path,
+                bytes: bytes.clone(),
+                old: None,
+                mode: current.map_or(0o100644, |(_, mode)| mode),
+            });
+        }
+        if planned.is_empty() {
+            return Err(GitError::NothingToCommit);
+        }
+        let message = self.render_message(request)?;
+        let tree_id = self.updated_tree(Some(&head_tree), &planned)?;
+        let tree = self
+            .repo
+            .find_tree(tree_id)
+            .context("reading the new tree")?;
+        let id = self
+            .repo
+            .commit(None, &author, &committer, &message, &tree, &[&head])
+            .context("committing")?;
+        let reflog = format!("kehu: {}", request.subject);
+        self.repo
+            .reference(&refname, id, false, &reflog)
+            .map_err(|e| {
+                if e.code() == git2::ErrorCode::Exists {
+                    GitError::BranchExists {
+                        name: name.to_owned(),
+                    }
+                } else {
+                    GitError::backend("creating the branch", e.message())
+                }
+            })?;
+        Ok(Committed {
+            id: id.to_string(),
+            branch: Some(name.to_owned()),
+            files: planned.iter().map(|p| p.book_path.clone()).collect(),
+        })
+    }
+
+    /// Writes the blobs and the tree of `base` with the planned files replaced.
+    fn updated_tree(
+        &self,
+        base: Option<&git2::Tree<'_>>,
+        planned: &[Planned],
+    ) -> Result<Oid, GitError> {
+        let empty;
+        let base = match base {
+            Some(tree) => tree,
+            None => {
+                let id = self
+                    .repo
+                    .treebuilder(None)
+                    .and_then(|b| b.write())
+                    .context("writing an empty tree")?;
+                empty = self.repo.find_tree(id).context("reading an empty tree")?;
+                &empty
+            }
+        };
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for plan in planned {
+            let blob = self.repo.blob(&plan.bytes).context("writing a blob")?;
+            let mode = if plan.mode == 0o100755 {
+                FileMode::BlobExecutable
+            } else {
+                FileMode::Blob
+            };
+            update.upsert(plan.git_path.as_str(), blob, mode);
+        }
+        update
+            .create_updated(&self.repo, base)
+            .context("writing the new tree")
+    }
+
+    /// Writes a copy of the index with the planned files staged (with the
+    /// stat data of the freshly written files) and returns its path.
+    fn staged_index(&self, index_path: &Path, planned: &[Planned]) -> Result<PathBuf, GitError> {
+        let tmp = self
+            .git_dir()
+            .join(format!("index.kehu-{}", std::process::id()));
+        match fs::copy(index_path, &tmp) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let _ = fs::remove_file(&tmp);
+            }
+            Err(e) => return Err(GitError::io(index_path, e)),
+        }
+        let result = (|| {
+            let mut index = git2::Index::open(&tmp).context("opening a copy of the index")?;
+            for plan in planned {
+                let meta =
+                    fs::metadata(&plan.disk_path).map_err(|e| GitError::io(&plan.disk_path, e))?;
+                let id =
+                    Oid::hash_object(ObjectType::Blob, &plan.bytes).context("hashing a file")?;
+                index
+                    .add(&index_entry(&plan.git_path, id, plan.mode as u32, &meta))
+                    .context("staging a file")?;
+            }
+            index.write().context("writing the index")
+        })();
+        match result {
+            Ok(()) => Ok(tmp),
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
+    }
+
+    /// Moves the current branch (or detached HEAD) back after a failed step.
+    fn undo_head(&self, old: Option<Oid>) {
+        let Ok(head) = self.repo.find_reference("HEAD") else {
+            return;
+        };
+        let target = head.symbolic_target().map(str::to_owned);
+        match (target, old) {
+            (Some(branch), Some(old)) => {
+                let _ = self
+                    .repo
+                    .reference(&branch, old, true, "kehu: undo failed commit");
+            }
+            (Some(branch), None) => {
+                if let Ok(mut r) = self.repo.find_reference(&branch) {
+                    let _ = r.delete();
+                }
+            }
+            (None, Some(old)) => {
+                let _ = self.repo.set_head_detached(old);
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+/// Creates missing directories, remembering them (deepest last) for undo.
+fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> Result<(), GitError> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        create_dirs(parent, created)?;
+    }
+    fs::create_dir(dir).map_err(|e| GitError::io(dir, e))?;
+    created.push(dir.to_path_buf());
+    Ok(())
+}
+
+/// Puts the old bytes back (or removes new files and their new directories).
+fn restore(written: &[&Planned], created_dirs: &[PathBuf]) {
+    for plan in written.iter().rev() {
+        match &plan.old {
+            Some(old) => {
+                let _ = write_atomic(&plan.disk_path, old);
+            }
+            None => {
+                let _ = fs::remove_file(&plan.disk_path);
+            }
+        }
+    }
+    for dir in created_dirs.iter().rev() {
+        let _ = fs::remove_dir(dir);
+    }
+}
+
+/// An index entry for a freshly written file, with its stat data so git sees
+/// it as clean without re-reading it.
+fn index_entry(git_path: &str, id: Oid, mode: u32, meta: &fs::Metadata) -> IndexEntry {
+    #[cfg(unix)]
+    let (ctime, mtime, dev, ino, uid, gid) = {
+        use std::os::unix::fs::MetadataExt;
+        (
+            IndexTime::new(meta.ctime() as i32, meta.ctime_nsec() as u32),
+            IndexTime::new(meta.mtime() as i32, meta.mtime_nsec() as u32),
+            meta.dev() as u32,
+            meta.ino() as u32,
+            meta.uid(),
+            meta.gid(),
+        )
+    };
+    #[cfg(not(unix))]
+    let (ctime, mtime, dev, ino, uid, gid) = {
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(IndexTime::new(0, 0), |d| {
+                IndexTime::new(d.as_secs() as i32, d.subsec_nanos())
+            });
+        (mtime, mtime, 0, 0, 0, 0)
+    };
+    let path = git_path.as_bytes().to_vec();
+    IndexEntry {
+        ctime,
+        mtime,
+        dev,
+        ino,
+        mode,
+        uid,
+        gid,
+        file_size: meta.len() as u32,
+        id,
+        flags: path.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path,
+    }
+}
+
+#[cfg(test)]
+mod tests;
