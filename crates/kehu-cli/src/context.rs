@@ -17,15 +17,16 @@ pub struct Context {
     pub as_of: Date,
     /// Whether stdout gets colour.
     pub color: bool,
+    /// Today in local time (read once).
+    pub today: Date,
     book_root: Option<PathBuf>,
 }
 
 impl Context {
     /// Resolves the global options; reads the clock and the terminal once.
     pub fn new(global: GlobalArgs) -> Context {
-        let as_of = global
-            .as_of
-            .unwrap_or_else(|| Date(chrono::Local::now().date_naive()));
+        let today = Date(chrono::Local::now().date_naive());
+        let as_of = global.as_of.unwrap_or(today);
         let color = match global.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -38,6 +39,7 @@ impl Context {
             global,
             as_of,
             color,
+            today,
             book_root: None,
         }
     }
@@ -51,6 +53,12 @@ impl Context {
         let root = locate::find_book(self.global.book.as_deref(), &cwd)?;
         self.book_root = Some(root.clone());
         Ok(root)
+    }
+
+    /// True when `--as-of` names a day before today: the book must then be
+    /// read from git as committed at the end of that day.
+    pub fn reads_the_past(&self) -> bool {
+        self.global.as_of.is_some() && self.as_of < self.today
     }
 
     /// The format asked for, or `default`; refuses one the command cannot print.

@@ -19,22 +19,11 @@ pub enum Outcome {
     Findings,
 }
 
-/// A failure the user should see, with the exit code it maps to.
+/// An error raised by a plugin (it panicked, returned garbage, or failed):
+/// the process exits 3 instead of 2.
 #[derive(Debug, thiserror::Error)]
-pub enum Failure {
-    /// Exit 2: bad usage or bad data.
-    #[error("{0:#}")]
-    Usage(anyhow::Error),
-    /// Exit 3: a plugin failed.
-    #[error("{0:#}")]
-    Plugin(anyhow::Error),
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(error: anyhow::Error) -> Failure {
-        Failure::Usage(error)
-    }
-}
+#[error("{0}")]
+pub struct PluginFailure(pub String);
 
 /// Parses `args`, runs the command, and reports.
 pub fn run(args: Vec<OsString>) -> ExitCode {
@@ -50,12 +39,13 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     match commands::run(&mut context, cli.command) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
-        Err(failure) => {
-            let code = match failure {
-                Failure::Usage(_) => 2,
-                Failure::Plugin(_) => 3,
+        Err(error) => {
+            let code = if error.downcast_ref::<PluginFailure>().is_some() {
+                3
+            } else {
+                2
             };
-            let _ = writeln!(std::io::stderr(), "kehu: error: {failure}");
+            let _ = writeln!(std::io::stderr(), "kehu: error: {error:#}");
             ExitCode::from(code)
         }
     }

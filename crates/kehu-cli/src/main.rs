@@ -8,6 +8,7 @@ mod context;
 mod exit;
 mod locate;
 mod output;
+mod session;
 
 use std::process::ExitCode;
 

@@ -4,10 +4,10 @@ use anyhow::Context as _;
 use clap::CommandFactory;
 
 use crate::cli::Cli;
-use crate::exit::{Failure, Outcome};
+use crate::exit::Outcome;
 
 /// Prints kehu(1) as roff.
-pub fn run() -> Result<Outcome, Failure> {
+pub fn run() -> anyhow::Result<Outcome> {
     let page = clap_mangen::Man::new(Cli::command());
     page.render(&mut std::io::stdout())
         .context("cannot write the man page")?;
