@@ -1,0 +1,222 @@
+//! A loaded book: the policy, every customer that loaded, and every problem
+//! found on the way. Loading itself is in [`crate::load`].
+
+use std::path::PathBuf;
+
+use crate::config::Config;
+use crate::customer_file::{self, Field, FieldSpans, Problem};
+use crate::diag::{Diagnostic, Pos};
+use crate::validate::{self, Context};
+use crate::{Customer, Date};
+
+/// How to load a book.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// The day the book is read as of: dates after it are in the future.
+    pub as_of: Date,
+}
+
+/// A customer that loaded, with where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadedCustomer {
+    /// Path relative to the book root, `/`-separated.
+    pub path: String,
+    /// The customer.
+    pub customer: Customer,
+    /// True when its file has error diagnostics (a value outside kehu.toml,
+    /// a future date …): the customer loads, but commands should not write
+    /// the file until it is fixed.
+    pub has_errors: bool,
+    positions: [Option<Pos>; LOCATED.len()],
+}
+
+/// Fields whose place is kept after loading, for policy diagnostics.
+const LOCATED: [Field; 6] = [
+    Field::Id,
+    Field::Owner,
+    Field::Stage,
+    Field::Tier,
+    Field::Pipeline,
+    Field::ContactLast,
+];
+
+impl LoadedCustomer {
+    /// The line and column of a field's value (`id`, `owner`, `stage`,
+    /// `grade.tier`, `grade.pipeline`, `contact.last`), if the file has it.
+    pub fn position(&self, field: &str) -> Option<Pos> {
+        LOCATED
+            .iter()
+            .position(|f| f.path() == field)
+            .and_then(|i| self.positions[i])
+    }
+}
+
+/// A whole book after loading.
+#[derive(Clone, Debug)]
+pub struct Book {
+    /// Where it was loaded from (`None` for in-memory entries).
+    pub root: Option<PathBuf>,
+    /// The policy; the defaults when kehu.toml could not be read (its
+    /// diagnostics then say why, and vocabulary checks were skipped).
+    pub config: Config,
+    /// Every customer that loaded, sorted by id; ids are unique.
+    pub customers: Vec<LoadedCustomer>,
+    /// Every problem, in files, lines and columns order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text of kehu.toml, to place policy diagnostics.
+    pub(crate) config_text: String,
+}
+
+impl Book {
+    /// True when some diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The error diagnostics of one file (e.g. before writing to it).
+    pub fn errors_in<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Diagnostic> + 'a {
+        self.diagnostics
+            .iter()
+            .filter(move |d| d.is_error() && d.path == path)
+    }
+
+    /// The customer with this id.
+    pub fn customer(&self, id: &str) -> Option<&LoadedCustomer> {
+        self.customers
+            .binary_search_by(|c| c.customer.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.customers[i])
+    }
+}
+
+/// The result of checking one customer file on its own.
+#[derive(Clone, Debug)]
+pub struct FileCheck {
+    /// The customer, unless the file is structurally broken (syntax, types,
+    /// missing fields, id problems).
+    pub customer: Option<Customer>,
+    /// Every problem in the file.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl FileCheck {
+    /// True when some diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Checks one customer file's bytes against the policy, as the book loader
+/// does (except for duplicates, which need the whole book). `path` is
+/// relative to the book root. Use it to validate a file before writing it.
+pub fn check_file(path: &str, bytes: &[u8], config: &Config, as_of: Date) -> FileCheck {
+    let ctx = Context {
+        config: Some(config),
+        as_of,
+    };
+    let outcome = load_file(path, bytes, &ctx);
+    FileCheck {
+        customer: outcome.loaded.map(|l| l.customer),
+        diagnostics: outcome.diagnostics,
+    }
+}
+
+/// What loading one file produced.
+pub(crate) struct FileOutcome {
+    pub path: String,
+    pub loaded: Option<LoadedCustomer>,
+    /// For a file that did not load: the id as written, and its place.
+    pub id: Option<(String, Option<Pos>)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl FileOutcome {
+    /// An outcome with only diagnostics (unreadable file, symlink …).
+    pub(crate) fn failed(path: String, diagnostics: Vec<Diagnostic>) -> Self {
+        FileOutcome {
+            path,
+            loaded: None,
+            id: None,
+            diagnostics,
+        }
+    }
+}
+
+/// The one path every customer file goes through once its bytes are read.
+pub(crate) fn load_file(path: &str, bytes: &[u8], ctx: &Context<'_>) -> FileOutcome {
+    let text = match crate::source::decode(path, bytes) {
+        Ok(text) => text,
+        Err(diagnostics) => return FileOutcome::failed(path.to_owned(), diagnostics),
+    };
+    let mut problems = Vec::new();
+    let Some(read) = customer_file::read(text, &mut problems) else {
+        return FileOutcome {
+            path: path.to_owned(),
+            loaded: None,
+            id: None,
+            diagnostics: place(path, text, problems),
+        };
+    };
+    let trusted =
+        read.sound && validate::check_id(path, &read.customer, &read.spans, &mut problems);
+    validate::check_values(&read.customer, &read.spans, ctx, &mut problems);
+    let id_pos = read
+        .spans
+        .get(Field::Id)
+        .map(|offset| Pos::of_offset(text, offset));
+    let has_errors = problems
+        .iter()
+        .any(|p| p.severity == crate::Severity::Error);
+    let (loaded, id) = if trusted {
+        let loaded = LoadedCustomer {
+            path: path.to_owned(),
+            positions: locate(text, &read.spans),
+            customer: read.customer,
+            has_errors,
+        };
+        (Some(loaded), None)
+    } else {
+        let id = (!read.customer.id.is_empty()).then_some((read.customer.id, id_pos));
+        (None, id)
+    };
+    FileOutcome {
+        path: path.to_owned(),
+        loaded,
+        id,
+        diagnostics: if problems.is_empty() {
+            Vec::new()
+        } else {
+            place(path, text, problems)
+        },
+    }
+}
+
+fn locate(text: &str, spans: &FieldSpans) -> [Option<Pos>; LOCATED.len()] {
+    LOCATED.map(|field| spans.get(field).map(|offset| Pos::of_offset(text, offset)))
+}
+
+/// Problems (byte offsets) to diagnostics (lines and columns).
+fn place(path: &str, text: &str, mut problems: Vec<Problem>) -> Vec<Diagnostic> {
+    problems.sort_by_key(|p| p.offset);
+    problems
+        .into_iter()
+        .map(|p| {
+            Diagnostic {
+                severity: p.severity,
+                path: path.to_owned(),
+                line: None,
+                column: None,
+                field: p.field,
+                code: p.code,
+                message: p.message,
+            }
+            .at_offset(text, p.offset)
+        })
+        .collect()
+}
+
+impl Diagnostic {
+    fn at_offset(self, text: &str, offset: Option<usize>) -> Diagnostic {
+        self.at(offset.map(|o| Pos::of_offset(text, o)))
+    }
+}

@@ -1,0 +1,704 @@
+//! Loading `kehu.toml` with diagnostics: syntax and type errors with their
+//! place, unknown keys (warned, never fatal), and the consistency of the
+//! policy itself (tiers, owners, thresholds).
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
+
+use toml::de::DeTable;
+
+use crate::config::{Cadence, Config, POOL_PREFIX};
+use crate::diag::{Diagnostic, Pos};
+use crate::{source, spans};
+
+/// The policy file's path relative to the book root.
+pub const CONFIG_FILE: &str = "kehu.toml";
+
+/// What reading `kehu.toml` produced.
+#[derive(Clone, Debug)]
+pub struct ConfigReport {
+    /// The policy, unless the file could not be read as one (syntax or type
+    /// errors); warnings and consistency errors still yield a config.
+    pub config: Option<Config>,
+    /// Every problem found, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ConfigReport {
+    /// True when some diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parses and checks the bytes of `kehu.toml`.
+pub fn parse_config(bytes: &[u8]) -> ConfigReport {
+    let text = match source::decode(CONFIG_FILE, bytes) {
+        Ok(text) => text,
+        Err(diagnostics) => {
+            return ConfigReport {
+                config: None,
+                diagnostics,
+            };
+        }
+    };
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        let mut diagnostics: Vec<Diagnostic> = syntax
+            .iter()
+            .map(|err| {
+                Diagnostic::error(CONFIG_FILE, "toml-syntax", err.message())
+                    .at(err.span().map(|s| Pos::of_offset(text, s.start)))
+            })
+            .collect();
+        crate::diag::sort(&mut diagnostics);
+        return ConfigReport {
+            config: None,
+            diagnostics,
+        };
+    }
+    let doc = doc.get_ref();
+    let mut config: Config = match toml::from_str(text) {
+        Ok(config) => config,
+        Err(err) => {
+            let span = err.span();
+            let field = span
+                .as_ref()
+                .and_then(|s| spans::path_at(doc, s.start))
+                .map(|p| display_path(&p.split('.').collect::<Vec<_>>()));
+            let mut d = Diagnostic::error(CONFIG_FILE, "wrong-type", err.message().trim())
+                .at(span.map(|s| Pos::of_offset(text, s.start)));
+            if let Some(field) = field {
+                d = d.field(field);
+            }
+            return ConfigReport {
+                config: None,
+                diagnostics: vec![d],
+            };
+        }
+    };
+    let mut check = Checker {
+        text,
+        doc,
+        diagnostics: Vec::new(),
+    };
+    check.unknown_keys(&mut config);
+    check.consistency(&config);
+    let mut diagnostics = check.diagnostics;
+    crate::diag::sort(&mut diagnostics);
+    ConfigReport {
+        config: Some(config),
+        diagnostics,
+    }
+}
+
+struct Checker<'a, 'i> {
+    text: &'a str,
+    doc: &'a DeTable<'i>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker<'_, '_> {
+    fn pos(&self, span: Option<Range<usize>>) -> Option<Pos> {
+        span.map(|s| Pos::of_offset(self.text, s.start))
+    }
+
+    fn value_pos(&self, path: &[&str]) -> Option<Pos> {
+        self.pos(spans::value_span(self.doc, path))
+    }
+
+    fn push(&mut self, d: Diagnostic, path: &[&str]) {
+        let pos = self.value_pos(path);
+        self.diagnostics.push(d.at(pos).field(display_path(path)));
+    }
+
+    fn error(&mut self, path: &[&str], code: &'static str, message: String) {
+        self.push(Diagnostic::error(CONFIG_FILE, code, message), path);
+    }
+
+    fn warning(&mut self, path: &[&str], code: &'static str, message: String) {
+        self.push(Diagnostic::warning(CONFIG_FILE, code, message), path);
+    }
+
+    /// Keys present in the file that the typed config does not hold: warned
+    /// inside known sections; unknown top-level tables go to `extra`.
+    fn unknown_keys(&mut self, config: &mut Config) {
+        let known = serde_json::to_value(&*config).unwrap_or_default();
+        let mut extra_names = Vec::new();
+        for (key, value) in self.doc.iter() {
+            let name = key.get_ref().as_ref();
+            match known.get(name) {
+                Some(known_value) if name != "extra" => {
+                    let mut path = vec![name.to_owned()];
+                    self.unknown_in(value.get_ref(), known_value, &mut path);
+                }
+                _ => {
+                    if !value.get_ref().is_table() {
+                        self.diagnostics.push(
+                            Diagnostic::warning(
+                                CONFIG_FILE,
+                                "unknown-key",
+                                format!("unknown key `{name}` (kept for plugins)"),
+                            )
+                            .at(self.pos(Some(key.span())))
+                            .field(name),
+                        );
+                    }
+                    extra_names.push(name.to_owned());
+                }
+            }
+        }
+        if extra_names.is_empty() {
+            return;
+        }
+        if let Ok(mut table) = toml::from_str::<toml::Table>(self.text) {
+            for name in extra_names {
+                if let Some(value) = table.remove(&name) {
+                    config.extra.insert(name, toml_to_json(value));
+                }
+            }
+        }
+    }
+
+    fn unknown_in(
+        &mut self,
+        value: &toml::de::DeValue<'_>,
+        known: &serde_json::Value,
+        path: &mut Vec<String>,
+    ) {
+        use toml::de::DeValue;
+        match (value, known) {
+            (DeValue::Table(table), serde_json::Value::Object(fields)) => {
+                for (key, item) in table.iter() {
+                    let name = key.get_ref().as_ref();
+                    path.push(name.to_owned());
+                    match fields.get(name) {
+                        Some(known_item) => self.unknown_in(item.get_ref(), known_item, path),
+                        None => {
+                            let shown = display_owned(path);
+                            self.diagnostics.push(
+                                Diagnostic::warning(
+                                    CONFIG_FILE,
+                                    "unknown-key",
+                                    format!("unknown key `{name}` (ignored)"),
+                                )
+                                .at(self.pos(Some(key.span())))
+                                .field(shown),
+                            );
+                        }
+                    }
+                    path.pop();
+                }
+            }
+            (DeValue::Array(items), serde_json::Value::Array(known_items)) => {
+                for (index, (item, known_item)) in items.iter().zip(known_items).enumerate() {
+                    path.push(index.to_string());
+                    self.unknown_in(item.get_ref(), known_item, path);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn consistency(&mut self, config: &Config) {
+        self.vocabularies(config);
+        self.tiers(config);
+        self.owners(config);
+        self.thresholds(config);
+    }
+
+    fn vocabularies(&mut self, config: &Config) {
+        if config.book.stages.is_empty() {
+            self.error(
+                &["book", "stages"],
+                "empty-list",
+                "no funnel stages defined".to_owned(),
+            );
+        }
+        for (list, values) in [
+            ("stages", &config.book.stages),
+            ("channels", &config.book.channels),
+        ] {
+            let mut seen = HashSet::new();
+            for (index, value) in values.iter().enumerate() {
+                if !seen.insert(value.as_str()) {
+                    let index = index.to_string();
+                    self.error(
+                        &["book", list, &index],
+                        "duplicate-name",
+                        format!("\"{value}\" is listed twice"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn tiers(&mut self, config: &Config) {
+        if config.tiers.is_empty() {
+            self.error(
+                &["tiers"],
+                "empty-tiers",
+                "no tiers defined; add at least one [[tiers]] table".to_owned(),
+            );
+            return;
+        }
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        let last = config.tiers.len() - 1;
+        for (index, tier) in config.tiers.iter().enumerate() {
+            let i = index.to_string();
+            if tier.name.trim().is_empty() {
+                self.error(
+                    &["tiers", &i, "name"],
+                    "empty-name",
+                    "a tier needs a name".to_owned(),
+                );
+            } else if let Some(first) = seen.insert(&tier.name, index) {
+                self.error(
+                    &["tiers", &i, "name"],
+                    "duplicate-name",
+                    format!("duplicate tier \"{}\" (also tiers[{first}])", tier.name),
+                );
+            }
+            if tier.when.is_none() && index < last {
+                self.warning(
+                    &["tiers", &i, "name"],
+                    "unreachable-tier",
+                    format!(
+                        "tier \"{}\" has no `when`, so every tier after it is unreachable",
+                        tier.name
+                    ),
+                );
+            }
+            if !tier.weight.is_finite() || tier.weight < 0.0 {
+                self.error(
+                    &["tiers", &i, "weight"],
+                    "out-of-range",
+                    format!("weight {} must be a number of at least 0", tier.weight),
+                );
+            }
+            if let Some(cadence) = tier.cadence {
+                self.cadence(&["tiers", &i, "cadence"], cadence);
+            }
+            if let Some(when) = &tier.when
+                && let Err(err) = crate::expr::parse(when)
+            {
+                let path = ["tiers", i.as_str(), "when"];
+                let offset = spans::value_span(self.doc, &path)
+                    .map(|span| string_offset(self.text, span, when, err.offset));
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        CONFIG_FILE,
+                        "bad-condition",
+                        format!(
+                            "in the condition of tier \"{}\": {}",
+                            tier.name, err.message
+                        ),
+                    )
+                    .at(offset.map(|o| Pos::of_offset(self.text, o)))
+                    .field(display_path(&path)),
+                );
+            }
+        }
+        if let Some(names) = &config.checks.key_account_tiers {
+            for (index, name) in names.iter().enumerate() {
+                if config.tier(name).is_none() {
+                    let i = index.to_string();
+                    self.error(
+                        &["checks", "key_account_tiers", &i],
+                        "unknown-tier",
+                        unknown_tier_message(name, config),
+                    );
+                }
+            }
+        }
+    }
+
+    fn cadence(&mut self, path: &[&str], cadence: Cadence) {
+        if cadence.ideal == 0 {
+            self.error(
+                path,
+                "out-of-range",
+                "cadence must be at least 1 day".to_owned(),
+            );
+        } else if cadence.max < cadence.ideal {
+            self.error(
+                path,
+                "out-of-range",
+                format!(
+                    "max {} is shorter than ideal {}",
+                    cadence.max, cadence.ideal
+                ),
+            );
+        }
+    }
+
+    fn owners(&mut self, config: &Config) {
+        for (id, owner) in &config.owners {
+            if id.starts_with(POOL_PREFIX) {
+                self.error(
+                    &["owners", id],
+                    "reserved-name",
+                    format!(
+                        "owner ids starting with `{POOL_PREFIX}` are reserved for regional pools"
+                    ),
+                );
+            }
+            match owner.capacity {
+                Some(capacity) if !capacity.is_finite() || capacity <= 0.0 => self.warning(
+                    &["owners", id, "capacity"],
+                    "capacity-not-positive",
+                    format!("owner \"{id}\" has capacity {capacity}: no customer can be assigned"),
+                ),
+                _ => {}
+            }
+            for (index, region) in owner.regions.iter().enumerate() {
+                if !config.regions.is_empty() && !config.regions.contains_key(region) {
+                    let i = index.to_string();
+                    self.error(
+                        &["owners", id, "regions", &i],
+                        "unknown-value",
+                        format!(
+                            "unknown region \"{region}\" (kehu.toml defines {})",
+                            keys(&config.regions)
+                        ),
+                    );
+                }
+            }
+            for (index, industry) in owner.industries.iter().enumerate() {
+                if !config.industries.is_empty() && !config.industries.contains_key(industry) {
+                    let i = index.to_string();
+                    self.error(
+                        &["owners", id, "industries", &i],
+                        "unknown-value",
+                        format!(
+                            "unknown industry \"{industry}\" (kehu.toml defines {})",
+                            keys(&config.industries)
+                        ),
+                    );
+                }
+            }
+            for (index, tier) in owner.tiers.iter().enumerate() {
+                if config.tier(tier).is_none() {
+                    let i = index.to_string();
+                    self.error(
+                        &["owners", id, "tiers", &i],
+                        "unknown-tier",
+                        unknown_tier_message(tier, config),
+                    );
+                }
+            }
+        }
+    }
+
+    fn thresholds(&mut self, config: &Config) {
+        let abc = &config.abc;
+        if !(abc.a > 0.0 && abc.a < abc.b && abc.b <= 1.0) {
+            self.error(
+                &["abc"],
+                "out-of-range",
+                format!("need 0 < a < b <= 1, found a = {} and b = {}", abc.a, abc.b),
+            );
+        }
+        if let crate::config::RfmWindow::Months(0) = config.rfm.window {
+            self.error(
+                &["rfm", "window"],
+                "out-of-range",
+                "the window must be at least 1 month, or \"all\"".to_owned(),
+            );
+        }
+        let p = &config.pipeline;
+        if !(p.a_months >= 1 && p.a_months <= p.b_months && p.b_months <= p.c_months) {
+            self.error(
+                &["pipeline"],
+                "out-of-range",
+                format!(
+                    "need 1 <= a_months <= b_months <= c_months, found {}, {}, {}",
+                    p.a_months, p.b_months, p.c_months
+                ),
+            );
+        }
+        for (grade, cadence) in [
+            ("A", config.cadence.a),
+            ("B", config.cadence.b),
+            ("C", config.cadence.c),
+            ("D", config.cadence.d),
+            ("E", config.cadence.e),
+        ] {
+            self.cadence(&["cadence", grade], cadence);
+        }
+        for (band, rule) in [
+            ("loyal", &config.loyalty.loyal),
+            ("satisfied", &config.loyalty.satisfied),
+            ("detractor", &config.loyalty.detractor),
+        ] {
+            if let Some(s) = rule.satisfaction
+                && !(1.0..=5.0).contains(&s)
+            {
+                self.error(
+                    &["loyalty", band, "satisfaction"],
+                    "out-of-range",
+                    format!("satisfaction {s} is outside 1..5"),
+                );
+            }
+            if let Some(r) = rule.repurchase
+                && !(0.0..=1.0).contains(&r)
+            {
+                self.error(
+                    &["loyalty", band, "repurchase"],
+                    "out-of-range",
+                    format!("repurchase {r} is outside 0..1"),
+                );
+            }
+            if let Some(referral) = &rule.referral
+                && !crate::validate::REFERRALS.contains(&referral.as_str())
+            {
+                self.error(
+                    &["loyalty", band, "referral"],
+                    "unknown-value",
+                    format!(
+                        "unknown referral \"{referral}\" (expected likely, possible or unlikely)"
+                    ),
+                );
+            }
+        }
+        let churn = &config.churn;
+        for (name, weight) in churn.weights.entries() {
+            if !weight.is_finite() || weight < 0.0 {
+                self.error(
+                    &["churn", "weights", name],
+                    "out-of-range",
+                    format!("weight {weight} must be a number of at least 0"),
+                );
+            }
+        }
+        if churn.weights.entries().iter().all(|(_, w)| *w == 0.0) {
+            self.error(
+                &["churn", "weights"],
+                "out-of-range",
+                "every churn weight is 0".to_owned(),
+            );
+        }
+        if !(churn.medium >= 0.0 && churn.medium < churn.high && churn.high <= 1.0) {
+            self.error(
+                &["churn"],
+                "out-of-range",
+                format!(
+                    "need 0 <= medium < high <= 1, found medium = {} and high = {}",
+                    churn.medium, churn.high
+                ),
+            );
+        }
+    }
+}
+
+/// The file offset of byte `offset` of a TOML string value whose source is
+/// `text[span]` and whose decoded content is `content`. Exact when the
+/// string has no escapes; otherwise the start of the value.
+fn string_offset(text: &str, span: Range<usize>, content: &str, offset: usize) -> usize {
+    let Some(raw) = text.get(span.clone()) else {
+        return span.start;
+    };
+    let quote = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+        3
+    } else {
+        1
+    };
+    let mut start = quote;
+    let inner = &raw[quote.min(raw.len())..];
+    if quote == 3 {
+        if inner.starts_with("\r\n") {
+            start += 2;
+        } else if inner.starts_with('\n') {
+            start += 1;
+        }
+    }
+    match raw.get(start..start + content.len()) {
+        Some(source) if source == content => span.start + start + offset.min(content.len()),
+        _ => span.start,
+    }
+}
+
+/// `unknown tier "gold" (kehu.toml defines strategic, key, ordinary, small)`.
+pub(crate) fn unknown_tier_message(name: &str, config: &Config) -> String {
+    format!(
+        "unknown tier \"{name}\" (kehu.toml defines {})",
+        config.tier_names()
+    )
+}
+
+/// Map keys joined for messages.
+pub(crate) fn keys(map: &BTreeMap<String, String>) -> String {
+    map.keys()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `tiers.1.name` → `tiers[1].name`.
+fn display_path(path: &[&str]) -> String {
+    let mut out = String::new();
+    for segment in path {
+        if segment.bytes().all(|b| b.is_ascii_digit()) && !out.is_empty() {
+            out.push('[');
+            out.push_str(segment);
+            out.push(']');
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(segment);
+        }
+    }
+    out
+}
+
+fn display_owned(path: &[String]) -> String {
+    let borrowed: Vec<&str> = path.iter().map(String::as_str).collect();
+    display_path(&borrowed)
+}
+
+/// A TOML value as JSON, dates and times as their TOML text.
+fn toml_to_json(value: toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        toml::Value::String(s) => J::String(s),
+        toml::Value::Integer(i) => J::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
+        toml::Value::Boolean(b) => J::Bool(b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(items) => J::Array(items.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(table) => J::Object(
+            table
+                .into_iter()
+                .map(|(k, v)| (k, toml_to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(text: &str) -> Vec<String> {
+        parse_config(text.as_bytes())
+            .diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn the_template_is_clean() {
+        let r = parse_config(include_bytes!("../../../templates/kehu.toml"));
+        assert_eq!(r.diagnostics, []);
+        assert!(r.config.is_some());
+    }
+
+    #[test]
+    fn syntax_error_has_its_place() {
+        assert_eq!(
+            report("[book]\nname = \"x\nx"),
+            [
+                "kehu.toml:2:10: error: invalid basic string, expected `\"`",
+                "kehu.toml:3:2: error: key with no value, expected `=`",
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_type_names_the_field() {
+        assert_eq!(
+            report("[[tiers]]\nname = \"a\"\nweight = \"heavy\"\n"),
+            [
+                "kehu.toml:3:10: error: tiers[0].weight: invalid type: string \"heavy\", expected f64"
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_tier_list() {
+        assert_eq!(
+            report("tiers = []\n"),
+            ["kehu.toml:1:9: error: tiers: no tiers defined; add at least one [[tiers]] table"]
+        );
+    }
+
+    #[test]
+    fn duplicate_tier_names() {
+        assert_eq!(
+            report(
+                "[[tiers]]\nname = \"a\"\nwhen = \"revenue_12m > 1\"\n[[tiers]]\nname = \"a\"\n"
+            ),
+            ["kehu.toml:5:8: error: tiers[1].name: duplicate tier \"a\" (also tiers[0])"]
+        );
+    }
+
+    #[test]
+    fn unreachable_tier() {
+        assert_eq!(
+            report("[[tiers]]\nname = \"a\"\n[[tiers]]\nname = \"b\"\n"),
+            [
+                "kehu.toml:2:8: warning: tiers[0].name: tier \"a\" has no `when`, so every tier after it is unreachable"
+            ]
+        );
+    }
+
+    #[test]
+    fn owner_with_unknown_tier_and_zero_capacity() {
+        assert_eq!(
+            report("[owners.bob]\ntiers = [\"gold\"]\ncapacity = 0\n"),
+            [
+                "kehu.toml:2:10: error: owners.bob.tiers[0]: unknown tier \"gold\" (kehu.toml defines strategic, key, ordinary, small)",
+                "kehu.toml:3:12: warning: owners.bob.capacity: owner \"bob\" has capacity 0: no customer can be assigned",
+            ]
+        );
+    }
+
+    #[test]
+    fn owner_with_unknown_region() {
+        assert_eq!(
+            report("[regions]\nnorth = \"N\"\n[owners.bob]\nregions = [\"south\"]\n"),
+            [
+                "kehu.toml:4:12: error: owners.bob.regions[0]: unknown region \"south\" (kehu.toml defines north)"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_warned_and_plugin_tables_kept() {
+        let text = "[book]\nnmae = \"x\"\n[myplugin]\nlimit = 3\nday = 2026-01-02\n";
+        assert_eq!(
+            report(text),
+            ["kehu.toml:2:1: warning: book.nmae: unknown key `nmae` (ignored)"]
+        );
+        let config = parse_config(text.as_bytes()).config.unwrap();
+        assert_eq!(
+            config.extra["myplugin"],
+            serde_json::json!({"limit": 3, "day": "2026-01-02"})
+        );
+    }
+
+    #[test]
+    fn tier_condition_errors_point_into_the_condition() {
+        let text = "[[tiers]]\nname = \"big\"\nwhen = 'revenue_12m >= 10 and colour == \"red\"'\n[[tiers]]\nname = \"rest\"\n";
+        assert_eq!(
+            report(text),
+            [
+                "kehu.toml:3:31: error: tiers[0].when: in the condition of tier \"big\": unknown field `colour`"
+            ]
+        );
+    }
+
+    #[test]
+    fn thresholds_out_of_order() {
+        assert_eq!(
+            report("[abc]\na = 0.9\nb = 0.8\n[cadence]\nA = { ideal = 5, max = 2 }\n"),
+            [
+                "kehu.toml:1:1: error: abc: need 0 < a < b <= 1, found a = 0.9 and b = 0.8",
+                "kehu.toml:5:5: error: cadence.A: max 2 is shorter than ideal 5",
+            ]
+        );
+    }
+}

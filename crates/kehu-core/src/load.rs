@@ -1,0 +1,518 @@
+//! Loading a whole book, in parallel, from a directory or from in-memory
+//! entries (a git tree read at some commit). Both sources feed the same
+//! per-file path ([`crate::book`]); nothing stops at the first problem.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::book::{Book, FileOutcome, LoadOptions, LoadedCustomer, load_file};
+use crate::config::Config;
+use crate::config_check::{CONFIG_FILE, parse_config};
+use crate::diag::{self, Diagnostic};
+use crate::source::{MAX_FILE_BYTES, too_large};
+use crate::validate::Context;
+
+/// The directory of customer files, relative to the book root.
+pub const CUSTOMERS_DIR: &str = "customers";
+
+/// Why a book could not be loaded at all (problems inside files are
+/// diagnostics, not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The book has no kehu.toml.
+    #[error("{0}: no kehu.toml here; is this a kehu book?")]
+    NoConfig(PathBuf),
+    /// kehu.toml or the customers directory could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// What an in-memory entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file; `bytes` are its contents.
+    File,
+    /// A symbolic link; `bytes` are the link target.
+    Symlink,
+    /// A directory (only its name matters).
+    Dir,
+}
+
+/// A file of a book held in memory, e.g. a blob of a git tree.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// Path relative to the book root, `/`-separated.
+    pub path: String,
+    /// File, symlink or directory.
+    pub kind: EntryKind,
+    /// Contents (file) or target (symlink).
+    pub bytes: Vec<u8>,
+}
+
+impl Entry {
+    /// A regular file.
+    pub fn file(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Entry {
+        Entry {
+            path: path.into(),
+            kind: EntryKind::File,
+            bytes: bytes.into(),
+        }
+    }
+
+    /// A symbolic link to `target`.
+    pub fn symlink(path: impl Into<String>, target: impl Into<Vec<u8>>) -> Entry {
+        Entry {
+            path: path.into(),
+            kind: EntryKind::Symlink,
+            bytes: target.into(),
+        }
+    }
+
+    /// A directory.
+    pub fn dir(path: impl Into<String>) -> Entry {
+        Entry {
+            path: path.into(),
+            kind: EntryKind::Dir,
+            bytes: Vec::new(),
+        }
+    }
+}
+
+impl From<(String, Vec<u8>)> for Entry {
+    fn from((path, bytes): (String, Vec<u8>)) -> Entry {
+        Entry::file(path, bytes)
+    }
+}
+
+/// Reads `<root>/kehu.toml` with its diagnostics.
+pub fn load_config(root: &Path) -> Result<crate::ConfigReport, LoadError> {
+    read_config(root).map(|(report, _)| report)
+}
+
+/// Reads and checks kehu.toml; also returns its text (to place policy
+/// diagnostics later).
+fn read_config(root: &Path) -> Result<(crate::ConfigReport, String), LoadError> {
+    let path = root.join(CONFIG_FILE);
+    let bytes = read_limited(&path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            LoadError::NoConfig(root.to_path_buf())
+        } else {
+            LoadError::Io { path, source }
+        }
+    })?;
+    Ok(match bytes {
+        Some(bytes) => {
+            let report = parse_config(&bytes);
+            (report, String::from_utf8(bytes).unwrap_or_default())
+        }
+        None => (
+            crate::ConfigReport {
+                config: None,
+                diagnostics: vec![too_large(CONFIG_FILE, MAX_FILE_BYTES + 1)],
+            },
+            String::new(),
+        ),
+    })
+}
+
+/// Loads the book at `root`: kehu.toml, then every file under `customers/`
+/// (any depth), read and checked in parallel.
+pub fn load_book(root: &Path, options: &LoadOptions) -> Result<Book, LoadError> {
+    let (report, config_text) = read_config(root)?;
+    let mut diagnostics = report.diagnostics;
+    let (config, config_ok) = match report.config {
+        Some(config) => (config, true),
+        None => (Config::default(), false),
+    };
+    let ctx = Context {
+        config: config_ok.then_some(&config),
+        as_of: options.as_of,
+    };
+
+    let customers_dir = root.join(CUSTOMERS_DIR);
+    let found = match std::fs::symlink_metadata(&customers_dir) {
+        Ok(meta) if meta.is_dir() => walk(root, &customers_dir),
+        Ok(_) => {
+            diagnostics.push(Diagnostic::error(
+                CUSTOMERS_DIR,
+                "not-a-directory",
+                "customers is not a directory",
+            ));
+            Vec::new()
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(source) => {
+            return Err(LoadError::Io {
+                path: customers_dir,
+                source,
+            });
+        }
+    };
+    let outcomes: Vec<FileOutcome> = found
+        .into_par_iter()
+        .map(|item| match item {
+            Found::File(rel) => {
+                let abs = root.join(&rel);
+                match read_limited(&abs) {
+                    Ok(Some(bytes)) => load_file(&rel, &bytes, &ctx),
+                    Ok(None) => {
+                        FileOutcome::failed(rel.clone(), vec![too_large(&rel, MAX_FILE_BYTES + 1)])
+                    }
+                    Err(err) => FileOutcome::failed(
+                        rel.clone(),
+                        vec![Diagnostic::error(rel, "io-error", err.to_string())],
+                    ),
+                }
+            }
+            Found::Problem(outcome) => *outcome,
+        })
+        .collect();
+    Ok(assemble(
+        Some(root.to_path_buf()),
+        config,
+        config_text,
+        diagnostics,
+        outcomes,
+    ))
+}
+
+/// Loads a book from in-memory entries: `kehu.toml` and everything under
+/// `customers/` (other paths are ignored). Same checks as [`load_book`].
+pub fn load_entries(entries: Vec<Entry>, options: &LoadOptions) -> Result<Book, LoadError> {
+    let Some(config_entry) = entries
+        .iter()
+        .find(|e| e.path == CONFIG_FILE && e.kind == EntryKind::File)
+    else {
+        return Err(LoadError::NoConfig(PathBuf::new()));
+    };
+    let report = parse_config(&config_entry.bytes);
+    let config_text = String::from_utf8(config_entry.bytes.clone()).unwrap_or_default();
+    let (config, config_ok) = match report.config {
+        Some(config) => (config, true),
+        None => (Config::default(), false),
+    };
+    let diagnostics = report.diagnostics;
+    let ctx = Context {
+        config: config_ok.then_some(&config),
+        as_of: options.as_of,
+    };
+    let prefix = format!("{CUSTOMERS_DIR}/");
+    let outcomes: Vec<FileOutcome> = entries
+        .par_iter()
+        .filter(|e| e.path.starts_with(&prefix))
+        .filter_map(|e| match e.kind {
+            EntryKind::File => {
+                classify_file(&e.path).unwrap_or_else(|| Some(load_file(&e.path, &e.bytes, &ctx)))
+            }
+            EntryKind::Dir => dir_problem(&e.path),
+            EntryKind::Symlink => {
+                let target = String::from_utf8_lossy(&e.bytes);
+                Some(symlink_outcome(
+                    &e.path,
+                    &target,
+                    inside_lexically(&e.path, &target),
+                ))
+            }
+        })
+        .collect();
+    drop(entries);
+    Ok(assemble(None, config, config_text, diagnostics, outcomes))
+}
+
+/// Sorts, finds duplicate ids, and builds the book.
+fn assemble(
+    root: Option<PathBuf>,
+    config: Config,
+    config_text: String,
+    mut diagnostics: Vec<Diagnostic>,
+    mut outcomes: Vec<FileOutcome>,
+) -> Book {
+    outcomes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    // Files that loaded claim their ids first, so a broken `Acme.toml`
+    // never pushes out the good `acme.toml`.
+    let mut claimed: HashMap<String, usize> = HashMap::with_capacity(outcomes.len());
+    let order = (0..outcomes.len())
+        .filter(|&i| outcomes[i].loaded.is_some())
+        .chain((0..outcomes.len()).filter(|&i| outcomes[i].loaded.is_none()));
+    let mut duplicates = Vec::new();
+    for index in order.collect::<Vec<_>>() {
+        let outcome = &outcomes[index];
+        let (id, pos) = match (&outcome.loaded, &outcome.id) {
+            (Some(loaded), _) => (loaded.customer.id.as_str(), loaded.position("id")),
+            (None, Some((id, pos))) => (id.as_str(), *pos),
+            (None, None) => ("", None),
+        };
+        let stem = file_stem(&outcome.path);
+        let keys = [stem.to_lowercase(), id.to_lowercase()];
+        let clash = keys
+            .iter()
+            .filter(|k| !k.is_empty())
+            .find_map(|k| claimed.get(k).copied().filter(|&other| other != index));
+        match clash {
+            Some(other) => duplicates.push((index, other, id.to_owned(), pos)),
+            None => {
+                for key in keys {
+                    if !key.is_empty() {
+                        claimed.entry(key).or_insert(index);
+                    }
+                }
+            }
+        }
+    }
+    for (index, other, id, pos) in duplicates {
+        let shown = if id.is_empty() {
+            file_stem(&outcomes[index].path).to_owned()
+        } else {
+            id
+        };
+        let d = Diagnostic::error(
+            outcomes[index].path.clone(),
+            "duplicate-id",
+            format!(
+                "duplicate id \"{shown}\": {} has the same id (ids are case-insensitive)",
+                outcomes[other].path
+            ),
+        )
+        .at(pos);
+        let d = if pos.is_some() { d.field("id") } else { d };
+        outcomes[index].diagnostics.push(d);
+        outcomes[index].loaded = None;
+    }
+    let mut customers: Vec<LoadedCustomer> = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        diagnostics.extend(outcome.diagnostics);
+        customers.extend(outcome.loaded);
+    }
+    customers.sort_unstable_by(|a, b| a.customer.id.cmp(&b.customer.id));
+    diag::sort(&mut diagnostics);
+    Book {
+        root,
+        config,
+        customers,
+        diagnostics,
+        config_text,
+    }
+}
+
+fn file_stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".toml").unwrap_or(name)
+}
+
+/// What the directory walk found.
+enum Found {
+    /// A `.toml` file to read, relative to the root.
+    File(String),
+    /// Something already judged (symlink, stray file, unreadable entry).
+    Problem(Box<FileOutcome>),
+}
+
+/// Walks `customers/` without following links, one top-level entry per
+/// rayon task (the fan-out directories make this parallel).
+fn walk(root: &Path, customers: &Path) -> Vec<Found> {
+    let top: Vec<walkdir::Result<walkdir::DirEntry>> = walkdir::WalkDir::new(customers)
+        .min_depth(1)
+        .max_depth(1)
+        .follow_links(false)
+        .into_iter()
+        .collect();
+    top.into_par_iter()
+        .flat_map_iter(|entry| {
+            let mut found = Vec::new();
+            match entry {
+                Ok(entry) if entry.file_type().is_dir() => {
+                    for inner in walkdir::WalkDir::new(entry.path()).follow_links(false) {
+                        judge(root, inner, &mut found);
+                    }
+                }
+                other => judge(root, other, &mut found),
+            }
+            found
+        })
+        .collect()
+}
+
+fn judge(root: &Path, entry: walkdir::Result<walkdir::DirEntry>, found: &mut Vec<Found>) {
+    let entry = match entry {
+        Ok(entry) => entry,
+        Err(err) => {
+            let path = err
+                .path()
+                .map_or_else(|| CUSTOMERS_DIR.to_owned(), |p| relative(root, p));
+            found.push(Found::Problem(Box::new(FileOutcome::failed(
+                path.clone(),
+                vec![Diagnostic::error(path, "io-error", err.to_string())],
+            ))));
+            return;
+        }
+    };
+    let rel = relative(root, entry.path());
+    let file_type = entry.file_type();
+    if file_type.is_symlink() {
+        let inside = match std::fs::read_link(entry.path()) {
+            Ok(target) => inside_fs(root, entry.path(), &target),
+            Err(_) => false,
+        };
+        let target = std::fs::read_link(entry.path())
+            .map(|t| t.display().to_string())
+            .unwrap_or_default();
+        found.push(Found::Problem(Box::new(symlink_outcome(
+            &rel, &target, inside,
+        ))));
+    } else if file_type.is_dir() {
+        if let Some(outcome) = dir_problem(&rel) {
+            found.push(Found::Problem(Box::new(outcome)));
+        }
+    } else if let Some(problem) = classify_file(&rel) {
+        found.extend(problem.map(|p| Found::Problem(Box::new(p))));
+    } else {
+        found.push(Found::File(rel));
+    }
+}
+
+/// `None` for a `.toml` file to load; `Some(None)` for a file to skip
+/// silently (dotfiles); `Some(Some(_))` for a stray file worth a warning.
+fn classify_file(path: &str) -> Option<Option<FileOutcome>> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name.starts_with('.') {
+        return Some(None);
+    }
+    if name.ends_with(".toml") {
+        return None;
+    }
+    Some(Some(FileOutcome::failed(
+        path.to_owned(),
+        vec![Diagnostic::warning(
+            path,
+            "not-a-customer-file",
+            "ignored: customer files end in .toml",
+        )],
+    )))
+}
+
+fn dir_problem(path: &str) -> Option<FileOutcome> {
+    path.ends_with(".toml").then(|| {
+        FileOutcome::failed(
+            path.to_owned(),
+            vec![Diagnostic::error(
+                path,
+                "directory-named-like-file",
+                "a directory named like a customer file; customer files must be regular files",
+            )],
+        )
+    })
+}
+
+fn symlink_outcome(path: &str, target: &str, inside: bool) -> FileOutcome {
+    let d = if inside {
+        Diagnostic::warning(
+            path,
+            "symlink",
+            format!("symbolic link to {target} not followed; customer files must be regular files"),
+        )
+    } else {
+        Diagnostic::error(
+            path,
+            "symlink-outside",
+            format!("symbolic link to {target} leaves customers/; not followed"),
+        )
+    };
+    FileOutcome::failed(path.to_owned(), vec![d])
+}
+
+/// Whether a link at `link` (relative to the book root) to `target` stays
+/// inside `customers/`, judged on the path text alone.
+fn inside_lexically(link: &str, target: &str) -> bool {
+    if target.starts_with('/') || target.contains('\\') || target.contains(':') {
+        return false;
+    }
+    let mut parts: Vec<&str> = link.split('/').collect();
+    parts.pop();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return false;
+                }
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.first() == Some(&CUSTOMERS_DIR) && parts.len() > 1
+}
+
+fn inside_fs(root: &Path, link: &Path, target: &Path) -> bool {
+    if target.is_absolute() {
+        let Ok(customers) = root.join(CUSTOMERS_DIR).canonicalize() else {
+            return false;
+        };
+        let mut normal = PathBuf::new();
+        for component in target.components() {
+            match component {
+                Component::ParentDir => {
+                    normal.pop();
+                }
+                Component::CurDir => {}
+                other => normal.push(other),
+            }
+        }
+        return normal.starts_with(&customers) && normal != customers;
+    }
+    let rel_link = relative(root, link);
+    inside_lexically(&rel_link, &target.to_string_lossy())
+}
+
+/// `path` relative to `root`, `/`-separated (lossy for non-UTF-8 names).
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut out = String::new();
+    for component in rel.components() {
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(&component.as_os_str().to_string_lossy());
+    }
+    out
+}
+
+/// Reads a file of at most [`MAX_FILE_BYTES`]; `Ok(None)` when larger.
+fn read_limited(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    let file = File::open(path)?;
+    let len = file.metadata()?.len();
+    if len > MAX_FILE_BYTES {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0) + 1);
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexical_symlink_judgement() {
+        assert!(inside_lexically("customers/ac/a.toml", "b.toml"));
+        assert!(inside_lexically("customers/ac/a.toml", "../bo/b.toml"));
+        assert!(!inside_lexically("customers/ac/a.toml", "../../kehu.toml"));
+        assert!(!inside_lexically(
+            "customers/ac/a.toml",
+            "../../../etc/passwd"
+        ));
+        assert!(!inside_lexically("customers/ac/a.toml", "/etc/passwd"));
+    }
+}

@@ -1,0 +1,408 @@
+//! Value checks on a customer that read cleanly: its id against its file
+//! name, its vocabulary against `kehu.toml`, and the plausibility of its
+//! figures and dates.
+
+use crate::config::{Config, POOL_PREFIX};
+use crate::config_check::{keys, unknown_tier_message};
+use crate::customer_file::{Field, FieldSpans, Problem, clip};
+use crate::{Customer, Date};
+
+/// Referral likelihoods a customer file may state.
+pub const REFERRALS: [&str; 3] = ["likely", "possible", "unlikely"];
+/// ABC classes.
+pub const ABC_CLASSES: [&str; 3] = ["A", "B", "C"];
+/// Pipeline grades, best first.
+pub const PIPELINE_GRADES: [&str; 5] = ["A", "B", "C", "D", "E"];
+/// RFM segments (DESIGN §3), plus `none` for customers without orders.
+pub const RFM_SEGMENTS: [&str; 9] = [
+    "important-value",
+    "important-develop",
+    "important-keep",
+    "important-retain",
+    "general-value",
+    "general-develop",
+    "general-keep",
+    "general-retain",
+    "none",
+];
+/// Loyalty bands.
+pub const LOYALTY_BANDS: [&str; 5] = ["loyal", "satisfied", "neutral", "at-risk", "detractor"];
+/// Churn risk bands.
+pub const RISK_BANDS: [&str; 3] = ["high", "medium", "low"];
+
+/// Whether `id` is a valid customer id: lowercase `[a-z0-9-]`, 2–64 characters.
+pub fn is_valid_id(id: &str) -> bool {
+    (2..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The canonical path of a customer file relative to the book root:
+/// `customers/<id[0..2]>/<id>.toml`. `None` for an invalid id.
+pub fn canonical_path(id: &str) -> Option<String> {
+    is_valid_id(id).then(|| format!("customers/{}/{id}.toml", &id[..2]))
+}
+
+/// What the checks need besides the customer.
+pub(crate) struct Context<'a> {
+    /// The policy; `None` when kehu.toml is unusable (vocabulary checks off).
+    pub config: Option<&'a Config>,
+    /// Dates after this are in the future.
+    pub as_of: Date,
+}
+
+/// Checks the id against the file's place. Returns false when the id cannot
+/// be trusted (invalid, or not the file's stem): such a file is not loaded.
+pub(crate) fn check_id(
+    path: &str,
+    customer: &Customer,
+    spans: &FieldSpans,
+    out: &mut Vec<Problem>,
+) -> bool {
+    let at = spans.get(Field::Id);
+    let id = customer.id.as_str();
+    let file_name = path.rsplit('/').next().unwrap_or(path);
+    let stem = file_name.strip_suffix(".toml").unwrap_or(file_name);
+    let mut trusted = true;
+    if !is_valid_id(id) {
+        out.push(Problem::error(
+            "invalid-id",
+            Some(Field::Id),
+            at,
+            format!(
+                "\"{}\" is not a valid id: use 2 to 64 lowercase letters, digits and `-`",
+                clip(id)
+            ),
+        ));
+        trusted = false;
+    }
+    if id != stem {
+        out.push(Problem::error(
+            "id-mismatch",
+            Some(Field::Id),
+            at,
+            format!(
+                "id \"{}\" does not match the file name \"{file_name}\"",
+                clip(id)
+            ),
+        ));
+        trusted = false;
+    }
+    if trusted
+        && let Some(canonical) = canonical_path(id)
+        && canonical != path
+    {
+        out.push(Problem::warning(
+            "misplaced-file",
+            None,
+            None,
+            format!("not in its canonical place {canonical}"),
+        ));
+    }
+    trusted
+}
+
+/// Every value check on a structurally sound customer.
+pub(crate) fn check_values(
+    customer: &Customer,
+    spans: &FieldSpans,
+    ctx: &Context<'_>,
+    out: &mut Vec<Problem>,
+) {
+    let mut v = Checker { spans, out };
+    if let Some(config) = ctx.config {
+        v.vocabulary(customer, config);
+    }
+    v.grades(customer);
+    v.dates(customer, ctx.as_of);
+    v.figures(customer);
+}
+
+struct Checker<'a> {
+    spans: &'a FieldSpans,
+    out: &'a mut Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, code: &'static str, field: Field, message: String) {
+        let at = self.spans.get(field);
+        self.out
+            .push(Problem::error(code, Some(field), at, message));
+    }
+
+    fn warning(&mut self, code: &'static str, field: Field, message: String) {
+        let at = self.spans.get(field);
+        self.out
+            .push(Problem::warning(code, Some(field), at, message));
+    }
+
+    fn vocabulary(&mut self, c: &Customer, config: &Config) {
+        if !c.stage.is_empty() && !config.book.stages.contains(&c.stage) {
+            self.error(
+                "unknown-value",
+                Field::Stage,
+                format!(
+                    "unknown stage \"{}\" (kehu.toml defines {})",
+                    clip(&c.stage),
+                    config.book.stages.join(", ")
+                ),
+            );
+        }
+        if let Some(region) = &c.region
+            && !config.regions.is_empty()
+            && !config.regions.contains_key(region)
+        {
+            self.error(
+                "unknown-value",
+                Field::Region,
+                format!(
+                    "unknown region \"{}\" (kehu.toml defines {})",
+                    clip(region),
+                    keys(&config.regions)
+                ),
+            );
+        }
+        if let Some(industry) = &c.industry
+            && !config.industries.is_empty()
+            && !config.industries.contains_key(industry)
+        {
+            self.error(
+                "unknown-value",
+                Field::Industry,
+                format!(
+                    "unknown industry \"{}\" (kehu.toml defines {})",
+                    clip(industry),
+                    keys(&config.industries)
+                ),
+            );
+        }
+        let tier = c.grade.tier.as_deref().and_then(|name| config.tier(name));
+        if let Some(name) = &c.grade.tier
+            && tier.is_none()
+        {
+            self.error(
+                "unknown-value",
+                Field::Tier,
+                unknown_tier_message(&clip(name), config),
+            );
+        }
+        if let Some(owner) = &c.owner {
+            self.owner(owner, c, tier, config);
+        }
+        if let Some(channel) = &c.contact.channel
+            && !config.book.channels.is_empty()
+            && !config.book.channels.contains(channel)
+        {
+            self.error(
+                "unknown-value",
+                Field::ContactChannel,
+                format!(
+                    "unknown channel \"{}\" (kehu.toml defines {})",
+                    clip(channel),
+                    config.book.channels.join(", ")
+                ),
+            );
+        }
+    }
+
+    fn owner(
+        &mut self,
+        owner: &str,
+        c: &Customer,
+        tier: Option<&crate::config::Tier>,
+        config: &Config,
+    ) {
+        if let Some(region) = owner.strip_prefix(POOL_PREFIX) {
+            if !config.regions.is_empty() && !config.regions.contains_key(region) {
+                self.error(
+                    "unknown-value",
+                    Field::Owner,
+                    format!(
+                        "unknown pool \"{}\": no region \"{}\" in kehu.toml",
+                        clip(owner),
+                        clip(region)
+                    ),
+                );
+            } else if let Some(tier) = tier
+                && !tier.pooled
+            {
+                self.error(
+                    "pool-not-pooled",
+                    Field::Owner,
+                    format!(
+                        "\"{owner}\" is a regional pool, but tier \"{}\" is not pooled",
+                        tier.name
+                    ),
+                );
+            } else if let Some(own_region) = &c.region
+                && own_region != region
+            {
+                self.warning(
+                    "pool-region",
+                    Field::Owner,
+                    format!("pool \"{owner}\" serves another region than \"{own_region}\""),
+                );
+            }
+            return;
+        }
+        if config.owners.is_empty() {
+            return;
+        }
+        match config.owners.get(owner) {
+            None => self.error(
+                "unknown-value",
+                Field::Owner,
+                format!(
+                    "unknown owner \"{}\" (kehu.toml defines {})",
+                    clip(owner),
+                    config
+                        .owners
+                        .keys()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            Some(o) if !o.active => self.warning(
+                "owner-inactive",
+                Field::Owner,
+                format!("owner \"{owner}\" is not active"),
+            ),
+            Some(_) => {}
+        }
+    }
+
+    fn grades(&mut self, c: &Customer) {
+        let g = &c.grade;
+        let checks: [(Field, &Option<String>, &[&str], bool); 5] = [
+            (Field::Abc, &g.abc, &ABC_CLASSES, true),
+            (Field::Pipeline, &g.pipeline, &PIPELINE_GRADES, true),
+            (Field::Rfm, &g.rfm, &RFM_SEGMENTS, false),
+            (Field::Loyalty, &g.loyalty, &LOYALTY_BANDS, false),
+            (Field::Risk, &g.risk, &RISK_BANDS, false),
+        ];
+        for (field, value, allowed, strict) in checks {
+            if let Some(value) = value
+                && !allowed.contains(&value.as_str())
+            {
+                let message = format!(
+                    "unknown value \"{}\" (expected {})",
+                    clip(value),
+                    allowed.join(", ")
+                );
+                if strict {
+                    self.error("unknown-value", field, message);
+                } else {
+                    self.warning("unknown-value", field, message);
+                }
+            }
+        }
+        if let Some(referral) = &c.metrics.referral
+            && !REFERRALS.contains(&referral.as_str())
+        {
+            self.error(
+                "unknown-value",
+                Field::Referral,
+                format!(
+                    "unknown referral \"{}\" (expected likely, possible or unlikely)",
+                    clip(referral)
+                ),
+            );
+        }
+    }
+
+    fn dates(&mut self, c: &Customer, as_of: Date) {
+        for (field, date) in [
+            (Field::Since, c.since),
+            (Field::FirstOrder, c.metrics.first_order),
+            (Field::LastOrder, c.metrics.last_order),
+            (Field::ContactLast, c.contact.last),
+        ] {
+            if let Some(date) = date
+                && date > as_of
+            {
+                self.error(
+                    "future-date",
+                    field,
+                    format!("{date} is in the future (as of {as_of})"),
+                );
+            }
+        }
+        if let (Some(first), Some(last)) = (c.metrics.first_order, c.metrics.last_order)
+            && first > last
+        {
+            self.warning(
+                "inconsistent",
+                Field::FirstOrder,
+                format!("first order {first} is after the last order {last}"),
+            );
+        }
+    }
+
+    fn figures(&mut self, c: &Customer) {
+        let m = &c.metrics;
+        for (field, value) in [
+            (Field::Revenue12m, m.revenue_12m),
+            (Field::RevenueTotal, m.revenue_total),
+        ] {
+            match value {
+                Some(v) if !v.is_finite() => {
+                    self.error("not-finite", field, format!("{v} is not a number of money"));
+                }
+                Some(v) if v < 0.0 => {
+                    self.error("negative-value", field, format!("{v} is negative"));
+                }
+                _ => {}
+            }
+        }
+        for (field, value) in [
+            (Field::OrdersTotal, m.orders_total),
+            (Field::Orders12m, m.orders_12m),
+        ] {
+            if let Some(v) = value
+                && v < 0
+            {
+                self.error("negative-value", field, format!("{v} is negative"));
+            }
+        }
+        for (field, value, low, high) in [
+            (Field::Satisfaction, m.satisfaction, 1.0, 5.0),
+            (Field::Repurchase, m.repurchase, 0.0, 1.0),
+        ] {
+            match value {
+                Some(v) if !v.is_finite() => {
+                    self.error("not-finite", field, format!("{v} is not a number"));
+                }
+                Some(v) if !(low..=high).contains(&v) => {
+                    self.error(
+                        "out-of-range",
+                        field,
+                        format!("{v} is outside {low}..{high}"),
+                    );
+                }
+                _ => {}
+            }
+        }
+        if let (Some(year), Some(total)) = (m.orders_12m, m.orders_total)
+            && year > total
+            && total >= 0
+        {
+            self.warning(
+                "inconsistent",
+                Field::Orders12m,
+                format!("{year} orders in 12 months but {total} in total"),
+            );
+        }
+        if let (Some(year), Some(total)) = (m.revenue_12m, m.revenue_total)
+            && year > total
+            && total >= 0.0
+        {
+            self.warning(
+                "inconsistent",
+                Field::Revenue12m,
+                format!("{year} revenue in 12 months but {total} in total"),
+            );
+        }
+    }
+}
