@@ -111,14 +111,14 @@ enum BookChoice {
 }
 
 fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Sample { root } => {
             let root = root.unwrap_or_else(repo_root);
-            let root = root.canonicalize().unwrap_or(root);
             let (summary, policy) = sample::write_sample(&root)?;
             println!(
                 "sample book in {}: {} written, {} unchanged, {} removed; {} {}",

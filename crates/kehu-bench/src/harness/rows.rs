@@ -62,7 +62,7 @@ impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Target::None => f.write_str("-"),
-            Target::RatioAtMost(r) => write!(f, "≤ {r}×"),
+            Target::RatioAtMost(r) => write!(f, "≤ {r:.1}×"),
             Target::OverheadAtMostMs(ms) => write!(f, "≤ +{ms} ms"),
         }
     }

@@ -16,6 +16,15 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// A customer count for the book column: `10k`, `100k`, `2500`.
+pub fn format_count(n: usize) -> String {
+    if n >= 1000 && n % 1000 == 0 {
+        format!("{}k", n / 1000)
+    } else {
+        n.to_string()
+    }
+}
+
 /// Bytes as MiB.
 pub fn format_mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
@@ -101,7 +110,7 @@ pub fn render_table(books: &[BookResult]) -> String {
         let info = &book.info;
         out.push_str(&format!(
             "book {}: {} customers, {} commits ({} merges), {:.1} MB of files, memory limit {} (3× + 64 MiB), focus {} — {}\n",
-            book.size,
+            format_count(info.spec.customers),
             info.spec.customers,
             info.spec.commits,
             info.merges,
@@ -128,7 +137,7 @@ pub fn render_table(books: &[BookResult]) -> String {
             let (comparison, _, _) = compare(row, book);
             let memory_target = if row.row.memory_target { ", mem" } else { "" };
             table.add_row(vec![
-                book.size.to_string(),
+                format_count(book.info.spec.customers),
                 row.row.label.clone(),
                 row.best()
                     .map(format_duration)
@@ -243,5 +252,7 @@ mod tests {
         assert_eq!(format_duration(Duration::from_micros(84_250)), "84.2 ms");
         assert_eq!(format_duration(Duration::from_millis(4210)), "4.21 s");
         assert_eq!(format_mib(3 * 1024 * 1024 / 2), "1.5 MiB");
+        assert_eq!(format_count(100_000), "100k");
+        assert_eq!(format_count(2500), "2500");
     }
 }
