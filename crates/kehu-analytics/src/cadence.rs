@@ -4,7 +4,7 @@
 //! Each customer has an *ideal* and a *maximum* interval in days. Sources:
 //!
 //! - its pipeline grade (kehu.toml `[cadence]`: A 1, B 7, C 15, D 30, E 365
-//!   days ideal; the maximum is twice the ideal, see [`Cadence::from_ideal`]);
+//!   days ideal; the maximum is twice the ideal, see `Cadence::days`);
 //! - its value tier (`[[tiers]] cadence = { ideal = 14, max = 30 }`).
 //!
 //! The stricter wins, ideal and maximum each taken as the smaller of the two
@@ -17,31 +17,15 @@
 use kehu_core::Date;
 use serde::Serialize;
 
-/// An ideal and a maximum interval between follow-ups, in days.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Cadence {
-    /// Past this many days the customer is due.
-    pub ideal: u32,
-    /// Past this many days the customer is overdue.
-    pub max: u32,
-}
+/// An ideal and a maximum interval between follow-ups, in days (the type
+/// kehu.toml's `[cadence]` and `[[tiers]] cadence` read into).
+pub use kehu_core::config::Cadence;
 
-impl Cadence {
-    /// A cadence from its ideal alone; the maximum is twice the ideal (the
-    /// rule of kehu.toml `[cadence]`).
-    pub fn from_ideal(ideal: u32) -> Cadence {
-        Cadence {
-            ideal,
-            max: ideal.saturating_mul(2),
-        }
-    }
-
-    /// The stricter of two cadences: the smaller ideal and the smaller maximum.
-    pub fn stricter(self, other: Cadence) -> Cadence {
-        Cadence {
-            ideal: self.ideal.min(other.ideal),
-            max: self.max.min(other.max),
-        }
+/// The stricter of two cadences: the smaller ideal and the smaller maximum.
+pub fn stricter(one: Cadence, other: Cadence) -> Cadence {
+    Cadence {
+        ideal: one.ideal.min(other.ideal),
+        max: one.max.min(other.max),
     }
 }
 
@@ -83,7 +67,7 @@ pub fn choose(
             reason: format!("tier {name} {}", describe(c)),
         }),
         (Some((g, gc)), Some((t, tc))) => {
-            let c = gc.stricter(tc);
+            let c = stricter(gc, tc);
             Some(CadenceChoice {
                 cadence: c,
                 reason: format!(
@@ -160,7 +144,7 @@ mod tests {
 
     #[test]
     fn stricter_wins_component_wise() {
-        let grade = Cadence::from_ideal(30);
+        let grade = Cadence::days(30);
         let tier = Cadence { ideal: 14, max: 90 };
         let c = choose(Some(("D", grade)), Some(("strategic", tier)), None).unwrap();
         assert_eq!(c.cadence, Cadence { ideal: 14, max: 60 });

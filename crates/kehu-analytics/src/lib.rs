@@ -12,20 +12,26 @@
 
 pub mod abc;
 pub mod bgnbd;
+pub mod book;
 pub mod cadence;
 pub mod loyalty;
 pub mod money;
 pub mod pipeline;
+pub mod policy;
 pub mod rfm;
+pub mod risk;
 pub mod tier;
 pub mod urgency;
 
 pub use abc::{AbcClass, AbcGrade, AbcThresholds, abc};
 pub use bgnbd::{BgNbdFit, BgNbdParams, FitError, Observation};
+pub use book::{BookGrades, CustomerGrades, grade_book};
 pub use cadence::{Cadence, CadenceChoice, FollowUp, FollowUpStatus};
 pub use loyalty::{Indicators, Loyalty, LoyaltyGrade, LoyaltyRule, LoyaltyRules, Referral};
 pub use money::{cents, format_cents};
 pub use pipeline::{PipelineGrade, PipelineGradeResult, PipelineThresholds};
+pub use policy::{Policy, PolicyError};
 pub use rfm::{RfmError, RfmInput, RfmResult, RfmScores, RfmWindow, Segment, rfm};
+pub use risk::{Risk, RiskBand, RiskInputs, risk};
 pub use tier::{TierError, TierResult, TierRule};
 pub use urgency::{Urgency, urgency};

@@ -30,21 +30,14 @@ use serde::Serialize;
 use crate::money::{cents, format_cents};
 use kehu_core::expr::format_number;
 
-/// The period RFM looks at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum RfmWindow {
-    /// The whole history (`window = "all"`).
-    All,
-    /// The last N months (`window = 12`).
-    Months(u32),
-}
+/// The period RFM looks at (kehu.toml `[rfm] window`: `"all"` or months).
+pub use kehu_core::config::RfmWindow;
 
-impl fmt::Display for RfmWindow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RfmWindow::All => f.write_str("all time"),
-            RfmWindow::Months(m) => write!(f, "the last {m} months"),
-        }
+/// The window in words, for reasons: "all time", "the last 12 months".
+pub fn describe_window(window: RfmWindow) -> String {
+    match window {
+        RfmWindow::All => "all time".to_string(),
+        RfmWindow::Months(m) => format!("the last {m} months"),
     }
 }
 
@@ -272,7 +265,7 @@ pub fn rfm(inputs: &[RfmInput<'_>], window: RfmWindow) -> (Vec<RfmResult>, RfmMe
                     recency_days: input.recency_days,
                     frequency: input.frequency,
                     monetary_cents: input.monetary_cents,
-                    reason: format!("no orders in {window}"),
+                    reason: format!("no orders in {}", describe_window(window)),
                 };
             }
             let r = recency(i);

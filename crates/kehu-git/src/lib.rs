@@ -6,6 +6,7 @@
 
 mod book;
 mod error;
+pub mod history;
 mod identity;
 mod lock;
 pub mod message;
@@ -13,6 +14,10 @@ mod write;
 
 pub use book::Book;
 pub use error::GitError;
+pub use history::{
+    BookDiff, CommitInfo, CustomerChange, Event, FieldBlame, FieldChange, History, Kind, LogQuery,
+    Snapshot, Status,
+};
 pub use identity::Person;
 pub use message::Message;
 pub use write::{CommitRequest, Committed};

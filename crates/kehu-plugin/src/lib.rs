@@ -1,1 +1,22 @@
-//! placeholder crate root, filled in by its owner.
+//! The kehu plugin ABI and, with the `host` feature, the host-side loader.
+//!
+//! A plugin is a `cdylib` that exports one C function, [`abi::ENTRY_SYMBOL`],
+//! returning a static [`abi::PluginDescriptor`]. Nothing but `#[repr(C)]`
+//! structs and raw pointers crosses the boundary; the data itself is JSON
+//! described in [`protocol`] (schema `kehu.plugin/1`). Plugin authors use
+//! `kehu-plugin-sdk`, which implements the guest side of this crate; the
+//! `kehu` binary uses [`host`] to find, load and run plugins, and
+//! [`policy`] to vet the changesets they return.
+//!
+//! See `docs/plugins.md` for the whole picture.
+
+pub mod abi;
+pub mod policy;
+pub mod protocol;
+pub mod services;
+
+#[cfg(feature = "host")]
+pub mod host;
+
+pub use abi::ABI_VERSION;
+pub use protocol::{SCHEMA, WriteMode};

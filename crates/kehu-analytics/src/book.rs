@@ -1,0 +1,143 @@
+//! Every grade of every customer in one pass over the book: what `classify`
+//! computes, and what `agenda`, `churn` and `report` read tiers from.
+//!
+//! Order of work: ABC and RFM need the whole book (ranks and means); the
+//! pipeline grade and loyalty are per customer; the tier comes last, because
+//! its condition may name the computed `abc`, `rfm`, `pipeline` and
+//! `loyalty` (the values computed now, not those stored in the file).
+//! O(n log n) overall.
+
+use kehu_core::expr::CustomerFields;
+use kehu_core::{Customer, Date};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::abc::{AbcGrade, abc};
+use crate::loyalty::{self, Indicators, LoyaltyGrade};
+use crate::pipeline::{self, PipelineGradeResult};
+use crate::policy::Policy;
+use crate::rfm::{RfmError, RfmInput, RfmMeans, RfmResult, rfm};
+use crate::tier::{self, TierResult};
+
+/// One customer's computed grades, each with its reason.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CustomerGrades {
+    /// Pareto class over the RFM window's revenue.
+    pub abc: AbcGrade,
+    /// RFM scores and segment.
+    pub rfm: RfmResult,
+    /// Pipeline grade A–E.
+    pub pipeline: PipelineGradeResult,
+    /// Loyalty; `None` without satisfaction, repurchase or referral.
+    pub loyalty: Option<LoyaltyGrade>,
+    /// Value tier; `None` only when the policy has no tiers.
+    pub tier: Option<TierResult>,
+}
+
+/// The grades of a whole book, in the customers' order, and the RFM means.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BookGrades {
+    /// One entry per customer, in input order.
+    pub customers: Vec<CustomerGrades>,
+    /// The book's RFM means over customers with orders.
+    pub rfm_means: RfmMeans,
+}
+
+/// Computes every grade for every customer as of a day.
+pub fn grade_book(
+    customers: &[Customer],
+    policy: &Policy,
+    as_of: Date,
+) -> Result<BookGrades, RfmError> {
+    let inputs = customers
+        .iter()
+        .map(|c| RfmInput::from_customer(c, policy.rfm_window, as_of))
+        .collect::<Result<Vec<_>, _>>()?;
+    let money: Vec<(&str, i64)> = inputs.iter().map(|i| (i.id, i.monetary_cents)).collect();
+    let abc_grades = abc(&money, policy.abc);
+    let (rfm_results, rfm_means) = rfm(&inputs, policy.rfm_window);
+    let rules = policy.tier_rules();
+
+    // Per customer from here on, so in parallel; `collect` keeps the order.
+    let graded = customers
+        .par_iter()
+        .zip(abc_grades)
+        .zip(rfm_results)
+        .map(|((c, abc), rfm)| {
+            let pipeline = pipeline::grade(&c.stage, c.expected_close, as_of, policy.pipeline);
+            let loyalty = loyalty::grade(&Indicators::from_metrics(&c.metrics), &policy.loyalty);
+            let fields = CustomerFields {
+                customer: c,
+                as_of,
+                abc: Some(abc.class.as_str()),
+                rfm: Some(rfm.segment.as_str()),
+                pipeline: Some(pipeline.grade.as_str()),
+                loyalty: loyalty.as_ref().map(|l| l.loyalty.as_str()),
+            };
+            let tier = tier::classify(&rules, &fields);
+            CustomerGrades {
+                abc,
+                rfm,
+                pipeline,
+                loyalty,
+                tier,
+            }
+        })
+        .collect();
+    Ok(BookGrades {
+        customers: graded,
+        rfm_means,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kehu_core::config::Config;
+
+    fn customer(id: &str, revenue: f64, orders: i64, last: &str) -> Customer {
+        let mut c = Customer {
+            id: id.into(),
+            stage: "won".into(),
+            ..Customer::default()
+        };
+        c.metrics.revenue_12m = Some(revenue);
+        c.metrics.orders_12m = Some(orders);
+        c.metrics.last_order = last.parse().ok();
+        c
+    }
+
+    #[test]
+    fn tiers_see_the_computed_grades() {
+        let policy = Policy::from_config(&Config::default()).unwrap();
+        let mut book = vec![
+            customer("big", 600_000.0, 20, "2026-11-01"),
+            customer("mid", 60_000.0, 5, "2026-10-01"),
+            customer("tail", 500.0, 1, "2026-01-01"),
+            customer("none", 0.0, 0, ""),
+        ];
+        // big holds 90.8% of revenue (A), mid reaches 99.9% (B), the rest C.
+        book[1].metrics.satisfaction = Some(4.2);
+        let as_of: Date = "2026-11-22".parse().unwrap();
+        let g = grade_book(&book, &policy, as_of).unwrap();
+        let names: Vec<_> = g
+            .customers
+            .iter()
+            .map(|c| c.tier.as_ref().unwrap().name.as_str())
+            .collect();
+        assert_eq!(names, vec!["strategic", "ordinary", "small", "small"]);
+        assert_eq!(g.customers[0].abc.class.as_str(), "A");
+        assert_eq!(g.customers[1].abc.class.as_str(), "B");
+        assert_eq!(
+            g.customers[1].tier.as_ref().unwrap().reason,
+            "revenue_12m 60,000 ≥ 10,000"
+        );
+        assert_eq!(g.customers[3].rfm.segment.as_str(), "none");
+        assert_eq!(
+            g.customers[1].loyalty.as_ref().unwrap().loyalty.as_str(),
+            "satisfied"
+        );
+        assert_eq!(g.customers[0].pipeline.grade.as_str(), "E");
+        assert_eq!(g.rfm_means.count, 3);
+    }
+}

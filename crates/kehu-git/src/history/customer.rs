@@ -1,0 +1,213 @@
+//! One customer's timeline: a single walk over the commits that can matter,
+//! newest first, following the customer's path (and its renames).
+//!
+//! The walk starts at the given revision and only ever queues the parents of
+//! commits in which the customer's file existed, so it stops where the
+//! customer was created instead of walking to the root. At a merge it does
+//! what `git log -- path` does: when the file equals the file in one parent,
+//! the change came from that parent's line and only that line is followed;
+//! when it differs from every parent (a conflict resolution), the merge's
+//! change against its first parent is reported and every parent is followed.
+
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::ops::ControlFlow;
+
+use git2::Oid;
+
+use super::objects::BookIds;
+use super::treediff::{self, Delta};
+use super::{CustomerChange, Event, History, canonical_path};
+use crate::error::GitError;
+
+impl<'b> History<'b> {
+    /// The path (below `customers/`) of a customer at a commit: the canonical
+    /// place, else any file under `customers/` whose stem is the id.
+    pub(crate) fn locate(&self, ids: BookIds, id: &str) -> Result<Option<String>, GitError> {
+        let canonical = canonical_path(id);
+        let Some(tree) = ids.customers else {
+            return Ok(None);
+        };
+        let parts: Vec<&str> = canonical.split('/').collect();
+        if self.objects.blob_at(tree, &parts)?.is_some() {
+            return Ok(Some(canonical));
+        }
+        let mut files = Vec::new();
+        treediff::list_files(&self.objects, tree, "", &mut files)?;
+        let wanted = format!("{id}.toml");
+        Ok(files
+            .into_iter()
+            .map(|(path, _)| path)
+            .find(|path| path.rsplit('/').next() == Some(wanted.as_str())))
+    }
+
+    /// A customer's changes, newest first, from `rev` (default `HEAD`).
+    pub fn customer(&self, id: &str, rev: Option<&str>) -> Result<Vec<Event>, GitError> {
+        let mut out = Vec::new();
+        self.walk_customer(id, rev, |event| {
+            out.push(event);
+            ControlFlow::Continue(())
+        })?;
+        Ok(out)
+    }
+
+    /// Walks a customer's changes newest first, handing each to `visit`
+    /// until it breaks.
+    pub(crate) fn walk_customer(
+        &self,
+        id: &str,
+        rev: Option<&str>,
+        mut visit: impl FnMut(Event) -> ControlFlow<()>,
+    ) -> Result<(), GitError> {
+        let start = match rev {
+            Some(rev) => self.objects.resolve(rev)?,
+            None => self.objects.head()?,
+        };
+        let start_ids = self.objects.book_ids_by_id(start)?;
+        let located = self.locate(start_ids, id)?;
+        // A customer removed before `rev` is searched for along the way.
+        let absent_at_start = located.is_none();
+        let path = located.unwrap_or_else(|| canonical_path(id));
+
+        // Newest first by committer time; `seq` keeps the order stable.
+        let mut queue: BinaryHeap<(i64, u64, Oid)> = BinaryHeap::new();
+        let mut pending: HashMap<Oid, String> = HashMap::new();
+        let mut seen: HashSet<Oid> = HashSet::new();
+        let mut seq: u64 = u64::MAX;
+        queue.push((start_ids.time, seq, start));
+        pending.insert(start, path);
+
+        while let Some((_, _, oid)) = queue.pop() {
+            if !seen.insert(oid) {
+                continue;
+            }
+            let Some(path) = pending.remove(&oid) else {
+                continue;
+            };
+            let commit = self.objects.commit(oid)?;
+            let ids = self.objects.book_ids(&commit)?;
+            let parts: Vec<&str> = path.split('/').collect();
+            let parent_ids: Vec<Oid> = commit.parent_ids().collect();
+            let mut parents = Vec::with_capacity(parent_ids.len());
+            for p in &parent_ids {
+                parents.push((*p, self.objects.book_ids_by_id(*p)?));
+            }
+
+            // The file here and in each parent, descending only where trees differ.
+            let mut here = None;
+            let mut before = Vec::with_capacity(parents.len());
+            for (_, pids) in &parents {
+                let (old, new) = self
+                    .objects
+                    .path_pair(pids.customers, ids.customers, &parts)?;
+                here = new;
+                before.push(old);
+            }
+            if parents.is_empty() {
+                here = match ids.customers {
+                    Some(tree) => self.objects.blob_at(tree, &parts)?,
+                    None => None,
+                };
+            }
+
+            let mut follow: Vec<(Oid, String)> = Vec::new();
+            let mut change: Option<CustomerChange> = None;
+            if let Some(same) = before.iter().position(|old| *old == here) {
+                // Unchanged against some parent: follow that line only.
+                if here.is_some() || absent_at_start {
+                    follow.push((parents[same].0, path.clone()));
+                }
+            } else {
+                let old = before.first().copied().flatten();
+                match (old, here) {
+                    (None, Some(new)) => {
+                        // Added here: a rename if a file of the same or
+                        // similar content left in the same commit.
+                        let first = parents.first().and_then(|(_, ids)| ids.customers);
+                        match self.rename_source(first, ids.customers, &path, new)? {
+                            Some((old_path, old_blob)) => {
+                                change = Some(self.change(
+                                    &path,
+                                    Some(old_blob),
+                                    Some(new),
+                                    Some(&old_path),
+                                )?);
+                                if let Some((p, _)) = parents.first() {
+                                    follow.push((*p, old_path));
+                                }
+                            }
+                            None => change = Some(self.change(&path, None, Some(new), None)?),
+                        }
+                    }
+                    (old, new) => {
+                        change = Some(self.change(&path, old, new, None)?);
+                        for (p, _) in &parents {
+                            follow.push((*p, path.clone()));
+                        }
+                    }
+                }
+            }
+            self.objects.forget(oid);
+            for (parent, parent_path) in follow {
+                if seen.contains(&parent) {
+                    continue;
+                }
+                if let std::collections::hash_map::Entry::Vacant(slot) = pending.entry(parent) {
+                    slot.insert(parent_path);
+                    seq = seq.wrapping_sub(1);
+                    let time = self.objects.book_ids_by_id(parent)?.time;
+                    queue.push((time, seq, parent));
+                }
+            }
+            if let Some(change) = change {
+                let rules_changed = parents
+                    .first()
+                    .map_or(ids.rules.is_some(), |(_, p)| p.rules != ids.rules);
+                if visit(self.event(&commit, vec![change], rules_changed)).is_break() {
+                    return Ok(());
+                }
+            }
+            if pending.is_empty() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// For a file added at `path` in a commit, the file that left in the same
+    /// commit with the same blob, or else the most similar one.
+    fn rename_source(
+        &self,
+        old_tree: Option<Oid>,
+        new_tree: Option<Oid>,
+        path: &str,
+        new_blob: Oid,
+    ) -> Result<Option<(String, Oid)>, GitError> {
+        if old_tree.is_none() {
+            return Ok(None);
+        }
+        let mut deltas: Vec<Delta> = Vec::new();
+        treediff::diff_trees(&self.objects, old_tree, new_tree, "", &mut deltas)?;
+        let adds = deltas
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.old.is_none() && d.new.is_some())
+            .map(|(i, _)| i)
+            .collect::<Vec<_>>();
+        let dels = deltas
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.new.is_none() && d.old.is_some())
+            .map(|(i, _)| i)
+            .collect::<Vec<_>>();
+        let pairs = self.pair_renames(&deltas, &adds, &dels)?;
+        for (a, d) in pairs {
+            if deltas[a].path == path
+                && deltas[a].new == Some(new_blob)
+                && let Some(old) = deltas[d].old
+            {
+                return Ok(Some((deltas[d].path.clone(), old)));
+            }
+        }
+        Ok(None)
+    }
+}

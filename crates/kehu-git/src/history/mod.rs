@@ -1,0 +1,286 @@
+//! Reading the book's past from git, fast.
+//!
+//! Every query walks the commits once (never once per customer). For each
+//! commit it compares the `customers/` tree id (and the `kehu.toml` blob id)
+//! with the parent's and skips the commit when they are equal; otherwise it
+//! merge-joins the two trees, descending only into sub-trees that differ (or,
+//! for one customer, only along that customer's path, as `git log -- path`
+//! does), and parses only the blobs that changed. Field changes come from
+//! diffing the parsed old and new file, so hand edits made with plain git
+//! show up exactly like kehu's own commits.
+
+mod blame;
+mod customer;
+mod fields;
+mod log;
+mod objects;
+mod records;
+mod snapshot;
+mod treediff;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use git2::Oid;
+
+pub use blame::FieldBlame;
+pub use fields::{Fields, diff_fields, flatten};
+pub use log::LogQuery;
+pub use records::{CommitInfo, CustomerChange, Event, FieldChange, Kind, Status};
+pub use snapshot::Snapshot;
+
+use crate::book::Book;
+use crate::error::GitError;
+use objects::Objects;
+use treediff::Delta;
+
+/// A semantic diff of the book between two revisions.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct BookDiff {
+    /// The older revision's commit id.
+    pub from: String,
+    /// The newer revision's commit id.
+    pub to: String,
+    /// Customers added, removed, renamed or changed, by path.
+    pub customers: Vec<CustomerChange>,
+    /// Whether `kehu.toml` differs.
+    pub rules_changed: bool,
+}
+
+/// The history reader of one book, for one command: it keeps small caches
+/// (parsed blobs, recently read trees) for the length of a query or two.
+pub struct History<'b> {
+    objects: Objects<'b>,
+    parsed: RefCell<HashMap<Oid, Rc<Result<Fields, String>>>>,
+}
+
+/// Parsed blobs kept at most; beyond this the cache starts over.
+const PARSED_CACHE: usize = 8192;
+
+/// Similar enough to call a delete + add a rename.
+const RENAME_SIMILARITY: f64 = 0.5;
+
+/// Beyond this many adds × deletes in one commit only exact renames are paired.
+const RENAME_PAIRS_MAX: usize = 10_000;
+
+impl Book {
+    /// The history reader for this book.
+    pub fn history(&self) -> History<'_> {
+        History {
+            objects: Objects::new(&self.repo, &self.prefix),
+            parsed: RefCell::new(HashMap::new()),
+        }
+    }
+}
+
+impl<'b> History<'b> {
+    /// Parses a blob into fields, once per blob id.
+    fn fields(&self, id: Oid) -> Result<Rc<Result<Fields, String>>, GitError> {
+        if let Some(hit) = self.parsed.borrow().get(&id) {
+            return Ok(Rc::clone(hit));
+        }
+        let bytes = self.objects.blob(id)?;
+        let parsed = Rc::new(flatten(&bytes));
+        let mut cache = self.parsed.borrow_mut();
+        if cache.len() >= PARSED_CACHE {
+            cache.clear();
+        }
+        cache.insert(id, Rc::clone(&parsed));
+        Ok(parsed)
+    }
+
+    /// The change of one customer file between two blobs.
+    fn change(
+        &self,
+        path: &str,
+        old: Option<Oid>,
+        new: Option<Oid>,
+        renamed_from: Option<&str>,
+    ) -> Result<CustomerChange, GitError> {
+        let mut unparsable = false;
+        let old_fields = match old {
+            Some(id) => Some(self.fields(id)?),
+            None => None,
+        };
+        let new_fields = match new {
+            Some(id) => Some(self.fields(id)?),
+            None => None,
+        };
+        let pick = |f: &Option<Rc<Result<Fields, String>>>, bad: &mut bool| -> Fields {
+            match f.as_deref() {
+                Some(Ok(fields)) => fields.clone(),
+                Some(Err(_)) => {
+                    *bad = true;
+                    Fields::new()
+                }
+                None => Fields::new(),
+            }
+        };
+        let a = pick(&old_fields, &mut unparsable);
+        let b = pick(&new_fields, &mut unparsable);
+        let status = match (old, new, renamed_from) {
+            (_, _, Some(_)) => Status::Renamed,
+            (None, _, _) => Status::Added,
+            (_, None, _) => Status::Removed,
+            _ => Status::Modified,
+        };
+        Ok(CustomerChange {
+            id: customer_id(path),
+            path: format!("customers/{path}"),
+            status,
+            old_id: renamed_from.map(customer_id),
+            old_path: renamed_from.map(|p| format!("customers/{p}")),
+            fields: diff_fields(&a, &b),
+            unparsable,
+        })
+    }
+
+    /// Turns a commit's deltas into customer changes, pairing deletes and
+    /// adds of the same or similar content as renames.
+    fn changes(&self, deltas: Vec<Delta>) -> Result<Vec<CustomerChange>, GitError> {
+        let (mut adds, mut dels): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+        for (i, d) in deltas.iter().enumerate() {
+            match (d.old, d.new) {
+                (None, Some(_)) => adds.push(i),
+                (Some(_), None) => dels.push(i),
+                _ => {}
+            }
+        }
+        let pairs = self.pair_renames(&deltas, &adds, &dels)?;
+        let mut renamed_from: HashMap<usize, usize> = HashMap::new();
+        let mut consumed = vec![false; deltas.len()];
+        for (add, del) in pairs {
+            renamed_from.insert(add, del);
+            consumed[del] = true;
+        }
+        let mut out = Vec::with_capacity(deltas.len());
+        for (i, d) in deltas.iter().enumerate() {
+            if consumed[i] {
+                continue;
+            }
+            match renamed_from.get(&i) {
+                Some(&del) => {
+                    let old = &deltas[del];
+                    out.push(self.change(&d.path, old.old, d.new, Some(&old.path))?);
+                }
+                None => out.push(self.change(&d.path, d.old, d.new, None)?),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Pairs added with deleted files: first identical blobs, then (when the
+    /// numbers are small) the most similar pairs above [`RENAME_SIMILARITY`].
+    fn pair_renames(
+        &self,
+        deltas: &[Delta],
+        adds: &[usize],
+        dels: &[usize],
+    ) -> Result<Vec<(usize, usize)>, GitError> {
+        let mut pairs = Vec::new();
+        if adds.is_empty() || dels.is_empty() {
+            return Ok(pairs);
+        }
+        let mut free_dels: Vec<usize> = dels.to_vec();
+        let mut free_adds = Vec::new();
+        for &a in adds {
+            let id = deltas[a].new;
+            match free_dels.iter().position(|&d| deltas[d].old == id) {
+                Some(pos) => pairs.push((a, free_dels.remove(pos))),
+                None => free_adds.push(a),
+            }
+        }
+        if free_adds.is_empty()
+            || free_dels.is_empty()
+            || free_adds.len() * free_dels.len() > RENAME_PAIRS_MAX
+        {
+            return Ok(pairs);
+        }
+        let mut scored = Vec::new();
+        for &a in &free_adds {
+            let Some(new) = deltas[a].new else { continue };
+            let new = self.fields(new)?;
+            let Ok(new) = new.as_ref() else { continue };
+            for &d in &free_dels {
+                let Some(old) = deltas[d].old else { continue };
+                let old = self.fields(old)?;
+                let Ok(old) = old.as_ref() else { continue };
+                let score = fields::similarity(old, new);
+                if score >= RENAME_SIMILARITY {
+                    scored.push((score, a, d));
+                }
+            }
+        }
+        scored.sort_by(|x, y| y.0.total_cmp(&x.0));
+        let mut used_a = std::collections::HashSet::new();
+        let mut used_d = std::collections::HashSet::new();
+        for (_, a, d) in scored {
+            if used_a.contains(&a) || used_d.contains(&d) {
+                continue;
+            }
+            used_a.insert(a);
+            used_d.insert(d);
+            pairs.push((a, d));
+        }
+        Ok(pairs)
+    }
+
+    /// The semantic diff of the book from one revision to another.
+    pub fn diff(&self, from: &str, to: &str) -> Result<BookDiff, GitError> {
+        let a = self.objects.resolve(from)?;
+        let b = self.objects.resolve(to)?;
+        let ids_a = self.objects.book_ids_by_id(a)?;
+        let ids_b = self.objects.book_ids_by_id(b)?;
+        let mut deltas = Vec::new();
+        treediff::diff_trees(
+            &self.objects,
+            ids_a.customers,
+            ids_b.customers,
+            "",
+            &mut deltas,
+        )?;
+        Ok(BookDiff {
+            from: a.to_string(),
+            to: b.to_string(),
+            customers: self.changes(deltas)?,
+            rules_changed: ids_a.rules != ids_b.rules,
+        })
+    }
+
+    /// The record of one commit (`HEAD`, a branch, an id …).
+    pub fn commit(&self, rev: &str) -> Result<CommitInfo, GitError> {
+        let id = self.objects.resolve(rev)?;
+        let commit = self.objects.commit(id)?;
+        Ok(self.objects.info(&commit))
+    }
+
+    fn event(
+        &self,
+        commit: &git2::Commit<'b>,
+        customers: Vec<CustomerChange>,
+        rules_changed: bool,
+    ) -> Event {
+        Event {
+            commit: Arc::new(self.objects.info(commit)),
+            customers,
+            rules_changed,
+        }
+    }
+}
+
+/// The customer id a path stands for: its file stem.
+fn customer_id(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".toml").unwrap_or(name).to_owned()
+}
+
+/// The canonical path of a customer below `customers/`: `ac/acme.toml`.
+pub(crate) fn canonical_path(id: &str) -> String {
+    let fan: String = id.chars().take(2).collect();
+    format!("{fan}/{id}.toml")
+}
+
+#[cfg(test)]
+mod tests;

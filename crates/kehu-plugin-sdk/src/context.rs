@@ -1,0 +1,148 @@
+//! What a running plugin can see: the request's settings and the host's data.
+
+use std::cell::OnceCell;
+
+use kehu_core::{Config, Date};
+use kehu_plugin::abi::{Buffer, HOST_OK, HostApi};
+use kehu_plugin::protocol::{Book, HostCall, HostQuery, Request};
+
+use crate::PluginError;
+
+/// The plugin's view of one invocation.
+///
+/// Host data is fetched on first use: a plugin that only prints its help
+/// never costs the host a book serialization. The book is fetched once and
+/// kept for the rest of the run.
+pub struct Context<'a> {
+    request: &'a Request,
+    host: Option<&'a HostApi>,
+    book: OnceCell<Book>,
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn new(request: &'a Request, host: Option<&'a HostApi>) -> Context<'a> {
+        Context {
+            request,
+            host,
+            book: OnceCell::new(),
+        }
+    }
+
+    /// The subcommand the user typed (the plugin's name).
+    pub fn command(&self) -> &str {
+        &self.request.command
+    }
+
+    /// The `--as-of` day; the book the host serves is as of this day.
+    pub fn as_of(&self) -> Date {
+        self.request.as_of
+    }
+
+    /// The global `--format`, if the user gave one before the subcommand.
+    pub fn format(&self) -> Option<&str> {
+        self.request.format.as_deref()
+    }
+
+    /// Whether output may use colour.
+    pub fn color(&self) -> bool {
+        self.request.color
+    }
+
+    /// The book's directory, for messages only (plugins never open files).
+    pub fn book_dir(&self) -> Option<&str> {
+        self.request.book_dir.as_deref()
+    }
+
+    /// The book (config and customers) as of [`Context::as_of`].
+    pub fn book(&self) -> Result<&Book, PluginError> {
+        if let Some(book) = self.book.get() {
+            return Ok(book);
+        }
+        let book = self.call(&HostQuery::Book, |bytes| {
+            Book::from_json(bytes).map_err(|error| PluginError::Host(error.to_string()))
+        })?;
+        Ok(self.book.get_or_init(|| book))
+    }
+
+    /// The book's policy (`kehu.toml`) as kehu-core's typed model; tables
+    /// kehu does not know (a plugin's own section) are in `Config::extra`.
+    pub fn config(&self) -> Result<Config, PluginError> {
+        let json = &self.book()?.config;
+        let mut config: Config = serde_json::from_value(json.clone()).map_err(|error| {
+            PluginError::Host(format!("the host sent an unreadable kehu.toml: {error}"))
+        })?;
+        if let Some(extra) = json.get("extra").and_then(serde_json::Value::as_object) {
+            config.extra = extra.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        }
+        Ok(config)
+    }
+
+    /// A top-level table of `kehu.toml` that kehu itself does not know, such
+    /// as a plugin's own `[hello]` section, as JSON.
+    pub fn config_section(&self, name: &str) -> Result<Option<&serde_json::Value>, PluginError> {
+        Ok(self
+            .book()?
+            .config
+            .get("extra")
+            .and_then(|extra| extra.get(name)))
+    }
+
+    /// One customer's history, as the host's history backend serializes it.
+    pub fn customer_history(&self, id: &str) -> Result<serde_json::Value, PluginError> {
+        self.call_json(&HostQuery::CustomerHistory { id: id.to_owned() })
+    }
+
+    /// Book-wide field changes from `since` to `until`, both inclusive;
+    /// `None` leaves that end open (`until` defaults to `as_of`).
+    pub fn changes(
+        &self,
+        since: Option<Date>,
+        until: Option<Date>,
+    ) -> Result<serde_json::Value, PluginError> {
+        self.call_json(&HostQuery::Changes { since, until })
+    }
+
+    fn call_json(&self, query: &HostQuery) -> Result<serde_json::Value, PluginError> {
+        self.call(query, |bytes| {
+            serde_json::from_slice(bytes)
+                .map_err(|error| PluginError::Host(format!("the host sent invalid JSON: {error}")))
+        })
+    }
+
+    /// Sends one host call and reads the answer while the host's buffer is
+    /// alive, then hands the buffer back.
+    fn call<T>(
+        &self,
+        query: &HostQuery,
+        read: impl FnOnce(&[u8]) -> Result<T, PluginError>,
+    ) -> Result<T, PluginError> {
+        let call = HostCall::new(query);
+        let Some(host) = self.host else {
+            return Err(PluginError::Host(format!(
+                "`{}` is not available: the host passed no services",
+                call.method
+            )));
+        };
+        let bytes = call.to_json();
+        let mut answer = Buffer::empty();
+        // SAFETY: `host` is the HostApi of the current `run` call (Context
+        // cannot outlive it), and every pointer is valid for the call.
+        let status = unsafe { (host.call)(host.context, bytes.as_ptr(), bytes.len(), &mut answer) };
+        // SAFETY: the host filled `answer` with its buffer or left it empty.
+        let body = unsafe { answer.as_slice() };
+        let result = if status == HOST_OK {
+            read(body)
+        } else {
+            Err(PluginError::Host(format!(
+                "{}: {}",
+                call.method,
+                String::from_utf8_lossy(body).trim_end()
+            )))
+        };
+        if !answer.data.is_null() {
+            // SAFETY: the buffer came from the host and is released once.
+            unsafe { (host.free_buffer)(answer) };
+        }
+        result
+    }
+}

@@ -1,0 +1,122 @@
+//! Run a plugin in a unit test, through the real ABI, against a fake host.
+//!
+//! ```
+//! use kehu_plugin_sdk::testing::{TestHost, run_plugin};
+//! # use kehu_plugin_sdk::{Context, Output, Plugin, PluginError};
+//! # #[derive(Default)]
+//! # struct Count;
+//! # impl Plugin for Count {
+//! #     fn run(&self, ctx: &mut Context<'_>, _: &[String]) -> Result<Output, PluginError> {
+//! #         Ok(Output::text(format!("{}\n", ctx.book()?.customers.len())))
+//! #     }
+//! # }
+//! let host = TestHost::new("2026-11-18".parse().unwrap());
+//! let response = run_plugin::<Count>(&host, "count", &[]).unwrap();
+//! assert_eq!(response.stdout, "0\n");
+//! ```
+
+use std::collections::BTreeMap;
+
+use kehu_core::{Customer, Date};
+use kehu_plugin::abi::{Buffer, HostApi};
+use kehu_plugin::protocol::{Book, Request, Response, SCHEMA, encode_book};
+use kehu_plugin::services::{CallFailure, HostServices, ServiceError, invoke};
+
+use crate::Plugin;
+
+/// A host with a fixed book and canned history answers.
+#[derive(Clone, Debug)]
+pub struct TestHost {
+    /// What `ctx.book()` returns.
+    pub book: Book,
+    /// What `ctx.customer_history(id)` returns, by id; a missing id is an
+    /// error, as with the real host.
+    pub histories: BTreeMap<String, serde_json::Value>,
+    /// What `ctx.changes(..)` returns, whatever the window.
+    pub changes: serde_json::Value,
+}
+
+impl TestHost {
+    /// An empty book as of `as_of`.
+    pub fn new(as_of: Date) -> TestHost {
+        TestHost {
+            book: Book {
+                schema: SCHEMA.to_owned(),
+                as_of,
+                config: serde_json::json!({}),
+                customers: Vec::new(),
+            },
+            histories: BTreeMap::new(),
+            changes: serde_json::json!([]),
+        }
+    }
+
+    /// Replaces the customers.
+    pub fn with_customers(mut self, customers: Vec<Customer>) -> TestHost {
+        self.book.customers = customers;
+        self
+    }
+
+    /// Replaces the config (`kehu.toml` as JSON).
+    pub fn with_config(mut self, config: serde_json::Value) -> TestHost {
+        self.book.config = config;
+        self
+    }
+}
+
+impl HostServices for TestHost {
+    fn book(&self) -> Result<Vec<u8>, ServiceError> {
+        encode_book(self.book.as_of, &self.book.config, &self.book.customers)
+            .map_err(|error| ServiceError::new(error.to_string()))
+    }
+
+    fn customer_history(&self, id: &str) -> Result<Vec<u8>, ServiceError> {
+        let history = self
+            .histories
+            .get(id)
+            .ok_or_else(|| ServiceError::new(format!("no customer `{id}`")))?;
+        serde_json::to_vec(history).map_err(|error| ServiceError::new(error.to_string()))
+    }
+
+    fn changes(&self, _since: Option<Date>, _until: Option<Date>) -> Result<Vec<u8>, ServiceError> {
+        serde_json::to_vec(&self.changes).map_err(|error| ServiceError::new(error.to_string()))
+    }
+}
+
+unsafe extern "C" fn run_trampoline<P: Plugin + Default>(
+    request: *const u8,
+    request_len: usize,
+    host: *const HostApi,
+    response: *mut Buffer,
+) -> i32 {
+    // SAFETY: called by `invoke` per the ABI contract.
+    unsafe { crate::export::run::<P>(request, request_len, host, response) }
+}
+
+/// Runs `P` as `kehu COMMAND ARGS...` as of the host's book date, through
+/// the same ABI path the `kehu` binary uses.
+pub fn run_plugin<P: Plugin + Default>(
+    host: &TestHost,
+    command: &str,
+    args: &[&str],
+) -> Result<Response, CallFailure> {
+    let args = args.iter().map(|arg| (*arg).to_owned()).collect();
+    run_request::<P>(host, &Request::new(command, args, host.book.as_of))
+}
+
+/// Runs `P` on a full request (to set `as_of`, `format`, `color`).
+pub fn run_request<P: Plugin + Default>(
+    host: &dyn HostServices,
+    request: &Request,
+) -> Result<Response, CallFailure> {
+    // SAFETY: the trampoline and the free function are this SDK's own, for
+    // the ABI version it was built with.
+    unsafe {
+        invoke(
+            run_trampoline::<P>,
+            kehu_plugin::abi::free_rust_buffer,
+            request,
+            host,
+        )
+    }
+}

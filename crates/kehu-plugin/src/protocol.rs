@@ -1,0 +1,503 @@
+//! The JSON that crosses the ABI, schema `kehu.plugin/1`.
+//!
+//! Every document carries `"schema": "kehu.plugin/1"`; a reader refuses any
+//! other value, so the JSON can change independently of the C ABI. Unknown
+//! fields are ignored, so adding an optional field is not a schema change.
+//!
+//! - host → plugin: a [`Request`] (the command line and the run settings);
+//! - plugin → host, during `run`: a [`HostCall`] per question, answered with
+//!   the JSON of [`HostQuery`]'s documented shape (the book is a [`Book`]);
+//! - plugin → host, at the end: a [`Response`] (output, exit code, and an
+//!   optional [`Changeset`] with the [`WriteMode`] the user asked for).
+
+use kehu_core::{Changeset, Customer, Date};
+use serde::{Deserialize, Serialize};
+
+/// The schema tag of every document in this version of the protocol.
+pub const SCHEMA: &str = "kehu.plugin/1";
+
+/// Why a document could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    /// The bytes are not JSON of the expected shape.
+    #[error("invalid {what} JSON: {source}")]
+    InvalidJson {
+        /// Which document: `request`, `response`, `host call` ...
+        what: &'static str,
+        /// The parser's complaint (line and column included).
+        source: serde_json::Error,
+    },
+    /// The document is JSON but speaks another schema version.
+    #[error("{what} has schema `{found}`, expected `{SCHEMA}`")]
+    WrongSchema {
+        /// Which document.
+        what: &'static str,
+        /// The schema it declared.
+        found: String,
+    },
+    /// A field holds a value the protocol does not allow.
+    #[error("{what}: {reason}")]
+    InvalidField {
+        /// Which document.
+        what: &'static str,
+        /// What is wrong, naming the field.
+        reason: String,
+    },
+}
+
+fn check_schema(what: &'static str, found: &str) -> Result<(), ProtocolError> {
+    if found == SCHEMA {
+        Ok(())
+    } else {
+        Err(ProtocolError::WrongSchema {
+            what,
+            found: found.to_owned(),
+        })
+    }
+}
+
+fn parse<'a, T: Deserialize<'a>>(what: &'static str, bytes: &'a [u8]) -> Result<T, ProtocolError> {
+    serde_json::from_slice(bytes).map_err(|source| ProtocolError::InvalidJson { what, source })
+}
+
+/// What the host sends to `run`: one invocation of a plugin subcommand.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The subcommand the user typed (the plugin's name).
+    pub command: String,
+    /// The arguments after the subcommand, unparsed: the plugin parses its own
+    /// flags, so `kehu classify --help` is the plugin's help.
+    pub args: Vec<String>,
+    /// The `--as-of` day (today by default); the book the host serves is the
+    /// book as of this day.
+    pub as_of: Date,
+    /// The global `--format` when the user gave one before the subcommand;
+    /// a plugin's own `--format` flag overrides it.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Whether the output may use colour (stdout is a terminal and `NO_COLOR`
+    /// is unset).
+    #[serde(default)]
+    pub color: bool,
+    /// The book's directory, for messages only: plugins never open files.
+    #[serde(default)]
+    pub book_dir: Option<String>,
+}
+
+impl Request {
+    /// A request for `command` with `args` as of `as_of`, no colour, no
+    /// global format, no book directory.
+    pub fn new(command: impl Into<String>, args: Vec<String>, as_of: Date) -> Request {
+        Request {
+            schema: SCHEMA.to_owned(),
+            command: command.into(),
+            args,
+            as_of,
+            format: None,
+            color: false,
+            book_dir: None,
+        }
+    }
+
+    /// Encodes the request as the bytes `run` receives.
+    pub fn to_json(&self) -> Vec<u8> {
+        // A struct of strings, bools and a date always serializes.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Reads and checks a request (the plugin side).
+    pub fn from_json(bytes: &[u8]) -> Result<Request, ProtocolError> {
+        let request: Request = parse("request", bytes)?;
+        check_schema("request", &request.schema)?;
+        Ok(request)
+    }
+}
+
+/// How the host should apply a returned changeset.
+///
+/// JSON: `"apply"`, `"dry-run"` or `{"branch": "NAME"}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WriteMode {
+    /// Write the files and commit on the checked-out branch.
+    #[default]
+    Apply,
+    /// Print the changeset as a semantic diff and write nothing.
+    DryRun,
+    /// Commit on a new branch of this name without touching the work tree,
+    /// for review as a pull request.
+    Branch(String),
+}
+
+/// What `run` returns when it finished (even when the command failed).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The command's exit code, 0..=255 (see the exit-code table: 0 success,
+    /// 1 a check found something, 2 bad usage or bad data).
+    #[serde(default)]
+    pub exit_code: i32,
+    /// Text the host prints on stdout.
+    #[serde(default)]
+    pub stdout: String,
+    /// Text the host prints on stderr.
+    #[serde(default)]
+    pub stderr: String,
+    /// Edits for the host to validate and apply, if the command changes the
+    /// book.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changeset: Option<Changeset>,
+    /// How to apply `changeset`; ignored without one.
+    #[serde(default)]
+    pub mode: WriteMode,
+}
+
+impl Response {
+    /// An empty successful response.
+    pub fn new() -> Response {
+        Response {
+            schema: SCHEMA.to_owned(),
+            exit_code: 0,
+            stdout: String::new(),
+            stderr: String::new(),
+            changeset: None,
+            mode: WriteMode::Apply,
+        }
+    }
+
+    /// Encodes the response as the bytes `run` hands back.
+    pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        serde_json::to_vec(self)
+    }
+
+    /// Reads and validates a response (the host side): JSON, schema, exit
+    /// code range, branch name.
+    pub fn from_json(bytes: &[u8]) -> Result<Response, ProtocolError> {
+        let response: Response = parse("response", bytes)?;
+        check_schema("response", &response.schema)?;
+        if !(0..=255).contains(&response.exit_code) {
+            return Err(ProtocolError::InvalidField {
+                what: "response",
+                reason: format!("exit_code {} is outside 0..=255", response.exit_code),
+            });
+        }
+        if let WriteMode::Branch(name) = &response.mode
+            && name.trim().is_empty()
+        {
+            return Err(ProtocolError::InvalidField {
+                what: "response",
+                reason: "mode.branch is empty".to_owned(),
+            });
+        }
+        Ok(response)
+    }
+}
+
+impl Default for Response {
+    fn default() -> Response {
+        Response::new()
+    }
+}
+
+/// A question from the plugin to the host, sent through
+/// [`crate::abi::HostApi::call`] during `run`.
+///
+/// `method` and `params`:
+///
+/// | method | params | answer |
+/// | --- | --- | --- |
+/// | `book` | `{}` | a [`Book`] as of the request's `as_of` |
+/// | `customer_history` | `{"id": "acme"}` | the customer's timeline (kehu-git's JSON) |
+/// | `changes` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?}` | book-wide field changes in the window, inclusive (kehu-git's JSON) |
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HostCall {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// One of the methods above.
+    pub method: String,
+    /// The method's parameters (an object; `null` counts as `{}`).
+    #[serde(default)]
+    pub params: serde_json::Value,
+}
+
+/// A [`HostCall`] with its method and parameters checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostQuery {
+    /// The book: config and customers as of the request's date.
+    Book,
+    /// One customer's history.
+    CustomerHistory {
+        /// The customer id.
+        id: String,
+    },
+    /// Book-wide changes between two days, both inclusive, either open.
+    Changes {
+        /// First day, or from the beginning.
+        since: Option<Date>,
+        /// Last day, or up to the request's `as_of`.
+        until: Option<Date>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryParams {
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangesParams {
+    #[serde(default)]
+    since: Option<Date>,
+    #[serde(default)]
+    until: Option<Date>,
+}
+
+impl HostCall {
+    /// The call for `query`.
+    pub fn new(query: &HostQuery) -> HostCall {
+        let (method, params) = match query {
+            HostQuery::Book => ("book", serde_json::json!({})),
+            HostQuery::CustomerHistory { id } => {
+                ("customer_history", serde_json::json!({ "id": id }))
+            }
+            HostQuery::Changes { since, until } => (
+                "changes",
+                serde_json::json!({ "since": since, "until": until }),
+            ),
+        };
+        HostCall {
+            schema: SCHEMA.to_owned(),
+            method: method.to_owned(),
+            params,
+        }
+    }
+
+    /// Encodes the call.
+    pub fn to_json(&self) -> Vec<u8> {
+        // Strings and JSON values always serialize.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Reads a call and checks its schema, method and parameters (the host
+    /// side).
+    pub fn parse(bytes: &[u8]) -> Result<HostQuery, ProtocolError> {
+        let call: HostCall = parse("host call", bytes)?;
+        check_schema("host call", &call.schema)?;
+        call.query()
+    }
+
+    /// Checks the method and parameters.
+    pub fn query(&self) -> Result<HostQuery, ProtocolError> {
+        let params = if self.params.is_null() {
+            serde_json::json!({})
+        } else {
+            self.params.clone()
+        };
+        let invalid = |source: serde_json::Error| ProtocolError::InvalidField {
+            what: "host call",
+            reason: format!("bad params for `{}`: {source}", self.method),
+        };
+        match self.method.as_str() {
+            "book" => Ok(HostQuery::Book),
+            "customer_history" => {
+                let HistoryParams { id } = serde_json::from_value(params).map_err(invalid)?;
+                Ok(HostQuery::CustomerHistory { id })
+            }
+            "changes" => {
+                let ChangesParams { since, until } =
+                    serde_json::from_value(params).map_err(invalid)?;
+                Ok(HostQuery::Changes { since, until })
+            }
+            other => Err(ProtocolError::InvalidField {
+                what: "host call",
+                reason: format!(
+                    "unknown method `{other}` (known: book, customer_history, changes)"
+                ),
+            }),
+        }
+    }
+}
+
+/// The answer to a `book` call, as the plugin reads it.
+///
+/// `config` is the book's `kehu.toml` as JSON; it stays untyped here so the
+/// policy can grow without a protocol change (a plugin deserializes the part
+/// it needs).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Book {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The day the book was read as of.
+    pub as_of: Date,
+    /// `kehu.toml` as JSON.
+    #[serde(default)]
+    pub config: serde_json::Value,
+    /// Every customer, in id order.
+    pub customers: Vec<Customer>,
+}
+
+impl Book {
+    /// Reads and checks a `book` answer (the plugin side).
+    pub fn from_json(bytes: &[u8]) -> Result<Book, ProtocolError> {
+        let book: Book = parse("book", bytes)?;
+        check_schema("book", &book.schema)?;
+        Ok(book)
+    }
+}
+
+/// The host's side of [`Book`]: serializes borrowed data without copying it
+/// into a `Book` first.
+#[derive(Serialize)]
+struct BookRef<'a, C: Serialize, I: Serialize> {
+    schema: &'static str,
+    as_of: Date,
+    config: &'a C,
+    customers: I,
+}
+
+/// Serializes an iterator of customers as a JSON array, without collecting.
+struct CustomerSeq<I>(I);
+
+impl<'a, I> Serialize for CustomerSeq<I>
+where
+    I: Iterator<Item = &'a Customer> + Clone,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.clone())
+    }
+}
+
+/// Encodes the answer to a `book` call from the host's own data, without
+/// copying the customers: `config` is anything that serializes to
+/// `kehu.toml`'s JSON form (`kehu_core::Config`), `customers` any cloneable
+/// iterator of customers in id order, e.g.
+/// `book.customers.iter().map(|c| &c.customer)`.
+pub fn encode_book<'a, C, I>(
+    as_of: Date,
+    config: &C,
+    customers: I,
+) -> Result<Vec<u8>, serde_json::Error>
+where
+    C: Serialize,
+    I: IntoIterator<Item = &'a Customer>,
+    I::IntoIter: Clone,
+{
+    serde_json::to_vec(&BookRef {
+        schema: SCHEMA,
+        as_of,
+        config,
+        customers: CustomerSeq(customers.into_iter()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> Date {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn requests_round_trip() {
+        let mut request = Request::new("classify", vec!["--apply".into()], day("2026-11-18"));
+        request.color = true;
+        request.book_dir = Some("/books/acme".into());
+        let back = Request::from_json(&request.to_json()).unwrap();
+        assert_eq!(back, request);
+        let text = String::from_utf8(request.to_json()).unwrap();
+        assert!(text.contains(r#""as_of":"2026-11-18""#), "{text}");
+    }
+
+    #[test]
+    fn write_modes_have_the_documented_json() {
+        let text = |mode: WriteMode| serde_json::to_string(&mode).unwrap();
+        assert_eq!(text(WriteMode::Apply), r#""apply""#);
+        assert_eq!(text(WriteMode::DryRun), r#""dry-run""#);
+        assert_eq!(
+            text(WriteMode::Branch("regrade".into())),
+            r#"{"branch":"regrade"}"#
+        );
+    }
+
+    #[test]
+    fn a_minimal_response_is_enough() {
+        let response =
+            Response::from_json(br#"{"schema":"kehu.plugin/1","stdout":"hi\n"}"#).unwrap();
+        assert_eq!(response.stdout, "hi\n");
+        assert_eq!(response.exit_code, 0);
+        assert_eq!(response.mode, WriteMode::Apply);
+        assert!(response.changeset.is_none());
+    }
+
+    #[test]
+    fn bad_responses_are_typed_errors() {
+        assert!(matches!(
+            Response::from_json(b"not json"),
+            Err(ProtocolError::InvalidJson {
+                what: "response",
+                ..
+            })
+        ));
+        assert!(matches!(
+            Response::from_json(br#"{"schema":"kehu.plugin/2"}"#),
+            Err(ProtocolError::WrongSchema { found, .. }) if found == "kehu.plugin/2"
+        ));
+        assert!(matches!(
+            Response::from_json(br#"{"schema":"kehu.plugin/1","exit_code":300}"#),
+            Err(ProtocolError::InvalidField { .. })
+        ));
+        assert!(matches!(
+            Response::from_json(br#"{"schema":"kehu.plugin/1","mode":{"branch":" "}}"#),
+            Err(ProtocolError::InvalidField { .. })
+        ));
+        assert!(Response::from_json(br#"{"exit_code":0}"#).is_err());
+    }
+
+    #[test]
+    fn host_calls_parse_into_queries() {
+        let queries = [
+            HostQuery::Book,
+            HostQuery::CustomerHistory { id: "acme".into() },
+            HostQuery::Changes {
+                since: Some(day("2026-01-01")),
+                until: None,
+            },
+        ];
+        for query in queries {
+            assert_eq!(
+                HostCall::parse(&HostCall::new(&query).to_json()).unwrap(),
+                query
+            );
+        }
+        let unknown = br#"{"schema":"kehu.plugin/1","method":"rm_rf","params":{}}"#;
+        let error = HostCall::parse(unknown).unwrap_err().to_string();
+        assert!(error.contains("unknown method `rm_rf`"), "{error}");
+        let bad_id = br#"{"schema":"kehu.plugin/1","method":"customer_history","params":{"id":3}}"#;
+        assert!(HostCall::parse(bad_id).is_err());
+        let bad_day =
+            br#"{"schema":"kehu.plugin/1","method":"changes","params":{"since":"2026-02-30"}}"#;
+        assert!(HostCall::parse(bad_day).is_err());
+    }
+
+    #[test]
+    fn books_encode_on_the_host_and_decode_on_the_plugin() {
+        let customers = vec![Customer {
+            id: "acme".into(),
+            name: "ACME".into(),
+            stage: "won".into(),
+            ..Customer::default()
+        }];
+        let config = serde_json::json!({"tiers": [{"name": "strategic"}]});
+        let bytes = encode_book(day("2026-11-18"), &config, &customers).unwrap();
+        let book = Book::from_json(&bytes).unwrap();
+        assert_eq!(book.customers, customers);
+        assert_eq!(book.config, config);
+        assert_eq!(book.as_of, day("2026-11-18"));
+    }
+}

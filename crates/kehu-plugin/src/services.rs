@@ -1,0 +1,179 @@
+//! The host's half of a call into a plugin: the services it offers, the
+//! callback that serves them, and [`invoke`], which runs a plugin's `run`
+//! function and reads its answer.
+//!
+//! This is independent of how the plugin's code got into the process: the
+//! loader ([`crate::host`]) uses it on a `dlopen`ed library, and the SDK's
+//! test harness uses it on a plugin linked into a test binary, so both take
+//! the same path through the ABI.
+
+use std::ffi::c_void;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use kehu_core::Date;
+
+use crate::abi::{
+    Buffer, FreeFn, HOST_ERROR, HOST_OK, HostApi, RunFn, STATUS_ERROR, STATUS_OK, STATUS_PANIC,
+    free_rust_buffer,
+};
+use crate::protocol::{HostCall, HostQuery, ProtocolError, Request, Response};
+
+/// The data a plugin may ask for while it runs. The CLI implements it over
+/// the book it loaded (as of the request's `as_of`) and its history backend;
+/// each method returns the JSON documented in [`crate::protocol::HostCall`].
+pub trait HostServices {
+    /// The book: a [`crate::protocol::Book`], usually made with
+    /// [`crate::protocol::encode_book`].
+    fn book(&self) -> Result<Vec<u8>, ServiceError>;
+
+    /// One customer's timeline, as kehu-git serializes it. An unknown id is
+    /// an error naming it.
+    fn customer_history(&self, id: &str) -> Result<Vec<u8>, ServiceError>;
+
+    /// Book-wide field changes from `since` to `until` (inclusive; `None`
+    /// means from the first commit / up to `as_of`), as kehu-git serializes
+    /// them.
+    fn changes(&self, since: Option<Date>, until: Option<Date>) -> Result<Vec<u8>, ServiceError>;
+}
+
+/// A host service failed; the message reaches the plugin, which usually
+/// reports it and exits non-zero.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ServiceError {
+    message: String,
+}
+
+impl ServiceError {
+    /// An error with this message (say what failed and on which file or
+    /// customer).
+    pub fn new(message: impl Into<String>) -> ServiceError {
+        ServiceError {
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses a call and runs it against `services`: JSON on success, the error
+/// message otherwise.
+fn dispatch(services: &dyn HostServices, request: &[u8]) -> Result<Vec<u8>, String> {
+    let query = HostCall::parse(request).map_err(|error| error.to_string())?;
+    let answer = match &query {
+        HostQuery::Book => services.book(),
+        HostQuery::CustomerHistory { id } => services.customer_history(id),
+        HostQuery::Changes { since, until } => services.changes(*since, *until),
+    };
+    answer.map_err(|error| error.to_string())
+}
+
+/// Why a call into a plugin produced no usable response.
+#[derive(Debug, thiserror::Error)]
+pub enum CallFailure {
+    /// The plugin panicked; the SDK caught it at the boundary.
+    #[error("panicked: {0}")]
+    Panicked(String),
+    /// The plugin refused the request (it could not read it).
+    #[error("failed: {0}")]
+    Failed(String),
+    /// The plugin returned a status this ABI does not define.
+    #[error("returned the unknown status {0}")]
+    UnknownStatus(i32),
+    /// The response is not valid JSON, or not `kehu.plugin/1`.
+    #[error("returned an unusable response: {0}")]
+    BadResponse(ProtocolError),
+}
+
+/// What the host's callback reaches through [`HostApi::context`].
+struct CallContext<'a> {
+    services: &'a dyn HostServices,
+}
+
+/// The host's [`HostApi::call`]: answers one [`HostCall`] and never unwinds
+/// into the plugin.
+unsafe extern "C" fn host_call(
+    context: *mut c_void,
+    request: *const u8,
+    request_len: usize,
+    response: *mut Buffer,
+) -> i32 {
+    if context.is_null() || response.is_null() {
+        return HOST_ERROR;
+    }
+    // SAFETY: `context` is the CallContext that `invoke` placed in the
+    // HostApi, alive for the duration of the plugin's `run` call.
+    let context = unsafe { &*context.cast::<CallContext<'_>>() };
+    let request: &[u8] = if request.is_null() || request_len == 0 {
+        &[]
+    } else {
+        // SAFETY: the ABI requires `request_len` readable bytes.
+        unsafe { std::slice::from_raw_parts(request, request_len) }
+    };
+    let answer = catch_unwind(AssertUnwindSafe(|| dispatch(context.services, request)));
+    let (status, body) = match answer {
+        Ok(Ok(json)) => (HOST_OK, json),
+        Ok(Err(message)) => (HOST_ERROR, message.into_bytes()),
+        Err(payload) => (
+            HOST_ERROR,
+            format!(
+                "kehu bug: a host service panicked: {}",
+                panic_text(&*payload)
+            )
+            .into_bytes(),
+        ),
+    };
+    // SAFETY: non-null, and the ABI makes it the plugin's out-parameter.
+    unsafe { response.write(Buffer::from_vec(body)) };
+    status
+}
+
+/// The text of a panic payload (`&str` or `String`, as `panic!` makes them).
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "(no message)".to_owned()
+    }
+}
+
+/// Calls a plugin's `run` with `request`, serving its host calls from
+/// `services`, frees its buffer with `free`, and returns its validated
+/// response.
+///
+/// # Safety
+///
+/// `run` and `free` must be the `run` and `free_buffer` of one plugin
+/// descriptor whose ABI version is [`crate::ABI_VERSION`].
+pub unsafe fn invoke(
+    run: RunFn,
+    free: FreeFn,
+    request: &Request,
+    services: &dyn HostServices,
+) -> Result<Response, CallFailure> {
+    let bytes = request.to_json();
+    let context = CallContext { services };
+    let api = HostApi {
+        context: std::ptr::from_ref(&context).cast_mut().cast::<c_void>(),
+        call: host_call,
+        free_buffer: free_rust_buffer,
+    };
+    let mut out = Buffer::empty();
+    // SAFETY: guaranteed by the caller; every pointer is valid for the call.
+    let status = unsafe { run(bytes.as_ptr(), bytes.len(), &api, &mut out) };
+    // SAFETY: the plugin filled `out` with its own buffer (or left it empty),
+    // valid until it goes back to the plugin's free function.
+    let body = unsafe { out.as_slice() };
+    let text = || String::from_utf8_lossy(body).trim_end().to_owned();
+    let result = match status {
+        STATUS_OK => Response::from_json(body).map_err(CallFailure::BadResponse),
+        STATUS_PANIC => Err(CallFailure::Panicked(text())),
+        STATUS_ERROR => Err(CallFailure::Failed(text())),
+        status => Err(CallFailure::UnknownStatus(status)),
+    };
+    if !out.data.is_null() {
+        // SAFETY: `out` came from this plugin and is released once.
+        unsafe { free(out) };
+    }
+    result
+}
