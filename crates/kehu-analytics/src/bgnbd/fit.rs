@@ -56,15 +56,21 @@ struct Problem<'a> {
     /// The last point evaluated, with −ℓ/N and its gradient in θ: the line
     /// search asks for the cost and the gradient at the same point, and one
     /// pass over the groups gives both.
-    last: RefCell<Option<(Vec<f64>, f64, Vec<f64>)>>,
+    last: RefCell<Option<Evaluated>>,
 }
+
+/// A point θ, −ℓ/N there, and its gradient in θ.
+type Evaluated = (Vec<f64>, f64, Vec<f64>);
 
 impl Problem<'_> {
     fn eval(&self, theta: &[f64]) -> Result<(f64, Vec<f64>), ArgminError> {
-        if let Some((at, cost, grad)) = self.last.borrow().as_ref() {
-            if at.as_slice() == theta {
-                return Ok((*cost, grad.clone()));
-            }
+        if let Some((_, cost, grad)) = self
+            .last
+            .borrow()
+            .as_ref()
+            .filter(|(at, _, _)| at.as_slice() == theta)
+        {
+            return Ok((*cost, grad.clone()));
         }
         let p = params_of(theta)?;
         let (ll, g) = gradient(&p, self.groups);
