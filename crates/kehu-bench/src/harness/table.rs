@@ -18,7 +18,7 @@ pub fn format_duration(d: Duration) -> String {
 
 /// A customer count for the book column: `10k`, `100k`, `2500`.
 pub fn format_count(n: usize) -> String {
-    if n >= 1000 && n % 1000 == 0 {
+    if n >= 1000 && n.is_multiple_of(1000) {
         format!("{}k", n / 1000)
     } else {
         n.to_string()
