@@ -234,7 +234,7 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Read> {
                     "toml-syntax",
                     None,
                     err.span().map(|s| s.start),
-                    err.message().to_owned(),
+                    syntax_message(text, &err),
                 ));
             }
             return None;
@@ -574,5 +574,16 @@ pub(crate) fn clip(text: &str) -> String {
     match text.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),
+    }
+}
+
+/// The parser's message, naming the key for duplicates.
+pub(crate) fn syntax_message(text: &str, err: &toml::de::Error) -> String {
+    let message = err.message();
+    match err.span().and_then(|span| text.get(span)) {
+        Some(key) if message == "duplicate key" && !key.is_empty() => {
+            format!("duplicate key `{}`", clip(key))
+        }
+        _ => message.to_owned(),
     }
 }
