@@ -255,3 +255,39 @@ fn policy_checks_can_be_switched_off() {
     );
     assert_eq!(check_policy(&book, as_of()), []);
 }
+
+#[test]
+fn special_files_are_not_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(root.join("kehu.toml"), TEST_CONFIG).unwrap();
+    fs::create_dir_all(root.join("customers/fi")).unwrap();
+    let fifo = root.join("customers/fi/fifo.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return; // no mkfifo on this system
+    }
+    let book = load_book(root, &options()).unwrap();
+    assert_eq!(
+        shown(&book),
+        ["customers/fi/fifo.toml: error: not a regular file (a pipe, socket or device); not read"]
+    );
+}
+
+#[test]
+fn non_utf8_file_names_are_reported() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(root.join("kehu.toml"), TEST_CONFIG).unwrap();
+    fs::create_dir_all(root.join("customers/ba")).unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"ba\xFFd.toml");
+    if fs::write(root.join("customers/ba").join(name), customer("bad", "")).is_err() {
+        return; // the file system refuses such names
+    }
+    let book = load_book(root, &options()).unwrap();
+    assert_eq!(
+        shown(&book),
+        ["customers/ba/ba\u{FFFD}d.toml: error: the file name is not valid UTF-8; not read"]
+    );
+}

@@ -387,17 +387,36 @@ fn judge(root: &Path, entry: walkdir::Result<walkdir::DirEntry>, found: &mut Vec
     };
     let rel = relative(root, entry.path());
     let file_type = entry.file_type();
-    if file_type.is_symlink() {
-        let inside = match std::fs::read_link(entry.path()) {
-            Ok(target) => inside_fs(root, entry.path(), &target),
-            Err(_) => false,
+    let problem = |code: &'static str, message: &str| {
+        Found::Problem(Box::new(FileOutcome::failed(
+            rel.clone(),
+            vec![Diagnostic::error(rel.clone(), code, message)],
+        )))
+    };
+    if entry.path().to_str().is_none() {
+        found.push(problem(
+            "bad-file-name",
+            "the file name is not valid UTF-8; not read",
+        ));
+    } else if file_type.is_symlink() {
+        let (target, inside) = match std::fs::read_link(entry.path()) {
+            Ok(target) => (
+                target.display().to_string(),
+                inside_fs(root, entry.path(), &target),
+            ),
+            Err(_) => (String::new(), false),
         };
-        let target = std::fs::read_link(entry.path())
-            .map(|t| t.display().to_string())
-            .unwrap_or_default();
         found.push(Found::Problem(Box::new(symlink_outcome(
             &rel, &target, inside,
         ))));
+    } else if !file_type.is_dir() && !file_type.is_file() {
+        // FIFOs, sockets and devices: opening one could block or read forever.
+        if rel.ends_with(".toml") {
+            found.push(problem(
+                "not-a-regular-file",
+                "not a regular file (a pipe, socket or device); not read",
+            ));
+        }
     } else if file_type.is_dir() {
         if let Some(outcome) = dir_problem(&rel) {
             found.push(Found::Problem(Box::new(outcome)));

@@ -26,7 +26,7 @@ pub const RFM_SEGMENTS: [&str; 9] = [
     "none",
 ];
 /// Loyalty bands.
-pub const LOYALTY_BANDS: [&str; 5] = ["loyal", "satisfied", "neutral", "at-risk", "detractor"];
+pub const LOYALTY_BANDS: [&str; 4] = ["loyal", "satisfied", "at-risk", "detractor"];
 /// Churn risk bands.
 pub const RISK_BANDS: [&str; 3] = ["high", "medium", "low"];
 
