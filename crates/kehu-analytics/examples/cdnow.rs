@@ -122,6 +122,8 @@ fn main() -> ExitCode {
         slot.1 += e;
         slot.2 += a;
     }
+    let mean_alive = obs.iter().map(|o| p.p_alive(o)).sum::<f64>() / obs.len() as f64;
+    println!("mean P(alive) at week 39: {mean_alive:.6}");
     println!(
         "holdout weeks 40-78 ({horizon:.1} weeks): predicted {pred_total:.1} repeat transactions, actual {act_total}"
     );
