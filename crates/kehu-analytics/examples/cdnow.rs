@@ -80,18 +80,26 @@ fn main() -> ExitCode {
         ));
         actual.push(v.iter().filter(|d| **d > end && **d <= holdout_end).count());
     }
-    let start = Instant::now();
-    let fitted = match fit(&obs) {
-        Ok(f) => f,
-        Err(e) => {
+    // Best of three, as the lifetimes script does.
+    let mut elapsed = std::time::Duration::MAX;
+    let mut fitted = None;
+    for _ in 0..3 {
+        let start = Instant::now();
+        let result = fit(&obs);
+        elapsed = elapsed.min(start.elapsed());
+        fitted = Some(result);
+    }
+    let fitted = match fitted {
+        Some(Ok(f)) => f,
+        Some(Err(e)) => {
             eprintln!("{e}");
             return ExitCode::from(1);
         }
+        None => return ExitCode::from(1),
     };
-    let elapsed = start.elapsed();
     let p = fitted.params;
     println!(
-        "{} customers, {} distinct (x, t_x, T); fit in {:.1} ms, {} iterations",
+        "{} customers, {} distinct (x, t_x, T); fit in {:.1} ms (best of 3), {} iterations",
         fitted.customers,
         fitted.distinct,
         elapsed.as_secs_f64() * 1e3,
@@ -114,6 +122,8 @@ fn main() -> ExitCode {
         slot.1 += e;
         slot.2 += a;
     }
+    let mean_alive = obs.iter().map(|o| p.p_alive(o)).sum::<f64>() / obs.len() as f64;
+    println!("mean P(alive) at week 39: {mean_alive:.6}");
     println!(
         "holdout weeks 40-78 ({horizon:.1} weeks): predicted {pred_total:.1} repeat transactions, actual {act_total}"
     );
