@@ -158,8 +158,11 @@ pub(crate) fn load_file(path: String, bytes: &[u8], ctx: &Context<'_>) -> FileOu
             diagnostics,
         };
     };
-    let trusted =
-        read.sound && validate::check_id(&path, &read.customer, &read.spans, &mut problems);
+    // Report id problems even in a file that will not load; load it only
+    // when it is sound and its id can be trusted.
+    let id_ok = read.spans.is_valid(Field::Id)
+        && validate::check_id(&path, &read.customer, &read.spans, &mut problems);
+    let trusted = read.sound && id_ok;
     validate::check_values(&read.customer, &read.spans, ctx, &mut problems);
     let has_errors = problems
         .iter()

@@ -344,3 +344,24 @@ fn a_directory_named_like_a_customer_file() {
         ]
     );
 }
+
+#[test]
+fn a_symlinked_customers_directory_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("book");
+    fs::create_dir_all(dir.path().join("elsewhere/ac")).unwrap();
+    fs::write(
+        dir.path().join("elsewhere/ac/acme.toml"),
+        customer("acme", ""),
+    )
+    .unwrap();
+    fs::create_dir_all(&root).unwrap();
+    fs::write(root.join("kehu.toml"), TEST_CONFIG).unwrap();
+    std::os::unix::fs::symlink("../elsewhere", root.join("customers")).unwrap();
+    let book = load_book(&root, &options()).unwrap();
+    assert_eq!(
+        shown(&book),
+        ["customers: error: customers is a symbolic link; not followed"]
+    );
+    assert!(book.customers.is_empty());
+}

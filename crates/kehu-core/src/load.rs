@@ -142,12 +142,13 @@ pub fn load_book(root: &Path, options: &LoadOptions) -> Result<Book, LoadError> 
     let customers_dir = root.join(CUSTOMERS_DIR);
     let found = match std::fs::symlink_metadata(&customers_dir) {
         Ok(meta) if meta.is_dir() => walk(root, &customers_dir),
-        Ok(_) => {
-            diagnostics.push(Diagnostic::error(
-                CUSTOMERS_DIR,
-                "not-a-directory",
-                "customers is not a directory",
-            ));
+        Ok(meta) => {
+            let message = if meta.file_type().is_symlink() {
+                "customers is a symbolic link; not followed"
+            } else {
+                "customers is not a directory"
+            };
+            diagnostics.push(Diagnostic::error(CUSTOMERS_DIR, "not-a-directory", message));
             Vec::new()
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),

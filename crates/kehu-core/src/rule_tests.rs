@@ -578,3 +578,27 @@ fn hostile_inputs_never_panic() {
         assert!(result.diagnostics.len() <= 51);
     }
 }
+
+#[test]
+fn empty_name() {
+    assert_eq!(
+        check(&with("name = \"ACME Corporation\"", "name = \"  \"")),
+        ["customers/ac/acme.toml:2:8: error: name: the name is empty"]
+    );
+}
+
+#[test]
+fn every_problem_of_a_broken_file_is_reported() {
+    let text = with("id = \"acme\"", "id = \"acme-x\"").replacen(
+        "orders_total = 57",
+        "orders_total = true",
+        1,
+    );
+    assert_eq!(
+        check(&text),
+        [
+            "customers/ac/acme.toml:1:6: error: id: id \"acme-x\" does not match the file name \"acme.toml\"",
+            "customers/ac/acme.toml:18:16: error: metrics.orders_total: expected a whole number, found boolean true",
+        ]
+    );
+}
