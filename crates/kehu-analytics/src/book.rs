@@ -9,6 +9,7 @@
 
 use kehu_core::expr::CustomerFields;
 use kehu_core::{Customer, Date};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::abc::{AbcGrade, abc};
@@ -57,8 +58,9 @@ pub fn grade_book(
     let (rfm_results, rfm_means) = rfm(&inputs, policy.rfm_window);
     let rules = policy.tier_rules();
 
+    // Per customer from here on, so in parallel; `collect` keeps the order.
     let graded = customers
-        .iter()
+        .par_iter()
         .zip(abc_grades)
         .zip(rfm_results)
         .map(|((c, abc), rfm)| {

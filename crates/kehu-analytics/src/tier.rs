@@ -85,14 +85,14 @@ pub struct TierResult {
 /// none does. `None` only for an empty list. Call [`validate`] once first.
 pub fn classify<F: Fields + ?Sized>(rules: &[TierRule], fields: &F) -> Option<TierResult> {
     let (last, head) = rules.split_last()?;
+    // Evaluate cheaply; put into words only the condition that decides.
     for (index, rule) in head.iter().enumerate() {
         let Some(when) = &rule.when else { continue };
-        let (holds, why) = when.explain(fields);
-        if holds {
+        if when.eval(fields) {
             return Some(TierResult {
                 index,
                 name: rule.name.clone(),
-                reason: why,
+                reason: when.explain(fields).1,
             });
         }
     }

@@ -247,8 +247,9 @@ fn contact(rng: &mut Rng, c: &mut Customer, tier: &str, pipeline_a: bool) {
     if c.stage == "lead" && !pipeline_a && rng.chance(0.3) {
         return;
     }
+    // Pipeline-A deals are followed up daily: contacted on the as-of day.
     let ago = if pipeline_a {
-        rng.int(0, 1)
+        0
     } else {
         match (c.stage.as_str(), tier) {
             ("lead" | "qualified" | "proposal" | "negotiation", _) => rng.int(0, 40),

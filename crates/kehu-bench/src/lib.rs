@@ -4,13 +4,20 @@
 //! - [`generate`] turns a seed and a size into customers and account
 //!   managers that fit `templates/kehu.toml`;
 //! - [`sample`] writes the repository's sample book (`customers/` and the
-//!   owners of the policy template).
+//!   owners of the policy template);
+//! - [`history`] builds a large book as a git repository with a long history,
+//!   written through `git fast-import`;
+//! - [`harness`] times kehu commands against their baselines and prints one
+//!   table with PASS/FAIL per target ([`harness::default_rows`] lists them).
 
 pub mod calendar;
 pub mod error;
 pub mod generate;
+pub mod harness;
+pub mod history;
 pub mod names;
 pub mod owners;
+pub mod parse;
 pub mod policy;
 pub mod render;
 pub mod rng;

@@ -114,7 +114,7 @@ pub fn check_file(path: &str, bytes: &[u8], config: &Config, as_of: Date) -> Fil
         config: Some(config),
         as_of,
     };
-    let outcome = load_file(path, bytes, &ctx);
+    let outcome = load_file(path.to_owned(), bytes, &ctx);
     FileCheck {
         customer: outcome.loaded.map(|l| l.customer),
         diagnostics: outcome.diagnostics,
@@ -143,61 +143,81 @@ impl FileOutcome {
 }
 
 /// The one path every customer file goes through once its bytes are read.
-pub(crate) fn load_file(path: &str, bytes: &[u8], ctx: &Context<'_>) -> FileOutcome {
-    let text = match crate::source::decode(path, bytes) {
+pub(crate) fn load_file(path: String, bytes: &[u8], ctx: &Context<'_>) -> FileOutcome {
+    let text = match crate::source::decode(&path, bytes) {
         Ok(text) => text,
-        Err(diagnostics) => return FileOutcome::failed(path.to_owned(), diagnostics),
+        Err(diagnostics) => return FileOutcome::failed(path, diagnostics),
     };
     let mut problems = Vec::new();
     let Some(read) = customer_file::read(text, &mut problems) else {
+        let diagnostics = place(&path, text, problems);
         return FileOutcome {
-            path: path.to_owned(),
+            path,
             loaded: None,
             id: None,
-            diagnostics: place(path, text, problems),
+            diagnostics,
         };
     };
-    let trusted =
-        read.sound && validate::check_id(path, &read.customer, &read.spans, &mut problems);
+    // Report id problems even in a file that will not load; load it only
+    // when it is sound and its id can be trusted.
+    let id_ok = read.spans.is_valid(Field::Id)
+        && validate::check_id(&path, &read.customer, &read.spans, &mut problems);
+    let trusted = read.sound && id_ok;
     validate::check_values(&read.customer, &read.spans, ctx, &mut problems);
-    let id_pos = read
-        .spans
-        .get(Field::Id)
-        .map(|offset| Pos::of_offset(text, offset));
     let has_errors = problems
         .iter()
         .any(|p| p.severity == crate::Severity::Error);
     let (loaded, id) = if trusted {
         let loaded = LoadedCustomer {
-            path: path.to_owned(),
+            // Filled from the outcome's path when the book is assembled.
+            path: String::new(),
             positions: locate(text, &read.spans),
             customer: read.customer,
             has_errors,
         };
         (Some(loaded), None)
     } else {
+        let id_pos = read
+            .spans
+            .get(Field::Id)
+            .map(|offset| Pos::of_offset(text, offset));
         let id = (!read.customer.id.is_empty()).then_some((read.customer.id, id_pos));
         (None, id)
     };
+    let diagnostics = if problems.is_empty() {
+        Vec::new()
+    } else {
+        place(&path, text, problems)
+    };
     FileOutcome {
-        path: path.to_owned(),
+        path,
         loaded,
         id,
-        diagnostics: if problems.is_empty() {
-            Vec::new()
-        } else {
-            place(path, text, problems)
-        },
+        diagnostics,
     }
 }
 
 fn locate(text: &str, spans: &FieldSpans) -> [Option<Pos>; LOCATED.len()] {
-    LOCATED.map(|field| spans.get(field).map(|offset| Pos::of_offset(text, offset)))
+    crate::diag::positions(text, LOCATED.map(|field| spans.get(field)))
 }
+
+/// A hostile file could hold thousands of problems; past this many, one
+/// line says how many more there are.
+const MAX_PROBLEMS_PER_FILE: usize = 50;
 
 /// Problems (byte offsets) to diagnostics (lines and columns).
 fn place(path: &str, text: &str, mut problems: Vec<Problem>) -> Vec<Diagnostic> {
     problems.sort_by_key(|p| p.offset);
+    let hidden = problems.len().saturating_sub(MAX_PROBLEMS_PER_FILE);
+    problems.truncate(MAX_PROBLEMS_PER_FILE);
+    if hidden > 0 {
+        problems.push(Problem::warning(
+            "too-many-problems",
+            None,
+            None,
+            format!("{hidden} more problems in this file not shown"),
+        ));
+    }
     problems
         .into_iter()
         .map(|p| {

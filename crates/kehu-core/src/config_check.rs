@@ -47,8 +47,12 @@ pub fn parse_config(bytes: &[u8]) -> ConfigReport {
         let mut diagnostics: Vec<Diagnostic> = syntax
             .iter()
             .map(|err| {
-                Diagnostic::error(CONFIG_FILE, "toml-syntax", err.message())
-                    .at(err.span().map(|s| Pos::of_offset(text, s.start)))
+                Diagnostic::error(
+                    CONFIG_FILE,
+                    "toml-syntax",
+                    crate::customer_file::syntax_message(text, err),
+                )
+                .at(err.span().map(|s| Pos::of_offset(text, s.start)))
             })
             .collect();
         crate::diag::sort(&mut diagnostics);

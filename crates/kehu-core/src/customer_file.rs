@@ -150,21 +150,39 @@ pub(crate) const PINNABLE: [&str; 7] =
     ["tier", "abc", "rfm", "pipeline", "loyalty", "risk", "owner"];
 
 /// Byte offsets (into the text) of each field's value; `u32::MAX` when absent.
+/// Also records which fields had a value of the wrong type.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct FieldSpans([u32; FIELD_COUNT]);
+pub(crate) struct FieldSpans {
+    starts: [u32; FIELD_COUNT],
+    wrong: u32,
+}
+
+const _: () = assert!(FIELD_COUNT <= 32, "`wrong` is a bit set in a u32");
 
 impl FieldSpans {
     fn new() -> Self {
-        FieldSpans([u32::MAX; FIELD_COUNT])
+        FieldSpans {
+            starts: [u32::MAX; FIELD_COUNT],
+            wrong: 0,
+        }
+    }
+
+    fn set_wrong(&mut self, field: Field) {
+        self.wrong |= 1 << field as u32;
+    }
+
+    /// Whether the file has the field with a value of the right type.
+    pub(crate) fn is_valid(&self, field: Field) -> bool {
+        self.get(field).is_some() && self.wrong & (1 << field as u32) == 0
     }
 
     fn set(&mut self, field: Field, span: &Range<usize>) {
-        self.0[field as usize] = u32::try_from(span.start).unwrap_or(u32::MAX - 1);
+        self.starts[field as usize] = u32::try_from(span.start).unwrap_or(u32::MAX - 1);
     }
 
     /// Where the value of `field` starts, if the file has it.
     pub(crate) fn get(&self, field: Field) -> Option<usize> {
-        let offset = self.0[field as usize];
+        let offset = self.starts[field as usize];
         (offset != u32::MAX).then_some(offset as usize)
     }
 }
@@ -234,7 +252,7 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Read> {
                     "toml-syntax",
                     None,
                     err.span().map(|s| s.start),
-                    err.message().to_owned(),
+                    syntax_message(text, &err),
                 ));
             }
             return None;
@@ -414,6 +432,7 @@ impl Reader<'_> {
     }
 
     fn wrong_type(&mut self, field: Field, value: &Spanned<DeValue<'_>>, expected: &str) {
+        self.spans.set_wrong(field);
         self.problems.push(Problem::error(
             "wrong-type",
             Some(field),
@@ -574,5 +593,16 @@ pub(crate) fn clip(text: &str) -> String {
     match text.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),
+    }
+}
+
+/// The parser's message, naming the key for duplicates.
+pub(crate) fn syntax_message(text: &str, err: &toml::de::Error) -> String {
+    let message = err.message();
+    match err.span().and_then(|span| text.get(span)) {
+        Some(key) if message == "duplicate key" && !key.is_empty() => {
+            format!("duplicate key `{}`", clip(key))
+        }
+        _ => message.to_owned(),
     }
 }

@@ -167,6 +167,41 @@ impl Pos {
     }
 }
 
+/// The positions of several byte offsets in one pass over `text` (what
+/// [`Pos::of_offset`] gives for each, without rescanning the prefix).
+pub(crate) fn positions<const N: usize>(
+    text: &str,
+    offsets: [Option<usize>; N],
+) -> [Option<Pos>; N] {
+    let mut order: [usize; N] = std::array::from_fn(|i| i);
+    order.sort_unstable_by_key(|&i| offsets[i].unwrap_or(usize::MAX));
+    let bytes = text.as_bytes();
+    let mut out = [None; N];
+    let (mut line, mut line_start, mut scanned) = (1usize, 0usize, 0usize);
+    for i in order {
+        let Some(mut offset) = offsets[i] else {
+            break;
+        };
+        offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        for (at, &b) in bytes[scanned..offset].iter().enumerate() {
+            if b == b'\n' {
+                line += 1;
+                line_start = scanned + at + 1;
+            }
+        }
+        scanned = scanned.max(offset);
+        let column = text[line_start..offset].chars().count() + 1;
+        out[i] = Some(Pos {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +246,8 @@ mod tests {
         let at_x = text.find("\"x").unwrap();
         assert_eq!(Pos::of_offset(text, at_x), Pos { line: 2, column: 8 });
         assert_eq!(Pos::of_offset(text, 10_000), Pos { line: 3, column: 1 });
+        let offsets = [Some(at_x), None, Some(0), Some(at_x), Some(10_000)];
+        let expected = offsets.map(|o| o.map(|o| Pos::of_offset(text, o)));
+        assert_eq!(positions(text, offsets), expected);
     }
 }

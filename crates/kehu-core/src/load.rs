@@ -2,6 +2,7 @@
 //! entries (a git tree read at some commit). Both sources feed the same
 //! per-file path ([`crate::book`]); nothing stops at the first problem.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
@@ -141,12 +142,13 @@ pub fn load_book(root: &Path, options: &LoadOptions) -> Result<Book, LoadError> 
     let customers_dir = root.join(CUSTOMERS_DIR);
     let found = match std::fs::symlink_metadata(&customers_dir) {
         Ok(meta) if meta.is_dir() => walk(root, &customers_dir),
-        Ok(_) => {
-            diagnostics.push(Diagnostic::error(
-                CUSTOMERS_DIR,
-                "not-a-directory",
-                "customers is not a directory",
-            ));
+        Ok(meta) => {
+            let message = if meta.file_type().is_symlink() {
+                "customers is a symbolic link; not followed"
+            } else {
+                "customers is not a directory"
+            };
+            diagnostics.push(Diagnostic::error(CUSTOMERS_DIR, "not-a-directory", message));
             Vec::new()
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
@@ -163,7 +165,7 @@ pub fn load_book(root: &Path, options: &LoadOptions) -> Result<Book, LoadError> 
             Found::File(rel) => {
                 let abs = root.join(&rel);
                 match read_limited(&abs) {
-                    Ok(Some(bytes)) => load_file(&rel, &bytes, &ctx),
+                    Ok(Some(bytes)) => load_file(rel, &bytes, &ctx),
                     Ok(None) => {
                         FileOutcome::failed(rel.clone(), vec![too_large(&rel, MAX_FILE_BYTES + 1)])
                     }
@@ -210,9 +212,8 @@ pub fn load_entries(entries: Vec<Entry>, options: &LoadOptions) -> Result<Book, 
         .par_iter()
         .filter(|e| e.path.starts_with(&prefix))
         .filter_map(|e| match e.kind {
-            EntryKind::File => {
-                classify_file(&e.path).unwrap_or_else(|| Some(load_file(&e.path, &e.bytes, &ctx)))
-            }
+            EntryKind::File => classify_file(&e.path)
+                .unwrap_or_else(|| Some(load_file(e.path.clone(), &e.bytes, &ctx))),
             EntryKind::Dir => dir_problem(&e.path),
             EntryKind::Symlink => {
                 let target = String::from_utf8_lossy(&e.bytes);
@@ -238,37 +239,53 @@ fn assemble(
 ) -> Book {
     outcomes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     // Files that loaded claim their ids first, so a broken `Acme.toml`
-    // never pushes out the good `acme.toml`.
-    let mut claimed: HashMap<String, usize> = HashMap::with_capacity(outcomes.len());
-    let order = (0..outcomes.len())
+    // never pushes out the good `acme.toml`. Valid ids are lowercase
+    // already, so keys are borrowed unless they need lowercasing.
+    let order: Vec<usize> = (0..outcomes.len())
         .filter(|&i| outcomes[i].loaded.is_some())
-        .chain((0..outcomes.len()).filter(|&i| outcomes[i].loaded.is_none()));
+        .chain((0..outcomes.len()).filter(|&i| outcomes[i].loaded.is_none()))
+        .collect();
     let mut duplicates = Vec::new();
-    for index in order.collect::<Vec<_>>() {
-        let outcome = &outcomes[index];
-        let (id, pos) = match (&outcome.loaded, &outcome.id) {
-            (Some(loaded), _) => (loaded.customer.id.as_str(), loaded.position("id")),
-            (None, Some((id, pos))) => (id.as_str(), *pos),
-            (None, None) => ("", None),
-        };
-        let stem = file_stem(&outcome.path);
-        let keys = [stem.to_lowercase(), id.to_lowercase()];
-        let clash = keys
-            .iter()
-            .filter(|k| !k.is_empty())
-            .find_map(|k| claimed.get(k).copied().filter(|&other| other != index));
-        match clash {
-            Some(other) => duplicates.push((index, other, id.to_owned(), pos)),
-            None => {
-                for key in keys {
-                    if !key.is_empty() {
-                        claimed.entry(key).or_insert(index);
+    {
+        let mut claimed: HashMap<Cow<'_, str>, usize> = HashMap::with_capacity(outcomes.len());
+        for index in order {
+            let outcome = &outcomes[index];
+            let (id, pos) = match (&outcome.loaded, &outcome.id) {
+                (Some(loaded), _) => (loaded.customer.id.as_str(), None),
+                (None, Some((id, pos))) => (id.as_str(), *pos),
+                (None, None) => ("", None),
+            };
+            let stem = lowercase(file_stem(&outcome.path));
+            let id_key = lowercase(id);
+            let keys = if id_key == stem {
+                [Some(stem), None]
+            } else {
+                [Some(stem), Some(id_key)]
+            };
+            let clash = keys
+                .iter()
+                .flatten()
+                .filter(|k| !k.is_empty())
+                .find_map(|k| claimed.get(k).copied());
+            match clash {
+                Some(other) => duplicates.push((index, other, id.to_owned(), pos)),
+                None => {
+                    for key in keys.into_iter().flatten() {
+                        if !key.is_empty() {
+                            claimed.entry(key).or_insert(index);
+                        }
                     }
                 }
             }
         }
     }
     for (index, other, id, pos) in duplicates {
+        let pos = pos.or_else(|| {
+            outcomes[index]
+                .loaded
+                .as_ref()
+                .and_then(|l| l.position("id"))
+        });
         let shown = if id.is_empty() {
             file_stem(&outcomes[index].path).to_owned()
         } else {
@@ -287,11 +304,17 @@ fn assemble(
         outcomes[index].diagnostics.push(d);
         outcomes[index].loaded = None;
     }
-    let mut customers: Vec<LoadedCustomer> = Vec::with_capacity(outcomes.len());
-    for outcome in outcomes {
-        diagnostics.extend(outcome.diagnostics);
-        customers.extend(outcome.loaded);
-    }
+    // `into_iter().filter_map().collect()` reuses the outcomes' buffer, so
+    // the customers are not held twice at the peak.
+    let mut customers: Vec<LoadedCustomer> = outcomes
+        .into_iter()
+        .filter_map(|outcome| {
+            diagnostics.extend(outcome.diagnostics);
+            let mut loaded = outcome.loaded?;
+            loaded.path = outcome.path;
+            Some(loaded)
+        })
+        .collect();
     customers.sort_unstable_by(|a, b| a.customer.id.cmp(&b.customer.id));
     diag::sort(&mut diagnostics);
     Book {
@@ -300,6 +323,14 @@ fn assemble(
         customers,
         diagnostics,
         config_text,
+    }
+}
+
+fn lowercase(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) || !text.is_ascii() {
+        Cow::Owned(text.to_lowercase())
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
@@ -357,17 +388,36 @@ fn judge(root: &Path, entry: walkdir::Result<walkdir::DirEntry>, found: &mut Vec
     };
     let rel = relative(root, entry.path());
     let file_type = entry.file_type();
-    if file_type.is_symlink() {
-        let inside = match std::fs::read_link(entry.path()) {
-            Ok(target) => inside_fs(root, entry.path(), &target),
-            Err(_) => false,
+    let problem = |code: &'static str, message: &str| {
+        Found::Problem(Box::new(FileOutcome::failed(
+            rel.clone(),
+            vec![Diagnostic::error(rel.clone(), code, message)],
+        )))
+    };
+    if entry.path().to_str().is_none() {
+        found.push(problem(
+            "bad-file-name",
+            "the file name is not valid UTF-8; not read",
+        ));
+    } else if file_type.is_symlink() {
+        let (target, inside) = match std::fs::read_link(entry.path()) {
+            Ok(target) => (
+                target.display().to_string(),
+                inside_fs(root, entry.path(), &target),
+            ),
+            Err(_) => (String::new(), false),
         };
-        let target = std::fs::read_link(entry.path())
-            .map(|t| t.display().to_string())
-            .unwrap_or_default();
         found.push(Found::Problem(Box::new(symlink_outcome(
             &rel, &target, inside,
         ))));
+    } else if !file_type.is_dir() && !file_type.is_file() {
+        // FIFOs, sockets and devices: opening one could block or read forever.
+        if rel.ends_with(".toml") {
+            found.push(problem(
+                "not-a-regular-file",
+                "not a regular file (a pipe, socket or device); not read",
+            ));
+        }
     } else if file_type.is_dir() {
         if let Some(outcome) = dir_problem(&rel) {
             found.push(Found::Problem(Box::new(outcome)));

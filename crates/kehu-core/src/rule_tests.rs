@@ -515,3 +515,90 @@ fn inconsistent_figures_are_warnings() {
         ]
     );
 }
+
+#[test]
+fn lone_carriage_returns() {
+    assert_eq!(
+        check("id = \"acme\"\rname = \"A\"\r\nstage = \"won\"\n"),
+        [
+            "customers/ac/acme.toml:1:13: error: carriage return must be followed by newline, expected newline"
+        ]
+    );
+}
+
+#[test]
+fn nul_bytes() {
+    assert_eq!(
+        check("id = \"ac\0me\"\nname = \"A\"\nstage = \"won\"\n"),
+        [
+            "customers/ac/acme.toml:1:9: error: invalid basic string, expected non-double-quote visible characters, `\\`"
+        ]
+    );
+}
+
+#[test]
+fn duplicate_keys_and_tables() {
+    assert_eq!(
+        check(&with("[contact]", "[grade]\ntier = \"key\"\n[contact]")),
+        [
+            "customers/ac/acme.toml:24:2: error: duplicate key `grade`",
+            "customers/ac/acme.toml:25:1: error: duplicate key `tier`",
+        ]
+    );
+}
+
+#[test]
+fn a_flood_of_problems_is_capped() {
+    let mut text = GOOD.to_owned();
+    for i in 0..80 {
+        text.push_str(&format!("extra_{i} = 1\n"));
+    }
+    let found = check(&text);
+    assert_eq!(found.len(), 51);
+    assert_eq!(
+        found[50],
+        "customers/ac/acme.toml: warning: 30 more problems in this file not shown"
+    );
+}
+
+#[test]
+fn hostile_inputs_never_panic() {
+    let deep_arrays = format!("id = {}{}", "[".repeat(50_000), "]".repeat(50_000));
+    let deep_tables = format!("id = {}1{}", "{a=".repeat(50_000), "}".repeat(50_000));
+    let huge_string = format!(
+        "id = \"{}\"\nname = \"x\"\nstage = \"won\"\n",
+        "a".repeat(900_000)
+    );
+    let garbage: String = (0..200_000u32)
+        .map(|i| char::from(b"=[]{}\"'#\n,."[(i % 11) as usize]))
+        .collect();
+    for text in [deep_arrays, deep_tables, huge_string, garbage] {
+        let result = check_file(PATH, text.as_bytes(), &config(), as_of());
+        assert!(result.has_errors());
+        assert!(result.diagnostics.len() <= 51);
+    }
+}
+
+#[test]
+fn empty_name() {
+    assert_eq!(
+        check(&with("name = \"ACME Corporation\"", "name = \"  \"")),
+        ["customers/ac/acme.toml:2:8: error: name: the name is empty"]
+    );
+}
+
+#[test]
+fn every_problem_of_a_broken_file_is_reported() {
+    let text = with("id = \"acme\"", "id = \"acme-x\"").replacen(
+        "orders_total = 57",
+        "orders_total = true",
+        1,
+    );
+    assert_eq!(
+        check(&text),
+        [
+            "customers/ac/acme.toml:1:6: error: id: id \"acme-x\" does not match the file name \"acme.toml\"",
+            "customers/ac/acme.toml:18:16: error: metrics.orders_total: expected a whole number, found boolean true",
+        ]
+    );
+}

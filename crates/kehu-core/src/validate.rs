@@ -26,7 +26,7 @@ pub const RFM_SEGMENTS: [&str; 9] = [
     "none",
 ];
 /// Loyalty bands.
-pub const LOYALTY_BANDS: [&str; 5] = ["loyal", "satisfied", "neutral", "at-risk", "detractor"];
+pub const LOYALTY_BANDS: [&str; 4] = ["loyal", "satisfied", "at-risk", "detractor"];
 /// Churn risk bands.
 pub const RISK_BANDS: [&str; 3] = ["high", "medium", "low"];
 
@@ -111,6 +111,9 @@ pub(crate) fn check_values(
     out: &mut Vec<Problem>,
 ) {
     let mut v = Checker { spans, out };
+    if customer.name.trim().is_empty() && spans.is_valid(Field::Name) {
+        v.error("empty-value", Field::Name, "the name is empty".to_owned());
+    }
     if let Some(config) = ctx.config {
         v.vocabulary(customer, config);
     }
@@ -138,7 +141,7 @@ impl Checker<'_> {
     }
 
     fn vocabulary(&mut self, c: &Customer, config: &Config) {
-        if !c.stage.is_empty() && !config.book.stages.contains(&c.stage) {
+        if self.spans.is_valid(Field::Stage) && !config.book.stages.contains(&c.stage) {
             self.error(
                 "unknown-value",
                 Field::Stage,

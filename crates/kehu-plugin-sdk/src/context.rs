@@ -2,7 +2,7 @@
 
 use std::cell::OnceCell;
 
-use kehu_core::Date;
+use kehu_core::{Config, Date};
 use kehu_plugin::abi::{Buffer, HOST_OK, HostApi};
 use kehu_plugin::protocol::{Book, HostCall, HostQuery, Request};
 
@@ -62,6 +62,29 @@ impl<'a> Context<'a> {
             Book::from_json(bytes).map_err(|error| PluginError::Host(error.to_string()))
         })?;
         Ok(self.book.get_or_init(|| book))
+    }
+
+    /// The book's policy (`kehu.toml`) as kehu-core's typed model; tables
+    /// kehu does not know (a plugin's own section) are in `Config::extra`.
+    pub fn config(&self) -> Result<Config, PluginError> {
+        let json = &self.book()?.config;
+        let mut config: Config = serde_json::from_value(json.clone()).map_err(|error| {
+            PluginError::Host(format!("the host sent an unreadable kehu.toml: {error}"))
+        })?;
+        if let Some(extra) = json.get("extra").and_then(serde_json::Value::as_object) {
+            config.extra = extra.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        }
+        Ok(config)
+    }
+
+    /// A top-level table of `kehu.toml` that kehu itself does not know, such
+    /// as a plugin's own `[hello]` section, as JSON.
+    pub fn config_section(&self, name: &str) -> Result<Option<&serde_json::Value>, PluginError> {
+        Ok(self
+            .book()?
+            .config
+            .get("extra")
+            .and_then(|extra| extra.get(name)))
     }
 
     /// One customer's history, as the host's history backend serializes it.

@@ -51,6 +51,17 @@ impl Plugin for Probe {
                 };
                 out = out.with_changeset(changeset, flags.mode.unwrap_or_default());
             }
+            Some("config") => {
+                let config = ctx.config()?;
+                let section = ctx.config_section("probe")?.cloned();
+                writeln!(
+                    out,
+                    "{} tiers, currency {}, probe {section:?}",
+                    config.tiers.len(),
+                    config.book.currency
+                )
+                .ok();
+            }
             Some("panic") => panic!("probe exploded"),
             Some("fail") => return Err(PluginError::Data("customer `acme`: bad revenue".into())),
             _ => {
@@ -85,6 +96,25 @@ fn the_book_crosses_the_boundary() {
     let response = run_plugin::<Probe>(&host(), "probe", &["count"]).unwrap();
     assert_eq!(response.stdout, "1 1 as of 2026-11-18\n");
     assert_eq!(response.exit_code, 0);
+}
+
+#[test]
+fn the_typed_config_and_plugin_sections_cross_the_boundary() {
+    let mut config = kehu_plugin_sdk::kehu_core::Config::default();
+    config
+        .extra
+        .insert("probe".into(), serde_json::json!({"limit": 3}));
+    let host = host().with_config(serde_json::to_value(&config).unwrap());
+    let response = run_plugin::<Probe>(&host, "probe", &["config"]).unwrap();
+    assert_eq!(response.stderr, "");
+    assert_eq!(
+        response.stdout,
+        format!(
+            "{} tiers, currency {}, probe Some(Object {{\"limit\": Number(3)}})\n",
+            config.tiers.len(),
+            config.book.currency
+        )
+    );
 }
 
 #[test]

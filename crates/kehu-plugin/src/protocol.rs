@@ -353,25 +353,45 @@ impl Book {
 /// The host's side of [`Book`]: serializes borrowed data without copying it
 /// into a `Book` first.
 #[derive(Serialize)]
-struct BookRef<'a, C: Serialize> {
+struct BookRef<'a, C: Serialize, I: Serialize> {
     schema: &'static str,
     as_of: Date,
     config: &'a C,
-    customers: &'a [Customer],
+    customers: I,
 }
 
-/// Encodes the answer to a `book` call from the host's own data. `config` is
-/// anything that serializes to `kehu.toml`'s JSON form.
-pub fn encode_book<C: Serialize>(
+/// Serializes an iterator of customers as a JSON array, without collecting.
+struct CustomerSeq<I>(I);
+
+impl<'a, I> Serialize for CustomerSeq<I>
+where
+    I: Iterator<Item = &'a Customer> + Clone,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.clone())
+    }
+}
+
+/// Encodes the answer to a `book` call from the host's own data, without
+/// copying the customers: `config` is anything that serializes to
+/// `kehu.toml`'s JSON form (`kehu_core::Config`), `customers` any cloneable
+/// iterator of customers in id order, e.g.
+/// `book.customers.iter().map(|c| &c.customer)`.
+pub fn encode_book<'a, C, I>(
     as_of: Date,
     config: &C,
-    customers: &[Customer],
-) -> Result<Vec<u8>, serde_json::Error> {
+    customers: I,
+) -> Result<Vec<u8>, serde_json::Error>
+where
+    C: Serialize,
+    I: IntoIterator<Item = &'a Customer>,
+    I::IntoIter: Clone,
+{
     serde_json::to_vec(&BookRef {
         schema: SCHEMA,
         as_of,
         config,
-        customers,
+        customers: CustomerSeq(customers.into_iter()),
     })
 }
 

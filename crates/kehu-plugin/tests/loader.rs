@@ -36,7 +36,7 @@ fn a_well_behaved_plugin_loads_and_uses_host_services() {
     let plugin = registry.require("fixture").unwrap();
     let info = plugin.info();
     assert_eq!(info.name, "fixture");
-    assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(info.version, "0.3.7");
     assert_eq!(info.abi_version, ABI_VERSION);
     assert_eq!(info.path, file);
     assert_eq!(info.origin, Origin::Flag);

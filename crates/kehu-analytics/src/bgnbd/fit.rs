@@ -8,6 +8,8 @@
 //! (∂/∂θₖ = pₖ ∂/∂pₖ). Start: r = α = a = b = 1, except α = the mean T, a
 //! rate-scale guess that keeps the first steps in range.
 
+use std::cell::RefCell;
+
 use argmin::core::{CostFunction, Error as ArgminError, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
@@ -51,6 +53,38 @@ pub struct BgNbdFit {
 struct Problem<'a> {
     groups: &'a [Group],
     n: f64,
+    /// The last point evaluated, with −ℓ/N and its gradient in θ: the line
+    /// search asks for the cost and the gradient at the same point, and one
+    /// pass over the groups gives both.
+    last: RefCell<Option<Evaluated>>,
+}
+
+/// A point θ, −ℓ/N there, and its gradient in θ.
+type Evaluated = (Vec<f64>, f64, Vec<f64>);
+
+impl Problem<'_> {
+    fn eval(&self, theta: &[f64]) -> Result<(f64, Vec<f64>), ArgminError> {
+        if let Some((_, cost, grad)) = self
+            .last
+            .borrow()
+            .as_ref()
+            .filter(|(at, _, _)| at.as_slice() == theta)
+        {
+            return Ok((*cost, grad.clone()));
+        }
+        let p = params_of(theta)?;
+        let (ll, g) = gradient(&p, self.groups);
+        let chain = [p.r, p.alpha, p.a, p.b];
+        let grad: Vec<f64> = g.iter().zip(chain).map(|(d, v)| -d * v / self.n).collect();
+        // A non-finite point is infinitely bad; the line search backs off.
+        let cost = if ll.is_finite() {
+            -ll / self.n
+        } else {
+            f64::INFINITY
+        };
+        *self.last.borrow_mut() = Some((theta.to_vec(), cost, grad.clone()));
+        Ok((cost, grad))
+    }
 }
 
 fn params_of(theta: &[f64]) -> Result<BgNbdParams, ArgminError> {
@@ -70,14 +104,7 @@ impl CostFunction for Problem<'_> {
     type Output = f64;
 
     fn cost(&self, theta: &Vec<f64>) -> Result<f64, ArgminError> {
-        let p = params_of(theta)?;
-        let ll = log_likelihood(&p, self.groups);
-        // A non-finite point is infinitely bad; the line search backs off.
-        Ok(if ll.is_finite() {
-            -ll / self.n
-        } else {
-            f64::INFINITY
-        })
+        Ok(self.eval(theta)?.0)
     }
 }
 
@@ -86,10 +113,7 @@ impl Gradient for Problem<'_> {
     type Gradient = Vec<f64>;
 
     fn gradient(&self, theta: &Vec<f64>) -> Result<Vec<f64>, ArgminError> {
-        let p = params_of(theta)?;
-        let (_, g) = gradient(&p, self.groups);
-        let chain = [p.r, p.alpha, p.a, p.b];
-        Ok(g.iter().zip(chain).map(|(d, v)| -d * v / self.n).collect())
+        Ok(self.eval(theta)?.1)
     }
 }
 
@@ -106,7 +130,11 @@ pub fn fit(observations: &[Observation]) -> Result<BgNbdFit, FitError> {
     let mean_t = observations.iter().map(|o| o.t).sum::<f64>() / n;
     let start = vec![0.0, mean_t.max(1.0).ln(), 0.0, 0.0];
 
-    let problem = Problem { groups: &groups, n };
+    let problem = Problem {
+        groups: &groups,
+        n,
+        last: RefCell::new(None),
+    };
     let line_search = MoreThuenteLineSearch::new();
     let solver = LBFGS::new(line_search, 8)
         .with_tolerance_grad(1e-10)

@@ -31,6 +31,7 @@ use super::{BgNbdParams, Group};
 struct Shared {
     lg_r: f64,
     ln_alpha: f64,
+    ln_a: f64,
     lg_ab_minus_lg_b: f64,
     psi_r: f64,
     psi_ab: f64,
@@ -42,6 +43,7 @@ impl Shared {
         Shared {
             lg_r: ln_gamma(p.r),
             ln_alpha: p.alpha.ln(),
+            ln_a: p.a.ln(),
             lg_ab_minus_lg_b: ln_gamma(p.a + p.b) - ln_gamma(p.b),
             psi_r: digamma(p.r),
             psi_ab: digamma(p.a + p.b),
@@ -50,68 +52,110 @@ impl Shared {
     }
 }
 
-/// The terms of one group: ℓ and, when asked, its gradient.
-fn group_terms(p: &BgNbdParams, s: &Shared, g: &Group, with_grad: bool) -> (f64, [f64; 4]) {
-    let BgNbdParams { r, alpha, a, b } = *p;
-    let x = f64::from(g.obs.x);
-    let ln_at = (alpha + g.obs.t).ln();
-    let a1 = ln_gamma(r + x) - s.lg_r + r * s.ln_alpha;
-    let a2 = s.lg_ab_minus_lg_b + ln_gamma(b + x) - ln_gamma(a + b + x);
-    let a3 = -(r + x) * ln_at;
-    let (lse, w3, w4, ln_atx) = if g.obs.x > 0 {
-        let ln_atx = (alpha + g.obs.t_x).ln();
-        let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * ln_atx;
-        let m = a3.max(a4);
-        let (e3, e4) = ((a3 - m).exp(), (a4 - m).exp());
-        let sum = e3 + e4;
-        (m + sum.ln(), e3 / sum, e4 / sum, ln_atx)
-    } else {
-        (a3, 1.0, 0.0, 0.0)
-    };
-    let ll = a1 + a2 + lse;
+/// The terms that depend on x and the parameters only. A book has few
+/// distinct x (repeat-order counts) and many distinct (t_x, T), so these are
+/// computed once per x per evaluation, not once per group.
+#[derive(Clone, Copy, Default)]
+struct PerX {
+    /// A₁ + A₂ without the r ln α part (which is shared).
+    a12: f64,
+    /// ln(b + x − 1), for x > 0.
+    ln_bx1: f64,
+    /// ∂/∂r of A₁ without ln α.
+    d_r: f64,
+    /// ∂/∂a of A₂.
+    d_a: f64,
+    /// ∂/∂b of A₂.
+    d_b: f64,
+}
+
+fn per_x(p: &BgNbdParams, s: &Shared, x: u32, with_grad: bool) -> PerX {
+    let BgNbdParams { r, a, b, .. } = *p;
+    let xf = f64::from(x);
+    let a12 =
+        ln_gamma(r + xf) - s.lg_r + s.lg_ab_minus_lg_b + ln_gamma(b + xf) - ln_gamma(a + b + xf);
+    let ln_bx1 = if x > 0 { (b + xf - 1.0).ln() } else { 0.0 };
     if !with_grad {
-        return (ll, [0.0; 4]);
-    }
-    let psi_abx = digamma(a + b + x);
-    let d_r = digamma(r + x) - s.psi_r + s.ln_alpha - w3 * ln_at - w4 * ln_atx;
-    let d_alpha = r / alpha
-        - w3 * (r + x) / (alpha + g.obs.t)
-        - if g.obs.x > 0 {
-            w4 * (r + x) / (alpha + g.obs.t_x)
-        } else {
-            0.0
+        return PerX {
+            a12,
+            ln_bx1,
+            ..PerX::default()
         };
-    let d_a = s.psi_ab - psi_abx + if g.obs.x > 0 { w4 / a } else { 0.0 };
-    let d_b = s.psi_ab + digamma(b + x)
-        - s.psi_b
-        - psi_abx
-        - if g.obs.x > 0 { w4 / (b + x - 1.0) } else { 0.0 };
-    (ll, [d_r, d_alpha, d_a, d_b])
+    }
+    let psi_abx = digamma(a + b + xf);
+    PerX {
+        a12,
+        ln_bx1,
+        d_r: digamma(r + xf) - s.psi_r,
+        d_a: s.psi_ab - psi_abx,
+        d_b: s.psi_ab + digamma(b + xf) - s.psi_b - psi_abx,
+    }
+}
+
+/// Walks the groups (sorted by x, as [`super::group`] leaves them, though
+/// any order works) with the per-x terms computed once per run of equal x.
+fn sum_groups(params: &BgNbdParams, groups: &[Group], with_grad: bool) -> (f64, [f64; 4]) {
+    let BgNbdParams { r, alpha, a, b } = *params;
+    let s = Shared::new(params);
+    let mut ll = 0.0;
+    let mut grad = [0.0; 4];
+    let mut cached: Option<(u32, PerX)> = None;
+    for g in groups {
+        let px = match cached {
+            Some((x, px)) if x == g.obs.x => px,
+            _ => {
+                let px = per_x(params, &s, g.obs.x, with_grad);
+                cached = Some((g.obs.x, px));
+                px
+            }
+        };
+        let x = f64::from(g.obs.x);
+        let w = f64::from(g.count);
+        let ln_at = (alpha + g.obs.t).ln();
+        let a3 = -(r + x) * ln_at;
+        let (lse, w3, w4, ln_atx) = if g.obs.x > 0 {
+            let ln_atx = (alpha + g.obs.t_x).ln();
+            let a4 = s.ln_a - px.ln_bx1 - (r + x) * ln_atx;
+            // ln(e^A₃ + e^A₄) = A₃ + ln(1 + e^(A₄−A₃)), stably either way.
+            let d = a4 - a3;
+            if d > 0.0 {
+                let e = (-d).exp();
+                (a4 + e.ln_1p(), e / (1.0 + e), 1.0 / (1.0 + e), ln_atx)
+            } else {
+                let e = d.exp();
+                (a3 + e.ln_1p(), 1.0 / (1.0 + e), e / (1.0 + e), ln_atx)
+            }
+        } else {
+            (a3, 1.0, 0.0, 0.0)
+        };
+        ll += w * (px.a12 + r * s.ln_alpha + lse);
+        if with_grad {
+            let d_r = px.d_r + s.ln_alpha - w3 * ln_at - w4 * ln_atx;
+            let mut d_alpha = r / alpha - w3 * (r + x) / (alpha + g.obs.t);
+            let mut d_a = px.d_a;
+            let mut d_b = px.d_b;
+            if g.obs.x > 0 {
+                d_alpha -= w4 * (r + x) / (alpha + g.obs.t_x);
+                d_a += w4 / a;
+                d_b -= w4 / (b + x - 1.0);
+            }
+            grad[0] += w * d_r;
+            grad[1] += w * d_alpha;
+            grad[2] += w * d_a;
+            grad[3] += w * d_b;
+        }
+    }
+    (ll, grad)
 }
 
 /// The log-likelihood of the grouped observations under `params`.
 pub fn log_likelihood(params: &BgNbdParams, groups: &[Group]) -> f64 {
-    let shared = Shared::new(params);
-    groups
-        .iter()
-        .map(|g| f64::from(g.count) * group_terms(params, &shared, g, false).0)
-        .sum()
+    sum_groups(params, groups, false).0
 }
 
 /// The log-likelihood and its gradient with respect to (r, α, a, b).
 pub fn gradient(params: &BgNbdParams, groups: &[Group]) -> (f64, [f64; 4]) {
-    let shared = Shared::new(params);
-    let mut ll = 0.0;
-    let mut grad = [0.0; 4];
-    for g in groups {
-        let (l, d) = group_terms(params, &shared, g, true);
-        let w = f64::from(g.count);
-        ll += w * l;
-        for (acc, di) in grad.iter_mut().zip(d) {
-            *acc += w * di;
-        }
-    }
-    (ll, grad)
+    sum_groups(params, groups, true)
 }
 
 #[cfg(test)]

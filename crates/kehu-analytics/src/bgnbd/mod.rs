@@ -15,7 +15,7 @@
 //!   logarithms of the four parameters, which keeps them positive.
 //! - [`BgNbdParams::p_alive`] (equation 13) and
 //!   [`BgNbdParams::expected_transactions`] (equation 10, which needs the
-//!   Gauss hypergeometric function, [`hyp2f1`]).
+//!   Gauss hypergeometric function, [`hyp2f1()`]).
 
 mod fit;
 pub mod hyp2f1;

@@ -80,12 +80,12 @@ pub fn cargo_build(manifest: &Path, packages: &[&str]) -> BTreeMap<String, PathB
     libraries
 }
 
-/// The fixture libraries of `test-plugins/`, built once.
+/// The fixture libraries of `tests/fixtures/`, built once.
 pub fn fixtures() -> &'static BTreeMap<String, PathBuf> {
     static BUILT: OnceLock<BTreeMap<String, PathBuf>> = OnceLock::new();
     BUILT.get_or_init(|| {
         let built = cargo_build(
-            &workspace_root().join("Cargo.toml"),
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/Cargo.toml"),
             &[
                 "kehu-fixture",
                 "kehu-garbage",

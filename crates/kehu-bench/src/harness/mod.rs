@@ -1,0 +1,382 @@
+//! The benchmark harness: builds (or reuses) the generated books, runs every
+//! row, and prints one table with each command's wall time, peak memory,
+//! ratio to its baseline, target and PASS/FAIL/SKIP.
+
+mod measure;
+mod rows;
+mod table;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+pub use measure::{Measurement, Outcome, measure};
+pub use rows::{Action, BookSize, CAT, CHECK, PARSE, Row, Target, default_rows};
+pub use table::render_table;
+
+use crate::calendar::{as_of, days_before};
+use crate::error::{BenchError, Result, io_at};
+use crate::history::{LargeBookInfo, LargeBookSpec, write_large_book};
+
+/// How to run the harness.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The kehu binary.
+    pub kehu: PathBuf,
+    /// This binary, for the parse baseline (`kehu-bench parse DIR`).
+    pub self_exe: PathBuf,
+    /// Where generated books are kept between runs.
+    pub cache: PathBuf,
+    /// The policy the books start from.
+    pub policy_template: String,
+    /// Timed runs per row (the first run over 30 s is the only one).
+    pub runs: usize,
+    /// Time limit of one run.
+    pub timeout: Duration,
+    /// The books, by size.
+    pub books: Vec<(BookSize, LargeBookSpec)>,
+    /// Only rows whose label contains this text (and their baselines).
+    pub filter: Option<String>,
+}
+
+/// A row's runs, or why it has none.
+#[derive(Clone, Debug)]
+pub enum RowStatus {
+    /// Every run ended with an accepted exit code.
+    Ran {
+        /// Wall time of each run.
+        walls: Vec<Duration>,
+        /// Highest peak RSS over the runs, in bytes.
+        peak_rss: u64,
+    },
+    /// The command does not exist yet or failed.
+    Skipped(String),
+    /// The command ran past the time limit.
+    TimedOut(Duration),
+}
+
+/// A row with its measurements.
+#[derive(Clone, Debug)]
+pub struct RowResult {
+    /// The row.
+    pub row: Row,
+    /// What happened.
+    pub status: RowStatus,
+}
+
+impl RowResult {
+    /// Fastest run.
+    pub fn best(&self) -> Option<Duration> {
+        match &self.status {
+            RowStatus::Ran { walls, .. } => walls.iter().min().copied(),
+            _ => None,
+        }
+    }
+
+    /// Median run (the lower middle for an even count).
+    pub fn median(&self) -> Option<Duration> {
+        match &self.status {
+            RowStatus::Ran { walls, .. } if !walls.is_empty() => {
+                let mut sorted = walls.clone();
+                sorted.sort();
+                Some(sorted[(sorted.len() - 1) / 2])
+            }
+            _ => None,
+        }
+    }
+
+    /// Peak memory over the runs.
+    pub fn peak_rss(&self) -> Option<u64> {
+        match &self.status {
+            RowStatus::Ran { peak_rss, .. } => Some(*peak_rss),
+            _ => None,
+        }
+    }
+}
+
+/// One book's results.
+#[derive(Clone, Debug)]
+pub struct BookResult {
+    /// Which book.
+    pub size: BookSize,
+    /// What was built.
+    pub info: LargeBookInfo,
+    /// Its rows, in order.
+    pub rows: Vec<RowResult>,
+}
+
+impl BookResult {
+    /// The memory limit of kehu commands on this book: 3× its size + 64 MiB.
+    pub fn memory_limit(&self) -> u64 {
+        3 * self.info.bytes + 64 * 1024 * 1024
+    }
+
+    /// The result of the row labelled `label`.
+    pub fn row(&self, label: &str) -> Option<&RowResult> {
+        self.rows.iter().find(|r| r.row.label == label)
+    }
+}
+
+/// The cache directory of a book spec.
+pub fn book_dir(cache: &Path, spec: &LargeBookSpec) -> PathBuf {
+    cache.join(format!(
+        "c{}-m{}-s{}",
+        spec.customers, spec.commits, spec.seed
+    ))
+}
+
+/// The book for `spec` in the cache, built unless a complete one is there.
+pub fn ensure_book(cache: &Path, spec: &LargeBookSpec, policy: &str) -> Result<LargeBookInfo> {
+    let dir = book_dir(cache, spec);
+    if let Some(info) = LargeBookInfo::load(&dir, spec) {
+        return Ok(info);
+    }
+    if dir.exists() {
+        // An unfinished build of ours: start again.
+        fs::remove_dir_all(&dir).map_err(io_at(&dir))?;
+    }
+    fs::create_dir_all(cache).map_err(io_at(cache))?;
+    eprintln!(
+        "kehu-bench: building {} ({} customers, {} commits)…",
+        dir.display(),
+        spec.customers,
+        spec.commits
+    );
+    write_large_book(&dir, spec, policy)
+}
+
+/// Fills the placeholders of a row's arguments.
+pub fn expand(template: &str, info: &LargeBookInfo) -> String {
+    template
+        .replace("{focus_path}", &info.focus_path())
+        .replace("{focus}", &info.focus)
+        .replace("{as_of}", &as_of().to_string())
+        .replace("{week}", &days_before(as_of(), 7).to_string())
+        .replace("{year}", &days_before(as_of(), 365).to_string())
+}
+
+fn command_for(row: &Row, info: &LargeBookInfo, options: &Options) -> Command {
+    let mut command = match &row.action {
+        Action::Kehu(args) => {
+            let mut c = Command::new(&options.kehu);
+            c.args(expand(args, info).split_whitespace());
+            c
+        }
+        Action::Git(args) => {
+            let mut c = Command::new("git");
+            c.args(expand(args, info).split_whitespace());
+            c
+        }
+        Action::Shell(script) => {
+            let mut c = Command::new("sh");
+            c.arg("-c").arg(expand(script, info));
+            c
+        }
+        Action::ParseToml => {
+            let mut c = Command::new(&options.self_exe);
+            c.arg("parse").arg(&info.dir);
+            c
+        }
+    };
+    command
+        .current_dir(&info.dir)
+        .env("KEHU_BOOK", &info.dir)
+        .env("NO_COLOR", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_PAGER", "cat");
+    command
+}
+
+fn first_line(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let mut short: String = line.chars().take(90).collect();
+    if short.len() < line.len() {
+        short.push('…');
+    }
+    short
+}
+
+/// Runs one row `options.runs` times.
+pub fn run_row(row: &Row, info: &LargeBookInfo, options: &Options) -> RowStatus {
+    if matches!(row.action, Action::Kehu(_)) && !options.kehu.is_file() {
+        return RowStatus::Skipped(format!(
+            "no kehu binary at {} (cargo build --release)",
+            options.kehu.display()
+        ));
+    }
+    let mut walls = Vec::new();
+    let mut peak = 0;
+    for run in 0..options.runs.max(1) {
+        let measured = measure(&mut command_for(row, info, options), options.timeout);
+        let m = match measured {
+            Ok(m) => m,
+            Err(e) => return RowStatus::Skipped(e.to_string()),
+        };
+        match m.outcome {
+            Outcome::Exited(code) if row.ok_codes.contains(&code) => {}
+            Outcome::Exited(code) => {
+                return RowStatus::Skipped(format!("exit {code}: {}", first_line(&m.stderr)));
+            }
+            Outcome::Signalled(signal) => {
+                return RowStatus::Skipped(format!(
+                    "killed by signal {signal}: {}",
+                    first_line(&m.stderr)
+                ));
+            }
+            Outcome::TimedOut => return RowStatus::TimedOut(options.timeout),
+        }
+        walls.push(m.wall);
+        peak = peak.max(m.peak_rss);
+        if run == 0 && m.wall > Duration::from_secs(30) {
+            break;
+        }
+    }
+    RowStatus::Ran {
+        walls,
+        peak_rss: peak,
+    }
+}
+
+fn wanted_rows(rows: &[Row], filter: Option<&str>) -> Vec<Row> {
+    let Some(filter) = filter else {
+        return rows.to_vec();
+    };
+    let mut keep: Vec<bool> = rows.iter().map(|r| r.label.contains(filter)).collect();
+    // Keep the baselines of kept rows, transitively (they come earlier).
+    for i in (0..rows.len()).rev() {
+        if !keep[i] {
+            continue;
+        }
+        if let Some(baseline) = &rows[i].baseline {
+            for (j, candidate) in rows.iter().enumerate().take(i) {
+                if candidate.book == rows[i].book && &candidate.label == baseline {
+                    keep[j] = true;
+                }
+            }
+        }
+    }
+    rows.iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(r, _)| r.clone())
+        .collect()
+}
+
+/// Builds the books and runs `rows` on them, printing progress to stderr.
+pub fn run(rows: &[Row], options: &Options) -> Result<Vec<BookResult>> {
+    let rows = wanted_rows(rows, options.filter.as_deref());
+    let mut results = Vec::new();
+    for (size, spec) in &options.books {
+        let book_rows: Vec<&Row> = rows.iter().filter(|r| r.book == *size).collect();
+        if book_rows.is_empty() {
+            continue;
+        }
+        let info = ensure_book(&options.cache, spec, &options.policy_template)?;
+        // Warm the page cache so the first timed row is not the one that
+        // pays for the disk.
+        let warm = Row::shell(
+            *size,
+            "warm-up",
+            "cat kehu.toml >/dev/null; find customers -type f -print0 | xargs -0 cat >/dev/null; git rev-list --count HEAD >/dev/null",
+        );
+        let warm_options = Options {
+            runs: 1,
+            ..options.clone()
+        };
+        if let RowStatus::Skipped(reason) = run_row(&warm, &info, &warm_options) {
+            return Err(BenchError::Command {
+                command: "warm-up".to_owned(),
+                detail: reason,
+            });
+        }
+        let mut book = BookResult {
+            size: *size,
+            info,
+            rows: Vec::new(),
+        };
+        for row in book_rows {
+            eprintln!("kehu-bench: {} {}", size, row.label);
+            let status = run_row(row, &book.info, options);
+            book.rows.push(RowResult {
+                row: row.clone(),
+                status,
+            });
+        }
+        results.push(book);
+    }
+    Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_keeps_baselines() {
+        let rows = default_rows();
+        let kept = wanted_rows(&rows, Some("history"));
+        let labels: Vec<&str> = kept.iter().map(|r| r.label.as_str()).collect();
+        assert!(labels.contains(&"kehu history {focus}"));
+        assert!(labels.contains(&"git log --format=%H -- {focus_path}"));
+        assert!(!labels.contains(&"kehu check"));
+    }
+
+    #[test]
+    fn runs_rows_on_a_small_book_and_skips_a_missing_kehu() {
+        let temp = tempfile::tempdir().unwrap();
+        let spec = LargeBookSpec {
+            seed: 3,
+            customers: 200,
+            commits: 80,
+        };
+        let policy = "[book]\nname = \"t\"\n\n[owners.x]\nname = \"X\"\ncapacity = 1\n";
+        let options = Options {
+            kehu: temp.path().join("no-such-kehu"),
+            self_exe: PathBuf::from("/bin/true"),
+            cache: temp.path().join("cache"),
+            policy_template: policy.to_owned(),
+            runs: 2,
+            timeout: Duration::from_secs(60),
+            books: vec![(BookSize::Small, spec)],
+            filter: None,
+        };
+        let rows = vec![
+            Row::shell(
+                BookSize::Small,
+                CAT,
+                "find customers -type f | xargs cat >/dev/null",
+            ),
+            Row::git(BookSize::Small, "log --format=%H -- {focus_path}"),
+            Row::git(BookSize::Small, "no-such-git-command"),
+            Row::kehu(BookSize::Small, "check").vs(CAT).at_most(1.0),
+        ];
+        let results = run(&rows, &options).unwrap();
+        assert_eq!(results.len(), 1);
+        let book = &results[0];
+        let cat = book.row(CAT).unwrap();
+        assert!(matches!(&cat.status, RowStatus::Ran { walls, .. } if walls.len() == 2));
+        assert!(
+            book.row("git log --format=%H -- {focus_path}")
+                .unwrap()
+                .median()
+                .is_some()
+        );
+        assert!(
+            matches!(&book.row("git no-such-git-command").unwrap().status,
+            RowStatus::Skipped(reason) if reason.starts_with("exit 1"))
+        );
+        assert!(matches!(&book.row("kehu check").unwrap().status,
+            RowStatus::Skipped(reason) if reason.contains("no kehu binary")));
+        let table = render_table(&results);
+        assert!(table.contains("SKIP"), "{table}");
+        // The second run reuses the cached book.
+        let again = ensure_book(&options.cache, &spec, policy).unwrap();
+        assert_eq!(again, book.info);
+    }
+}

@@ -1,0 +1,258 @@
+//! The printed table and the PASS/FAIL/SKIP verdict of each row.
+
+use std::time::Duration;
+
+use comfy_table::{Table, presets::ASCII_MARKDOWN};
+
+use super::{BookResult, RowResult, RowStatus, Target};
+
+/// A duration for people: `842 ms`, `4.21 s`.
+pub fn format_duration(d: Duration) -> String {
+    let seconds = d.as_secs_f64();
+    if seconds < 1.0 {
+        format!("{:.1} ms", seconds * 1000.0)
+    } else {
+        format!("{seconds:.2} s")
+    }
+}
+
+/// A customer count for the book column: `10k`, `100k`, `2500`.
+pub fn format_count(n: usize) -> String {
+    if n >= 1000 && n.is_multiple_of(1000) {
+        format!("{}k", n / 1000)
+    } else {
+        n.to_string()
+    }
+}
+
+/// Bytes as MiB.
+pub fn format_mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// The comparison with the baseline (`0.83×`, `+2.1 ms`) and whether the
+/// time target holds (`None` when there is no target or nothing to compare).
+fn compare(row: &RowResult, book: &BookResult) -> (String, Option<bool>, Option<String>) {
+    let Some(label) = &row.row.baseline else {
+        return ("-".to_owned(), None, None);
+    };
+    let (Some(mine), Some(base)) = (row.median(), book.row(label).and_then(RowResult::median))
+    else {
+        let missing = if row.median().is_some() {
+            Some(format!("baseline `{label}` did not run"))
+        } else {
+            None
+        };
+        return ("-".to_owned(), None, missing);
+    };
+    let (mine, base) = (mine.as_secs_f64(), base.as_secs_f64());
+    match row.row.target {
+        Target::OverheadAtMostMs(ms) => {
+            let over = (mine - base) * 1000.0;
+            (format!("{over:+.1} ms"), Some(over <= ms), None)
+        }
+        target => {
+            let ratio = if base > 0.0 {
+                mine / base
+            } else {
+                f64::INFINITY
+            };
+            let ok = match target {
+                Target::RatioAtMost(limit) => Some(ratio <= limit),
+                _ => None,
+            };
+            (format!("{ratio:.2}×"), ok, None)
+        }
+    }
+}
+
+/// The verdict of one row: PASS, FAIL (…), SKIP: reason, or `-` when it has
+/// no target.
+pub fn verdict(row: &RowResult, book: &BookResult) -> String {
+    match &row.status {
+        RowStatus::Skipped(reason) => return format!("SKIP: {reason}"),
+        RowStatus::TimedOut(limit) => {
+            return format!("FAIL: timed out after {}", format_duration(*limit));
+        }
+        RowStatus::Ran { .. } => {}
+    }
+    let (_, time_ok, missing) = compare(row, book);
+    let memory_ok = if row.row.memory_target {
+        row.peak_rss().map(|peak| peak <= book.memory_limit())
+    } else {
+        None
+    };
+    let mut failed = Vec::new();
+    if time_ok == Some(false) {
+        failed.push("time");
+    }
+    if memory_ok == Some(false) {
+        failed.push("memory");
+    }
+    if !failed.is_empty() {
+        return format!("FAIL ({})", failed.join(", "));
+    }
+    if let (Some(reason), Target::RatioAtMost(_) | Target::OverheadAtMostMs(_)) =
+        (missing, row.row.target)
+    {
+        return format!("SKIP: {reason}");
+    }
+    if time_ok.is_none() && memory_ok.is_none() {
+        return "-".to_owned();
+    }
+    "PASS".to_owned()
+}
+
+/// The whole report: a header line per book, then one table.
+pub fn render_table(books: &[BookResult]) -> String {
+    let mut out = String::new();
+    for book in books {
+        let info = &book.info;
+        out.push_str(&format!(
+            "book {}: {} customers, {} commits ({} merges), {:.1} MB of files, memory limit {} (3× + 64 MiB), focus {} — {}\n",
+            format_count(info.spec.customers),
+            info.spec.customers,
+            info.spec.commits,
+            info.merges,
+            info.bytes as f64 / 1e6,
+            format_mib(book.memory_limit()),
+            info.focus,
+            info.dir.display()
+        ));
+    }
+    let mut table = Table::new();
+    table.load_preset(ASCII_MARKDOWN).set_header(vec![
+        "book",
+        "command",
+        "best",
+        "median",
+        "peak mem",
+        "baseline",
+        "vs baseline",
+        "target",
+        "result",
+    ]);
+    for book in books {
+        for row in &book.rows {
+            let (comparison, _, _) = compare(row, book);
+            let memory_target = if row.row.memory_target { ", mem" } else { "" };
+            table.add_row(vec![
+                format_count(book.info.spec.customers),
+                row.row.label.clone(),
+                row.best()
+                    .map(format_duration)
+                    .unwrap_or_else(|| "-".into()),
+                row.median()
+                    .map(format_duration)
+                    .unwrap_or_else(|| "-".into()),
+                row.peak_rss().map(format_mib).unwrap_or_else(|| "-".into()),
+                row.row.baseline.clone().unwrap_or_else(|| "-".into()),
+                comparison,
+                format!("{}{memory_target}", row.row.target),
+                verdict(row, book),
+            ]);
+        }
+    }
+    out.push_str(&table.to_string());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::harness::{BookSize, Row};
+    use crate::history::{LargeBookInfo, LargeBookSpec};
+
+    fn ran(row: Row, ms: u64, rss: u64) -> RowResult {
+        RowResult {
+            row,
+            status: RowStatus::Ran {
+                walls: vec![Duration::from_millis(ms)],
+                peak_rss: rss,
+            },
+        }
+    }
+
+    fn book(rows: Vec<RowResult>) -> BookResult {
+        BookResult {
+            size: BookSize::Small,
+            info: LargeBookInfo {
+                dir: PathBuf::from("/tmp/x"),
+                spec: LargeBookSpec {
+                    seed: 1,
+                    customers: 10,
+                    commits: 1,
+                },
+                merges: 0,
+                bytes: 1024 * 1024,
+                focus: "acme".into(),
+            },
+            rows,
+        }
+    }
+
+    #[test]
+    fn verdicts() {
+        let base = Row::shell(BookSize::Small, "base", "true");
+        let mib = 1024 * 1024;
+        let b = book(vec![
+            ran(base.clone(), 1000, mib),
+            ran(
+                Row::kehu(BookSize::Small, "fast").vs("base").at_most(1.0),
+                900,
+                10 * mib,
+            ),
+            ran(
+                Row::kehu(BookSize::Small, "slow").vs("base").at_most(1.0),
+                1100,
+                10 * mib,
+            ),
+            ran(
+                Row::kehu(BookSize::Small, "fat").vs("base").at_most(1.0),
+                900,
+                80 * mib,
+            ),
+            ran(
+                Row::kehu(BookSize::Small, "plugins")
+                    .vs("base")
+                    .overhead_ms(10.0),
+                1005,
+                mib,
+            ),
+            ran(
+                Row::kehu(BookSize::Small, "orphan")
+                    .vs("nothing")
+                    .at_most(2.0),
+                5,
+                mib,
+            ),
+            RowResult {
+                row: Row::kehu(BookSize::Small, "later"),
+                status: RowStatus::Skipped("exit 2: unknown command".into()),
+            },
+        ]);
+        let v: Vec<String> = b.rows.iter().map(|r| verdict(r, &b)).collect();
+        assert_eq!(v[0], "-");
+        assert_eq!(v[1], "PASS");
+        assert_eq!(v[2], "FAIL (time)");
+        assert_eq!(v[3], "FAIL (memory)");
+        assert_eq!(v[4], "PASS");
+        assert_eq!(v[5], "SKIP: baseline `nothing` did not run");
+        assert_eq!(v[6], "SKIP: exit 2: unknown command");
+        let text = render_table(&[b]);
+        assert!(text.contains("| 0.90×"), "{text}");
+        assert!(text.contains("+5.0 ms"), "{text}");
+    }
+
+    #[test]
+    fn durations_and_sizes() {
+        assert_eq!(format_duration(Duration::from_micros(84_250)), "84.2 ms");
+        assert_eq!(format_duration(Duration::from_millis(4210)), "4.21 s");
+        assert_eq!(format_mib(3 * 1024 * 1024 / 2), "1.5 MiB");
+        assert_eq!(format_count(100_000), "100k");
+        assert_eq!(format_count(2500), "2500");
+    }
+}
