@@ -30,6 +30,8 @@ pub enum Format {
     Html,
     /// iCalendar (where a command supports it).
     Ics,
+    /// The CDNOW transaction layout (input format of `import orders`).
+    Cdnow,
 }
 
 impl Format {
@@ -43,6 +45,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Html => "html",
             Format::Ics => "ics",
+            Format::Cdnow => "cdnow",
         }
     }
 }
@@ -124,7 +127,9 @@ impl Table {
             }
             Format::Csv => self.write_csv(out),
             Format::Markdown => self.write_markdown(out),
-            Format::Table | Format::Html | Format::Ics => self.write_terminal(out, color),
+            Format::Table | Format::Html | Format::Ics | Format::Cdnow => {
+                self.write_terminal(out, color)
+            }
         }
     }
 
