@@ -11,6 +11,7 @@
 //! windows as plain values, so the functions are easy to test and reuse.
 
 pub mod abc;
+pub mod backtest;
 pub mod bgnbd;
 pub mod book;
 pub mod cadence;
