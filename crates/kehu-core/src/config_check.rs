@@ -42,6 +42,13 @@ pub fn parse_config(bytes: &[u8]) -> ConfigReport {
             };
         }
     };
+    let markers = source::conflict_markers(CONFIG_FILE, text);
+    if !markers.is_empty() {
+        return ConfigReport {
+            config: None,
+            diagnostics: markers,
+        };
+    }
     let (doc, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
         let mut diagnostics: Vec<Diagnostic> = syntax

@@ -602,3 +602,16 @@ fn every_problem_of_a_broken_file_is_reported() {
         ]
     );
 }
+
+#[test]
+fn conflict_markers_inside_multi_line_strings() {
+    let text = "id = \"acme\"\nname = \"\"\"\n<<<<<<< HEAD\nA\n=======\nB\n>>>>>>> x\n\"\"\"\nstage = \"won\"\n";
+    assert_eq!(
+        check(text),
+        [
+            "customers/ac/acme.toml:3:1: error: git conflict marker `<<<<<<<`; resolve the merge first",
+            "customers/ac/acme.toml:5:1: error: git conflict marker `=======`; resolve the merge first",
+            "customers/ac/acme.toml:7:1: error: git conflict marker `>>>>>>>`; resolve the merge first",
+        ]
+    );
+}

@@ -44,6 +44,18 @@ pub fn canonical_path(id: &str) -> Option<String> {
     is_valid_id(id).then(|| format!("customers/{}/{id}.toml", &id[..2]))
 }
 
+/// Whether `path` is `customers/<id[0..2]>/<id>.toml`, without allocating.
+fn is_canonical(path: &str, id: &str) -> bool {
+    id.len() >= 2
+        && id.is_char_boundary(2)
+        && path
+            .strip_prefix("customers/")
+            .and_then(|rest| rest.strip_prefix(&id[..2]))
+            .and_then(|rest| rest.strip_prefix('/'))
+            .and_then(|rest| rest.strip_prefix(id))
+            == Some(".toml")
+}
+
 /// What the checks need besides the customer.
 pub(crate) struct Context<'a> {
     /// The policy; `None` when kehu.toml is unusable (vocabulary checks off).
@@ -90,8 +102,8 @@ pub(crate) fn check_id(
         trusted = false;
     }
     if trusted
+        && !is_canonical(path, id)
         && let Some(canonical) = canonical_path(id)
-        && canonical != path
     {
         out.push(Problem::warning(
             "misplaced-file",
