@@ -205,6 +205,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let options = harness::Options {
                 kehu,
+                build_with: Some(self_exe.clone()),
                 self_exe,
                 cache,
                 policy_template: POLICY_TEMPLATE.to_owned(),

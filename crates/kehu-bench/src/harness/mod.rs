@@ -40,6 +40,9 @@ pub struct Options {
     pub filter: Option<String>,
     /// `CDNOW_master.txt`, for the import row.
     pub cdnow: Option<PathBuf>,
+    /// Build missing books with `BIN book …` in a subprocess (normally this
+    /// binary) instead of in this process.
+    pub build_with: Option<PathBuf>,
 }
 
 /// A row's runs, or why it has none.
@@ -129,7 +132,17 @@ pub fn book_dir(cache: &Path, spec: &LargeBookSpec) -> PathBuf {
 }
 
 /// The book for `spec` in the cache, built unless a complete one is there.
-pub fn ensure_book(cache: &Path, spec: &LargeBookSpec, policy: &str) -> Result<LargeBookInfo> {
+///
+/// With `builder` (this binary), the book is built by a `builder book …`
+/// subprocess, so the harness itself stays small: a child forked from a
+/// process holding 100,000 generated customers would report that memory as
+/// its own peak.
+pub fn ensure_book(
+    cache: &Path,
+    spec: &LargeBookSpec,
+    policy: &str,
+    builder: Option<&Path>,
+) -> Result<LargeBookInfo> {
     let dir = book_dir(cache, spec);
     if let Some(info) = LargeBookInfo::load(&dir, spec) {
         return Ok(info);
@@ -145,7 +158,31 @@ pub fn ensure_book(cache: &Path, spec: &LargeBookSpec, policy: &str) -> Result<L
         spec.customers,
         spec.commits
     );
-    write_large_book(&dir, spec, policy)
+    let Some(builder) = builder else {
+        return write_large_book(&dir, spec, policy);
+    };
+    let mut command = Command::new(builder);
+    command.arg("book").args([
+        "--customers",
+        &spec.customers.to_string(),
+        "--commits",
+        &spec.commits.to_string(),
+        "--seed",
+        &spec.seed.to_string(),
+    ]);
+    command.arg(&dir);
+    let shown = format!("{command:?}");
+    let status = command.status().map_err(|e| BenchError::Command {
+        command: shown.clone(),
+        detail: e.to_string(),
+    })?;
+    match LargeBookInfo::load(&dir, spec) {
+        Some(info) if status.success() => Ok(info),
+        _ => Err(BenchError::Command {
+            command: shown,
+            detail: format!("{status}, and no complete book in {}", dir.display()),
+        }),
+    }
 }
 
 /// What a row's placeholders stand for.
@@ -355,7 +392,12 @@ pub fn run(rows: &[Row], options: &Options) -> Result<Vec<BookResult>> {
         if book_rows.is_empty() {
             continue;
         }
-        let info = ensure_book(&options.cache, spec, &options.policy_template)?;
+        let info = ensure_book(
+            &options.cache,
+            spec,
+            &options.policy_template,
+            options.build_with.as_deref(),
+        )?;
         // Warm the page cache so the first timed row is not the one that
         // pays for the disk.
         let warm = Row::shell(
@@ -424,6 +466,7 @@ mod tests {
             books: vec![(BookSize::Small, spec)],
             filter: None,
             cdnow: None,
+            build_with: None,
         };
         let rows = vec![
             Row::shell(
@@ -469,7 +512,7 @@ mod tests {
         let table = render_table(&results);
         assert!(table.contains("SKIP"), "{table}");
         // The second run reuses the cached book.
-        let again = ensure_book(&options.cache, &spec, policy).unwrap();
+        let again = ensure_book(&options.cache, &spec, policy, None).unwrap();
         assert_eq!(again, book.info);
     }
 }
