@@ -589,13 +589,11 @@ fn describe(value: &DeValue<'_>) -> String {
         DeValue::Integer(i) => format!("integer {i}"),
         DeValue::Float(f) => format!("float {f}"),
         DeValue::Boolean(b) => format!("boolean {b}"),
-        DeValue::Datetime(d) => {
-            if d.time.is_some() {
-                format!("date-time {d}")
-            } else {
-                format!("date {d}")
-            }
-        }
+        DeValue::Datetime(d) => match (d.date, d.time) {
+            (Some(_), None) => format!("date {d}"),
+            (None, Some(_)) => format!("time {d}"),
+            _ => format!("date-time {d}"),
+        },
         DeValue::Array(_) => "an array".to_owned(),
         DeValue::Table(_) => "a table".to_owned(),
     }

@@ -190,7 +190,7 @@ fn unknown_stage() {
     assert_eq!(
         check(&with("stage = \"won\"", "stage = \"wonn\"")),
         [
-            "customers/ac/acme.toml:7:9: error: stage: unknown stage \"wonn\" (kehu.toml defines lead, qualified, proposal, negotiation, won, lost, churned)"
+            "customers/ac/acme.toml:7:9: error: stage: unknown stage \"wonn\" (kehu.toml defines lead, qualified, proposal, negotiation, won, lost, churned); did you mean \"won\"?"
         ]
     );
 }
@@ -612,6 +612,16 @@ fn conflict_markers_inside_multi_line_strings() {
             "customers/ac/acme.toml:3:1: error: git conflict marker `<<<<<<<`; resolve the merge first",
             "customers/ac/acme.toml:5:1: error: git conflict marker `=======`; resolve the merge first",
             "customers/ac/acme.toml:7:1: error: git conflict marker `>>>>>>>`; resolve the merge first",
+        ]
+    );
+}
+
+#[test]
+fn case_slips_get_a_suggestion() {
+    assert_eq!(
+        check(&with("tier = \"strategic\"", "tier = \"Strategic\"")),
+        [
+            "customers/ac/acme.toml:10:8: error: grade.tier: unknown tier \"Strategic\" (kehu.toml defines strategic, key, ordinary, small); did you mean \"strategic\"?"
         ]
     );
 }

@@ -5,6 +5,7 @@
 use crate::config::{Config, POOL_PREFIX};
 use crate::config_check::{keys, unknown_tier_message};
 use crate::customer_file::{Field, FieldSpans, Problem, clip};
+use crate::suggest::hint;
 use crate::{Customer, Date};
 
 /// Referral likelihoods a customer file may state.
@@ -158,9 +159,10 @@ impl Checker<'_> {
                 "unknown-value",
                 Field::Stage,
                 format!(
-                    "unknown stage \"{}\" (kehu.toml defines {})",
+                    "unknown stage \"{}\" (kehu.toml defines {}){}",
                     clip(&c.stage),
-                    config.book.stages.join(", ")
+                    config.book.stages.join(", "),
+                    hint(&c.stage, config.book.stages.iter().map(String::as_str))
                 ),
             );
         }
@@ -172,9 +174,10 @@ impl Checker<'_> {
                 "unknown-value",
                 Field::Region,
                 format!(
-                    "unknown region \"{}\" (kehu.toml defines {})",
+                    "unknown region \"{}\" (kehu.toml defines {}){}",
                     clip(region),
-                    keys(&config.regions)
+                    keys(&config.regions),
+                    hint(region, config.regions.keys().map(String::as_str))
                 ),
             );
         }
@@ -186,9 +189,10 @@ impl Checker<'_> {
                 "unknown-value",
                 Field::Industry,
                 format!(
-                    "unknown industry \"{}\" (kehu.toml defines {})",
+                    "unknown industry \"{}\" (kehu.toml defines {}){}",
                     clip(industry),
-                    keys(&config.industries)
+                    keys(&config.industries),
+                    hint(industry, config.industries.keys().map(String::as_str))
                 ),
             );
         }
@@ -213,9 +217,10 @@ impl Checker<'_> {
                 "unknown-value",
                 Field::ContactChannel,
                 format!(
-                    "unknown channel \"{}\" (kehu.toml defines {})",
+                    "unknown channel \"{}\" (kehu.toml defines {}){}",
                     clip(channel),
-                    config.book.channels.join(", ")
+                    config.book.channels.join(", "),
+                    hint(channel, config.book.channels.iter().map(String::as_str))
                 ),
             );
         }
@@ -269,14 +274,15 @@ impl Checker<'_> {
                 "unknown-value",
                 Field::Owner,
                 format!(
-                    "unknown owner \"{}\" (kehu.toml defines {})",
+                    "unknown owner \"{}\" (kehu.toml defines {}){}",
                     clip(owner),
                     config
                         .owners
                         .keys()
                         .map(String::as_str)
                         .collect::<Vec<_>>()
-                        .join(", ")
+                        .join(", "),
+                    hint(owner, config.owners.keys().map(String::as_str))
                 ),
             ),
             Some(o) if !o.active => self.warning(
