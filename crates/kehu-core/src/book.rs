@@ -149,7 +149,14 @@ pub(crate) fn load_file(path: String, bytes: &[u8], ctx: &Context<'_>) -> FileOu
         Err(diagnostics) => return FileOutcome::failed(path, diagnostics),
     };
     let mut problems = Vec::new();
-    let Some(read) = customer_file::read(text, &mut problems) else {
+    let read = customer_file::read(text, &mut problems);
+    if read.as_ref().is_none_or(|r| r.multiline) {
+        let markers = crate::source::conflict_markers(&path, text);
+        if !markers.is_empty() {
+            return FileOutcome::failed(path, markers);
+        }
+    }
+    let Some(read) = read else {
         let diagnostics = place(&path, text, problems);
         return FileOutcome {
             path,

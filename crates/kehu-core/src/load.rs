@@ -189,7 +189,8 @@ pub fn load_book(root: &Path, options: &LoadOptions) -> Result<Book, LoadError> 
 
 /// Loads a book from in-memory entries: `kehu.toml` and everything under
 /// `customers/` (other paths are ignored). Same checks as [`load_book`].
-pub fn load_entries(entries: Vec<Entry>, options: &LoadOptions) -> Result<Book, LoadError> {
+pub fn load_entries(mut entries: Vec<Entry>, options: &LoadOptions) -> Result<Book, LoadError> {
+    entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     let Some(config_entry) = entries
         .iter()
         .find(|e| e.path == CONFIG_FILE && e.kind == EntryKind::File)
@@ -315,7 +316,8 @@ fn assemble(
             Some(loaded)
         })
         .collect();
-    customers.sort_unstable_by(|a, b| a.customer.id.cmp(&b.customer.id));
+    // Nearly sorted already (paths follow ids): the stable sort is adaptive.
+    customers.sort_by(|a, b| a.customer.id.cmp(&b.customer.id));
     diag::sort(&mut diagnostics);
     Book {
         root,
@@ -347,6 +349,15 @@ enum Found {
     Problem(Box<FileOutcome>),
 }
 
+impl Found {
+    fn path(&self) -> &str {
+        match self {
+            Found::File(path) => path,
+            Found::Problem(outcome) => &outcome.path,
+        }
+    }
+}
+
 /// Walks `customers/` without following links, one top-level entry per
 /// rayon task (the fan-out directories make this parallel).
 fn walk(root: &Path, customers: &Path) -> Vec<Found> {
@@ -356,7 +367,8 @@ fn walk(root: &Path, customers: &Path) -> Vec<Found> {
         .follow_links(false)
         .into_iter()
         .collect();
-    top.into_par_iter()
+    let mut found: Vec<Found> = top
+        .into_par_iter()
         .flat_map_iter(|entry| {
             let mut found = Vec::new();
             match entry {
@@ -369,7 +381,11 @@ fn walk(root: &Path, customers: &Path) -> Vec<Found> {
             }
             found
         })
-        .collect()
+        .collect();
+    // Sorted here (cheap: paths only), the outcomes come out of the parallel
+    // map already in order.
+    found.sort_unstable_by(|a, b| a.path().cmp(b.path()));
+    found
 }
 
 fn judge(root: &Path, entry: walkdir::Result<walkdir::DirEntry>, found: &mut Vec<Found>) {
@@ -524,6 +540,13 @@ fn inside_fs(root: &Path, link: &Path, target: &Path) -> bool {
 
 /// `path` relative to `root`, `/`-separated (lossy for non-UTF-8 names).
 fn relative(root: &Path, path: &Path) -> String {
+    // Fast path: plain string slicing (walk paths extend the root verbatim).
+    if let (Some(root_text), Some(path_text)) = (root.to_str(), path.to_str())
+        && let Some(rest) = path_text.strip_prefix(root_text)
+        && std::path::MAIN_SEPARATOR == '/'
+    {
+        return rest.trim_start_matches('/').to_owned();
+    }
     let rel = path.strip_prefix(root).unwrap_or(path);
     let mut out = String::new();
     for component in rel.components() {

@@ -27,6 +27,7 @@ mod book;
 mod error;
 pub mod history;
 mod identity;
+mod init;
 mod lock;
 pub mod message;
 mod write;
