@@ -11,6 +11,8 @@
 //!
 //! A book whose total is zero or less has no Pareto curve: everyone is C.
 
+use std::fmt;
+
 use serde::Serialize;
 
 use crate::money::{format_cents, format_percent};
@@ -65,8 +67,64 @@ pub struct AbcGrade {
     pub cumulative_cents: i64,
     /// `cumulative_cents / total`, for display (the class was decided in integers).
     pub cumulative_share: f64,
-    /// Why, in words: "cumulative share 78.2% ≤ 80%".
-    pub reason: String,
+    /// Why, in words when displayed: "cumulative share 78.2% ≤ 80%; revenue 1,250,000".
+    pub reason: AbcReason,
+}
+
+/// Which rule placed a customer in its class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AbcRule {
+    /// Before the A cut-off.
+    WithinA,
+    /// The customer whose cumulative share reaches the A cut-off.
+    ReachesA,
+    /// Between the two cut-offs.
+    WithinB,
+    /// The customer whose cumulative share reaches the B cut-off.
+    ReachesB,
+    /// After the B cut-off.
+    BeyondB,
+    /// The book's total revenue is zero or less.
+    NoRevenue,
+}
+
+/// The reason for a class, kept as figures and put into words only when
+/// displayed or serialized (a book of 100,000 customers need not format
+/// 100,000 sentences to be graded).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AbcReason {
+    /// The rule that applied.
+    pub rule: AbcRule,
+    /// Cumulative share at this customer.
+    pub share: f64,
+    /// The thresholds in force.
+    pub thresholds: AbcThresholds,
+    /// The customer's own revenue, in cents.
+    pub revenue_cents: i64,
+}
+
+impl fmt::Display for AbcReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let share = format_percent(self.share);
+        let a = format_percent(self.thresholds.a);
+        let b = format_percent(self.thresholds.b);
+        match self.rule {
+            AbcRule::WithinA => write!(f, "cumulative share {share} ≤ {a}")?,
+            AbcRule::ReachesA => write!(f, "cumulative share {share} reaches {a}")?,
+            AbcRule::WithinB => write!(f, "cumulative share {share} ≤ {b}, above {a}")?,
+            AbcRule::ReachesB => write!(f, "cumulative share {share} reaches {b}")?,
+            AbcRule::BeyondB => write!(f, "beyond {b} of revenue (cumulative share {share})")?,
+            AbcRule::NoRevenue => f.write_str("the book has no revenue to rank")?,
+        }
+        write!(f, "; revenue {}", format_cents(self.revenue_cents))
+    }
+}
+
+impl Serialize for AbcReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 fn ppm(share: f64) -> i128 {
@@ -85,7 +143,6 @@ pub fn abc(customers: &[(&str, i64)], thresholds: AbcThresholds) -> Vec<AbcGrade
     });
     let total: i128 = customers.iter().map(|(_, m)| i128::from(*m)).sum();
     let (a_ppm, b_ppm) = (ppm(thresholds.a), ppm(thresholds.b.max(thresholds.a)));
-    let (a_text, b_text) = (format_percent(thresholds.a), format_percent(thresholds.b));
 
     let mut out: Vec<Option<AbcGrade>> = vec![None; n];
     let mut cumulative: i128 = 0;
@@ -99,14 +156,12 @@ pub fn abc(customers: &[(&str, i64)], thresholds: AbcThresholds) -> Vec<AbcGrade
         } else {
             0.0
         };
-        let share_text = format_percent(share);
         let reaches = |cut: i128| total > 0 && cumulative * 1_000_000 >= total * cut;
-        let (this, reason) = if total <= 0 {
-            (AbcClass::C, "the book has no revenue to rank".to_string())
+        let (this, rule) = if total <= 0 {
+            (AbcClass::C, AbcRule::NoRevenue)
         } else {
             match class {
                 AbcClass::A if reaches(a_ppm) => {
-                    let reason = format!("cumulative share {share_text} reaches {a_text}");
                     // The customer that reaches the A cut-off may also reach B's;
                     // it stays A and closes both.
                     class = if reaches(b_ppm) {
@@ -114,27 +169,15 @@ pub fn abc(customers: &[(&str, i64)], thresholds: AbcThresholds) -> Vec<AbcGrade
                     } else {
                         AbcClass::B
                     };
-                    (AbcClass::A, reason)
+                    (AbcClass::A, AbcRule::ReachesA)
                 }
-                AbcClass::A => (
-                    AbcClass::A,
-                    format!("cumulative share {share_text} ≤ {a_text}"),
-                ),
+                AbcClass::A => (AbcClass::A, AbcRule::WithinA),
                 AbcClass::B if reaches(b_ppm) => {
                     class = AbcClass::C;
-                    (
-                        AbcClass::B,
-                        format!("cumulative share {share_text} reaches {b_text}"),
-                    )
+                    (AbcClass::B, AbcRule::ReachesB)
                 }
-                AbcClass::B => (
-                    AbcClass::B,
-                    format!("cumulative share {share_text} ≤ {b_text}, above {a_text}"),
-                ),
-                AbcClass::C => (
-                    AbcClass::C,
-                    format!("beyond {b_text} of revenue (cumulative share {share_text})"),
-                ),
+                AbcClass::B => (AbcClass::B, AbcRule::WithinB),
+                AbcClass::C => (AbcClass::C, AbcRule::BeyondB),
             }
         };
         out[index] = Some(AbcGrade {
@@ -143,7 +186,12 @@ pub fn abc(customers: &[(&str, i64)], thresholds: AbcThresholds) -> Vec<AbcGrade
             monetary_cents: monetary,
             cumulative_cents: i64::try_from(cumulative).unwrap_or(i64::MAX),
             cumulative_share: share,
-            reason: format!("{reason}; revenue {}", format_cents(monetary)),
+            reason: AbcReason {
+                rule,
+                share,
+                thresholds,
+                revenue_cents: monetary,
+            },
         });
     }
     out.into_iter().flatten().collect()
@@ -178,13 +226,16 @@ mod tests {
         // order: a 5000, b 2900, d 1000, e 500, f 500, c 100
         // cum: 50, 79, 89 (reaches 80 → A), 94, 99 (reaches 95 → B), 100 C
         assert_eq!(cls, vec![A, A, C, A, B, B]);
-        assert_eq!(got[1].reason, "cumulative share 79% ≤ 80%; revenue 29");
         assert_eq!(
-            got[3].reason,
+            got[1].reason.to_string(),
+            "cumulative share 79% ≤ 80%; revenue 29"
+        );
+        assert_eq!(
+            got[3].reason.to_string(),
             "cumulative share 89% reaches 80%; revenue 10"
         );
         assert_eq!(
-            got[4].reason,
+            got[4].reason.to_string(),
             "cumulative share 94% ≤ 95%, above 80%; revenue 5"
         );
         assert_eq!(got[5].rank, 5);

@@ -14,6 +14,8 @@
 //! contact: **due** once `days ≥ ideal`, **overdue** once `days > max`. A
 //! customer never contacted is overdue.
 
+use std::fmt;
+
 use kehu_core::Date;
 use serde::Serialize;
 
@@ -29,56 +31,85 @@ pub fn stricter(one: Cadence, other: Cadence) -> Cadence {
     }
 }
 
-/// The cadence chosen for a customer, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CadenceChoice {
+/// The cadence chosen for a customer, with its sources. Displayed, it is
+/// the reason in words: "pipeline B every 7 d (max 14); tier strategic every
+/// 14 d (max 30); stricter: every 7 d (max 14)".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CadenceChoice<'a> {
     /// The cadence in force.
     pub cadence: Cadence,
-    /// Why: "pipeline B every 7 d (max 14); tier strategic every 14 d (max 30); stricter: every 7 d (max 14)".
-    pub reason: String,
+    /// The pipeline grade's cadence, labelled with the grade.
+    pub grade: Option<(&'a str, Cadence)>,
+    /// The tier's cadence, labelled with the tier.
+    pub tier: Option<(&'a str, Cadence)>,
+    /// The customer's own cadence, which overrides both.
+    pub own: Option<Cadence>,
 }
 
-fn describe(c: Cadence) -> String {
-    format!("every {} d (max {})", c.ideal, c.max)
+struct Every(Cadence);
+
+impl fmt::Display for Every {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "every {} d (max {})", self.0.ideal, self.0.max)
+    }
+}
+
+impl fmt::Display for CadenceChoice<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(c) = self.own {
+            return write!(f, "set in the customer's file: {}", Every(c));
+        }
+        match (self.grade, self.tier) {
+            (Some((g, gc)), Some((t, tc))) => write!(
+                f,
+                "pipeline {g} {}; tier {t} {}; stricter: {}",
+                Every(gc),
+                Every(tc),
+                Every(self.cadence)
+            ),
+            (Some((g, gc)), None) => write!(f, "pipeline {g} {}", Every(gc)),
+            (None, Some((t, tc))) => write!(f, "tier {t} {}", Every(tc)),
+            (None, None) => write!(f, "{}", Every(self.cadence)),
+        }
+    }
+}
+
+impl Serialize for CadenceChoice<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Words<'b, 'a>(&'b CadenceChoice<'a>);
+        impl Serialize for Words<'_, '_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self.0)
+            }
+        }
+        let mut st = serializer.serialize_struct("CadenceChoice", 2)?;
+        st.serialize_field("cadence", &self.cadence)?;
+        st.serialize_field("reason", &Words(self))?;
+        st.end()
+    }
 }
 
 /// Chooses a customer's cadence from its pipeline grade's cadence, its
 /// tier's cadence and its own override (each optional, labelled with the
 /// grade or tier name for the reason). `None` when there is no source at all.
-pub fn choose(
-    grade: Option<(&str, Cadence)>,
-    tier: Option<(&str, Cadence)>,
+pub fn choose<'a>(
+    grade: Option<(&'a str, Cadence)>,
+    tier: Option<(&'a str, Cadence)>,
     own: Option<Cadence>,
-) -> Option<CadenceChoice> {
-    if let Some(c) = own {
-        return Some(CadenceChoice {
-            cadence: c,
-            reason: format!("set in the customer's file: {}", describe(c)),
-        });
-    }
-    match (grade, tier) {
-        (None, None) => None,
-        (Some((name, c)), None) => Some(CadenceChoice {
-            cadence: c,
-            reason: format!("pipeline {name} {}", describe(c)),
-        }),
-        (None, Some((name, c))) => Some(CadenceChoice {
-            cadence: c,
-            reason: format!("tier {name} {}", describe(c)),
-        }),
-        (Some((g, gc)), Some((t, tc))) => {
-            let c = stricter(gc, tc);
-            Some(CadenceChoice {
-                cadence: c,
-                reason: format!(
-                    "pipeline {g} {}; tier {t} {}; stricter: {}",
-                    describe(gc),
-                    describe(tc),
-                    describe(c)
-                ),
-            })
-        }
-    }
+) -> Option<CadenceChoice<'a>> {
+    let cadence = match (own, grade, tier) {
+        (Some(c), _, _) => c,
+        (None, Some((_, g)), Some((_, t))) => stricter(g, t),
+        (None, Some((_, c)), None) | (None, None, Some((_, c))) => c,
+        (None, None, None) => return None,
+    };
+    Some(CadenceChoice {
+        cadence,
+        grade,
+        tier,
+        own,
+    })
 }
 
 /// Where a customer stands against its cadence.
@@ -149,7 +180,7 @@ mod tests {
         let c = choose(Some(("D", grade)), Some(("strategic", tier)), None).unwrap();
         assert_eq!(c.cadence, Cadence { ideal: 14, max: 60 });
         assert_eq!(
-            c.reason,
+            c.to_string(),
             "pipeline D every 30 d (max 60); tier strategic every 14 d (max 90); \
              stricter: every 14 d (max 60)"
         );

@@ -144,12 +144,54 @@ impl Loyalty {
 }
 
 /// A customer's loyalty and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct LoyaltyGrade {
     /// The grade.
     pub loyalty: Loyalty,
-    /// Why: "satisfaction 4.6 ≥ 4.5, repurchase 0.8 ≥ 0.7, referral likely ≥ likely".
-    pub reason: String,
+    /// Why, in words when displayed:
+    /// "satisfaction 4.6 ≥ 4.5, repurchase 0.8 ≥ 0.7, referral likely ≥ likely".
+    pub reason: LoyaltyReason,
+}
+
+/// The figures behind a loyalty grade, put into words only when displayed
+/// or serialized.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LoyaltyReason {
+    /// The grade given.
+    pub loyalty: Loyalty,
+    /// The customer's indicators.
+    pub indicators: Indicators,
+    /// The rules in force.
+    pub rules: LoyaltyRules,
+}
+
+impl fmt::Display for LoyaltyReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (ind, rules) = (&self.indicators, &self.rules);
+        let text = |rule: &LoyaltyRule, at_least: bool| describe(rule, ind, at_least);
+        match self.loyalty {
+            Loyalty::Loyal => f.write_str(&text(&rules.loyal, true)),
+            Loyalty::Satisfied => write!(
+                f,
+                "{}; not loyal: {}",
+                text(&rules.satisfied, true),
+                text(&rules.loyal, true)
+            ),
+            Loyalty::Detractor => f.write_str(&text(&rules.detractor, false)),
+            Loyalty::AtRisk => write!(
+                f,
+                "not satisfied: {}; not a detractor: {}",
+                text(&rules.satisfied, true),
+                text(&rules.detractor, false)
+            ),
+        }
+    }
+}
+
+impl Serialize for LoyaltyReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// The customer's three indicators.
@@ -175,9 +217,30 @@ impl Indicators {
     }
 }
 
-/// Checks each threshold of `rule`; `at_least` chooses ≥ or ≤. Returns
-/// whether all hold, and the terms in words (all of them when they hold,
-/// the first failing one otherwise).
+/// Whether every threshold of `rule` is met; `at_least` chooses ≥ or ≤.
+/// A threshold on a missing indicator is not met; an empty rule never holds.
+fn holds(rule: &LoyaltyRule, ind: &Indicators, at_least: bool) -> bool {
+    if rule.is_empty() {
+        return false;
+    }
+    let meets = |v: f64, limit: f64| if at_least { v >= limit } else { v <= limit };
+    let num = |value: Option<f64>, limit: Option<f64>| {
+        limit.is_none_or(|l| value.is_some_and(|v| meets(v, l)))
+    };
+    let referral = rule.referral.is_none_or(|l| {
+        ind.referral
+            .is_some_and(|v| if at_least { v >= l } else { v <= l })
+    });
+    num(ind.satisfaction, rule.satisfaction) && num(ind.repurchase, rule.repurchase) && referral
+}
+
+/// The terms of `rule` in words: all of them when they hold, the first
+/// failing one otherwise.
+fn describe(rule: &LoyaltyRule, ind: &Indicators, at_least: bool) -> String {
+    check(rule, ind, at_least).1
+}
+
+/// [`holds`] with the terms in words.
 fn check(rule: &LoyaltyRule, ind: &Indicators, at_least: bool) -> (bool, String) {
     if rule.is_empty() {
         return (false, "empty rule".to_string());
@@ -234,30 +297,22 @@ pub fn grade(indicators: &Indicators, rules: &LoyaltyRules) -> Option<LoyaltyGra
     {
         return None;
     }
-    let (loyal, why_not_loyal) = check(&rules.loyal, indicators, true);
-    if loyal {
-        return Some(LoyaltyGrade {
-            loyalty: Loyalty::Loyal,
-            reason: why_not_loyal,
-        });
-    }
-    let (satisfied, why) = check(&rules.satisfied, indicators, true);
-    if satisfied {
-        return Some(LoyaltyGrade {
-            loyalty: Loyalty::Satisfied,
-            reason: format!("{why}; not loyal: {why_not_loyal}"),
-        });
-    }
-    let (detractor, why_det) = check(&rules.detractor, indicators, false);
-    if detractor {
-        return Some(LoyaltyGrade {
-            loyalty: Loyalty::Detractor,
-            reason: why_det,
-        });
-    }
+    let loyalty = if holds(&rules.loyal, indicators, true) {
+        Loyalty::Loyal
+    } else if holds(&rules.satisfied, indicators, true) {
+        Loyalty::Satisfied
+    } else if holds(&rules.detractor, indicators, false) {
+        Loyalty::Detractor
+    } else {
+        Loyalty::AtRisk
+    };
     Some(LoyaltyGrade {
-        loyalty: Loyalty::AtRisk,
-        reason: format!("not satisfied: {why}; not a detractor: {why_det}"),
+        loyalty,
+        reason: LoyaltyReason {
+            loyalty,
+            indicators: *indicators,
+            rules: *rules,
+        },
     })
 }
 
@@ -282,24 +337,24 @@ mod tests {
         let loyal = g(ind(Some(4.6), Some(0.8), Some("likely"))).unwrap();
         assert_eq!(loyal.loyalty, Loyalty::Loyal);
         assert_eq!(
-            loyal.reason,
+            loyal.reason.to_string(),
             "satisfaction 4.6 ≥ 4.5, repurchase 0.8 ≥ 0.7, referral likely ≥ likely"
         );
         let sat = g(ind(Some(4.6), Some(0.8), Some("possible"))).unwrap();
         assert_eq!(sat.loyalty, Loyalty::Satisfied);
         assert_eq!(
-            sat.reason,
+            sat.reason.to_string(),
             "satisfaction 4.6 ≥ 4; not loyal: referral possible < likely"
         );
         let risk = g(ind(Some(3.0), None, None)).unwrap();
         assert_eq!(risk.loyalty, Loyalty::AtRisk);
         assert_eq!(
-            risk.reason,
+            risk.reason.to_string(),
             "not satisfied: satisfaction 3 < 4; not a detractor: satisfaction 3 > 2.5"
         );
         let det = g(ind(Some(2.5), Some(0.9), None)).unwrap();
         assert_eq!(det.loyalty, Loyalty::Detractor);
-        assert_eq!(det.reason, "satisfaction 2.5 ≤ 2.5");
+        assert_eq!(det.reason.to_string(), "satisfaction 2.5 ≤ 2.5");
     }
 
     #[test]
@@ -319,5 +374,35 @@ mod tests {
             grade(&ind(Some(1.0), None, None), &rules).unwrap().loyalty,
             Loyalty::AtRisk
         );
+    }
+
+    #[test]
+    fn fast_check_agrees_with_the_worded_one() {
+        let rules = LoyaltyRules::default();
+        let sats = [
+            None,
+            Some(1.0),
+            Some(2.5),
+            Some(3.0),
+            Some(4.0),
+            Some(4.5),
+            Some(5.0),
+        ];
+        let reps = [None, Some(0.0), Some(0.7), Some(0.9)];
+        let refs = [None, Some("unlikely"), Some("possible"), Some("likely")];
+        for s in sats {
+            for r in reps {
+                for f in refs {
+                    let i = ind(s, r, f);
+                    for (rule, at_least) in [
+                        (&rules.loyal, true),
+                        (&rules.satisfied, true),
+                        (&rules.detractor, false),
+                    ] {
+                        assert_eq!(holds(rule, &i, at_least), check(rule, &i, at_least).0);
+                    }
+                }
+            }
+        }
     }
 }

@@ -15,6 +15,8 @@
 //!
 //! Months are calendar months (2026-01-31 + 1 month = 2026-02-28).
 
+use std::fmt;
+
 use kehu_core::Date;
 use serde::Serialize;
 
@@ -84,8 +86,107 @@ impl PipelineGrade {
 pub struct PipelineGradeResult {
     /// The grade.
     pub grade: PipelineGrade,
-    /// Why, in words: "expected_close 2026-12-10 within 1 month of 2026-11-22".
-    pub reason: String,
+    /// Why, in words when displayed: "expected_close 2026-12-10 within 1 month of 2026-11-22".
+    pub reason: PipelineReason,
+}
+
+/// The figures behind a pipeline grade, put into words only when displayed
+/// or serialized.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PipelineReason {
+    /// Stage `lost` or `churned`.
+    Closed {
+        /// The stage.
+        stage: &'static str,
+    },
+    /// A won customer with no next order expected.
+    WonNoNext,
+    /// An open deal without `expected_close`.
+    Undated {
+        /// The stage.
+        stage: String,
+    },
+    /// The expected close has passed.
+    Passed {
+        /// Whether this is a won customer's next order.
+        won: bool,
+        /// The expected date.
+        close: Date,
+        /// Days since it.
+        days_ago: i64,
+    },
+    /// The expected close is within `months` of the as-of date.
+    Within {
+        /// Whether this is a won customer's next order.
+        won: bool,
+        /// The expected date.
+        close: Date,
+        /// The threshold met.
+        months: u32,
+        /// The as-of date.
+        as_of: Date,
+    },
+    /// The expected close is later than the last threshold.
+    Later {
+        /// Whether this is a won customer's next order.
+        won: bool,
+        /// The expected date.
+        close: Date,
+        /// The C threshold.
+        months: u32,
+        /// The as-of date.
+        as_of: Date,
+    },
+}
+
+impl fmt::Display for PipelineReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = |won: bool| {
+            if won {
+                "next order expected"
+            } else {
+                "expected_close"
+            }
+        };
+        match self {
+            PipelineReason::Closed { stage } => write!(f, "stage {stage}"),
+            PipelineReason::WonNoNext => f.write_str("won, no next order expected"),
+            PipelineReason::Undated { stage } => write!(f, "stage {stage} without expected_close"),
+            PipelineReason::Passed {
+                won,
+                close,
+                days_ago,
+            } => write!(f, "{} {close} passed {days_ago} d ago", what(*won)),
+            PipelineReason::Within {
+                won,
+                close,
+                months,
+                as_of,
+            } => write!(
+                f,
+                "{} {close} within {} of {as_of}",
+                what(*won),
+                months_word(*months)
+            ),
+            PipelineReason::Later {
+                won,
+                close,
+                months,
+                as_of,
+            } => write!(
+                f,
+                "{} {close} later than {} after {as_of}",
+                what(*won),
+                months_word(*months)
+            ),
+        }
+    }
+}
+
+impl Serialize for PipelineReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 fn months_word(m: u32) -> String {
@@ -103,29 +204,38 @@ pub fn grade(
     as_of: Date,
     thresholds: PipelineThresholds,
 ) -> PipelineGradeResult {
-    let result = |grade, reason: String| PipelineGradeResult { grade, reason };
-    if matches!(stage, "lost" | "churned") {
-        return result(PipelineGrade::E, format!("stage {stage}"));
+    let result = |grade, reason| PipelineGradeResult { grade, reason };
+    match stage {
+        "lost" => return result(PipelineGrade::E, PipelineReason::Closed { stage: "lost" }),
+        "churned" => {
+            return result(
+                PipelineGrade::E,
+                PipelineReason::Closed { stage: "churned" },
+            );
+        }
+        _ => {}
     }
+    let won = stage == "won";
     let Some(close) = expected_close else {
-        return if stage == "won" {
-            result(PipelineGrade::E, "won, no next order expected".to_string())
+        return if won {
+            result(PipelineGrade::E, PipelineReason::WonNoNext)
         } else {
             result(
                 PipelineGrade::D,
-                format!("stage {stage} without expected_close"),
+                PipelineReason::Undated {
+                    stage: stage.to_owned(),
+                },
             )
         };
-    };
-    let what = if stage == "won" {
-        "next order expected"
-    } else {
-        "expected_close"
     };
     if close < as_of {
         return result(
             PipelineGrade::A,
-            format!("{what} {close} passed {} d ago", close.days_until(as_of)),
+            PipelineReason::Passed {
+                won,
+                close,
+                days_ago: close.days_until(as_of),
+            },
         );
     }
     let cut = |months: u32| {
@@ -142,16 +252,23 @@ pub fn grade(
         if cut(months).is_none_or(|limit| close <= limit) {
             return result(
                 grade,
-                format!("{what} {close} within {} of {as_of}", months_word(months)),
+                PipelineReason::Within {
+                    won,
+                    close,
+                    months,
+                    as_of,
+                },
             );
         }
     }
     result(
         PipelineGrade::D,
-        format!(
-            "{what} {close} later than {} after {as_of}",
-            months_word(thresholds.c_months)
-        ),
+        PipelineReason::Later {
+            won,
+            close,
+            months: thresholds.c_months,
+            as_of,
+        },
     )
 }
 
@@ -204,7 +321,7 @@ mod tests {
             PipelineThresholds::default(),
         );
         assert_eq!(
-            r.reason,
+            r.reason.to_string(),
             "expected_close 2026-12-10 within 1 month of 2026-11-22"
         );
         let r = grade(
@@ -213,6 +330,9 @@ mod tests {
             d("2026-11-22"),
             PipelineThresholds::default(),
         );
-        assert_eq!(r.reason, "next order expected 2026-11-02 passed 20 d ago");
+        assert_eq!(
+            r.reason.to_string(),
+            "next order expected 2026-11-02 passed 20 d ago"
+        );
     }
 }

@@ -141,7 +141,7 @@ impl Policy {
         pipeline: Option<PipelineGrade>,
         tier: Option<&str>,
         own: Option<Cadence>,
-    ) -> Option<CadenceChoice> {
+    ) -> Option<CadenceChoice<'_>> {
         let grade = pipeline.map(|g| (g.as_str(), self.grade_cadence(g)));
         let tier = self
             .tier_or_default(tier)

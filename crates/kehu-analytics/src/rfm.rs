@@ -188,8 +188,71 @@ pub struct RfmResult {
     pub frequency: i64,
     /// Revenue in the window, in cents.
     pub monetary_cents: i64,
-    /// Why, in words.
-    pub reason: String,
+    /// Why, in words when displayed.
+    pub reason: RfmReason,
+}
+
+/// The figures behind an RFM grade, put into words only when displayed or
+/// serialized: "R 5 F 4 M 5: recency 12 d below mean 87 d, …".
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RfmReason {
+    /// No order in the window.
+    NoOrders(RfmWindow),
+    /// Scored against the book.
+    Scored {
+        /// The quintile scores.
+        scores: RfmScores,
+        /// Days since the last order.
+        recency_days: i64,
+        /// Orders in the window.
+        frequency: i64,
+        /// Revenue in the window, in cents.
+        monetary_cents: i64,
+        /// R, F, M high.
+        high: [bool; 3],
+        /// The book's means.
+        means: RfmMeans,
+    },
+}
+
+impl fmt::Display for RfmReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            RfmReason::NoOrders(window) => write!(f, "no orders in {}", describe_window(window)),
+            RfmReason::Scored {
+                scores,
+                recency_days,
+                frequency,
+                monetary_cents,
+                high,
+                means,
+            } => {
+                let one_decimal = |x: f64| format_number((x * 10.0).round() / 10.0);
+                let word = |h: bool, yes: &'static str, no: &'static str| if h { yes } else { no };
+                write!(
+                    f,
+                    "R {} F {} M {}: recency {recency_days} d {} mean {} d, frequency {frequency} {} \
+                     mean {}, monetary {} {} mean {}",
+                    scores.r,
+                    scores.f,
+                    scores.m,
+                    word(high[0], "below", "not below"),
+                    one_decimal(means.recency_days),
+                    word(high[1], "above", "not above"),
+                    one_decimal(means.frequency),
+                    format_cents(monetary_cents),
+                    word(high[2], "above", "not above"),
+                    format_number((means.monetary_cents / 100.0).round()),
+                )
+            }
+        }
+    }
+}
+
+impl Serialize for RfmReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// The book's means over the scored customers (for reports).
@@ -246,13 +309,6 @@ pub fn rfm(inputs: &[RfmInput<'_>], window: RfmWindow) -> (Vec<RfmResult>, RfmMe
         frequency: mean(sum_f),
         monetary_cents: mean(sum_m),
     };
-    let one_decimal = |x: f64| format_number((x * 10.0).round() / 10.0);
-    let (mean_r, mean_f) = (
-        one_decimal(means.recency_days),
-        one_decimal(means.frequency),
-    );
-    let mean_m = format_number((means.monetary_cents / 100.0).round());
-
     let results = inputs
         .iter()
         .enumerate()
@@ -265,7 +321,7 @@ pub fn rfm(inputs: &[RfmInput<'_>], window: RfmWindow) -> (Vec<RfmResult>, RfmMe
                     recency_days: input.recency_days,
                     frequency: input.frequency,
                     monetary_cents: input.monetary_cents,
-                    reason: format!("no orders in {}", describe_window(window)),
+                    reason: RfmReason::NoOrders(window),
                 };
             }
             let r = recency(i);
@@ -277,24 +333,19 @@ pub fn rfm(inputs: &[RfmInput<'_>], window: RfmWindow) -> (Vec<RfmResult>, RfmMe
                 f: f_scores[i],
                 m: m_scores[i],
             };
-            let word =
-                |high: bool, yes: &'static str, no: &'static str| if high { yes } else { no };
-            let reason = format!(
-                "R {} F {} M {}: recency {r} d {} mean {mean_r} d, frequency {} {} mean {mean_f}, \
-                 monetary {} {} mean {mean_m}",
-                scores.r,
-                scores.f,
-                scores.m,
-                word(r_high, "below", "not below"),
-                input.frequency,
-                word(f_high, "above", "not above"),
-                format_cents(input.monetary_cents),
-                word(m_high, "above", "not above"),
-            );
+            let high = [r_high, f_high, m_high];
+            let reason = RfmReason::Scored {
+                scores,
+                recency_days: r,
+                frequency: input.frequency,
+                monetary_cents: input.monetary_cents,
+                high,
+                means,
+            };
             RfmResult {
                 segment: Segment::from_flags(r_high, f_high, m_high),
                 scores: Some(scores),
-                high: Some([r_high, f_high, m_high]),
+                high: Some(high),
                 recency_days: Some(r),
                 frequency: input.frequency,
                 monetary_cents: input.monetary_cents,
@@ -367,11 +418,11 @@ mod tests {
         let d = res[3].scores.unwrap();
         assert_eq!((d.r, d.f, d.m), (2, 4, 2));
         assert_eq!(
-            res[0].reason,
+            res[0].reason.to_string(),
             "R 5 F 5 M 5: recency 5 d below mean 106.3 d, frequency 10 above mean 5.5, \
              monetary 100 above mean 48"
         );
-        assert_eq!(res[4].reason, "no orders in the last 12 months");
+        assert_eq!(res[4].reason.to_string(), "no orders in the last 12 months");
         assert!(res[4].scores.is_none());
     }
 

@@ -15,6 +15,7 @@
 //! descending, ties by customer id ascending ([`order`]).
 
 use std::cmp::Ordering;
+use std::fmt;
 
 use serde::Serialize;
 
@@ -24,13 +25,19 @@ use kehu_core::expr::format_number;
 /// The step added at the maximum interval when the caller has no setting.
 pub const DEFAULT_STEP_DAYS: u32 = 30;
 
-/// An urgency score and its terms.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// An urgency score and its terms. Displayed, it is the reason in words
+/// (`kehu agenda --explain`): "20 d since contact, 6 d past ideal 14,
+/// × weight 8 = 48"; serialized, it carries every term and that `reason`.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Urgency {
     /// The score (higher first).
     pub score: f64,
     /// Days since the last contact used (max + 1 when never contacted).
     pub days_since: i64,
+    /// Whether the customer was never contacted.
+    pub never_contacted: bool,
+    /// The cadence scored against.
+    pub cadence: Cadence,
     /// Days past the ideal interval (negative before it).
     pub past_ideal: i64,
     /// Whether the maximum interval is passed, adding the step.
@@ -39,8 +46,57 @@ pub struct Urgency {
     pub weight: f64,
     /// The step in days added past the maximum.
     pub step_days: u32,
-    /// The terms in words.
-    pub reason: String,
+}
+
+impl fmt::Display for Urgency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.never_contacted {
+            write!(f, "never contacted (taken as {} d)", self.days_since)?;
+        } else {
+            write!(f, "{} d since contact", self.days_since)?;
+        }
+        write!(
+            f,
+            ", {} d past ideal {}",
+            self.past_ideal, self.cadence.ideal
+        )?;
+        if self.past_max {
+            write!(
+                f,
+                " + {} d step past max {}",
+                self.step_days, self.cadence.max
+            )?;
+        }
+        write!(
+            f,
+            ", × weight {} = {}",
+            format_number(self.weight),
+            format_number(self.score)
+        )
+    }
+}
+
+impl Serialize for Urgency {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Words<'a>(&'a Urgency);
+        impl Serialize for Words<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self.0)
+            }
+        }
+        let mut st = serializer.serialize_struct("Urgency", 9)?;
+        st.serialize_field("score", &self.score)?;
+        st.serialize_field("days_since", &self.days_since)?;
+        st.serialize_field("never_contacted", &self.never_contacted)?;
+        st.serialize_field("cadence", &self.cadence)?;
+        st.serialize_field("past_ideal", &self.past_ideal)?;
+        st.serialize_field("past_max", &self.past_max)?;
+        st.serialize_field("weight", &self.weight)?;
+        st.serialize_field("step_days", &self.step_days)?;
+        st.serialize_field("reason", &Words(self))?;
+        st.end()
+    }
 }
 
 /// Scores one customer.
@@ -55,31 +111,15 @@ pub fn urgency(
     let past_ideal = days - i64::from(cadence.ideal);
     let past_max = days > i64::from(cadence.max);
     let step = if past_max { i64::from(step_days) } else { 0 };
-    let score = weight * (past_ideal + step) as f64;
-    let contact = if never {
-        format!("never contacted (taken as {days} d)")
-    } else {
-        format!("{days} d since contact")
-    };
-    let step_text = if past_max {
-        format!(" + {step_days} d step past max {}", cadence.max)
-    } else {
-        String::new()
-    };
-    let reason = format!(
-        "{contact}, {past_ideal} d past ideal {}{step_text}, × weight {} = {}",
-        cadence.ideal,
-        format_number(weight),
-        format_number(score)
-    );
     Urgency {
-        score,
+        score: weight * (past_ideal + step) as f64,
         days_since: days,
+        never_contacted: never,
+        cadence,
         past_ideal,
         past_max,
         weight,
         step_days,
-        reason,
     }
 }
 
@@ -98,7 +138,7 @@ mod tests {
         let u = urgency(c, Some(20), 8.0, 30);
         assert_eq!(u.score, 48.0);
         assert_eq!(
-            u.reason,
+            u.to_string(),
             "20 d since contact, 6 d past ideal 14, × weight 8 = 48"
         );
         let u = urgency(c, Some(31), 8.0, 30);
@@ -121,5 +161,16 @@ mod tests {
         v.sort_by(|a, b| order(*a, *b));
         let ids: Vec<_> = v.iter().map(|x| x.1).collect();
         assert_eq!(ids, vec!["z", "a", "b"]);
+    }
+
+    #[test]
+    fn serializes_terms_and_reason() {
+        let u = urgency(Cadence { ideal: 7, max: 14 }, Some(20), 2.0, 30);
+        let v = serde_json::to_value(u).unwrap();
+        assert_eq!(v["score"], 86.0);
+        assert_eq!(
+            v["reason"],
+            "20 d since contact, 13 d past ideal 7 + 30 d step past max 14, × weight 2 = 86"
+        );
     }
 }

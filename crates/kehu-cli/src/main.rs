@@ -1,1 +1,17 @@
-fn main() {}
+//! The `kehu` binary: parses the command line, runs one command, maps the
+//! outcome to an exit code (0 ok, 1 findings, 2 bad usage or data, 3 plugin
+//! failure) and prints diagnostics on stderr.
+
+mod cli;
+mod commands;
+mod context;
+mod exit;
+mod locate;
+mod output;
+mod session;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    exit::run(std::env::args_os().collect())
+}

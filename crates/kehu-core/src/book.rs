@@ -149,7 +149,14 @@ pub(crate) fn load_file(path: String, bytes: &[u8], ctx: &Context<'_>) -> FileOu
         Err(diagnostics) => return FileOutcome::failed(path, diagnostics),
     };
     let mut problems = Vec::new();
-    let Some(read) = customer_file::read(text, &mut problems) else {
+    let read = customer_file::read(text, &mut problems);
+    if read.as_ref().is_none_or(|r| r.multiline) {
+        let markers = crate::source::conflict_markers(&path, text);
+        if !markers.is_empty() {
+            return FileOutcome::failed(path, markers);
+        }
+    }
+    let Some(read) = read else {
         let diagnostics = place(&path, text, problems);
         return FileOutcome {
             path,
@@ -158,8 +165,11 @@ pub(crate) fn load_file(path: String, bytes: &[u8], ctx: &Context<'_>) -> FileOu
             diagnostics,
         };
     };
-    let trusted =
-        read.sound && validate::check_id(&path, &read.customer, &read.spans, &mut problems);
+    // Report id problems even in a file that will not load; load it only
+    // when it is sound and its id can be trusted.
+    let id_ok = read.spans.is_valid(Field::Id)
+        && validate::check_id(&path, &read.customer, &read.spans, &mut problems);
+    let trusted = read.sound && id_ok;
     validate::check_values(&read.customer, &read.spans, ctx, &mut problems);
     let has_errors = problems
         .iter()

@@ -255,3 +255,113 @@ fn policy_checks_can_be_switched_off() {
     );
     assert_eq!(check_policy(&book, as_of()), []);
 }
+
+#[test]
+fn special_files_are_not_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(root.join("kehu.toml"), TEST_CONFIG).unwrap();
+    fs::create_dir_all(root.join("customers/fi")).unwrap();
+    let fifo = root.join("customers/fi/fifo.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return; // no mkfifo on this system
+    }
+    let book = load_book(root, &options()).unwrap();
+    assert_eq!(
+        shown(&book),
+        ["customers/fi/fifo.toml: error: not a regular file (a pipe, socket or device); not read"]
+    );
+}
+
+#[test]
+fn non_utf8_file_names_are_reported() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(root.join("kehu.toml"), TEST_CONFIG).unwrap();
+    fs::create_dir_all(root.join("customers/ba")).unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"ba\xFFd.toml");
+    if fs::write(root.join("customers/ba").join(name), customer("bad", "")).is_err() {
+        return; // the file system refuses such names
+    }
+    let book = load_book(root, &options()).unwrap();
+    assert_eq!(
+        shown(&book),
+        ["customers/ba/ba\u{FFFD}d.toml: error: the file name is not valid UTF-8; not read"]
+    );
+}
+
+#[test]
+fn duplicate_ids_anywhere_case_insensitive() {
+    let entries = vec![
+        Entry::file("kehu.toml", TEST_CONFIG),
+        Entry::file("customers/ac/acme.toml", customer("acme", "")),
+        Entry::file("customers/old/acme.toml", customer("acme", "")),
+        Entry::file("customers/ac/ACME.toml", customer("ACME", "")),
+    ];
+    let book = load_entries(entries, &options()).unwrap();
+    assert_eq!(
+        shown(&book),
+        [
+            "customers/ac/ACME.toml:1:6: error: id: duplicate id \"ACME\": customers/ac/acme.toml has the same id (ids are case-insensitive)",
+            "customers/ac/ACME.toml:1:6: error: id: \"ACME\" is not a valid id: use 2 to 64 lowercase letters, digits and `-`",
+            "customers/old/acme.toml: warning: not in its canonical place customers/ac/acme.toml",
+            "customers/old/acme.toml:1:6: error: id: duplicate id \"acme\": customers/ac/acme.toml has the same id (ids are case-insensitive)",
+        ]
+    );
+    assert_eq!(ids(&book), ["acme"]);
+}
+
+#[test]
+fn symlinks_leaving_customers_are_refused() {
+    let entries = vec![
+        Entry::file("kehu.toml", TEST_CONFIG),
+        Entry::symlink("customers/ev/evil.toml", "/etc/passwd"),
+        Entry::symlink("customers/ev/up.toml", "../../kehu.toml"),
+    ];
+    let book = load_entries(entries, &options()).unwrap();
+    assert_eq!(
+        shown(&book),
+        [
+            "customers/ev/evil.toml: error: symbolic link to /etc/passwd leaves customers/; not followed",
+            "customers/ev/up.toml: error: symbolic link to ../../kehu.toml leaves customers/; not followed",
+        ]
+    );
+}
+
+#[test]
+fn a_directory_named_like_a_customer_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(root.join("kehu.toml"), TEST_CONFIG).unwrap();
+    fs::create_dir_all(root.join("customers/ac/acme.toml")).unwrap();
+    let book = load_book(root, &options()).unwrap();
+    assert_eq!(
+        shown(&book),
+        [
+            "customers/ac/acme.toml: error: a directory named like a customer file; customer files must be regular files"
+        ]
+    );
+}
+
+#[test]
+fn a_symlinked_customers_directory_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("book");
+    fs::create_dir_all(dir.path().join("elsewhere/ac")).unwrap();
+    fs::write(
+        dir.path().join("elsewhere/ac/acme.toml"),
+        customer("acme", ""),
+    )
+    .unwrap();
+    fs::create_dir_all(&root).unwrap();
+    fs::write(root.join("kehu.toml"), TEST_CONFIG).unwrap();
+    std::os::unix::fs::symlink("../elsewhere", root.join("customers")).unwrap();
+    let book = load_book(&root, &options()).unwrap();
+    assert_eq!(
+        shown(&book),
+        ["customers: error: customers is a symbolic link; not followed"]
+    );
+    assert!(book.customers.is_empty());
+}

@@ -42,6 +42,13 @@ pub fn parse_config(bytes: &[u8]) -> ConfigReport {
             };
         }
     };
+    let markers = source::conflict_markers(CONFIG_FILE, text);
+    if !markers.is_empty() {
+        return ConfigReport {
+            config: None,
+            diagnostics: markers,
+        };
+    }
     let (doc, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
         let mut diagnostics: Vec<Diagnostic> = syntax
@@ -526,8 +533,9 @@ fn string_offset(text: &str, span: Range<usize>, content: &str, offset: usize) -
 /// `unknown tier "gold" (kehu.toml defines strategic, key, ordinary, small)`.
 pub(crate) fn unknown_tier_message(name: &str, config: &Config) -> String {
     format!(
-        "unknown tier \"{name}\" (kehu.toml defines {})",
-        config.tier_names()
+        "unknown tier \"{name}\" (kehu.toml defines {}){}",
+        config.tier_names(),
+        crate::suggest::hint(name, config.tiers.iter().map(|t| t.name.as_str()))
     )
 }
 

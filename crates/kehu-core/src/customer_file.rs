@@ -150,21 +150,39 @@ pub(crate) const PINNABLE: [&str; 7] =
     ["tier", "abc", "rfm", "pipeline", "loyalty", "risk", "owner"];
 
 /// Byte offsets (into the text) of each field's value; `u32::MAX` when absent.
+/// Also records which fields had a value of the wrong type.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct FieldSpans([u32; FIELD_COUNT]);
+pub(crate) struct FieldSpans {
+    starts: [u32; FIELD_COUNT],
+    wrong: u32,
+}
+
+const _: () = assert!(FIELD_COUNT <= 32, "`wrong` is a bit set in a u32");
 
 impl FieldSpans {
     fn new() -> Self {
-        FieldSpans([u32::MAX; FIELD_COUNT])
+        FieldSpans {
+            starts: [u32::MAX; FIELD_COUNT],
+            wrong: 0,
+        }
+    }
+
+    fn set_wrong(&mut self, field: Field) {
+        self.wrong |= 1 << field as u32;
+    }
+
+    /// Whether the file has the field with a value of the right type.
+    pub(crate) fn is_valid(&self, field: Field) -> bool {
+        self.get(field).is_some() && self.wrong & (1 << field as u32) == 0
     }
 
     fn set(&mut self, field: Field, span: &Range<usize>) {
-        self.0[field as usize] = u32::try_from(span.start).unwrap_or(u32::MAX - 1);
+        self.starts[field as usize] = u32::try_from(span.start).unwrap_or(u32::MAX - 1);
     }
 
     /// Where the value of `field` starts, if the file has it.
     pub(crate) fn get(&self, field: Field) -> Option<usize> {
-        let offset = self.0[field as usize];
+        let offset = self.starts[field as usize];
         (offset != u32::MAX).then_some(offset as usize)
     }
 }
@@ -219,6 +237,9 @@ pub(crate) struct Read {
     /// True when the file is structurally sound: valid TOML, every known
     /// field of the right type, the required fields present.
     pub sound: bool,
+    /// True when some string may span lines (a multi-line string, or an
+    /// unknown key kehu did not look into): conflict markers could hide there.
+    pub multiline: bool,
 }
 
 /// Parses `text` into a customer, pushing every syntax, type and unknown-key
@@ -244,11 +265,15 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Read> {
     let mut reader = Reader {
         customer: Customer::default(),
         spans: FieldSpans::new(),
+        multiline: false,
         problems,
     };
     reader.root(doc.get_ref());
     let Reader {
-        customer, spans, ..
+        customer,
+        spans,
+        multiline,
+        ..
     } = reader;
     for field in [Field::Id, Field::Name, Field::Stage] {
         if spans.get(field).is_none() {
@@ -267,12 +292,14 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Read> {
         customer,
         spans,
         sound,
+        multiline,
     })
 }
 
 struct Reader<'p> {
     customer: Customer,
     spans: FieldSpans,
+    multiline: bool,
     problems: &'p mut Vec<Problem>,
 }
 
@@ -333,7 +360,9 @@ impl Reader<'_> {
                 return;
             }
         };
-        *slot = string_of(value.get_ref()).map(str::to_owned);
+        let text = string_of(value.get_ref());
+        self.multiline |= text.is_some_and(|t| t.contains('\n'));
+        *slot = text.map(str::to_owned);
         if slot.is_none() {
             self.wrong_type(field, value, "a string");
         }
@@ -399,6 +428,7 @@ impl Reader<'_> {
     }
 
     fn unknown(&mut self, table: Option<Field>, (key, _value): Entry<'_, '_>) {
+        self.multiline = true;
         let name = key.get_ref();
         let path = match table {
             Some(table) => format!("{}.{name}", table.path()),
@@ -414,6 +444,7 @@ impl Reader<'_> {
     }
 
     fn wrong_type(&mut self, field: Field, value: &Spanned<DeValue<'_>>, expected: &str) {
+        self.spans.set_wrong(field);
         self.problems.push(Problem::error(
             "wrong-type",
             Some(field),
@@ -423,7 +454,9 @@ impl Reader<'_> {
     }
 
     fn string(&mut self, field: Field, value: &Spanned<DeValue<'_>>) -> Option<String> {
-        let text = string_of(value.get_ref()).map(str::to_owned);
+        let text = string_of(value.get_ref());
+        self.multiline |= text.is_some_and(|t| t.contains('\n'));
+        let text = text.map(str::to_owned);
         if text.is_none() {
             self.wrong_type(field, value, "a string");
         }
@@ -556,13 +589,11 @@ fn describe(value: &DeValue<'_>) -> String {
         DeValue::Integer(i) => format!("integer {i}"),
         DeValue::Float(f) => format!("float {f}"),
         DeValue::Boolean(b) => format!("boolean {b}"),
-        DeValue::Datetime(d) => {
-            if d.time.is_some() {
-                format!("date-time {d}")
-            } else {
-                format!("date {d}")
-            }
-        }
+        DeValue::Datetime(d) => match (d.date, d.time) {
+            (Some(_), None) => format!("date {d}"),
+            (None, Some(_)) => format!("time {d}"),
+            _ => format!("date-time {d}"),
+        },
         DeValue::Array(_) => "an array".to_owned(),
         DeValue::Table(_) => "a table".to_owned(),
     }

@@ -175,9 +175,15 @@ pub(crate) fn positions<const N: usize>(
 ) -> [Option<Pos>; N] {
     let mut order: [usize; N] = std::array::from_fn(|i| i);
     order.sort_unstable_by_key(|&i| offsets[i].unwrap_or(usize::MAX));
-    let bytes = text.as_bytes();
+    let end = offsets
+        .iter()
+        .flatten()
+        .max()
+        .map_or(0, |&o| o.min(text.len()));
+    let mut newlines = memchr::memchr_iter(b'\n', &text.as_bytes()[..end]);
+    let mut next_newline = newlines.next();
     let mut out = [None; N];
-    let (mut line, mut line_start, mut scanned) = (1usize, 0usize, 0usize);
+    let (mut line, mut line_start) = (1usize, 0usize);
     for i in order {
         let Some(mut offset) = offsets[i] else {
             break;
@@ -186,13 +192,11 @@ pub(crate) fn positions<const N: usize>(
         while !text.is_char_boundary(offset) {
             offset -= 1;
         }
-        for (at, &b) in bytes[scanned..offset].iter().enumerate() {
-            if b == b'\n' {
-                line += 1;
-                line_start = scanned + at + 1;
-            }
+        while let Some(at) = next_newline.filter(|&at| at < offset) {
+            line += 1;
+            line_start = at + 1;
+            next_newline = newlines.next();
         }
-        scanned = scanned.max(offset);
         let column = text[line_start..offset].chars().count() + 1;
         out[i] = Some(Pos {
             line: u32::try_from(line).unwrap_or(u32::MAX),

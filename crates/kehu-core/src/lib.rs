@@ -26,6 +26,7 @@ pub mod model;
 pub mod policy;
 mod source;
 mod spans;
+mod suggest;
 pub mod validate;
 
 pub use book::{Book, FileCheck, LoadOptions, LoadedCustomer, check_file};

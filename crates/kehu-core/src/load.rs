@@ -142,12 +142,13 @@ pub fn load_book(root: &Path, options: &LoadOptions) -> Result<Book, LoadError> 
     let customers_dir = root.join(CUSTOMERS_DIR);
     let found = match std::fs::symlink_metadata(&customers_dir) {
         Ok(meta) if meta.is_dir() => walk(root, &customers_dir),
-        Ok(_) => {
-            diagnostics.push(Diagnostic::error(
-                CUSTOMERS_DIR,
-                "not-a-directory",
-                "customers is not a directory",
-            ));
+        Ok(meta) => {
+            let message = if meta.file_type().is_symlink() {
+                "customers is a symbolic link; not followed"
+            } else {
+                "customers is not a directory"
+            };
+            diagnostics.push(Diagnostic::error(CUSTOMERS_DIR, "not-a-directory", message));
             Vec::new()
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
@@ -188,7 +189,8 @@ pub fn load_book(root: &Path, options: &LoadOptions) -> Result<Book, LoadError> 
 
 /// Loads a book from in-memory entries: `kehu.toml` and everything under
 /// `customers/` (other paths are ignored). Same checks as [`load_book`].
-pub fn load_entries(entries: Vec<Entry>, options: &LoadOptions) -> Result<Book, LoadError> {
+pub fn load_entries(mut entries: Vec<Entry>, options: &LoadOptions) -> Result<Book, LoadError> {
+    entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     let Some(config_entry) = entries
         .iter()
         .find(|e| e.path == CONFIG_FILE && e.kind == EntryKind::File)
@@ -314,7 +316,8 @@ fn assemble(
             Some(loaded)
         })
         .collect();
-    customers.sort_unstable_by(|a, b| a.customer.id.cmp(&b.customer.id));
+    // Nearly sorted already (paths follow ids): the stable sort is adaptive.
+    customers.sort_by(|a, b| a.customer.id.cmp(&b.customer.id));
     diag::sort(&mut diagnostics);
     Book {
         root,
@@ -346,6 +349,15 @@ enum Found {
     Problem(Box<FileOutcome>),
 }
 
+impl Found {
+    fn path(&self) -> &str {
+        match self {
+            Found::File(path) => path,
+            Found::Problem(outcome) => &outcome.path,
+        }
+    }
+}
+
 /// Walks `customers/` without following links, one top-level entry per
 /// rayon task (the fan-out directories make this parallel).
 fn walk(root: &Path, customers: &Path) -> Vec<Found> {
@@ -355,7 +367,8 @@ fn walk(root: &Path, customers: &Path) -> Vec<Found> {
         .follow_links(false)
         .into_iter()
         .collect();
-    top.into_par_iter()
+    let mut found: Vec<Found> = top
+        .into_par_iter()
         .flat_map_iter(|entry| {
             let mut found = Vec::new();
             match entry {
@@ -368,7 +381,11 @@ fn walk(root: &Path, customers: &Path) -> Vec<Found> {
             }
             found
         })
-        .collect()
+        .collect();
+    // Sorted here (cheap: paths only), the outcomes come out of the parallel
+    // map already in order.
+    found.sort_unstable_by(|a, b| a.path().cmp(b.path()));
+    found
 }
 
 fn judge(root: &Path, entry: walkdir::Result<walkdir::DirEntry>, found: &mut Vec<Found>) {
@@ -387,17 +404,36 @@ fn judge(root: &Path, entry: walkdir::Result<walkdir::DirEntry>, found: &mut Vec
     };
     let rel = relative(root, entry.path());
     let file_type = entry.file_type();
-    if file_type.is_symlink() {
-        let inside = match std::fs::read_link(entry.path()) {
-            Ok(target) => inside_fs(root, entry.path(), &target),
-            Err(_) => false,
+    let problem = |code: &'static str, message: &str| {
+        Found::Problem(Box::new(FileOutcome::failed(
+            rel.clone(),
+            vec![Diagnostic::error(rel.clone(), code, message)],
+        )))
+    };
+    if entry.path().to_str().is_none() {
+        found.push(problem(
+            "bad-file-name",
+            "the file name is not valid UTF-8; not read",
+        ));
+    } else if file_type.is_symlink() {
+        let (target, inside) = match std::fs::read_link(entry.path()) {
+            Ok(target) => (
+                target.display().to_string(),
+                inside_fs(root, entry.path(), &target),
+            ),
+            Err(_) => (String::new(), false),
         };
-        let target = std::fs::read_link(entry.path())
-            .map(|t| t.display().to_string())
-            .unwrap_or_default();
         found.push(Found::Problem(Box::new(symlink_outcome(
             &rel, &target, inside,
         ))));
+    } else if !file_type.is_dir() && !file_type.is_file() {
+        // FIFOs, sockets and devices: opening one could block or read forever.
+        if rel.ends_with(".toml") {
+            found.push(problem(
+                "not-a-regular-file",
+                "not a regular file (a pipe, socket or device); not read",
+            ));
+        }
     } else if file_type.is_dir() {
         if let Some(outcome) = dir_problem(&rel) {
             found.push(Found::Problem(Box::new(outcome)));
@@ -504,6 +540,13 @@ fn inside_fs(root: &Path, link: &Path, target: &Path) -> bool {
 
 /// `path` relative to `root`, `/`-separated (lossy for non-UTF-8 names).
 fn relative(root: &Path, path: &Path) -> String {
+    // Fast path: plain string slicing (walk paths extend the root verbatim).
+    if let (Some(root_text), Some(path_text)) = (root.to_str(), path.to_str())
+        && let Some(rest) = path_text.strip_prefix(root_text)
+        && std::path::MAIN_SEPARATOR == '/'
+    {
+        return rest.trim_start_matches('/').to_owned();
+    }
     let rel = path.strip_prefix(root).unwrap_or(path);
     let mut out = String::new();
     for component in rel.components() {

@@ -64,7 +64,8 @@ pub struct Grade {
     /// Churn risk band: high | medium | low.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub risk: Option<String>,
-    /// Fields a person set by hand; plugins propose, never overwrite them.
+    /// Fields a person set by hand (grade fields, or `owner`); plugins
+    /// propose, never overwrite them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pinned: Vec<String>,
 }
@@ -73,17 +74,22 @@ pub struct Grade {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Metrics {
+    /// Revenue over the last 12 months, in the book's currency; never negative.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revenue_12m: Option<f64>,
+    /// All-time revenue, in the book's currency; never negative.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revenue_total: Option<f64>,
     /// All-time orders; an order is a customer's purchases on one day.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub orders_total: Option<i64>,
+    /// Orders over the last 12 months.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub orders_12m: Option<i64>,
+    /// Day of the first order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_order: Option<Date>,
+    /// Day of the latest order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_order: Option<Date>,
     /// Latest survey score, 1..5.
@@ -101,8 +107,10 @@ pub struct Metrics {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Contact {
+    /// Day of the latest contact.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<Date>,
+    /// How: a channel from `kehu.toml` `[book] channels`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
 }

@@ -190,7 +190,7 @@ fn unknown_stage() {
     assert_eq!(
         check(&with("stage = \"won\"", "stage = \"wonn\"")),
         [
-            "customers/ac/acme.toml:7:9: error: stage: unknown stage \"wonn\" (kehu.toml defines lead, qualified, proposal, negotiation, won, lost, churned)"
+            "customers/ac/acme.toml:7:9: error: stage: unknown stage \"wonn\" (kehu.toml defines lead, qualified, proposal, negotiation, won, lost, churned); did you mean \"won\"?"
         ]
     );
 }
@@ -577,4 +577,51 @@ fn hostile_inputs_never_panic() {
         assert!(result.has_errors());
         assert!(result.diagnostics.len() <= 51);
     }
+}
+
+#[test]
+fn empty_name() {
+    assert_eq!(
+        check(&with("name = \"ACME Corporation\"", "name = \"  \"")),
+        ["customers/ac/acme.toml:2:8: error: name: the name is empty"]
+    );
+}
+
+#[test]
+fn every_problem_of_a_broken_file_is_reported() {
+    let text = with("id = \"acme\"", "id = \"acme-x\"").replacen(
+        "orders_total = 57",
+        "orders_total = true",
+        1,
+    );
+    assert_eq!(
+        check(&text),
+        [
+            "customers/ac/acme.toml:1:6: error: id: id \"acme-x\" does not match the file name \"acme.toml\"",
+            "customers/ac/acme.toml:18:16: error: metrics.orders_total: expected a whole number, found boolean true",
+        ]
+    );
+}
+
+#[test]
+fn conflict_markers_inside_multi_line_strings() {
+    let text = "id = \"acme\"\nname = \"\"\"\n<<<<<<< HEAD\nA\n=======\nB\n>>>>>>> x\n\"\"\"\nstage = \"won\"\n";
+    assert_eq!(
+        check(text),
+        [
+            "customers/ac/acme.toml:3:1: error: git conflict marker `<<<<<<<`; resolve the merge first",
+            "customers/ac/acme.toml:5:1: error: git conflict marker `=======`; resolve the merge first",
+            "customers/ac/acme.toml:7:1: error: git conflict marker `>>>>>>>`; resolve the merge first",
+        ]
+    );
+}
+
+#[test]
+fn case_slips_get_a_suggestion() {
+    assert_eq!(
+        check(&with("tier = \"strategic\"", "tier = \"Strategic\"")),
+        [
+            "customers/ac/acme.toml:10:8: error: grade.tier: unknown tier \"Strategic\" (kehu.toml defines strategic, key, ordinary, small); did you mean \"strategic\"?"
+        ]
+    );
 }

@@ -5,6 +5,7 @@
 use crate::config::{Config, POOL_PREFIX};
 use crate::config_check::{keys, unknown_tier_message};
 use crate::customer_file::{Field, FieldSpans, Problem, clip};
+use crate::suggest::hint;
 use crate::{Customer, Date};
 
 /// Referral likelihoods a customer file may state.
@@ -26,7 +27,7 @@ pub const RFM_SEGMENTS: [&str; 9] = [
     "none",
 ];
 /// Loyalty bands.
-pub const LOYALTY_BANDS: [&str; 5] = ["loyal", "satisfied", "neutral", "at-risk", "detractor"];
+pub const LOYALTY_BANDS: [&str; 4] = ["loyal", "satisfied", "at-risk", "detractor"];
 /// Churn risk bands.
 pub const RISK_BANDS: [&str; 3] = ["high", "medium", "low"];
 
@@ -42,6 +43,18 @@ pub fn is_valid_id(id: &str) -> bool {
 /// `customers/<id[0..2]>/<id>.toml`. `None` for an invalid id.
 pub fn canonical_path(id: &str) -> Option<String> {
     is_valid_id(id).then(|| format!("customers/{}/{id}.toml", &id[..2]))
+}
+
+/// Whether `path` is `customers/<id[0..2]>/<id>.toml`, without allocating.
+fn is_canonical(path: &str, id: &str) -> bool {
+    id.len() >= 2
+        && id.is_char_boundary(2)
+        && path
+            .strip_prefix("customers/")
+            .and_then(|rest| rest.strip_prefix(&id[..2]))
+            .and_then(|rest| rest.strip_prefix('/'))
+            .and_then(|rest| rest.strip_prefix(id))
+            == Some(".toml")
 }
 
 /// What the checks need besides the customer.
@@ -90,8 +103,8 @@ pub(crate) fn check_id(
         trusted = false;
     }
     if trusted
+        && !is_canonical(path, id)
         && let Some(canonical) = canonical_path(id)
-        && canonical != path
     {
         out.push(Problem::warning(
             "misplaced-file",
@@ -111,6 +124,9 @@ pub(crate) fn check_values(
     out: &mut Vec<Problem>,
 ) {
     let mut v = Checker { spans, out };
+    if customer.name.trim().is_empty() && spans.is_valid(Field::Name) {
+        v.error("empty-value", Field::Name, "the name is empty".to_owned());
+    }
     if let Some(config) = ctx.config {
         v.vocabulary(customer, config);
     }
@@ -138,14 +154,15 @@ impl Checker<'_> {
     }
 
     fn vocabulary(&mut self, c: &Customer, config: &Config) {
-        if !c.stage.is_empty() && !config.book.stages.contains(&c.stage) {
+        if self.spans.is_valid(Field::Stage) && !config.book.stages.contains(&c.stage) {
             self.error(
                 "unknown-value",
                 Field::Stage,
                 format!(
-                    "unknown stage \"{}\" (kehu.toml defines {})",
+                    "unknown stage \"{}\" (kehu.toml defines {}){}",
                     clip(&c.stage),
-                    config.book.stages.join(", ")
+                    config.book.stages.join(", "),
+                    hint(&c.stage, config.book.stages.iter().map(String::as_str))
                 ),
             );
         }
@@ -157,9 +174,10 @@ impl Checker<'_> {
                 "unknown-value",
                 Field::Region,
                 format!(
-                    "unknown region \"{}\" (kehu.toml defines {})",
+                    "unknown region \"{}\" (kehu.toml defines {}){}",
                     clip(region),
-                    keys(&config.regions)
+                    keys(&config.regions),
+                    hint(region, config.regions.keys().map(String::as_str))
                 ),
             );
         }
@@ -171,9 +189,10 @@ impl Checker<'_> {
                 "unknown-value",
                 Field::Industry,
                 format!(
-                    "unknown industry \"{}\" (kehu.toml defines {})",
+                    "unknown industry \"{}\" (kehu.toml defines {}){}",
                     clip(industry),
-                    keys(&config.industries)
+                    keys(&config.industries),
+                    hint(industry, config.industries.keys().map(String::as_str))
                 ),
             );
         }
@@ -198,9 +217,10 @@ impl Checker<'_> {
                 "unknown-value",
                 Field::ContactChannel,
                 format!(
-                    "unknown channel \"{}\" (kehu.toml defines {})",
+                    "unknown channel \"{}\" (kehu.toml defines {}){}",
                     clip(channel),
-                    config.book.channels.join(", ")
+                    config.book.channels.join(", "),
+                    hint(channel, config.book.channels.iter().map(String::as_str))
                 ),
             );
         }
@@ -254,14 +274,15 @@ impl Checker<'_> {
                 "unknown-value",
                 Field::Owner,
                 format!(
-                    "unknown owner \"{}\" (kehu.toml defines {})",
+                    "unknown owner \"{}\" (kehu.toml defines {}){}",
                     clip(owner),
                     config
                         .owners
                         .keys()
                         .map(String::as_str)
                         .collect::<Vec<_>>()
-                        .join(", ")
+                        .join(", "),
+                    hint(owner, config.owners.keys().map(String::as_str))
                 ),
             ),
             Some(o) if !o.active => self.warning(

@@ -39,6 +39,9 @@ impl Book {
     /// `kehu.toml`). Refuses a directory outside any git work tree and bare
     /// repositories.
     pub fn open(book_root: &Path) -> Result<Book, GitError> {
+        // Like the git CLI, do not re-hash every object read (a SHA-1 with
+        // collision detection per tree and blob is most of a history walk).
+        git2::opts::strict_hash_verification(false);
         let root = book_root
             .canonicalize()
             .map_err(|e| GitError::io(book_root, e))?;

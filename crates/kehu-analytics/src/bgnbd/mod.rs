@@ -15,7 +15,7 @@
 //!   logarithms of the four parameters, which keeps them positive.
 //! - [`BgNbdParams::p_alive`] (equation 13) and
 //!   [`BgNbdParams::expected_transactions`] (equation 10, which needs the
-//!   Gauss hypergeometric function, [`hyp2f1`]).
+//!   Gauss hypergeometric function, [`hyp2f1()`]).
 
 mod fit;
 pub mod hyp2f1;
@@ -281,5 +281,74 @@ mod tests {
         assert_eq!(Observation::from_metrics(&none, as_of), None);
         let before = Date::from_ymd(1997, 6, 1).unwrap();
         assert_eq!(Observation::from_metrics(&m, before), None);
+    }
+
+    #[test]
+    fn agrees_with_lifetimes() {
+        // (x, t_x, T, P(alive), E[13 weeks], E[52 weeks]) computed with the
+        // Python package lifetimes 0.11.3 (BetaGeoFitter,
+        // conditional_probability_alive and
+        // conditional_expected_number_of_purchases_up_to_time) at the
+        // paper's parameters: an independent implementation.
+        let cases: [(u32, f64, f64, f64, f64, f64); 7] = [
+            (0, 0.0, 38.86, 1.0, 0.06992659460176161, 0.2520730222824504),
+            (
+                1,
+                2.0,
+                30.0,
+                0.2748725860483938,
+                0.12001469630840983,
+                0.4070369605892511,
+            ),
+            (
+                2,
+                30.43,
+                38.86,
+                0.726578570080673,
+                0.45720978654671607,
+                1.5587208064320972,
+            ),
+            (
+                5,
+                12.5,
+                39.0,
+                0.054682417531851005,
+                0.0790415095876141,
+                0.2619321759687906,
+            ),
+            (
+                12,
+                38.0,
+                38.5,
+                0.9361740711628657,
+                3.1578962832302175,
+                10.234113164519025,
+            ),
+            (
+                30,
+                70.0,
+                78.0,
+                0.6436903721555763,
+                2.9046623797245883,
+                10.12412933482482,
+            ),
+            (
+                3,
+                1.0,
+                60.0,
+                0.0018122875999710276,
+                0.0011265154469322603,
+                0.003965615974642035,
+            ),
+        ];
+        for (x, t_x, t, alive, e13, e52) in cases {
+            let obs = Observation { x, t_x, t };
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-3);
+            assert!(close(PAPER.p_alive(&obs), alive), "P(alive) {obs:?}");
+            let got13 = PAPER.expected_transactions(&obs, 13.0).unwrap();
+            assert!(close(got13, e13), "E13 {obs:?}: {got13} vs {e13}");
+            let got52 = PAPER.expected_transactions(&obs, 52.0).unwrap();
+            assert!(close(got52, e52), "E52 {obs:?}: {got52} vs {e52}");
+        }
     }
 }

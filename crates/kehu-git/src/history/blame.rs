@@ -49,7 +49,7 @@ impl<'b> History<'b> {
         };
         let mut found: BTreeMap<String, Arc<CommitInfo>> = BTreeMap::new();
         let start_rev = start.to_string();
-        self.walk_customer(id, Some(&start_rev), |event| {
+        self.customer_each(id, Some(&start_rev), |event| {
             for change in &event.customers {
                 for field in &change.fields {
                     let Some(value) = current.get(&field.field) else {

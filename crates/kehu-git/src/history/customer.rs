@@ -43,16 +43,16 @@ impl<'b> History<'b> {
     /// A customer's changes, newest first, from `rev` (default `HEAD`).
     pub fn customer(&self, id: &str, rev: Option<&str>) -> Result<Vec<Event>, GitError> {
         let mut out = Vec::new();
-        self.walk_customer(id, rev, |event| {
+        self.customer_each(id, rev, |event| {
             out.push(event);
             ControlFlow::Continue(())
         })?;
         Ok(out)
     }
 
-    /// Walks a customer's changes newest first, handing each to `visit`
-    /// until it breaks.
-    pub(crate) fn walk_customer(
+    /// Like [`History::customer`], handing each event to `visit` as it is
+    /// found, newest first, until `visit` breaks (e.g. after `--limit`).
+    pub fn customer_each(
         &self,
         id: &str,
         rev: Option<&str>,
@@ -137,6 +137,9 @@ impl<'b> History<'b> {
                             }
                             None => change = Some(self.change(&path, None, Some(new), None)?),
                         }
+                    }
+                    (None, None) => {
+                        // A root commit without the file: nothing to report.
                     }
                     (old, new) => {
                         change = Some(self.change(&path, old, new, None)?);

@@ -9,6 +9,8 @@
 //! against its first parent (the side branch's commits are not walked), so
 //! nothing is counted twice.
 
+use std::ops::ControlFlow;
+
 use kehu_core::Date;
 
 use super::treediff;
@@ -33,6 +35,21 @@ impl<'b> History<'b> {
     /// The book's changes in a window, newest first, one event per commit
     /// that changed a customer file or `kehu.toml`.
     pub fn log(&self, query: &LogQuery) -> Result<Vec<Event>, GitError> {
+        let mut out = Vec::new();
+        self.log_each(query, |event| {
+            out.push(event);
+            ControlFlow::Continue(())
+        })?;
+        Ok(out)
+    }
+
+    /// Like [`History::log`], handing each event to `visit` as it is found
+    /// (until `visit` breaks), so a long log streams in constant memory.
+    pub fn log_each(
+        &self,
+        query: &LogQuery,
+        mut visit: impl FnMut(Event) -> ControlFlow<()>,
+    ) -> Result<(), GitError> {
         let mut current = Some(match &query.rev {
             Some(rev) => self.objects.resolve(rev)?,
             None => self.objects.head()?,
@@ -41,7 +58,6 @@ impl<'b> History<'b> {
             d.0.and_hms_opt(0, 0, 0)
                 .map_or(i64::MIN, |t| t.and_utc().timestamp() - ZONE_SLACK)
         });
-        let mut out = Vec::new();
         while let Some(oid) = current {
             let commit = self.objects.commit(oid)?;
             if cutoff.is_some_and(|cut| commit.time().seconds() < cut) {
@@ -73,12 +89,15 @@ impl<'b> History<'b> {
             if customers.is_empty() && !rules_changed {
                 continue;
             }
-            out.push(Event {
+            let event = Event {
                 commit: std::sync::Arc::new(info),
                 customers,
                 rules_changed,
-            });
+            };
+            if visit(event).is_break() {
+                break;
+            }
         }
-        Ok(out)
+        Ok(())
     }
 }

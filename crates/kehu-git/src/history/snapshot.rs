@@ -61,19 +61,88 @@ impl<'b> History<'b> {
         if let Some(rules) = ids.rules {
             files.push(("kehu.toml".to_owned(), self.objects.blob(rules)?));
         }
-        let odb = self
-            .objects
-            .repo
-            .odb()
-            .context("opening the object database")?;
-        for (path, id) in listed {
-            let object = odb.read(id).context("reading a blob")?;
-            files.push((format!("customers/{path}"), object.data().to_vec()));
-        }
+        files.extend(read_blobs(self.objects.repo, listed, PARALLEL_FROM)?);
         files.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Snapshot {
             commit: oid.to_string(),
             files,
         })
+    }
+}
+
+/// Below this many files one thread reads them all.
+const PARALLEL_FROM: usize = 4096;
+
+/// Reads the blobs of `listed` as `customers/<path>` files, in parallel for
+/// big books: each thread opens its own handle on the repository (a
+/// repository handle must not be shared between threads).
+fn read_blobs(
+    repo: &git2::Repository,
+    listed: Vec<(String, git2::Oid)>,
+    parallel_from: usize,
+) -> Result<Vec<(String, Vec<u8>)>, GitError> {
+    let read_chunk = |repo: &git2::Repository, chunk: &[(String, git2::Oid)]| {
+        let odb = repo.odb().context("opening the object database")?;
+        chunk
+            .iter()
+            .map(|(path, id)| {
+                let object = odb.read(*id).context("reading a blob")?;
+                Ok((format!("customers/{path}"), object.data().to_vec()))
+            })
+            .collect::<Result<Vec<_>, GitError>>()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if listed.len() < parallel_from || threads < 2 {
+        return read_chunk(repo, &listed);
+    }
+    let git_dir = repo.path().to_path_buf();
+    let size = listed.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = listed
+            .chunks(size)
+            .map(|chunk| {
+                let git_dir = &git_dir;
+                scope.spawn(move || {
+                    let repo = git2::Repository::open(git_dir).context("opening the repository")?;
+                    read_chunk(&repo, chunk)
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(listed.len());
+        for handle in handles {
+            match handle.join() {
+                Ok(part) => out.extend(part?),
+                Err(_) => {
+                    return Err(GitError::backend(
+                        "reading blobs",
+                        "a reader thread panicked",
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{new_book, open};
+
+    #[test]
+    fn parallel_and_serial_reads_agree() {
+        let dir = new_book();
+        let book = open(dir.path());
+        let history = book.history();
+        let ids = history
+            .objects
+            .book_ids_by_id(history.objects.head().unwrap())
+            .unwrap();
+        let mut listed = Vec::new();
+        treediff::list_files(&history.objects, ids.customers.unwrap(), "", &mut listed).unwrap();
+        let serial = read_blobs(&book.repo, listed.clone(), usize::MAX).unwrap();
+        let parallel = read_blobs(&book.repo, listed, 0).unwrap();
+        assert_eq!(serial.len(), 2);
+        assert_eq!(serial, parallel);
     }
 }

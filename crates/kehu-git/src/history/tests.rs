@@ -420,4 +420,7 @@ fn a_removed_customer_still_has_a_history() {
         .map(|e| e.customers[0].status.clone())
         .collect();
     assert_eq!(statuses, vec![Status::Removed, Status::Added]);
+    let book = open(root);
+    assert!(book.history().customer("nobody", None).unwrap().is_empty());
+    assert!(book.history().blame("nobody", None).unwrap().is_empty());
 }

@@ -1,0 +1,25 @@
+//! One file per command; `run` dispatches.
+
+mod check;
+mod completions;
+mod export;
+pub mod init;
+mod man;
+mod new;
+
+use crate::cli::Command;
+use crate::context::Context;
+use crate::exit::Outcome;
+
+/// Runs one parsed command.
+pub fn run(context: &mut Context, command: Command) -> anyhow::Result<Outcome> {
+    match command {
+        Command::Init(args) => init::run(context, args),
+        Command::New(args) => new::run(context, args),
+        Command::Check(args) => check::run(context, args),
+        Command::Export(args) => export::run(context, args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man => man::run(),
+        other => anyhow::bail!("{other:?} is not built yet"),
+    }
+}

@@ -1,0 +1,89 @@
+//! Opening the book for a command: from the working tree, or from git as of
+//! a past day; and the checks every writing command shares.
+
+use anyhow::{Context as _, anyhow, bail};
+use kehu_core::{Book, Diagnostic, Entry, LoadOptions};
+
+use crate::context::Context;
+
+/// Loads the book a read command works on.
+///
+/// Without `--as-of`, or with `--as-of` today or later, that is the working
+/// tree. With a past `--as-of` it is the book as committed at the end of that
+/// day on the current branch, read from git objects: the working tree is not
+/// touched, so the answer is the same on every clone.
+pub fn load_for_reading(context: &mut Context) -> anyhow::Result<Book> {
+    let root = context.book_root()?;
+    let options = LoadOptions {
+        as_of: context.as_of,
+    };
+    if context.reads_the_past() {
+        let repo = kehu_git::Book::open(&root)?;
+        let history = repo.history();
+        let Some(commit) = history.commit_at_end_of(context.as_of, None)? else {
+            bail!("the book has no commit on or before {}", context.as_of);
+        };
+        let snapshot = history.snapshot(&commit)?;
+        let entries = snapshot.files.into_iter().map(Entry::from).collect();
+        return kehu_core::load_entries(entries, &options)
+            .with_context(|| format!("reading the book at commit {}", short(&commit)));
+    }
+    kehu_core::load_book(&root, &options)
+        .with_context(|| format!("reading the book at {}", root.display()))
+}
+
+/// Loads the working tree for a command that writes, refusing when the files
+/// it is about to touch have errors (a file that fails validation is never
+/// rewritten: a person must fix it first).
+pub fn load_for_writing(context: &mut Context) -> anyhow::Result<Book> {
+    if context.reads_the_past() {
+        bail!(
+            "--as-of {} reads the past; commands that write work on today's book",
+            context.as_of
+        );
+    }
+    let root = context.book_root()?;
+    let options = LoadOptions {
+        as_of: context.as_of,
+    };
+    kehu_core::load_book(&root, &options)
+        .with_context(|| format!("reading the book at {}", root.display()))
+}
+
+/// Refuses to write `path` while it has error diagnostics, naming each.
+pub fn ensure_writable(book: &Book, path: &str) -> anyhow::Result<()> {
+    let errors: Vec<&Diagnostic> = book.errors_in(path).collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = errors.iter().map(|d| format!("  {d}")).collect();
+    Err(anyhow!(
+        "refusing to write {path}: it does not pass `kehu check`; fix it first:\n{}",
+        listed.join("\n")
+    ))
+}
+
+/// The customer's loaded entry, or a clear error.
+pub fn customer<'b>(book: &'b Book, id: &str) -> anyhow::Result<&'b kehu_core::LoadedCustomer> {
+    if let Some(found) = book.customer(id) {
+        return Ok(found);
+    }
+    if book
+        .diagnostics
+        .iter()
+        .any(|d| d.is_error() && file_stem(&d.path) == id)
+    {
+        bail!("customer `{id}` does not load; run `kehu check` to see why");
+    }
+    bail!("no customer `{id}` in the book")
+}
+
+fn file_stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".toml").unwrap_or(name)
+}
+
+/// The first 10 hex digits of a commit id, as `git log --oneline` shows.
+pub fn short(id: &str) -> &str {
+    &id[..id.len().min(10)]
+}

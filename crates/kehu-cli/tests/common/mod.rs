@@ -1,0 +1,119 @@
+//! Shared harness for the end-to-end tests: the real `kehu` binary, run on
+//! real temporary git repositories in a hermetic environment (no user or
+//! system git config, fixed author and dates), as jj's tests do.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The fixed date every test runs "today" at.
+pub const AS_OF: &str = "2026-11-20";
+
+/// The repository root (for templates and the sample book).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// Builds the five bundled plugins once per test process and returns the
+/// directory that holds them (cargo does not build cdylib members for
+/// `cargo test`). The nested build uses its own target directory so it never
+/// waits on the lock of the outer `cargo test`.
+pub fn plugin_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let target = repo_root().join("target/e2e-plugins");
+        let mut command = Command::new(env!("CARGO"));
+        command.current_dir(repo_root()).args(["build", "--quiet", "--target-dir"]).arg(&target);
+        for plugin in ["classify", "assign", "agenda", "report", "churn"] {
+            command.args(["-p", &format!("kehu-{plugin}")]);
+        }
+        let status = command.status().expect("cargo build of the plugins");
+        assert!(status.success(), "building the plugins failed");
+        target.join("debug")
+    })
+}
+
+/// A hermetic environment applied to every process a test starts.
+pub fn hermetic(command: &mut Command) -> &mut Command {
+    command
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Test Author")
+        .env("GIT_AUTHOR_EMAIL", "author@example.com")
+        .env("GIT_COMMITTER_NAME", "Test Committer")
+        .env("GIT_COMMITTER_EMAIL", "committer@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-11-20T10:00:00+00:00")
+        .env("GIT_COMMITTER_DATE", "2026-11-20T10:00:00+00:00")
+        .env("NO_COLOR", "1")
+        .env("TZ", "UTC")
+        .env_remove("KEHU_BOOK")
+        .env_remove("KEHU_PLUGIN_PATH")
+        .env("HOME", std::env::temp_dir())
+}
+
+/// Runs `kehu` with `args` in `dir`.
+pub fn kehu(dir: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kehu"));
+    hermetic(&mut command).current_dir(dir).args(args);
+    command.output().expect("run kehu")
+}
+
+/// Runs `git` with `args` in `dir`; panics when it fails.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let mut command = Command::new("git");
+    hermetic(&mut command).current_dir(dir).args(args);
+    let output = command.output().expect("run git");
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// stdout as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A new empty book made by `kehu init` in a temporary directory.
+pub fn new_book() -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    let output = kehu(temp.path(), &["init", "."]);
+    assert!(output.status.success(), "kehu init: {}", stderr(&output));
+    temp
+}
+
+/// Copies the sample book (templates/kehu.toml and customers/) into a new
+/// temporary directory, without git.
+pub fn sample_book() -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    std::fs::copy(root.join("templates/kehu.toml"), temp.path().join("kehu.toml")).unwrap();
+    copy_dir(&root.join("customers"), &temp.path().join("customers"));
+    temp
+}
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Writes `text` to `path` under `root`, creating directories.
+pub fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
