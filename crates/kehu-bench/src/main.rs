@@ -82,6 +82,10 @@ enum Command {
         /// Only rows whose command contains this text (and their baselines).
         #[arg(long)]
         only: Option<String>,
+        /// The CDNOW master file for the import row (default:
+        /// ../shared/data/CDNOW_master.txt beside the repository).
+        #[arg(long)]
+        cdnow: Option<PathBuf>,
     },
     /// The parse baseline: read and parse every customer file of a book
     /// into `kehu_core::Customer` with `toml::from_str`, on one thread.
@@ -165,7 +169,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             books,
             only,
+            cdnow,
         } => {
+            let cdnow = cdnow.or_else(|| {
+                let shared = repo_root().join("../shared/data/CDNOW_master.txt");
+                shared.canonicalize().ok()
+            });
             let self_exe = std::env::current_exe()?;
             let exe_dir = self_exe.parent().map(PathBuf::from).unwrap_or_default();
             let kehu = kehu.unwrap_or_else(|| {
@@ -196,6 +205,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let options = harness::Options {
                 kehu,
+                build_with: Some(self_exe.clone()),
                 self_exe,
                 cache,
                 policy_template: POLICY_TEMPLATE.to_owned(),
@@ -209,6 +219,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     })
                     .collect(),
                 filter: only,
+                cdnow,
             };
             println!(
                 "kehu-bench run: kehu {}, {} runs per row (best and median), {} CPUs, as-of {}",

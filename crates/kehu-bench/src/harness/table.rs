@@ -33,6 +33,9 @@ pub fn format_mib(bytes: u64) -> String {
 /// The comparison with the baseline (`0.83×`, `+2.1 ms`) and whether the
 /// time target holds (`None` when there is no target or nothing to compare).
 fn compare(row: &RowResult, book: &BookResult) -> (String, Option<bool>, Option<String>) {
+    if let (Target::SecondsAtMost(limit), Some(mine)) = (row.row.target, row.median()) {
+        return ("-".to_owned(), Some(mine.as_secs_f64() <= limit), None);
+    }
     let Some(label) = &row.row.baseline else {
         return ("-".to_owned(), None, None);
     };
@@ -229,6 +232,7 @@ mod tests {
                 5,
                 mib,
             ),
+            ran(Row::kehu(BookSize::Small, "import").within_s(0.5), 600, mib),
             RowResult {
                 row: Row::kehu(BookSize::Small, "later"),
                 status: RowStatus::Skipped("exit 2: unknown command".into()),
@@ -241,7 +245,8 @@ mod tests {
         assert_eq!(v[3], "FAIL (memory)");
         assert_eq!(v[4], "PASS");
         assert_eq!(v[5], "SKIP: baseline `nothing` did not run");
-        assert_eq!(v[6], "SKIP: exit 2: unknown command");
+        assert_eq!(v[6], "FAIL (time)");
+        assert_eq!(v[7], "SKIP: exit 2: unknown command");
         let text = render_table(&[b]);
         assert!(text.contains("| 0.90×"), "{text}");
         assert!(text.contains("+5.0 ms"), "{text}");
