@@ -88,6 +88,9 @@ pub fn parse_config(bytes: &[u8]) -> ConfigReport {
             };
         }
     };
+    // `extra` holds what kehu does not know; a table literally named
+    // `[extra]` is one of those, not the field itself.
+    config.extra.clear();
     let mut check = Checker {
         text,
         doc,
@@ -690,6 +693,12 @@ mod tests {
             config.extra["myplugin"],
             serde_json::json!({"limit": 3, "day": "2026-01-02"})
         );
+        // Plugins get the config as JSON and must still see their section.
+        let json = serde_json::to_string(&config).unwrap();
+        let back: Config = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.extra, config.extra);
+        let named_extra = parse_config(b"[extra]\nx = 1\n").config.unwrap();
+        assert_eq!(named_extra.extra["extra"], serde_json::json!({"x": 1}));
     }
 
     #[test]
