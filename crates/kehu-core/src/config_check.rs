@@ -713,4 +713,34 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn no_truncation_or_byte_flip_makes_the_config_check_panic() {
+        let template = include_bytes!("../../../templates/kehu.toml");
+        for end in (0..=template.len()).step_by(7) {
+            let report = parse_config(&template[..end]);
+            assert!(report.config.is_some() || report.has_errors());
+        }
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize
+        };
+        let interesting = b"\"'[]{}=#.\n\r\\\0\xff<>-0123456789e_ ";
+        for _ in 0..600 {
+            let mut bytes = template.to_vec();
+            for _ in 0..1 + next() % 4 {
+                let at = next() % bytes.len();
+                if next() % 2 == 0 {
+                    bytes[at] = interesting[next() % interesting.len()];
+                } else {
+                    bytes.remove(at);
+                }
+            }
+            let report = parse_config(&bytes);
+            assert!(report.diagnostics.iter().all(|d| d.path == CONFIG_FILE));
+        }
+    }
 }

@@ -86,3 +86,34 @@ pub fn new_book() -> tempfile::TempDir {
     assert!(output.status.success(), "kehu init: {}", stderr(&output));
     temp
 }
+
+/// Copies the sample book (templates/kehu.toml and customers/) into a new
+/// temporary directory, without git.
+pub fn sample_book() -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    std::fs::copy(root.join("templates/kehu.toml"), temp.path().join("kehu.toml")).unwrap();
+    copy_dir(&root.join("customers"), &temp.path().join("customers"));
+    temp
+}
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Writes `text` to `path` under `root`, creating directories.
+pub fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
