@@ -213,6 +213,7 @@ impl Default for Response {
 /// | `book` | `{}` | a [`Book`] as of the request's `as_of` |
 /// | `customer_history` | `{"id": "acme"}` | the customer's timeline (kehu-git's JSON) |
 /// | `changes` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?}` | book-wide field changes in the window, inclusive (kehu-git's JSON) |
+/// | `rules_at` | `{"rev": "REV"?}` | a [`Rules`]: the text of `kehu.toml` at git revision REV; without `rev` (or `null`), the `kehu.toml` the book was read from |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HostCall {
     /// Always [`SCHEMA`].
@@ -241,6 +242,20 @@ pub enum HostQuery {
         /// Last day, or up to the request's `as_of`.
         until: Option<Date>,
     },
+    /// The text of `kehu.toml` at a revision (for `classify --rules-from`),
+    /// or the one the book was read from (to place diagnostics).
+    RulesAt {
+        /// A git revision (`main~3`, a tag, a commit id); `None` for the
+        /// `kehu.toml` the book was read from.
+        rev: Option<String>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesParams {
+    #[serde(default)]
+    rev: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -270,6 +285,7 @@ impl HostCall {
                 "changes",
                 serde_json::json!({ "since": since, "until": until }),
             ),
+            HostQuery::RulesAt { rev } => ("rules_at", serde_json::json!({ "rev": rev })),
         };
         HostCall {
             schema: SCHEMA.to_owned(),
@@ -314,13 +330,64 @@ impl HostCall {
                     serde_json::from_value(params).map_err(invalid)?;
                 Ok(HostQuery::Changes { since, until })
             }
+            "rules_at" => {
+                let RulesParams { rev } = serde_json::from_value(params).map_err(invalid)?;
+                if rev.as_deref().is_some_and(|r| r.trim().is_empty()) {
+                    return Err(ProtocolError::InvalidField {
+                        what: "host call",
+                        reason: "bad params for `rules_at`: `rev` is empty".to_owned(),
+                    });
+                }
+                Ok(HostQuery::RulesAt { rev })
+            }
             other => Err(ProtocolError::InvalidField {
                 what: "host call",
                 reason: format!(
-                    "unknown method `{other}` (known: book, customer_history, changes)"
+                    "unknown method `{other}` (known: book, customer_history, changes, rules_at)"
                 ),
             }),
         }
+    }
+}
+
+/// The answer to a `rules_at` call: one version of the book's policy file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rules {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The revision asked for, as given; `None` for the book's own.
+    #[serde(default)]
+    pub rev: Option<String>,
+    /// The git blob id of that `kehu.toml` (hex), when the host knows it
+    /// (the file may be uncommitted).
+    #[serde(default)]
+    pub blob: Option<String>,
+    /// The file's text, exactly as stored.
+    pub text: String,
+}
+
+impl Rules {
+    /// A `rules_at` answer.
+    pub fn new(rev: Option<String>, blob: Option<String>, text: String) -> Rules {
+        Rules {
+            schema: SCHEMA.to_owned(),
+            rev,
+            blob,
+            text,
+        }
+    }
+
+    /// Encodes the answer (the host side).
+    pub fn to_json(&self) -> Vec<u8> {
+        // Strings only: always serializes.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Reads and checks a `rules_at` answer (the plugin side).
+    pub fn from_json(bytes: &[u8]) -> Result<Rules, ProtocolError> {
+        let rules: Rules = parse("rules", bytes)?;
+        check_schema("rules", &rules.schema)?;
+        Ok(rules)
     }
 }
 
@@ -502,6 +569,10 @@ mod tests {
                 since: Some(day("2026-01-01")),
                 until: None,
             },
+            HostQuery::RulesAt { rev: None },
+            HostQuery::RulesAt {
+                rev: Some("main~3".into()),
+            },
         ];
         for query in queries {
             assert_eq!(
@@ -517,6 +588,20 @@ mod tests {
         let bad_day =
             br#"{"schema":"kehu.plugin/1","method":"changes","params":{"since":"2026-02-30"}}"#;
         assert!(HostCall::parse(bad_day).is_err());
+        let empty_rev = br#"{"schema":"kehu.plugin/1","method":"rules_at","params":{"rev":""}}"#;
+        assert!(HostCall::parse(empty_rev).is_err());
+        let no_params = br#"{"schema":"kehu.plugin/1","method":"rules_at"}"#;
+        assert_eq!(
+            HostCall::parse(no_params).unwrap(),
+            HostQuery::RulesAt { rev: None }
+        );
+    }
+
+    #[test]
+    fn rules_answers_round_trip() {
+        let rules = Rules::new(Some("v1".into()), Some("ab12".into()), "[abc]\na = 0.8\n".into());
+        assert_eq!(Rules::from_json(&rules.to_json()).unwrap(), rules);
+        assert!(Rules::from_json(br#"{"schema":"kehu.plugin/2","text":""}"#).is_err());
     }
 
     #[test]
