@@ -2,7 +2,9 @@
 
 mod check;
 mod completions;
+mod contact;
 mod export;
+mod grade;
 pub mod init;
 mod man;
 mod new;
@@ -18,6 +20,8 @@ pub fn run(context: &mut Context, command: Command) -> anyhow::Result<Outcome> {
         Command::New(args) => new::run(context, args),
         Command::Check(args) => check::run(context, args),
         Command::Export(args) => export::run(context, args),
+        Command::Contact(args) => contact::run(context, args),
+        Command::Grade(args) => grade::run(context, args),
         Command::Completions(args) => completions::run(args),
         Command::Man => man::run(),
         other => anyhow::bail!("{other:?} is not built yet"),
