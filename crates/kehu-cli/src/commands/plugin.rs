@@ -1,0 +1,67 @@
+//! `kehu NAME ARGS…` for a name that is not built in: find the plugin that
+//! provides NAME, run it with the arguments after the subcommand, print what
+//! it says, and carry out the changeset it returns (the host owns all writes).
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use anyhow::{Context as _, anyhow};
+use kehu_plugin::host::Registry;
+use kehu_plugin::protocol::{Request, WriteMode};
+
+use crate::apply;
+use crate::cli::WriteArgs;
+
+use crate::context::Context;
+use crate::exit::{Outcome, PluginFailure};
+use crate::plugin_host::{self, Services};
+
+/// Runs the plugin named by `argv[0]`.
+pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome> {
+    let mut words = argv.into_iter();
+    let name = words.next().unwrap_or_default().to_string_lossy().into_owned();
+    let args: Vec<String> = words
+        .map(|w| w.into_string().map_err(|w| anyhow!("argument {w:?} is not UTF-8")))
+        .collect::<anyhow::Result<_>>()?;
+
+    let search = plugin_host::search_path(context);
+    let registry = Registry::load_one(&search, &name);
+    for warning in search.warnings().iter().chain(registry.warnings()) {
+        plugin_host::warn(context, &warning.to_string());
+    }
+    let plugin = registry.require(&name)?;
+
+    let mut request = Request::new(&name, args, context.as_of);
+    request.format = context.global.format.map(|f| f.name().to_owned());
+    request.color = context.color;
+    request.book_dir = context.book_root().ok().map(|p| p.display().to_string());
+
+    let services = Services::new(context);
+    let response = plugin
+        .run(&request, &services)
+        .map_err(|e| PluginFailure(e.to_string()))?;
+    std::io::stdout().write_all(response.stdout.as_bytes()).context("writing to stdout")?;
+    std::io::stderr().write_all(response.stderr.as_bytes()).context("writing to stderr")?;
+
+    if let Some(changeset) = &response.changeset {
+        let book = services.loaded_book()?;
+        kehu_plugin::policy::check_changeset(changeset, |id| book.customer(id).map(|c| &c.customer))
+            .with_context(|| format!("refusing the changes proposed by plugin `{name}`"))?;
+        let write = match &response.mode {
+            WriteMode::Apply => WriteArgs { dry_run: false, branch: None, author: None },
+            WriteMode::DryRun => WriteArgs { dry_run: true, branch: None, author: None },
+            WriteMode::Branch(branch) => {
+                WriteArgs { dry_run: false, branch: Some(branch.clone()), author: None }
+            }
+        };
+        let (root, today, quiet) =
+            services.with_context(|c| (c.book_root(), c.as_of, c.global.quiet));
+        let target = apply::Target { root: &root?, book, today };
+        apply::run(target, &apply::Change::new(name.as_str(), changeset.clone()), &write, quiet)?;
+    }
+    Ok(match response.exit_code {
+        0 => Outcome::Clean,
+        1 => Outcome::Findings,
+        code => Outcome::Exit(u8::try_from(code).unwrap_or(2)),
+    })
+}
