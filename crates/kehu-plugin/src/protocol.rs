@@ -599,7 +599,11 @@ mod tests {
 
     #[test]
     fn rules_answers_round_trip() {
-        let rules = Rules::new(Some("v1".into()), Some("ab12".into()), "[abc]\na = 0.8\n".into());
+        let rules = Rules::new(
+            Some("v1".into()),
+            Some("ab12".into()),
+            "[abc]\na = 0.8\n".into(),
+        );
         assert_eq!(Rules::from_json(&rules.to_json()).unwrap(), rules);
         assert!(Rules::from_json(br#"{"schema":"kehu.plugin/2","text":""}"#).is_err());
     }
