@@ -1,9 +1,14 @@
 //! One file per command; `run` dispatches.
 
+mod audit;
+mod blame;
 mod check;
 mod completions;
+mod diff;
 mod export;
+mod history;
 pub mod init;
+mod log;
 mod man;
 mod new;
 
@@ -18,6 +23,10 @@ pub fn run(context: &mut Context, command: Command) -> anyhow::Result<Outcome> {
         Command::New(args) => new::run(context, args),
         Command::Check(args) => check::run(context, args),
         Command::Export(args) => export::run(context, args),
+        Command::History(args) => history::run(context, args),
+        Command::Log(args) => log::run(context, args),
+        Command::Diff(args) => diff::run(context, args),
+        Command::Blame(args) => blame::run(context, args),
         Command::Completions(args) => completions::run(args),
         Command::Man => man::run(),
         other => anyhow::bail!("{other:?} is not built yet"),
