@@ -2,8 +2,9 @@
 
 mod audit;
 mod blame;
-mod check;
+pub mod check;
 mod completions;
+mod demo;
 mod diff;
 mod export;
 mod history;
@@ -11,6 +12,8 @@ pub mod init;
 mod log;
 mod man;
 mod new;
+
+mod plugins;
 
 use crate::cli::Command;
 use crate::context::Context;
@@ -27,8 +30,16 @@ pub fn run(context: &mut Context, command: Command) -> anyhow::Result<Outcome> {
         Command::Log(args) => log::run(context, args),
         Command::Diff(args) => diff::run(context, args),
         Command::Blame(args) => blame::run(context, args),
+        Command::Demo(args) => demo::run(context, args),
+        Command::Plugins(args) => plugins::run(context, args),
         Command::Completions(args) => completions::run(args),
         Command::Man => man::run(),
+        Command::External(argv) => anyhow::bail!(
+            "no plugin provides `{}` yet",
+            argv.first()
+                .map(|a| a.to_string_lossy())
+                .unwrap_or_default()
+        ),
         other => anyhow::bail!("{other:?} is not built yet"),
     }
 }
