@@ -1,14 +1,30 @@
 //! Computations several kehu plugins share: the grades of DESIGN §3 (ABC,
 //! RFM, value tiers, pipeline A–E, loyalty), follow-up cadence and urgency,
-//! the BG/NBD model of Fader, Hardie & Lee (2005), and churn risk.
+//! the BG/NBD model of Fader, Hardie & Lee (2005), churn risk and its
+//! backtest.
 //!
 //! Every function here is pure and deterministic: the same inputs give the
 //! same outputs, in the same order, on every machine. Ties are broken by
-//! customer id; money is compared in integer cents. Every grade carries a
-//! short reason in words so a person can check it by hand.
+//! customer id; money is compared in integer cents. Every grade carries its
+//! reason: kept as figures and put into words when displayed or serialized
+//! ("cumulative share 78.2% ≤ 80%; revenue 1,250,000"), so grading a large
+//! book does not pay for sentences nobody prints.
 //!
-//! Nothing here reads files or `kehu.toml`: callers pass thresholds and
-//! windows as plain values, so the functions are easy to test and reuse.
+//! Nothing here reads files. The functions take thresholds and windows as
+//! plain values; [`Policy::from_config`] turns a parsed kehu.toml into them.
+//!
+//! | module | what |
+//! | --- | --- |
+//! | [`mod@abc`] | Pareto classes by cumulative revenue share |
+//! | [`mod@rfm`] | quintile scores and the eight segments (+ `none`) |
+//! | [`tier`] | value tiers from kehu.toml conditions ([`kehu_core::expr`]) |
+//! | [`pipeline`] | A–E from stage and expected close |
+//! | [`loyalty`] | loyal / satisfied / at-risk / detractor |
+//! | [`book`] | all of the above for a whole book, tiers last |
+//! | [`cadence`], [`mod@urgency`] | follow-up intervals, due/overdue, the agenda's order |
+//! | [`bgnbd`] | BG/NBD likelihood, fit, P(alive), expected purchases |
+//! | [`mod@risk`], [`backtest`] | churn risk from weighted signals, and how good it was |
+//! | [`policy`] | kehu.toml in the shape the computations take |
 
 pub mod abc;
 pub mod backtest;

@@ -82,6 +82,11 @@ enum Command {
         /// Only rows whose command contains this text (and their baselines).
         #[arg(long)]
         only: Option<String>,
+        /// The CDNOW master file for the import row (default:
+        /// shared/data/CDNOW_master.txt beside the repository or an
+        /// ancestor of it).
+        #[arg(long)]
+        cdnow: Option<PathBuf>,
     },
     /// The parse baseline: read and parse every customer file of a book
     /// into `kehu_core::Customer` with `toml::from_str`, on one thread.
@@ -113,6 +118,15 @@ enum BookChoice {
 fn repo_root() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     root.canonicalize().unwrap_or(root)
+}
+
+/// `shared/data/CDNOW_master.txt` beside the repository or beside one of
+/// its ancestors (a worktree lives deeper than a clone).
+fn find_cdnow() -> Option<PathBuf> {
+    repo_root()
+        .ancestors()
+        .map(|dir| dir.join("shared/data/CDNOW_master.txt"))
+        .find(|path| path.is_file())
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -165,7 +179,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             books,
             only,
+            cdnow,
         } => {
+            let cdnow = cdnow.or_else(find_cdnow);
             let self_exe = std::env::current_exe()?;
             let exe_dir = self_exe.parent().map(PathBuf::from).unwrap_or_default();
             let kehu = kehu.unwrap_or_else(|| {
@@ -196,6 +212,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let options = harness::Options {
                 kehu,
+                build_with: Some(self_exe.clone()),
                 self_exe,
                 cache,
                 policy_template: POLICY_TEMPLATE.to_owned(),
@@ -209,6 +226,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     })
                     .collect(),
                 filter: only,
+                cdnow,
             };
             println!(
                 "kehu-bench run: kehu {}, {} runs per row (best and median), {} CPUs, as-of {}",

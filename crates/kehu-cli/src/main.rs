@@ -6,9 +6,11 @@ mod apply;
 mod cli;
 mod commands;
 mod context;
+mod demo;
 mod exit;
 mod locate;
 mod output;
+mod plugin_host;
 mod session;
 
 use std::process::ExitCode;

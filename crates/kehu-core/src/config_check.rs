@@ -88,6 +88,9 @@ pub fn parse_config(bytes: &[u8]) -> ConfigReport {
             };
         }
     };
+    // `extra` holds what kehu does not know; a table literally named
+    // `[extra]` is one of those, not the field itself.
+    config.extra.clear();
     let mut check = Checker {
         text,
         doc,
@@ -690,6 +693,12 @@ mod tests {
             config.extra["myplugin"],
             serde_json::json!({"limit": 3, "day": "2026-01-02"})
         );
+        // Plugins get the config as JSON and must still see their section.
+        let json = serde_json::to_string(&config).unwrap();
+        let back: Config = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.extra, config.extra);
+        let named_extra = parse_config(b"[extra]\nx = 1\n").config.unwrap();
+        assert_eq!(named_extra.extra["extra"], serde_json::json!({"x": 1}));
     }
 
     #[test]
@@ -712,5 +721,35 @@ mod tests {
                 "kehu.toml:5:5: error: cadence.A: max 2 is shorter than ideal 5",
             ]
         );
+    }
+
+    #[test]
+    fn no_truncation_or_byte_flip_makes_the_config_check_panic() {
+        let template = include_bytes!("../../../templates/kehu.toml");
+        for end in (0..=template.len()).step_by(7) {
+            let report = parse_config(&template[..end]);
+            assert!(report.config.is_some() || report.has_errors());
+        }
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize
+        };
+        let interesting = b"\"'[]{}=#.\n\r\\\0\xff<>-0123456789e_ ";
+        for _ in 0..600 {
+            let mut bytes = template.to_vec();
+            for _ in 0..1 + next() % 4 {
+                let at = next() % bytes.len();
+                if next() % 2 == 0 {
+                    bytes[at] = interesting[next() % interesting.len()];
+                } else {
+                    bytes.remove(at);
+                }
+            }
+            let report = parse_config(&bytes);
+            assert!(report.diagnostics.iter().all(|d| d.path == CONFIG_FILE));
+        }
     }
 }

@@ -11,7 +11,8 @@
 //!
 //! Queries: one customer's timeline against `git log --format=%H -- <file>`,
 //! a one-week `log --since` against `git log --since … --raw -- customers/`,
-//! and the full-history log against `git log --raw -- customers/`.
+//! the full-history log against `git log --raw -- customers/`, and an
+//! `--as-of` snapshot against `git archive HEAD customers kehu.toml`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let started = Instant::now();
         generate(&dir, customers, commits)?;
         eprintln!("generated {} in {:.1?}", dir.display(), started.elapsed());
+    }
+    if std::env::var_os("KEHU_BENCH_NO_OBJECT_CACHE").is_some() {
+        git2::opts::enable_caching(false);
+    }
+    if let Some(days) = args.get(4).and_then(|d| d.parse::<i64>().ok()) {
+        // `… DIR N M DAYS`: only time `log --since` over the last DAYS days.
+        let book = Book::open(&dir)?;
+        let head_time: i64 = git_output(&dir, &["log", "-1", "--format=%ct"])
+            .trim()
+            .parse()?;
+        let since = chrono::DateTime::from_timestamp(head_time - days * 86_400, 0)
+            .ok_or("bad time")?
+            .date_naive();
+        let query = LogQuery {
+            since: Some(kehu_core::Date(since)),
+            ..LogQuery::default()
+        };
+        let mut n = 0;
+        let took = once(|| {
+            let _ = book.history().log_each(&query, |_| {
+                n += 1;
+                std::ops::ControlFlow::Continue(())
+            });
+        });
+        println!(
+            "log --since {since}: {n} commits in {:.3} s",
+            took.as_secs_f64()
+        );
+        return Ok(());
     }
     let id = customer_id(customers / 3);
     let file = format!("customers/{}/{id}.toml", &id[..2]);
@@ -78,6 +108,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         kehu_week,
         git_week,
         "git log --since … --raw -- customers/",
+    );
+
+    let git_snap = best(|| {
+        git(
+            &dir,
+            &["archive", "--format=tar", "HEAD", "customers", "kehu.toml"],
+        )
+    });
+    let mut files = 0;
+    let kehu_snap = best(|| {
+        files = book
+            .history()
+            .snapshot("HEAD")
+            .map(|s| s.files.len())
+            .unwrap_or(0);
+    });
+    report(
+        &format!("as-of snapshot ({files} files)"),
+        kehu_snap,
+        git_snap,
+        "git archive HEAD customers kehu.toml",
     );
 
     let git_all = once(|| git(&dir, &["log", "--raw", "--", "customers/"]));

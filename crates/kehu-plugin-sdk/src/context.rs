@@ -4,7 +4,7 @@ use std::cell::OnceCell;
 
 use kehu_core::{Config, Date};
 use kehu_plugin::abi::{Buffer, HOST_OK, HostApi};
-use kehu_plugin::protocol::{Book, HostCall, HostQuery, Request};
+use kehu_plugin::protocol::{Book, HostCall, HostQuery, Request, Rules};
 
 use crate::PluginError;
 
@@ -100,6 +100,19 @@ impl<'a> Context<'a> {
         until: Option<Date>,
     ) -> Result<serde_json::Value, PluginError> {
         self.call_json(&HostQuery::Changes { since, until })
+    }
+
+    /// The text of `kehu.toml` at git revision `rev` (`main~3`, a tag), or
+    /// with `None` the `kehu.toml` the book was read from: for comparing
+    /// policies (`classify --rules-from`) and for placing a policy error at
+    /// its line and column.
+    pub fn rules_at(&self, rev: Option<&str>) -> Result<Rules, PluginError> {
+        let query = HostQuery::RulesAt {
+            rev: rev.map(str::to_owned),
+        };
+        self.call(&query, |bytes| {
+            Rules::from_json(bytes).map_err(|error| PluginError::Host(error.to_string()))
+        })
     }
 
     fn call_json(&self, query: &HostQuery) -> Result<serde_json::Value, PluginError> {

@@ -11,6 +11,7 @@
 //!   optional [`Changeset`] with the [`WriteMode`] the user asked for).
 
 use kehu_core::{Changeset, Customer, Date};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The schema tag of every document in this version of the protocol.
@@ -212,6 +213,7 @@ impl Default for Response {
 /// | `book` | `{}` | a [`Book`] as of the request's `as_of` |
 /// | `customer_history` | `{"id": "acme"}` | the customer's timeline (kehu-git's JSON) |
 /// | `changes` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?}` | book-wide field changes in the window, inclusive (kehu-git's JSON) |
+/// | `rules_at` | `{"rev": "REV"?}` | a [`Rules`]: the text of `kehu.toml` at git revision REV; without `rev` (or `null`), the `kehu.toml` the book was read from |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HostCall {
     /// Always [`SCHEMA`].
@@ -240,6 +242,20 @@ pub enum HostQuery {
         /// Last day, or up to the request's `as_of`.
         until: Option<Date>,
     },
+    /// The text of `kehu.toml` at a revision (for `classify --rules-from`),
+    /// or the one the book was read from (to place diagnostics).
+    RulesAt {
+        /// A git revision (`main~3`, a tag, a commit id); `None` for the
+        /// `kehu.toml` the book was read from.
+        rev: Option<String>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesParams {
+    #[serde(default)]
+    rev: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -269,6 +285,7 @@ impl HostCall {
                 "changes",
                 serde_json::json!({ "since": since, "until": until }),
             ),
+            HostQuery::RulesAt { rev } => ("rules_at", serde_json::json!({ "rev": rev })),
         };
         HostCall {
             schema: SCHEMA.to_owned(),
@@ -313,13 +330,64 @@ impl HostCall {
                     serde_json::from_value(params).map_err(invalid)?;
                 Ok(HostQuery::Changes { since, until })
             }
+            "rules_at" => {
+                let RulesParams { rev } = serde_json::from_value(params).map_err(invalid)?;
+                if rev.as_deref().is_some_and(|r| r.trim().is_empty()) {
+                    return Err(ProtocolError::InvalidField {
+                        what: "host call",
+                        reason: "bad params for `rules_at`: `rev` is empty".to_owned(),
+                    });
+                }
+                Ok(HostQuery::RulesAt { rev })
+            }
             other => Err(ProtocolError::InvalidField {
                 what: "host call",
                 reason: format!(
-                    "unknown method `{other}` (known: book, customer_history, changes)"
+                    "unknown method `{other}` (known: book, customer_history, changes, rules_at)"
                 ),
             }),
         }
+    }
+}
+
+/// The answer to a `rules_at` call: one version of the book's policy file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rules {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The revision asked for, as given; `None` for the book's own.
+    #[serde(default)]
+    pub rev: Option<String>,
+    /// The git blob id of that `kehu.toml` (hex), when the host knows it
+    /// (the file may be uncommitted).
+    #[serde(default)]
+    pub blob: Option<String>,
+    /// The file's text, exactly as stored.
+    pub text: String,
+}
+
+impl Rules {
+    /// A `rules_at` answer.
+    pub fn new(rev: Option<String>, blob: Option<String>, text: String) -> Rules {
+        Rules {
+            schema: SCHEMA.to_owned(),
+            rev,
+            blob,
+            text,
+        }
+    }
+
+    /// Encodes the answer (the host side).
+    pub fn to_json(&self) -> Vec<u8> {
+        // Strings only: always serializes.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Reads and checks a `rules_at` answer (the plugin side).
+    pub fn from_json(bytes: &[u8]) -> Result<Rules, ProtocolError> {
+        let rules: Rules = parse("rules", bytes)?;
+        check_schema("rules", &rules.schema)?;
+        Ok(rules)
     }
 }
 
@@ -341,42 +409,52 @@ pub struct Book {
     pub customers: Vec<Customer>,
 }
 
-impl Book {
-    /// Reads and checks a `book` answer (the plugin side).
-    pub fn from_json(bytes: &[u8]) -> Result<Book, ProtocolError> {
-        let book: Book = parse("book", bytes)?;
-        check_schema("book", &book.schema)?;
-        Ok(book)
-    }
-}
-
-/// The host's side of [`Book`]: serializes borrowed data without copying it
-/// into a `Book` first.
-#[derive(Serialize)]
-struct BookRef<'a, C: Serialize, I: Serialize> {
-    schema: &'static str,
+/// A `book` answer with its customers still raw, so they can be decoded in
+/// parallel.
+#[derive(Deserialize)]
+struct RawBook<'a> {
+    schema: String,
     as_of: Date,
-    config: &'a C,
-    customers: I,
+    #[serde(default)]
+    config: serde_json::Value,
+    #[serde(borrow)]
+    customers: Vec<&'a serde_json::value::RawValue>,
 }
 
-/// Serializes an iterator of customers as a JSON array, without collecting.
-struct CustomerSeq<I>(I);
-
-impl<'a, I> Serialize for CustomerSeq<I>
-where
-    I: Iterator<Item = &'a Customer> + Clone,
-{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.clone())
+impl Book {
+    /// Reads and checks a `book` answer (the plugin side). Customers are
+    /// decoded in parallel.
+    pub fn from_json(bytes: &[u8]) -> Result<Book, ProtocolError> {
+        let raw: RawBook<'_> = parse("book", bytes)?;
+        check_schema("book", &raw.schema)?;
+        let customers = raw
+            .customers
+            .par_iter()
+            .map(|customer| serde_json::from_str::<Customer>(customer.get()))
+            .collect::<Result<Vec<Customer>, _>>()
+            .map_err(|source| ProtocolError::InvalidJson {
+                what: "book customer",
+                source,
+            })?;
+        Ok(Book {
+            schema: raw.schema,
+            as_of: raw.as_of,
+            config: raw.config,
+            customers,
+        })
     }
 }
+
+/// Customers per chunk when encoding a book in parallel.
+const ENCODE_CHUNK: usize = 2048;
 
 /// Encodes the answer to a `book` call from the host's own data, without
 /// copying the customers: `config` is anything that serializes to
-/// `kehu.toml`'s JSON form (`kehu_core::Config`), `customers` any cloneable
-/// iterator of customers in id order, e.g.
-/// `book.customers.iter().map(|c| &c.customer)`.
+/// `kehu.toml`'s JSON form (`kehu_core::Config`), `customers` the customers
+/// in id order, e.g. `book.customers.iter().map(|c| &c.customer)`.
+///
+/// The customers are serialized in parallel chunks and joined, so a large
+/// book costs the host a fraction of its load time.
 pub fn encode_book<'a, C, I>(
     as_of: Date,
     config: &C,
@@ -385,14 +463,37 @@ pub fn encode_book<'a, C, I>(
 where
     C: Serialize,
     I: IntoIterator<Item = &'a Customer>,
-    I::IntoIter: Clone,
 {
-    serde_json::to_vec(&BookRef {
-        schema: SCHEMA,
-        as_of,
-        config,
-        customers: CustomerSeq(customers.into_iter()),
-    })
+    let customers: Vec<&Customer> = customers.into_iter().collect();
+    let chunks = customers
+        .par_chunks(ENCODE_CHUNK)
+        .map(|chunk| {
+            let mut out = Vec::with_capacity(chunk.len() * 512);
+            for (i, customer) in chunk.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut out, customer)?;
+            }
+            Ok(out)
+        })
+        .collect::<Result<Vec<Vec<u8>>, serde_json::Error>>()?;
+    let mut out = Vec::with_capacity(chunks.iter().map(Vec::len).sum::<usize>() + 4096);
+    out.extend_from_slice(b"{\"schema\":");
+    serde_json::to_writer(&mut out, SCHEMA)?;
+    out.extend_from_slice(b",\"as_of\":");
+    serde_json::to_writer(&mut out, &as_of)?;
+    out.extend_from_slice(b",\"config\":");
+    serde_json::to_writer(&mut out, config)?;
+    out.extend_from_slice(b",\"customers\":[");
+    for (i, chunk) in chunks.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(chunk);
+    }
+    out.extend_from_slice(b"]}");
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -468,6 +569,10 @@ mod tests {
                 since: Some(day("2026-01-01")),
                 until: None,
             },
+            HostQuery::RulesAt { rev: None },
+            HostQuery::RulesAt {
+                rev: Some("main~3".into()),
+            },
         ];
         for query in queries {
             assert_eq!(
@@ -483,6 +588,24 @@ mod tests {
         let bad_day =
             br#"{"schema":"kehu.plugin/1","method":"changes","params":{"since":"2026-02-30"}}"#;
         assert!(HostCall::parse(bad_day).is_err());
+        let empty_rev = br#"{"schema":"kehu.plugin/1","method":"rules_at","params":{"rev":""}}"#;
+        assert!(HostCall::parse(empty_rev).is_err());
+        let no_params = br#"{"schema":"kehu.plugin/1","method":"rules_at"}"#;
+        assert_eq!(
+            HostCall::parse(no_params).unwrap(),
+            HostQuery::RulesAt { rev: None }
+        );
+    }
+
+    #[test]
+    fn rules_answers_round_trip() {
+        let rules = Rules::new(
+            Some("v1".into()),
+            Some("ab12".into()),
+            "[abc]\na = 0.8\n".into(),
+        );
+        assert_eq!(Rules::from_json(&rules.to_json()).unwrap(), rules);
+        assert!(Rules::from_json(br#"{"schema":"kehu.plugin/2","text":""}"#).is_err());
     }
 
     #[test]
@@ -499,5 +622,29 @@ mod tests {
         assert_eq!(book.customers, customers);
         assert_eq!(book.config, config);
         assert_eq!(book.as_of, day("2026-11-18"));
+
+        let bad = br#"{"schema":"kehu.plugin/1","as_of":"2026-11-18","customers":[{"id":"x","since":"2026-02-30"}]}"#;
+        let error = Book::from_json(bad).unwrap_err().to_string();
+        assert!(error.starts_with("invalid book customer JSON"), "{error}");
+        assert!(
+            Book::from_json(br#"{"schema":"kehu.plugin/2","as_of":"2026-11-18","customers":[]}"#)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn large_and_empty_books_join_their_chunks_correctly() {
+        for count in [0, 1, ENCODE_CHUNK, ENCODE_CHUNK + 1, 3 * ENCODE_CHUNK + 7] {
+            let customers: Vec<Customer> = (0..count)
+                .map(|i| Customer {
+                    id: format!("c{i:05}"),
+                    stage: "lead".into(),
+                    ..Customer::default()
+                })
+                .collect();
+            let bytes = encode_book(day("2026-11-18"), &serde_json::json!({}), &customers).unwrap();
+            let book = Book::from_json(&bytes).unwrap();
+            assert_eq!(book.customers, customers, "{count} customers");
+        }
     }
 }

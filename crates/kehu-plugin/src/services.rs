@@ -34,6 +34,17 @@ pub trait HostServices {
     /// means from the first commit / up to `as_of`), as kehu-git serializes
     /// them.
     fn changes(&self, since: Option<Date>, until: Option<Date>) -> Result<Vec<u8>, ServiceError>;
+
+    /// The text of `kehu.toml` at git revision `rev`, or (for `None`) the
+    /// one the book was read from, as a [`crate::protocol::Rules`]. An
+    /// unknown revision, or one without `kehu.toml`, is an error naming it.
+    /// Hosts that cannot answer keep this default, which says so.
+    fn rules_at(&self, rev: Option<&str>) -> Result<Vec<u8>, ServiceError> {
+        let what = rev.map_or_else(|| "the book".to_owned(), |r| format!("revision `{r}`"));
+        Err(ServiceError::new(format!(
+            "this host cannot read kehu.toml at {what} (`rules_at` is not offered)"
+        )))
+    }
 }
 
 /// A host service failed; the message reaches the plugin, which usually
@@ -62,6 +73,7 @@ fn dispatch(services: &dyn HostServices, request: &[u8]) -> Result<Vec<u8>, Stri
         HostQuery::Book => services.book(),
         HostQuery::CustomerHistory { id } => services.customer_history(id),
         HostQuery::Changes { since, until } => services.changes(*since, *until),
+        HostQuery::RulesAt { rev } => services.rules_at(rev.as_deref()),
     };
     answer.map_err(|error| error.to_string())
 }

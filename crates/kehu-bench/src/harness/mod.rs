@@ -38,6 +38,11 @@ pub struct Options {
     pub books: Vec<(BookSize, LargeBookSpec)>,
     /// Only rows whose label contains this text (and their baselines).
     pub filter: Option<String>,
+    /// `CDNOW_master.txt`, for the import row.
+    pub cdnow: Option<PathBuf>,
+    /// Build missing books with `BIN book …` in a subprocess (normally this
+    /// binary) instead of in this process.
+    pub build_with: Option<PathBuf>,
 }
 
 /// A row's runs, or why it has none.
@@ -127,7 +132,17 @@ pub fn book_dir(cache: &Path, spec: &LargeBookSpec) -> PathBuf {
 }
 
 /// The book for `spec` in the cache, built unless a complete one is there.
-pub fn ensure_book(cache: &Path, spec: &LargeBookSpec, policy: &str) -> Result<LargeBookInfo> {
+///
+/// With `builder` (this binary), the book is built by a `builder book …`
+/// subprocess, so the harness itself stays small: a child forked from a
+/// process holding 100,000 generated customers would report that memory as
+/// its own peak.
+pub fn ensure_book(
+    cache: &Path,
+    spec: &LargeBookSpec,
+    policy: &str,
+    builder: Option<&Path>,
+) -> Result<LargeBookInfo> {
     let dir = book_dir(cache, spec);
     if let Some(info) = LargeBookInfo::load(&dir, spec) {
         return Ok(info);
@@ -143,50 +158,107 @@ pub fn ensure_book(cache: &Path, spec: &LargeBookSpec, policy: &str) -> Result<L
         spec.customers,
         spec.commits
     );
-    write_large_book(&dir, spec, policy)
+    let Some(builder) = builder else {
+        return write_large_book(&dir, spec, policy);
+    };
+    let mut command = Command::new(builder);
+    command.arg("book").args([
+        "--customers",
+        &spec.customers.to_string(),
+        "--commits",
+        &spec.commits.to_string(),
+        "--seed",
+        &spec.seed.to_string(),
+    ]);
+    command.arg(&dir);
+    let shown = format!("{command:?}");
+    let status = command.status().map_err(|e| BenchError::Command {
+        command: shown.clone(),
+        detail: e.to_string(),
+    })?;
+    match LargeBookInfo::load(&dir, spec) {
+        Some(info) if status.success() => Ok(info),
+        _ => Err(BenchError::Command {
+            command: shown,
+            detail: format!("{status}, and no complete book in {}", dir.display()),
+        }),
+    }
 }
 
-/// Fills the placeholders of a row's arguments.
-pub fn expand(template: &str, info: &LargeBookInfo) -> String {
+/// What a row's placeholders stand for.
+pub struct Context<'a> {
+    /// The generated book.
+    pub info: &'a LargeBookInfo,
+    /// The kehu binary.
+    pub kehu: &'a Path,
+    /// The row's own scratch directory.
+    pub scratch: &'a Path,
+    /// The CDNOW master file, when present.
+    pub cdnow: Option<&'a Path>,
+}
+
+/// Fills the placeholders of a row's arguments or scripts.
+pub fn expand(template: &str, cx: &Context<'_>) -> String {
+    let cdnow = cx
+        .cdnow
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     template
-        .replace("{focus_path}", &info.focus_path())
-        .replace("{focus}", &info.focus)
+        .replace("{focus_path}", &cx.info.focus_path())
+        .replace("{focus}", &cx.info.focus)
         .replace("{as_of}", &as_of().to_string())
         .replace("{week}", &days_before(as_of(), 7).to_string())
         .replace("{year}", &days_before(as_of(), 365).to_string())
+        .replace("{kehu}", &cx.kehu.display().to_string())
+        .replace("{scratch}", &cx.scratch.display().to_string())
+        .replace("{cdnow}", &cdnow)
 }
 
-fn command_for(row: &Row, info: &LargeBookInfo, options: &Options) -> Command {
+fn command_for(row: &Row, cx: &Context<'_>, options: &Options) -> Command {
     let mut command = match &row.action {
         Action::Kehu(args) => {
             let mut c = Command::new(&options.kehu);
-            c.args(expand(args, info).split_whitespace());
+            c.args(expand(args, cx).split_whitespace());
             c
         }
         Action::Git(args) => {
             let mut c = Command::new("git");
-            c.args(expand(args, info).split_whitespace());
+            c.args(expand(args, cx).split_whitespace());
             c
         }
-        Action::Shell(script) => {
-            let mut c = Command::new("sh");
-            c.arg("-c").arg(expand(script, info));
-            c
-        }
+        Action::Shell(script) => shell(&expand(script, cx)),
         Action::ParseToml => {
             let mut c = Command::new(&options.self_exe);
-            c.arg("parse").arg(&info.dir);
+            c.arg("parse").arg(&cx.info.dir);
             c
         }
     };
+    let dir = match &row.dir {
+        Some(dir) => PathBuf::from(expand(dir, cx)),
+        None => cx.info.dir.clone(),
+    };
+    hermetic(&mut command, &dir);
     command
-        .current_dir(&info.dir)
-        .env("KEHU_BOOK", &info.dir)
+}
+
+fn shell(script: &str) -> Command {
+    let mut c = Command::new("sh");
+    c.arg("-c").arg(script);
+    c
+}
+
+fn hermetic(command: &mut Command, dir: &Path) {
+    command
+        .current_dir(dir)
+        .env("KEHU_BOOK", dir)
         .env("NO_COLOR", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_PAGER", "cat");
-    command
+        .env("GIT_PAGER", "cat")
+        .env("GIT_AUTHOR_NAME", "kehu-bench")
+        .env("GIT_AUTHOR_EMAIL", "bench@example.com")
+        .env("GIT_COMMITTER_NAME", "kehu-bench")
+        .env("GIT_COMMITTER_EMAIL", "bench@example.com");
 }
 
 fn first_line(text: &str) -> String {
@@ -202,34 +274,77 @@ fn first_line(text: &str) -> String {
     short
 }
 
+fn mentions(row: &Row, placeholder: &str) -> bool {
+    let in_action = match &row.action {
+        Action::Kehu(text) | Action::Git(text) | Action::Shell(text) => text.contains(placeholder),
+        Action::ParseToml => false,
+    };
+    in_action
+        || row
+            .prepare
+            .as_deref()
+            .is_some_and(|p| p.contains(placeholder))
+        || row.dir.as_deref().is_some_and(|d| d.contains(placeholder))
+}
+
+fn failure(what: &str, m: &Measurement) -> String {
+    match m.outcome {
+        Outcome::Exited(code) => format!("{what}exit {code}: {}", first_line(&m.stderr)),
+        Outcome::Signalled(signal) => {
+            format!("{what}killed by signal {signal}: {}", first_line(&m.stderr))
+        }
+        Outcome::TimedOut => format!("{what}timed out"),
+    }
+}
+
 /// Runs one row `options.runs` times.
 pub fn run_row(row: &Row, info: &LargeBookInfo, options: &Options) -> RowStatus {
-    if matches!(row.action, Action::Kehu(_)) && !options.kehu.is_file() {
+    let uses_kehu = matches!(row.action, Action::Kehu(_)) || mentions(row, "{kehu}");
+    if uses_kehu && !options.kehu.is_file() {
         return RowStatus::Skipped(format!(
             "no kehu binary at {} (cargo build --release)",
             options.kehu.display()
         ));
     }
+    if mentions(row, "{cdnow}") && options.cdnow.is_none() {
+        return RowStatus::Skipped("no CDNOW_master.txt (shared/data beside the repo)".into());
+    }
+    let scratch = options
+        .cache
+        .join("scratch")
+        .join(crate::names::slug(&format!(
+            "{}-{}",
+            info.spec.customers, row.label
+        )));
+    if let Err(e) = fs::create_dir_all(&scratch) {
+        return RowStatus::Skipped(format!("{}: {e}", scratch.display()));
+    }
+    let cx = Context {
+        info,
+        kehu: &options.kehu,
+        scratch: &scratch,
+        cdnow: options.cdnow.as_deref(),
+    };
     let mut walls = Vec::new();
     let mut peak = 0;
     for run in 0..options.runs.max(1) {
-        let measured = measure(&mut command_for(row, info, options), options.timeout);
-        let m = match measured {
+        if let Some(prepare) = &row.prepare {
+            let mut command = shell(&expand(prepare, &cx));
+            hermetic(&mut command, &info.dir);
+            match measure(&mut command, options.timeout) {
+                Ok(m) if m.outcome == Outcome::Exited(0) => {}
+                Ok(m) => return RowStatus::Skipped(failure("prepare: ", &m)),
+                Err(e) => return RowStatus::Skipped(format!("prepare: {e}")),
+            }
+        }
+        let m = match measure(&mut command_for(row, &cx, options), options.timeout) {
             Ok(m) => m,
             Err(e) => return RowStatus::Skipped(e.to_string()),
         };
         match m.outcome {
             Outcome::Exited(code) if row.ok_codes.contains(&code) => {}
-            Outcome::Exited(code) => {
-                return RowStatus::Skipped(format!("exit {code}: {}", first_line(&m.stderr)));
-            }
-            Outcome::Signalled(signal) => {
-                return RowStatus::Skipped(format!(
-                    "killed by signal {signal}: {}",
-                    first_line(&m.stderr)
-                ));
-            }
             Outcome::TimedOut => return RowStatus::TimedOut(options.timeout),
+            _ => return RowStatus::Skipped(failure("", &m)),
         }
         walls.push(m.wall);
         peak = peak.max(m.peak_rss);
@@ -277,7 +392,12 @@ pub fn run(rows: &[Row], options: &Options) -> Result<Vec<BookResult>> {
         if book_rows.is_empty() {
             continue;
         }
-        let info = ensure_book(&options.cache, spec, &options.policy_template)?;
+        let info = ensure_book(
+            &options.cache,
+            spec,
+            &options.policy_template,
+            options.build_with.as_deref(),
+        )?;
         // Warm the page cache so the first timed row is not the one that
         // pays for the disk.
         let warm = Row::shell(
@@ -345,6 +465,8 @@ mod tests {
             timeout: Duration::from_secs(60),
             books: vec![(BookSize::Small, spec)],
             filter: None,
+            cdnow: None,
+            build_with: None,
         };
         let rows = vec![
             Row::shell(
@@ -355,6 +477,15 @@ mod tests {
             Row::git(BookSize::Small, "log --format=%H -- {focus_path}"),
             Row::git(BookSize::Small, "no-such-git-command"),
             Row::kehu(BookSize::Small, "check").vs(CAT).at_most(1.0),
+            Row::shell(
+                BookSize::Small,
+                "fresh",
+                "test -f {scratch}/made && test ! -f kehu.toml",
+            )
+            .prepare("touch {scratch}/made")
+            .in_dir("{scratch}"),
+            Row::shell(BookSize::Small, "bad prepare", "true").prepare("exit 4"),
+            Row::shell(BookSize::Small, "needs cdnow", "cat {cdnow}"),
         ];
         let results = run(&rows, &options).unwrap();
         assert_eq!(results.len(), 1);
@@ -373,10 +504,15 @@ mod tests {
         );
         assert!(matches!(&book.row("kehu check").unwrap().status,
             RowStatus::Skipped(reason) if reason.contains("no kehu binary")));
+        assert!(book.row("fresh").unwrap().median().is_some());
+        assert!(matches!(&book.row("bad prepare").unwrap().status,
+            RowStatus::Skipped(reason) if reason.starts_with("prepare: exit 4")));
+        assert!(matches!(&book.row("needs cdnow").unwrap().status,
+            RowStatus::Skipped(reason) if reason.contains("CDNOW")));
         let table = render_table(&results);
         assert!(table.contains("SKIP"), "{table}");
         // The second run reuses the cached book.
-        let again = ensure_book(&options.cache, &spec, policy).unwrap();
+        let again = ensure_book(&options.cache, &spec, policy, None).unwrap();
         assert_eq!(again, book.info);
     }
 }

@@ -10,8 +10,14 @@
 //! Arguments are split on whitespace after these placeholders are filled:
 //! `{focus}` (a big customer with a long history), `{focus_path}` (its file),
 //! `{as_of}` (2026-11-20, the book's last day), `{week}` and `{year}` (a week
-//! and a year before it). A kehu row whose command fails or does not exist
-//! yet prints SKIP with the reason.
+//! and a year before it), `{kehu}` (the binary), `{scratch}` (an empty
+//! directory of the row's own, for commands that need a fresh book) and
+//! `{cdnow}` (`CDNOW_master.txt` of the shared data, when present). A row
+//! whose command fails or does not exist yet prints SKIP with the reason.
+//!
+//! A row may run an untimed `prepare` script before each timed run (to drop
+//! a cache for a cold run, or to create a fresh book), and may run somewhere
+//! else than the generated book (`in_dir`).
 
 use std::fmt;
 
@@ -56,6 +62,8 @@ pub enum Target {
     RatioAtMost(f64),
     /// Median time at most this many milliseconds above the baseline's.
     OverheadAtMostMs(f64),
+    /// Median time at most this many seconds, whatever the baseline.
+    SecondsAtMost(f64),
 }
 
 impl fmt::Display for Target {
@@ -64,6 +72,7 @@ impl fmt::Display for Target {
             Target::None => f.write_str("-"),
             Target::RatioAtMost(r) => write!(f, "≤ {r:.1}×"),
             Target::OverheadAtMostMs(ms) => write!(f, "≤ +{ms} ms"),
+            Target::SecondsAtMost(s) => write!(f, "≤ {s} s"),
         }
     }
 }
@@ -86,6 +95,10 @@ pub struct Row {
     /// Exit codes that count as a successful run (`check` exits 1 when it
     /// finds problems, which is still a complete run).
     pub ok_codes: Vec<i32>,
+    /// A `sh -c` script run, untimed, before each timed run.
+    pub prepare: Option<String>,
+    /// Where the command runs (and `KEHU_BOOK`), if not in the book.
+    pub dir: Option<String>,
 }
 
 impl Row {
@@ -98,6 +111,8 @@ impl Row {
             target: Target::None,
             memory_target,
             ok_codes: vec![0],
+            prepare: None,
+            dir: None,
         }
     }
 
@@ -154,6 +169,31 @@ impl Row {
         self
     }
 
+    /// Target: at most `seconds`, whatever the baseline.
+    pub fn within_s(mut self, seconds: f64) -> Row {
+        self.target = Target::SecondsAtMost(seconds);
+        self
+    }
+
+    /// An untimed script to run before each timed run.
+    pub fn prepare(mut self, script: &str) -> Row {
+        self.prepare = Some(script.to_owned());
+        self
+    }
+
+    /// Runs the command in `dir` (placeholders allowed) instead of the book.
+    pub fn in_dir(mut self, dir: &str) -> Row {
+        self.dir = Some(dir.to_owned());
+        self
+    }
+
+    /// No memory target (for rows that do not run on the generated book,
+    /// whose size sets the limit).
+    pub fn no_memory_target(mut self) -> Row {
+        self.memory_target = false;
+        self
+    }
+
     /// Exit codes that count as success.
     pub fn codes(mut self, codes: &[i32]) -> Row {
         self.ok_codes = codes.to_vec();
@@ -198,6 +238,13 @@ pub fn default_rows() -> Vec<Row> {
             .at_most(2.0),
         Row::git(Small, "log --raw -- customers/"),
         Row::kehu(Small, "log").vs("git log --raw -- customers/"),
+        // Import (issue 3): all CDNOW transactions into a new book.
+        Row::kehu(Small, "import orders {cdnow} --format cdnow --create")
+            .label("kehu import orders CDNOW_master --create")
+            .prepare("rm -rf {scratch}/book && {kehu} init {scratch}/book >/dev/null")
+            .in_dir("{scratch}/book")
+            .no_memory_target()
+            .within_s(5.0),
         // Plugins (issue 4): discovery overhead.
         Row::kehu(Small, "--version"),
         Row::kehu(Small, "plugins")

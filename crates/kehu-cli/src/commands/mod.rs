@@ -1,13 +1,16 @@
 //! One file per command; `run` dispatches.
 
-mod check;
+pub mod check;
 mod completions;
 mod contact;
+mod demo;
 mod export;
 mod grade;
 pub mod init;
 mod man;
 mod new;
+
+mod plugins;
 
 use crate::cli::Command;
 use crate::context::Context;
@@ -22,8 +25,16 @@ pub fn run(context: &mut Context, command: Command) -> anyhow::Result<Outcome> {
         Command::Export(args) => export::run(context, args),
         Command::Contact(args) => contact::run(context, args),
         Command::Grade(args) => grade::run(context, args),
+        Command::Demo(args) => demo::run(context, args),
+        Command::Plugins(args) => plugins::run(context, args),
         Command::Completions(args) => completions::run(args),
         Command::Man => man::run(),
+        Command::External(argv) => anyhow::bail!(
+            "no plugin provides `{}` yet",
+            argv.first()
+                .map(|a| a.to_string_lossy())
+                .unwrap_or_default()
+        ),
         other => anyhow::bail!("{other:?} is not built yet"),
     }
 }

@@ -108,18 +108,9 @@ impl<'b> History<'b> {
             Some(id) => Some(self.fields(id)?),
             None => None,
         };
-        let pick = |f: &Option<Rc<Result<Fields, String>>>, bad: &mut bool| -> Fields {
-            match f.as_deref() {
-                Some(Ok(fields)) => fields.clone(),
-                Some(Err(_)) => {
-                    *bad = true;
-                    Fields::new()
-                }
-                None => Fields::new(),
-            }
-        };
-        let a = pick(&old_fields, &mut unparsable);
-        let b = pick(&new_fields, &mut unparsable);
+        let empty = Fields::new();
+        let a = parsed_or_empty(&old_fields, &empty, &mut unparsable);
+        let b = parsed_or_empty(&new_fields, &empty, &mut unparsable);
         let status = match (old, new, renamed_from) {
             (_, _, Some(_)) => Status::Renamed,
             (None, _, _) => Status::Added,
@@ -132,7 +123,7 @@ impl<'b> History<'b> {
             status,
             old_id: renamed_from.map(customer_id),
             old_path: renamed_from.map(|p| format!("customers/{p}")),
-            fields: diff_fields(&a, &b),
+            fields: diff_fields(a, b),
             unparsable,
         })
     }
@@ -267,6 +258,23 @@ impl<'b> History<'b> {
             customers,
             rules_changed,
         }
+    }
+}
+
+/// The parsed fields of one side of a change; no file and an unparsable
+/// file both give no fields (the latter also sets `unparsable`).
+fn parsed_or_empty<'a>(
+    parsed: &'a Option<Rc<Result<Fields, String>>>,
+    empty: &'a Fields,
+    unparsable: &mut bool,
+) -> &'a Fields {
+    match parsed.as_deref() {
+        Some(Ok(fields)) => fields,
+        Some(Err(_)) => {
+            *unparsable = true;
+            empty
+        }
+        None => empty,
     }
 }
 

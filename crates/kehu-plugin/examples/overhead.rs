@@ -1,0 +1,131 @@
+//! Measures the plugin layer's own costs, outside the `kehu` binary:
+//!
+//! - handing a book to a plugin (the host's `encode_book` plus the SDK's
+//!   `Book::from_json`) against loading that book from disk with kehu-core;
+//! - discovering and loading every plugin in some directories.
+//!
+//! ```sh
+//! cargo run --release -p kehu-plugin --example overhead -- 100000 [PLUGIN_DIR...]
+//! ```
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use kehu_core::{Customer, Date, LoadOptions, load_book};
+use kehu_plugin::host::{Origin, Registry, SearchPath};
+use kehu_plugin::protocol::{Book, encode_book};
+
+fn customer(i: usize) -> Customer {
+    let mut c = Customer {
+        id: format!("customer-{i:06}"),
+        name: format!("Customer number {i} Ltd."),
+        region: Some(["east", "west", "north", "south"][i % 4].to_owned()),
+        industry: Some(["manufacturing", "retail", "software"][i % 3].to_owned()),
+        owner: Some(format!("owner-{}", i % 40)),
+        since: Date::from_ymd(
+            2020 + (i % 6) as i32,
+            1 + (i % 12) as u32,
+            1 + (i % 28) as u32,
+        ),
+        stage: [
+            "lead",
+            "qualified",
+            "proposal",
+            "negotiation",
+            "won",
+            "lost",
+        ][i % 6]
+            .to_owned(),
+        ..Customer::default()
+    };
+    c.grade.tier = Some(["strategic", "key", "ordinary", "small"][i % 4].to_owned());
+    c.grade.abc = Some(["A", "B", "C"][i % 3].to_owned());
+    c.grade.rfm = Some("general-keep".to_owned());
+    c.grade.pipeline = Some(["A", "B", "C", "D", "E"][i % 5].to_owned());
+    c.metrics.revenue_12m = Some((i * 37 % 100_000) as f64 * 10.0);
+    c.metrics.revenue_total = Some((i * 91 % 1_000_000) as f64 * 10.0);
+    c.metrics.orders_total = Some((i % 90) as i64);
+    c.metrics.orders_12m = Some((i % 30) as i64);
+    c.metrics.first_order = Date::from_ymd(2021, 1 + (i % 12) as u32, 1 + (i % 28) as u32);
+    c.metrics.last_order = Date::from_ymd(2026, 1 + (i % 10) as u32, 1 + (i % 28) as u32);
+    c.metrics.satisfaction = Some(1.0 + (i % 40) as f64 / 10.0);
+    c.contact.last = Date::from_ymd(2026, 1 + (i % 10) as u32, 1 + (i % 28) as u32);
+    c.contact.channel = Some("call".to_owned());
+    c
+}
+
+fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut best = Duration::MAX;
+    let mut last = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let value = f();
+        best = best.min(start.elapsed());
+        last = Some(value);
+    }
+    (best, last.expect("at least one run"))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let count: usize = args
+        .next()
+        .map(|n| n.parse())
+        .transpose()?
+        .unwrap_or(100_000);
+    let plugin_dirs: Vec<PathBuf> = args.map(PathBuf::from).collect();
+
+    let dir = tempfile::tempdir()?;
+    std::fs::write(dir.path().join("kehu.toml"), "")?;
+    for i in 0..count {
+        let c = customer(i);
+        let shard = dir.path().join("customers").join(&c.id[..2]);
+        std::fs::create_dir_all(&shard)?;
+        std::fs::write(shard.join(format!("{}.toml", c.id)), toml::to_string(&c)?)?;
+    }
+    let as_of: Date = "2026-11-18".parse()?;
+    let options = LoadOptions { as_of };
+    let (load, book) = best_of(3, || load_book(dir.path(), &options));
+    let book = book?;
+    let (encode, bytes) = best_of(3, || {
+        encode_book(
+            as_of,
+            &book.config,
+            book.customers.iter().map(|c| &c.customer),
+        )
+    });
+    let bytes = bytes?;
+    let (decode, decoded) = best_of(3, || Book::from_json(&bytes));
+    let decoded = decoded?;
+    assert_eq!(decoded.customers.len(), book.customers.len());
+    let handoff = encode + decode;
+    println!(
+        "{} customers: load_book {:.1} ms; encode {:.1} ms + decode {:.1} ms = {:.1} ms ({} bytes of JSON), {:.0}% of loading",
+        book.customers.len(),
+        load.as_secs_f64() * 1e3,
+        encode.as_secs_f64() * 1e3,
+        decode.as_secs_f64() * 1e3,
+        handoff.as_secs_f64() * 1e3,
+        bytes.len(),
+        100.0 * handoff.as_secs_f64() / load.as_secs_f64()
+    );
+
+    if !plugin_dirs.is_empty() {
+        let mut search = SearchPath::new();
+        for dir in plugin_dirs {
+            search.push(dir, Origin::Flag);
+        }
+        let start = Instant::now();
+        let registry = Registry::load_all(&search);
+        let elapsed = start.elapsed();
+        for warning in registry.warnings() {
+            eprintln!("warning: {warning}");
+        }
+        println!(
+            "loaded {} plugins in {:.2} ms",
+            registry.plugins().len(),
+            elapsed.as_secs_f64() * 1e3
+        );
+    }
+    Ok(())
+}
