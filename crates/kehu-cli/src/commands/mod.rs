@@ -4,9 +4,11 @@ mod audit;
 mod blame;
 pub mod check;
 mod completions;
+mod contact;
 mod demo;
 mod diff;
 mod export;
+mod grade;
 mod history;
 pub mod init;
 mod log;
@@ -26,6 +28,8 @@ pub fn run(context: &mut Context, command: Command) -> anyhow::Result<Outcome> {
         Command::New(args) => new::run(context, args),
         Command::Check(args) => check::run(context, args),
         Command::Export(args) => export::run(context, args),
+        Command::Contact(args) => contact::run(context, args),
+        Command::Grade(args) => grade::run(context, args),
         Command::History(args) => history::run(context, args),
         Command::Log(args) => log::run(context, args),
         Command::Diff(args) => diff::run(context, args),
