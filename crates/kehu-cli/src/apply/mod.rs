@@ -515,3 +515,19 @@ fn commit_request(change: &Change, files: &[FilePlan], write: &WriteArgs) -> Com
         date: None,
     }
 }
+
+/// The customer a command is about, or a clear error: an id the book lacks,
+/// or one whose file does not load (then `kehu check` says why).
+pub fn customer<'b>(book: &'b Book, id: &str) -> anyhow::Result<&'b kehu_core::LoadedCustomer> {
+    if let Some(found) = book.customer(id) {
+        return Ok(found);
+    }
+    let broken = book.diagnostics.iter().any(|d| {
+        let name = d.path.rsplit('/').next().unwrap_or(&d.path);
+        d.is_error() && name.strip_suffix(".toml") == Some(id)
+    });
+    if broken {
+        anyhow::bail!("customer `{id}` does not load; run `kehu check` to see why");
+    }
+    anyhow::bail!("no customer `{id}` in the book")
+}

@@ -19,7 +19,7 @@ use crate::session;
 pub fn run(context: &mut Context, args: ContactArgs) -> anyhow::Result<Outcome> {
     let book = session::load_for_writing(context)?;
     let root = context.book_root()?;
-    let customer = session::customer(&book, &args.id)?;
+    let customer = apply::customer(&book, &args.id)?;
     let id = customer.customer.id.clone();
 
     let channels = &book.config.book.channels;

@@ -21,7 +21,7 @@ const PINNABLE: [&str; 7] = ["tier", "abc", "rfm", "pipeline", "loyalty", "risk"
 pub fn run(context: &mut Context, args: GradeArgs) -> anyhow::Result<Outcome> {
     let book = session::load_for_writing(context)?;
     let root = context.book_root()?;
-    let customer = session::customer(&book, &args.id)?;
+    let customer = apply::customer(&book, &args.id)?;
     let id = customer.customer.id.clone();
     let reason = args.reason.trim();
     if reason.is_empty() {
