@@ -55,6 +55,10 @@ pub struct LargeBookInfo {
 /// is never part of the book.
 const MARKER: &str = ".git/kehu-bench.toml";
 
+/// Bumped whenever the generator's output changes, so that books cached by
+/// an older kehu-bench are rebuilt rather than reused.
+pub const GENERATOR_VERSION: i64 = 2;
+
 impl LargeBookInfo {
     /// The repository path of the focus customer's file.
     pub fn focus_path(&self) -> String {
@@ -63,7 +67,7 @@ impl LargeBookInfo {
 
     fn to_toml(&self) -> String {
         format!(
-            "seed = {}\ncustomers = {}\ncommits = {}\nmerges = {}\nbytes = {}\nfocus = {}\n",
+            "generator = {GENERATOR_VERSION}\nseed = {}\ncustomers = {}\ncommits = {}\nmerges = {}\nbytes = {}\nfocus = {}\n",
             self.spec.seed,
             self.spec.customers,
             self.spec.commits,
@@ -79,6 +83,9 @@ impl LargeBookInfo {
         let text = fs::read_to_string(dir.join(MARKER)).ok()?;
         let value: toml::Table = toml::from_str(&text).ok()?;
         let int = |key: &str| value.get(key).and_then(toml::Value::as_integer);
+        if int("generator") != Some(GENERATOR_VERSION) {
+            return None;
+        }
         let found = LargeBookSpec {
             seed: u64::try_from(int("seed")?).ok()?,
             customers: usize::try_from(int("customers")?).ok()?,
@@ -312,6 +319,19 @@ impl BookState {
         }
     }
 
+    /// Like [`BookState::pick`], preferring a customer with an owner: a
+    /// regrade that makes an unowned customer key would break the policy.
+    fn pick_owned(&self, rng: &mut Rng, avoid: &[usize]) -> usize {
+        let mut index = self.pick(rng, avoid);
+        for _ in 0..20 {
+            if self.customers[index].owner.is_some() {
+                break;
+            }
+            index = self.pick(rng, avoid);
+        }
+        index
+    }
+
     fn pick(&self, rng: &mut Rng, avoid: &[usize]) -> usize {
         loop {
             let roll = rng.unit();
@@ -369,7 +389,7 @@ fn edit_contact(state: &mut BookState, rng: &mut Rng, day: Date, avoid: &[usize]
 }
 
 fn edit_grade(state: &mut BookState, rng: &mut Rng, avoid: &[usize]) -> Edit {
-    let index = state.pick(rng, avoid);
+    let index = state.pick_owned(rng, avoid);
     let reason = *rng.pick(&REASONS);
     let c = &mut state.customers[index];
     let old = c.grade.tier.clone().unwrap_or_else(|| "small".to_owned());
@@ -402,7 +422,7 @@ fn edit_classify(state: &mut BookState, rng: &mut Rng, avoid: &[usize]) -> Edit 
     while touched.len() < count {
         let mut avoid_all = avoid.to_vec();
         avoid_all.extend(&touched);
-        touched.push(state.pick(rng, &avoid_all));
+        touched.push(state.pick_owned(rng, &avoid_all));
     }
     for &i in &touched {
         let g = &mut state.customers[i].grade;

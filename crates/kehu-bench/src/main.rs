@@ -83,7 +83,8 @@ enum Command {
         #[arg(long)]
         only: Option<String>,
         /// The CDNOW master file for the import row (default:
-        /// ../shared/data/CDNOW_master.txt beside the repository).
+        /// shared/data/CDNOW_master.txt beside the repository or an
+        /// ancestor of it).
         #[arg(long)]
         cdnow: Option<PathBuf>,
     },
@@ -117,6 +118,15 @@ enum BookChoice {
 fn repo_root() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     root.canonicalize().unwrap_or(root)
+}
+
+/// `shared/data/CDNOW_master.txt` beside the repository or beside one of
+/// its ancestors (a worktree lives deeper than a clone).
+fn find_cdnow() -> Option<PathBuf> {
+    repo_root()
+        .ancestors()
+        .map(|dir| dir.join("shared/data/CDNOW_master.txt"))
+        .find(|path| path.is_file())
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -171,10 +181,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             only,
             cdnow,
         } => {
-            let cdnow = cdnow.or_else(|| {
-                let shared = repo_root().join("../shared/data/CDNOW_master.txt");
-                shared.canonicalize().ok()
-            });
+            let cdnow = cdnow.or_else(find_cdnow);
             let self_exe = std::env::current_exe()?;
             let exe_dir = self_exe.parent().map(PathBuf::from).unwrap_or_default();
             let kehu = kehu.unwrap_or_else(|| {

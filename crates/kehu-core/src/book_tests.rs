@@ -365,3 +365,19 @@ fn a_symlinked_customers_directory_is_not_followed() {
     );
     assert!(book.customers.is_empty());
 }
+
+#[test]
+fn a_symlinked_kehu_toml_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("book");
+    fs::create_dir_all(root.join("customers/ac")).unwrap();
+    fs::write(dir.path().join("policy.toml"), TEST_CONFIG).unwrap();
+    std::os::unix::fs::symlink("../policy.toml", root.join("kehu.toml")).unwrap();
+    fs::write(root.join("customers/ac/acme.toml"), customer("acme", "")).unwrap();
+    let book = load_book(&root, &options()).unwrap();
+    assert_eq!(
+        shown(&book),
+        ["kehu.toml: error: kehu.toml is a symbolic link; not followed"]
+    );
+    assert_eq!(ids(&book), ["acme"]);
+}

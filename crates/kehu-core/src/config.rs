@@ -42,8 +42,9 @@ pub struct Config {
     /// `[owners.<id>]`: account managers by id. Empty means any owner.
     pub owners: BTreeMap<String, Owner>,
     /// Top-level tables kehu itself does not know (plugin sections), by name,
-    /// as JSON values (dates become `YYYY-MM-DD…` strings).
-    #[serde(skip_deserializing, skip_serializing_if = "BTreeMap::is_empty")]
+    /// as JSON values (dates become `YYYY-MM-DD…` strings). Filled by
+    /// [`crate::parse_config`]; kept when the config crosses to a plugin as JSON.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 

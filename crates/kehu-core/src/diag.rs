@@ -3,6 +3,47 @@
 //! Every check in kehu (TOML syntax, schema, values against `kehu.toml`,
 //! policy) reports through [`Diagnostic`], so `kehu check` can print them the
 //! way compilers do (`path:line:col: error: field: message`) or as JSON.
+//!
+//! # Codes
+//!
+//! Stable identifiers for scripts (`kehu check --format json`):
+//!
+//! | code | what |
+//! | --- | --- |
+//! | `toml-syntax` | not valid TOML (each error the parser recovers from) |
+//! | `wrong-type` | a known key holds the wrong kind of value, or a date that is no day |
+//! | `missing-field` | `id`, `name` or `stage` is absent |
+//! | `empty-value` | `name` is blank |
+//! | `unknown-key` | a key kehu does not know (warning; kept in the file) |
+//! | `unknown-value` | a value outside kehu.toml or the fixed vocabularies (stage, region, industry, owner, tier, channel, abc, pipeline, referral; rfm, loyalty, risk as warnings) |
+//! | `unknown-pinned-field` | `grade.pinned` names a field that cannot be pinned |
+//! | `pool-not-pooled` | a `pool-<region>` owner on a tier that is not pooled |
+//! | `pool-region` | a pool of another region than the customer's (warning) |
+//! | `owner-inactive` | the owner has `active = false` (warning) |
+//! | `future-date` | a date after the as-of day |
+//! | `negative-value` | negative money or counts |
+//! | `not-finite` | NaN or infinity |
+//! | `out-of-range` | satisfaction outside 1..5, repurchase outside 0..1, numbers too large, policy thresholds out of order |
+//! | `inconsistent` | figures that contradict each other (warning) |
+//! | `date-as-string` | a quoted date (warning; it loads) |
+//! | `invalid-id` | the id is not 2–64 of `[a-z0-9-]` |
+//! | `id-mismatch` | the id differs from the file stem |
+//! | `duplicate-id` | two files share an id, ignoring case |
+//! | `misplaced-file` | not at `customers/<id[0..2]>/<id>.toml` (warning; it loads) |
+//! | `conflict-marker` | a git conflict marker line |
+//! | `not-utf8` | invalid UTF-8 (or UTF-16) |
+//! | `too-large` | over [`crate::MAX_FILE_BYTES`] |
+//! | `empty-file` | nothing but whitespace |
+//! | `too-many-problems` | more problems in the file than are listed (warning) |
+//! | `symlink` / `symlink-outside` | a symbolic link, not followed (warning inside `customers/`, error when it leaves) |
+//! | `directory-named-like-file` | a directory called `*.toml` |
+//! | `not-a-regular-file` | a pipe, socket or device |
+//! | `not-a-customer-file` | a stray file under `customers/` (warning) |
+//! | `bad-file-name` | a file name that is not UTF-8 |
+//! | `not-a-directory` | `customers` is not a directory |
+//! | `io-error` | the file could not be read |
+//! | `empty-tiers`, `empty-list`, `empty-name`, `duplicate-name`, `unknown-tier`, `unreachable-tier`, `bad-condition`, `capacity-not-positive`, `reserved-name` | kehu.toml consistency |
+//! | `key-account-without-owner`, `owner-over-capacity`, `contact-overdue` | policy checks (warnings) |
 
 use std::fmt;
 

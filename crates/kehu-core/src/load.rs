@@ -103,6 +103,18 @@ pub fn load_config(root: &Path) -> Result<crate::ConfigReport, LoadError> {
 /// diagnostics later).
 fn read_config(root: &Path) -> Result<(crate::ConfigReport, String), LoadError> {
     let path = root.join(CONFIG_FILE);
+    if std::fs::symlink_metadata(&path).is_ok_and(|meta| meta.file_type().is_symlink()) {
+        // A cloned book must not make kehu read files outside it.
+        let report = crate::ConfigReport {
+            config: None,
+            diagnostics: vec![Diagnostic::error(
+                CONFIG_FILE,
+                "symlink-outside",
+                "kehu.toml is a symbolic link; not followed",
+            )],
+        };
+        return Ok((report, String::new()));
+    }
     let bytes = read_limited(&path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
             LoadError::NoConfig(root.to_path_buf())

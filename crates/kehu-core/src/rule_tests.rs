@@ -169,8 +169,8 @@ fn missing_required_fields() {
     assert_eq!(
         check("id = \"acme\"\n"),
         [
-            "customers/ac/acme.toml: error: name: missing required field `name`",
-            "customers/ac/acme.toml: error: stage: missing required field `stage`",
+            "customers/ac/acme.toml:1:1: error: name: missing required field `name`",
+            "customers/ac/acme.toml:1:1: error: stage: missing required field `stage`",
         ]
     );
 }
@@ -624,4 +624,42 @@ fn case_slips_get_a_suggestion() {
             "customers/ac/acme.toml:10:8: error: grade.tier: unknown tier \"Strategic\" (kehu.toml defines strategic, key, ordinary, small); did you mean \"strategic\"?"
         ]
     );
+}
+
+#[test]
+fn no_truncation_or_byte_flip_makes_the_checker_panic() {
+    let config = config();
+    let good = GOOD.as_bytes();
+    for end in 0..=good.len() {
+        let result = check_file(PATH, &good[..end], &config, as_of());
+        // Every prefix either loads cleanly or says why not.
+        assert!(result.customer.is_some() || !result.diagnostics.is_empty());
+    }
+    // A fixed linear congruential sequence: deterministic, no extra crates.
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize
+    };
+    let interesting = b"\"'[]{}=#.\n\r\t\\\0\xff\xef\xbb\xbf<>-+0123456789eE_:TZ ";
+    for _ in 0..3000 {
+        let mut bytes = good.to_vec();
+        for _ in 0..1 + next() % 4 {
+            let at = next() % bytes.len();
+            match next() % 3 {
+                0 => bytes[at] = interesting[next() % interesting.len()],
+                1 => {
+                    bytes.remove(at);
+                }
+                _ => bytes.insert(at, interesting[next() % interesting.len()]),
+            }
+        }
+        let result = check_file(PATH, &bytes, &config, as_of());
+        for d in &result.diagnostics {
+            assert!(!d.message.is_empty());
+            assert_eq!(d.path, PATH);
+        }
+    }
 }

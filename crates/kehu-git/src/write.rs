@@ -208,7 +208,7 @@ impl Book {
         index.read(true).context("reading the index")?;
 
         let mut planned = Vec::new();
-        for (book_path, bytes) in &request.files {
+        for (book_path, bytes) in last_per_path(&request.files) {
             let git_path = self.git_path(book_path)?;
             self.check_clean(book_path, &git_path, head_tree.as_ref(), &index)?;
             let disk_path = self.root().join(book_path);
@@ -314,7 +314,7 @@ impl Book {
         let head = self.head_commit()?.ok_or(GitError::NoCommits)?;
         let head_tree = head.tree().context("reading HEAD's tree")?;
         let mut planned = Vec::new();
-        for (book_path, bytes) in &request.files {
+        for (book_path, bytes) in last_per_path(&request.files) {
             let git_path = self.git_path(book_path)?;
             let current = self.blob_in_tree(&head_tree, &git_path)?;
             if current.is_some_and(|(id, _)| {
@@ -455,6 +455,19 @@ impl Book {
             (None, None) => {}
         }
     }
+}
+
+/// The files of a request with a path given twice kept once (the last
+/// contents win), in first-mention order.
+fn last_per_path(files: &[(String, Vec<u8>)]) -> Vec<(&String, &Vec<u8>)> {
+    let mut out: Vec<(&String, &Vec<u8>)> = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        match out.iter_mut().find(|(p, _)| *p == path) {
+            Some(slot) => slot.1 = bytes,
+            None => out.push((path, bytes)),
+        }
+    }
+    out
 }
 
 /// Creates missing directories, remembering them (deepest last) for undo.

@@ -4,7 +4,7 @@ use std::cell::OnceCell;
 
 use kehu_core::{Config, Date};
 use kehu_plugin::abi::{Buffer, HOST_OK, HostApi};
-use kehu_plugin::protocol::{Book, HostCall, HostQuery, Request};
+use kehu_plugin::protocol::{Book, HostCall, HostQuery, Request, Rules};
 
 use crate::PluginError;
 
@@ -64,6 +64,14 @@ impl<'a> Context<'a> {
         Ok(self.book.get_or_init(|| book))
     }
 
+    /// The book as it was on `date` (the last commit of that day), fetched
+    /// on every call (a backtest asks once). Its `as_of` is `date`.
+    pub fn book_at(&self, date: Date) -> Result<Book, PluginError> {
+        self.call(&HostQuery::BookAt { date }, |bytes| {
+            Book::from_json(bytes).map_err(|error| PluginError::Host(error.to_string()))
+        })
+    }
+
     /// The book's policy (`kehu.toml`) as kehu-core's typed model; tables
     /// kehu does not know (a plugin's own section) are in `Config::extra`.
     pub fn config(&self) -> Result<Config, PluginError> {
@@ -100,6 +108,19 @@ impl<'a> Context<'a> {
         until: Option<Date>,
     ) -> Result<serde_json::Value, PluginError> {
         self.call_json(&HostQuery::Changes { since, until })
+    }
+
+    /// The text of `kehu.toml` at git revision `rev` (`main~3`, a tag), or
+    /// with `None` the `kehu.toml` the book was read from: for comparing
+    /// policies (`classify --rules-from`) and for placing a policy error at
+    /// its line and column.
+    pub fn rules_at(&self, rev: Option<&str>) -> Result<Rules, PluginError> {
+        let query = HostQuery::RulesAt {
+            rev: rev.map(str::to_owned),
+        };
+        self.call(&query, |bytes| {
+            Rules::from_json(bytes).map_err(|error| PluginError::Host(error.to_string()))
+        })
     }
 
     fn call_json(&self, query: &HostQuery) -> Result<serde_json::Value, PluginError> {

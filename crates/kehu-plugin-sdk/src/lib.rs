@@ -36,7 +36,7 @@ pub use flags::{WRITE_FLAGS_HELP, WriteFlags};
 pub use output::{Output, PluginError};
 
 pub use kehu_core;
-pub use kehu_plugin::protocol::{Book, WriteMode};
+pub use kehu_plugin::protocol::{Book, Rules, WriteMode};
 pub use serde_json;
 
 #[doc(hidden)]

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use kehu_core::{Customer, Date};
 use kehu_plugin::abi::{Buffer, HostApi};
-use kehu_plugin::protocol::{Book, Request, Response, SCHEMA, encode_book};
+use kehu_plugin::protocol::{Book, Request, Response, Rules, SCHEMA, encode_book};
 use kehu_plugin::services::{CallFailure, HostServices, ServiceError, invoke};
 
 use crate::Plugin;
@@ -34,6 +34,14 @@ pub struct TestHost {
     pub histories: BTreeMap<String, serde_json::Value>,
     /// What `ctx.changes(..)` returns, whatever the window.
     pub changes: serde_json::Value,
+    /// What `ctx.book_at(date)` returns, by day; a missing day is an error.
+    pub books_at: BTreeMap<Date, Book>,
+    /// What `ctx.rules_at(None)` returns: the book's own `kehu.toml` text;
+    /// `None` makes the call fail, as with a host that cannot read it.
+    pub kehu_toml: Option<String>,
+    /// What `ctx.rules_at(Some(rev))` returns, by revision; a missing
+    /// revision is an error, as with the real host.
+    pub rules: BTreeMap<String, String>,
 }
 
 impl TestHost {
@@ -48,6 +56,9 @@ impl TestHost {
             },
             histories: BTreeMap::new(),
             changes: serde_json::json!([]),
+            books_at: BTreeMap::new(),
+            kehu_toml: None,
+            rules: BTreeMap::new(),
         }
     }
 
@@ -57,9 +68,41 @@ impl TestHost {
         self
     }
 
+    /// Serves `customers` (with this host's config) as the book on `date`.
+    pub fn with_book_at(mut self, date: Date, customers: Vec<Customer>) -> TestHost {
+        let book = Book {
+            schema: SCHEMA.to_owned(),
+            as_of: date,
+            config: self.book.config.clone(),
+            customers,
+        };
+        self.books_at.insert(date, book);
+        self
+    }
+
     /// Replaces the config (`kehu.toml` as JSON).
     pub fn with_config(mut self, config: serde_json::Value) -> TestHost {
         self.book.config = config;
+        self
+    }
+
+    /// Sets the book's `kehu.toml` text (what `ctx.rules_at(None)` returns)
+    /// and, when it parses, the config the book carries. A file that does
+    /// not parse as a policy leaves the config as it was, as a host would
+    /// still send the last good one it can build.
+    pub fn with_kehu_toml(mut self, text: &str) -> TestHost {
+        if let Some(config) = kehu_core::parse_config(text.as_bytes()).config
+            && let Ok(json) = serde_json::to_value(&config)
+        {
+            self.book.config = json;
+        }
+        self.kehu_toml = Some(text.to_owned());
+        self
+    }
+
+    /// Adds the `kehu.toml` text at a revision, for `ctx.rules_at(Some(rev))`.
+    pub fn with_rules_at(mut self, rev: &str, text: &str) -> TestHost {
+        self.rules.insert(rev.to_owned(), text.to_owned());
         self
     }
 }
@@ -67,6 +110,15 @@ impl TestHost {
 impl HostServices for TestHost {
     fn book(&self) -> Result<Vec<u8>, ServiceError> {
         encode_book(self.book.as_of, &self.book.config, &self.book.customers)
+            .map_err(|error| ServiceError::new(error.to_string()))
+    }
+
+    fn book_at(&self, date: Date) -> Result<Vec<u8>, ServiceError> {
+        let book = self
+            .books_at
+            .get(&date)
+            .ok_or_else(|| ServiceError::new(format!("no book as of {date}")))?;
+        encode_book(book.as_of, &book.config, &book.customers)
             .map_err(|error| ServiceError::new(error.to_string()))
     }
 
@@ -80,6 +132,20 @@ impl HostServices for TestHost {
 
     fn changes(&self, _since: Option<Date>, _until: Option<Date>) -> Result<Vec<u8>, ServiceError> {
         serde_json::to_vec(&self.changes).map_err(|error| ServiceError::new(error.to_string()))
+    }
+
+    fn rules_at(&self, rev: Option<&str>) -> Result<Vec<u8>, ServiceError> {
+        let text = match rev {
+            None => self
+                .kehu_toml
+                .as_ref()
+                .ok_or_else(|| ServiceError::new("no kehu.toml text in this test host"))?,
+            Some(rev) => self
+                .rules
+                .get(rev)
+                .ok_or_else(|| ServiceError::new(format!("unknown revision `{rev}`")))?,
+        };
+        Ok(Rules::new(rev.map(str::to_owned), None, text.clone()).to_json())
     }
 }
 

@@ -211,8 +211,10 @@ impl Default for Response {
 /// | method | params | answer |
 /// | --- | --- | --- |
 /// | `book` | `{}` | a [`Book`] as of the request's `as_of` |
+/// | `book_at` | `{"date": "YYYY-MM-DD"}` | a [`Book`] as it was on that day (the last commit of the day) |
 /// | `customer_history` | `{"id": "acme"}` | the customer's timeline (kehu-git's JSON) |
 /// | `changes` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?}` | book-wide field changes in the window, inclusive (kehu-git's JSON) |
+/// | `rules_at` | `{"rev": "REV"?}` | a [`Rules`]: the text of `kehu.toml` at git revision REV; without `rev` (or `null`), the `kehu.toml` the book was read from |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HostCall {
     /// Always [`SCHEMA`].
@@ -229,6 +231,12 @@ pub struct HostCall {
 pub enum HostQuery {
     /// The book: config and customers as of the request's date.
     Book,
+    /// The book as it was on another day (a backtest compares a past book
+    /// with what happened after it).
+    BookAt {
+        /// The day; the book is read from the last commit of that day.
+        date: Date,
+    },
     /// One customer's history.
     CustomerHistory {
         /// The customer id.
@@ -241,12 +249,32 @@ pub enum HostQuery {
         /// Last day, or up to the request's `as_of`.
         until: Option<Date>,
     },
+    /// The text of `kehu.toml` at a revision (for `classify --rules-from`),
+    /// or the one the book was read from (to place diagnostics).
+    RulesAt {
+        /// A git revision (`main~3`, a tag, a commit id); `None` for the
+        /// `kehu.toml` the book was read from.
+        rev: Option<String>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesParams {
+    #[serde(default)]
+    rev: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HistoryParams {
     id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BookAtParams {
+    date: Date,
 }
 
 #[derive(Deserialize)]
@@ -263,6 +291,7 @@ impl HostCall {
     pub fn new(query: &HostQuery) -> HostCall {
         let (method, params) = match query {
             HostQuery::Book => ("book", serde_json::json!({})),
+            HostQuery::BookAt { date } => ("book_at", serde_json::json!({ "date": date })),
             HostQuery::CustomerHistory { id } => {
                 ("customer_history", serde_json::json!({ "id": id }))
             }
@@ -270,6 +299,7 @@ impl HostCall {
                 "changes",
                 serde_json::json!({ "since": since, "until": until }),
             ),
+            HostQuery::RulesAt { rev } => ("rules_at", serde_json::json!({ "rev": rev })),
         };
         HostCall {
             schema: SCHEMA.to_owned(),
@@ -305,6 +335,10 @@ impl HostCall {
         };
         match self.method.as_str() {
             "book" => Ok(HostQuery::Book),
+            "book_at" => {
+                let BookAtParams { date } = serde_json::from_value(params).map_err(invalid)?;
+                Ok(HostQuery::BookAt { date })
+            }
             "customer_history" => {
                 let HistoryParams { id } = serde_json::from_value(params).map_err(invalid)?;
                 Ok(HostQuery::CustomerHistory { id })
@@ -314,13 +348,64 @@ impl HostCall {
                     serde_json::from_value(params).map_err(invalid)?;
                 Ok(HostQuery::Changes { since, until })
             }
+            "rules_at" => {
+                let RulesParams { rev } = serde_json::from_value(params).map_err(invalid)?;
+                if rev.as_deref().is_some_and(|r| r.trim().is_empty()) {
+                    return Err(ProtocolError::InvalidField {
+                        what: "host call",
+                        reason: "bad params for `rules_at`: `rev` is empty".to_owned(),
+                    });
+                }
+                Ok(HostQuery::RulesAt { rev })
+            }
             other => Err(ProtocolError::InvalidField {
                 what: "host call",
                 reason: format!(
-                    "unknown method `{other}` (known: book, customer_history, changes)"
+                    "unknown method `{other}` (known: book, book_at, customer_history, changes, rules_at)"
                 ),
             }),
         }
+    }
+}
+
+/// The answer to a `rules_at` call: one version of the book's policy file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rules {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The revision asked for, as given; `None` for the book's own.
+    #[serde(default)]
+    pub rev: Option<String>,
+    /// The git blob id of that `kehu.toml` (hex), when the host knows it
+    /// (the file may be uncommitted).
+    #[serde(default)]
+    pub blob: Option<String>,
+    /// The file's text, exactly as stored.
+    pub text: String,
+}
+
+impl Rules {
+    /// A `rules_at` answer.
+    pub fn new(rev: Option<String>, blob: Option<String>, text: String) -> Rules {
+        Rules {
+            schema: SCHEMA.to_owned(),
+            rev,
+            blob,
+            text,
+        }
+    }
+
+    /// Encodes the answer (the host side).
+    pub fn to_json(&self) -> Vec<u8> {
+        // Strings only: always serializes.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Reads and checks a `rules_at` answer (the plugin side).
+    pub fn from_json(bytes: &[u8]) -> Result<Rules, ProtocolError> {
+        let rules: Rules = parse("rules", bytes)?;
+        check_schema("rules", &rules.schema)?;
+        Ok(rules)
     }
 }
 
@@ -497,10 +582,17 @@ mod tests {
     fn host_calls_parse_into_queries() {
         let queries = [
             HostQuery::Book,
+            HostQuery::BookAt {
+                date: day("2026-06-30"),
+            },
             HostQuery::CustomerHistory { id: "acme".into() },
             HostQuery::Changes {
                 since: Some(day("2026-01-01")),
                 until: None,
+            },
+            HostQuery::RulesAt { rev: None },
+            HostQuery::RulesAt {
+                rev: Some("main~3".into()),
             },
         ];
         for query in queries {
@@ -517,6 +609,26 @@ mod tests {
         let bad_day =
             br#"{"schema":"kehu.plugin/1","method":"changes","params":{"since":"2026-02-30"}}"#;
         assert!(HostCall::parse(bad_day).is_err());
+        let no_date = br#"{"schema":"kehu.plugin/1","method":"book_at","params":{}}"#;
+        assert!(HostCall::parse(no_date).is_err());
+        let empty_rev = br#"{"schema":"kehu.plugin/1","method":"rules_at","params":{"rev":""}}"#;
+        assert!(HostCall::parse(empty_rev).is_err());
+        let no_params = br#"{"schema":"kehu.plugin/1","method":"rules_at"}"#;
+        assert_eq!(
+            HostCall::parse(no_params).unwrap(),
+            HostQuery::RulesAt { rev: None }
+        );
+    }
+
+    #[test]
+    fn rules_answers_round_trip() {
+        let rules = Rules::new(
+            Some("v1".into()),
+            Some("ab12".into()),
+            "[abc]\na = 0.8\n".into(),
+        );
+        assert_eq!(Rules::from_json(&rules.to_json()).unwrap(), rules);
+        assert!(Rules::from_json(br#"{"schema":"kehu.plugin/2","text":""}"#).is_err());
     }
 
     #[test]

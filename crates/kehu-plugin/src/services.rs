@@ -26,6 +26,16 @@ pub trait HostServices {
     /// [`crate::protocol::encode_book`].
     fn book(&self) -> Result<Vec<u8>, ServiceError>;
 
+    /// The book as it was on `date` (the last commit of that day), also a
+    /// [`crate::protocol::Book`] whose `as_of` is `date`. `kehu churn
+    /// --backtest` needs it. A host without history keeps this default,
+    /// which refuses with a message the plugin passes on.
+    fn book_at(&self, date: Date) -> Result<Vec<u8>, ServiceError> {
+        Err(ServiceError::new(format!(
+            "this host cannot read the book as of {date} (no `book_at` service)"
+        )))
+    }
+
     /// One customer's timeline, as kehu-git serializes it. An unknown id is
     /// an error naming it.
     fn customer_history(&self, id: &str) -> Result<Vec<u8>, ServiceError>;
@@ -34,6 +44,17 @@ pub trait HostServices {
     /// means from the first commit / up to `as_of`), as kehu-git serializes
     /// them.
     fn changes(&self, since: Option<Date>, until: Option<Date>) -> Result<Vec<u8>, ServiceError>;
+
+    /// The text of `kehu.toml` at git revision `rev`, or (for `None`) the
+    /// one the book was read from, as a [`crate::protocol::Rules`]. An
+    /// unknown revision, or one without `kehu.toml`, is an error naming it.
+    /// Hosts that cannot answer keep this default, which says so.
+    fn rules_at(&self, rev: Option<&str>) -> Result<Vec<u8>, ServiceError> {
+        let what = rev.map_or_else(|| "the book".to_owned(), |r| format!("revision `{r}`"));
+        Err(ServiceError::new(format!(
+            "this host cannot read kehu.toml at {what} (`rules_at` is not offered)"
+        )))
+    }
 }
 
 /// A host service failed; the message reaches the plugin, which usually
@@ -60,8 +81,10 @@ fn dispatch(services: &dyn HostServices, request: &[u8]) -> Result<Vec<u8>, Stri
     let query = HostCall::parse(request).map_err(|error| error.to_string())?;
     let answer = match &query {
         HostQuery::Book => services.book(),
+        HostQuery::BookAt { date } => services.book_at(*date),
         HostQuery::CustomerHistory { id } => services.customer_history(id),
         HostQuery::Changes { since, until } => services.changes(*since, *until),
+        HostQuery::RulesAt { rev } => services.rules_at(rev.as_deref()),
     };
     answer.map_err(|error| error.to_string())
 }

@@ -158,7 +158,51 @@ pub fn render_table(books: &[BookResult]) -> String {
     }
     out.push_str(&table.to_string());
     out.push('\n');
+    out.push_str(&render_growth(books));
     out
+}
+
+/// How each command that ran on two books grows with the customers: the
+/// median on the smaller and the larger book and the ratio of the two,
+/// beside the ratio of their customer counts. Empty with fewer than two books.
+pub fn render_growth(books: &[BookResult]) -> String {
+    let mut sorted: Vec<&BookResult> = books.iter().collect();
+    sorted.sort_by_key(|b| b.info.spec.customers);
+    let (Some(small), Some(large)) = (sorted.first(), sorted.last()) else {
+        return String::new();
+    };
+    if small.info.spec.customers == large.info.spec.customers {
+        return String::new();
+    }
+    let scale = large.info.spec.customers as f64 / small.info.spec.customers as f64;
+    let mut table = Table::new();
+    table.load_preset(ASCII_MARKDOWN).set_header(vec![
+        "command".to_owned(),
+        format!("{} median", format_count(small.info.spec.customers)),
+        format!("{} median", format_count(large.info.spec.customers)),
+        format!("growth (customers ×{scale:.0})"),
+    ]);
+    let mut any = false;
+    for row in &small.rows {
+        let Some(other) = large.row(&row.row.label) else {
+            continue;
+        };
+        let (Some(a), Some(b)) = (row.median(), other.median()) else {
+            continue;
+        };
+        any = true;
+        let growth = b.as_secs_f64() / a.as_secs_f64().max(f64::MIN_POSITIVE);
+        table.add_row(vec![
+            row.row.label.clone(),
+            format_duration(a),
+            format_duration(b),
+            format!("×{growth:.1}"),
+        ]);
+    }
+    if !any {
+        return String::new();
+    }
+    format!("\n{table}\n")
 }
 
 #[cfg(test)]
@@ -250,6 +294,21 @@ mod tests {
         let text = render_table(&[b]);
         assert!(text.contains("| 0.90×"), "{text}");
         assert!(text.contains("+5.0 ms"), "{text}");
+    }
+
+    #[test]
+    fn growth_between_two_books() {
+        let small = book(vec![ran(Row::kehu(BookSize::Small, "check"), 100, 1)]);
+        let mut large = book(vec![ran(Row::kehu(BookSize::Large, "check"), 1200, 1)]);
+        large.info.spec.customers = 100;
+        large.size = BookSize::Large;
+        let text = render_growth(&[small.clone(), large]);
+        assert!(text.contains("growth (customers ×10)"), "{text}");
+        assert!(
+            text.contains("| kehu check | 100.0 ms  | 1.20 s     | ×12.0"),
+            "{text}"
+        );
+        assert_eq!(render_growth(&[small]), "");
     }
 
     #[test]

@@ -3,10 +3,12 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use git2::{Commit, ObjectType, Oid, Repository, Tree};
 
 use super::records::CommitInfo;
+use super::treediff::FlatTree;
 use crate::error::{Context, GitError};
 
 /// What a commit holds of the book: the `customers/` tree and `kehu.toml` blob.
@@ -28,6 +30,8 @@ pub(crate) struct Objects<'r> {
     ids: RefCell<HashMap<Oid, BookIds>>,
     /// A few recently loaded trees: consecutive commits share them.
     trees: RefCell<Vec<Tree<'r>>>,
+    /// A few recently flattened trees, for the tree diff.
+    flat: RefCell<Vec<(Oid, Rc<FlatTree>)>>,
 }
 
 const TREE_CACHE: usize = 16;
@@ -43,6 +47,7 @@ impl<'r> Objects<'r> {
                 .collect(),
             ids: RefCell::new(HashMap::new()),
             trees: RefCell::new(Vec::with_capacity(TREE_CACHE)),
+            flat: RefCell::new(Vec::with_capacity(TREE_CACHE)),
         }
     }
 
@@ -92,6 +97,31 @@ impl<'r> Objects<'r> {
         }
         cache.push(tree.clone());
         Ok(tree)
+    }
+
+    /// A tree flattened for diffing, from the small cache when recent.
+    pub(crate) fn flat_tree(&self, id: Oid) -> Result<Rc<FlatTree>, GitError> {
+        if let Some((_, hit)) = self.flat.borrow().iter().find(|(k, _)| *k == id) {
+            return Ok(Rc::clone(hit));
+        }
+        let odb = self.repo.odb().context("opening the object database")?;
+        let object = odb.read(id).context("reading a tree")?;
+        if object.kind() != ObjectType::Tree {
+            return Err(GitError::backend(
+                "reading a tree",
+                format!("{id} is a {}", object.kind()),
+            ));
+        }
+        let flat =
+            Rc::new(FlatTree::parse(object.data()).ok_or_else(|| {
+                GitError::backend("reading a tree", format!("{id} is malformed"))
+            })?);
+        let mut cache = self.flat.borrow_mut();
+        if cache.len() >= TREE_CACHE {
+            cache.remove(0);
+        }
+        cache.push((id, Rc::clone(&flat)));
+        Ok(flat)
     }
 
     pub(crate) fn blob(&self, id: Oid) -> Result<Vec<u8>, GitError> {

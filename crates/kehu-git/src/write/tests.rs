@@ -342,3 +342,53 @@ fn first_commit_of_an_empty_repository() {
         Err(GitError::NothingToCommit)
     ));
 }
+
+#[test]
+fn a_book_in_a_subdirectory_of_a_repository() {
+    crate::test_support::new_book();
+    let dir = tempfile::tempdir().unwrap();
+    let top = dir.path();
+    git(top, &["init", "-q", "-b", "main"]);
+    write(top, "README.md", "company repo\n");
+    write(top, "crm/book/kehu.toml", "[book]\n");
+    write(
+        top,
+        "crm/book/customers/ac/acme.toml",
+        &crate::test_support::customer("acme", "key"),
+    );
+    git(top, &["add", "-A"]);
+    git(top, &["commit", "-q", "-m", "Add the book"]);
+    let book = open(&top.join("crm/book"));
+    let old = fs::read_to_string(top.join("crm/book").join(ACME)).unwrap();
+    let tier = json!("small");
+    let new = kehu_core::edit::apply_edits(&old, [("grade.tier", &tier)]).unwrap();
+    let request = CommitRequest {
+        files: vec![
+            (ACME.into(), b"overwritten below".to_vec()),
+            (ACME.into(), new.into_bytes()),
+        ],
+        subject: "grade: acme small".into(),
+        command: Some("grade".into()),
+        ..CommitRequest::default()
+    };
+    book.commit(&request).unwrap();
+    assert_eq!(
+        git(top, &["show", "--name-only", "--format=", "HEAD"]).trim(),
+        "crm/book/customers/ac/acme.toml"
+    );
+    assert_eq!(git(top, &["status", "--porcelain=v1"]), "");
+    let rules = git(top, &["rev-parse", "HEAD~1:crm/book/kehu.toml"]);
+    assert!(
+        git(top, &["log", "-1", "--format=%B"]).contains(&format!("Kehu-Rules: {}", rules.trim()))
+    );
+    let events = book.history().customer("acme", None).unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(
+        events[0].customers[0].field("grade.tier").unwrap().new,
+        Some(json!("small"))
+    );
+    assert_eq!(events[0].customers[0].path, ACME);
+    let snapshot = book.history().snapshot("HEAD").unwrap();
+    let paths: Vec<&str> = snapshot.files.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(paths, vec![ACME, "kehu.toml"]);
+}
