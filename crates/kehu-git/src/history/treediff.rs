@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use git2::{ObjectType, Oid};
+use git2::Oid;
 
 use super::objects::Objects;
 use crate::error::GitError;
@@ -82,6 +82,28 @@ impl FlatTree {
             names.extend_from_slice(name);
         }
         Some(FlatTree { names, entries })
+    }
+
+    /// The id of the entry `name` if it is a sub-tree (`want_tree`) or a
+    /// customer file (`*.toml` blob): a binary search in git's order.
+    pub(crate) fn find(&self, name: &[u8], want_tree: bool) -> Option<Oid> {
+        let found = self
+            .entries
+            .binary_search_by(|e| {
+                git_order(self.name(e), e.kind == EntryKind::Tree, name, want_tree)
+            })
+            .ok()?;
+        let entry = &self.entries[found];
+        let wanted = if want_tree {
+            EntryKind::Tree
+        } else {
+            EntryKind::CustomerFile
+        };
+        if entry.kind == wanted {
+            oid(&entry.id).ok()
+        } else {
+            None
+        }
     }
 
     fn name(&self, e: &FlatEntry) -> &[u8] {
@@ -210,14 +232,6 @@ fn side(
     }
 }
 
-fn is_tree(entry: &git2::TreeEntry<'_>) -> bool {
-    entry.kind() == Some(ObjectType::Tree)
-}
-
-fn is_customer_file(entry: &git2::TreeEntry<'_>) -> bool {
-    entry.kind() == Some(ObjectType::Blob) && entry.name_bytes().ends_with(b".toml")
-}
-
 fn join(base: &str, name: &[u8]) -> String {
     let name = String::from_utf8_lossy(name);
     if base.is_empty() {
@@ -234,13 +248,15 @@ pub(crate) fn list_files(
     base: &str,
     out: &mut Vec<(String, Oid)>,
 ) -> Result<(), GitError> {
-    let tree = objects.tree(tree)?;
-    for entry in tree.iter() {
-        if is_tree(&entry) {
-            let path = join(base, entry.name_bytes());
-            list_files(objects, entry.id(), &path, out)?;
-        } else if is_customer_file(&entry) {
-            out.push((join(base, entry.name_bytes()), entry.id()));
+    let tree = objects.flat_tree(tree)?;
+    for entry in &tree.entries {
+        match entry.kind {
+            EntryKind::Tree => {
+                let path = join(base, tree.name(entry));
+                list_files(objects, oid(&entry.id)?, &path, out)?;
+            }
+            EntryKind::CustomerFile => out.push((join(base, tree.name(entry)), oid(&entry.id)?)),
+            EntryKind::Other => {}
         }
     }
     Ok(())
@@ -249,6 +265,7 @@ pub(crate) fn list_files(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use git2::ObjectType;
 
     #[test]
     fn raw_trees_parse_like_the_backend_reads_them() {
@@ -273,5 +290,10 @@ mod tests {
             }
         }
         assert!(FlatTree::parse(b"100644 x.toml\0short").is_none());
+        let root = FlatTree::parse(repo.odb().unwrap().read(head.id()).unwrap().data()).unwrap();
+        assert_eq!(root.find(b"customers", true), Some(customers));
+        assert_eq!(root.find(b"customers", false), None);
+        assert!(root.find(b"kehu.toml", false).is_some());
+        assert_eq!(root.find(b"nothing", true), None);
     }
 }
