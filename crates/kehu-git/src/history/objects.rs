@@ -92,10 +92,7 @@ impl<'r> Objects<'r> {
                 format!("{id} is a {}", object.kind()),
             ));
         }
-        let flat =
-            Rc::new(FlatTree::parse(object.data()).ok_or_else(|| {
-                GitError::backend("reading a tree", format!("{id} is malformed"))
-            })?);
+        let flat = Rc::new(FlatTree::from_raw(object.data()));
         let mut cache = self.flat.borrow_mut();
         if cache.len() >= TREE_CACHE {
             cache.remove(0);
