@@ -4,7 +4,8 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 
 use crate::cli::Cli;
 use crate::commands;
@@ -17,6 +18,8 @@ pub enum Outcome {
     Clean,
     /// Exit 1: a check found something.
     Findings,
+    /// Another code a plugin chose (0..=255).
+    Exit(u8),
 }
 
 /// An error raised by a plugin (it panicked, returned garbage, or failed):
@@ -30,6 +33,10 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(error) => {
+            if is_top_level_help(&error, &args) {
+                print_help_with_plugins(&args);
+                return ExitCode::SUCCESS;
+            }
             let code = if error.use_stderr() { 2 } else { 0 };
             let _ = error.print();
             return ExitCode::from(code);
@@ -39,6 +46,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     match commands::run(&mut context, cli.command) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
+        Ok(Outcome::Exit(code)) => ExitCode::from(code),
         Err(error) => {
             let code = if error.downcast_ref::<PluginFailure>().is_some() {
                 3
@@ -49,4 +57,71 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// `kehu --help` (or bare `kehu`) rather than a subcommand's help: only
+/// options come before the help flag.
+fn is_top_level_help(error: &clap::Error, args: &[OsString]) -> bool {
+    let help = matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    let mut takes_value = false;
+    let subcommand = words.any(|word| {
+        if takes_value {
+            takes_value = false;
+            return false;
+        }
+        if word.starts_with('-') {
+            takes_value = !word.contains('=')
+                && ["--book", "--format", "--as-of", "--color", "--plugin-dir"]
+                    .contains(&word.as_ref());
+            return false;
+        }
+        word != "help"
+    });
+    help && !subcommand
+}
+
+/// Prints the top-level help with the plugins found listed after the
+/// built-in commands (loading them is only worth it here).
+fn print_help_with_plugins(args: &[OsString]) {
+    let mut dirs = Vec::new();
+    let mut words = args.iter().map(|a| a.to_string_lossy().into_owned());
+    while let Some(word) = words.next() {
+        if word == "--plugin-dir" {
+            dirs.extend(words.next().map(std::path::PathBuf::from));
+        } else if let Some(dir) = word.strip_prefix("--plugin-dir=") {
+            dirs.push(dir.into());
+        }
+    }
+    let book = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| crate::locate::find_book(None, &cwd).ok());
+    let search = kehu_plugin::host::SearchPath::from_environment(&dirs, book.as_deref());
+    let registry = kehu_plugin::host::Registry::load_all(&search);
+    let mut listing = String::from("Plugins:\n");
+    if registry.plugins().is_empty() {
+        listing.push_str("  (none found; see `kehu plugins`)\n");
+    }
+    for plugin in registry.plugins() {
+        listing.push_str(&format!(
+            "  {:<12} {} (v{})\n",
+            plugin.name(),
+            plugin.about(),
+            plugin.version()
+        ));
+    }
+    let mut command = Cli::command()
+        .before_long_help(None::<&str>)
+        .after_help(listing.clone())
+        .after_long_help(listing);
+    let long = args.iter().any(|a| a == "--help" || a == "help");
+    let text = if long {
+        command.render_long_help()
+    } else {
+        command.render_help()
+    };
+    let _ = write!(std::io::stdout(), "{text}");
 }

@@ -2,12 +2,15 @@
 //! outcome to an exit code (0 ok, 1 findings, 2 bad usage or data, 3 plugin
 //! failure) and prints diagnostics on stderr.
 
+mod apply;
 mod cli;
 mod commands;
 mod context;
+mod demo;
 mod exit;
 mod locate;
 mod output;
+mod plugin_host;
 mod session;
 
 use std::process::ExitCode;

@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 
 use clap::ValueEnum;
-use comfy_table::{Cell, Color, ContentArrangement, Table as ComfyTable, presets};
+use comfy_table::{Cell, ContentArrangement, Table as ComfyTable, presets};
 use serde_json::{Map, Value};
 
 /// The version of every JSON document kehu prints; bumped on breaking changes.
@@ -50,23 +50,13 @@ impl Format {
     }
 }
 
-/// Which tone a cell is printed in on a colour terminal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Tone {
-    #[default]
-    Plain,
-    Good,
-    Warn,
-    Bad,
-}
-
 /// A table of text cells with named columns; the common currency of reports.
 #[derive(Clone, Debug, Default)]
 pub struct Table {
     /// Column names; also the JSON keys and the CSV header.
     pub columns: Vec<String>,
-    /// Rows of `(json value, tone)`; the text shown is the value's display form.
-    pub rows: Vec<Vec<(Value, Tone)>>,
+    /// Rows of JSON values; the text shown is the value's display form.
+    pub rows: Vec<Vec<Value>>,
 }
 
 impl Table {
@@ -80,13 +70,7 @@ impl Table {
 
     /// Appends a row of plain cells.
     pub fn push(&mut self, row: impl IntoIterator<Item = Value>) {
-        self.rows
-            .push(row.into_iter().map(|v| (v, Tone::Plain)).collect());
-    }
-
-    /// Appends a row whose cells carry a tone.
-    pub fn push_toned(&mut self, row: Vec<(Value, Tone)>) {
-        self.rows.push(row);
+        self.rows.push(row.into_iter().collect());
     }
 
     /// The rows as JSON objects keyed by column name, in column order.
@@ -95,7 +79,7 @@ impl Table {
             .iter()
             .map(|row| {
                 let mut object = Map::new();
-                for (column, (value, _)) in self.columns.iter().zip(row) {
+                for (column, value) in self.columns.iter().zip(row) {
                     object.insert(column.clone(), value.clone());
                 }
                 Value::Object(object)
@@ -137,7 +121,7 @@ impl Table {
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(&self.columns)?;
         for row in &self.rows {
-            writer.write_record(row.iter().map(|(v, _)| csv_safe(&display(v))))?;
+            writer.write_record(row.iter().map(|v| csv_safe(&display(v))))?;
         }
         writer.flush()
     }
@@ -147,10 +131,7 @@ impl Table {
         writeln!(out, "| {} |", header.join(" | "))?;
         writeln!(out, "|{}", " --- |".repeat(self.columns.len()))?;
         for row in &self.rows {
-            let cells: Vec<String> = row
-                .iter()
-                .map(|(v, _)| markdown_cell(&display(v)))
-                .collect();
+            let cells: Vec<String> = row.iter().map(|v| markdown_cell(&display(v))).collect();
             writeln!(out, "| {} |", cells.join(" | "))?;
         }
         Ok(())
@@ -168,15 +149,7 @@ impl Table {
             table.enforce_styling();
         }
         for row in &self.rows {
-            table.add_row(row.iter().map(|(value, tone)| {
-                let cell = Cell::new(display(value));
-                match (color, tone) {
-                    (true, Tone::Good) => cell.fg(Color::Green),
-                    (true, Tone::Warn) => cell.fg(Color::Yellow),
-                    (true, Tone::Bad) => cell.fg(Color::Red),
-                    _ => cell,
-                }
-            }));
+            table.add_row(row.iter().map(|value| Cell::new(display(value))));
         }
         writeln!(out, "{table}")
     }

@@ -1,8 +1,8 @@
 //! Opening the book for a command: from the working tree, or from git as of
 //! a past day; and the checks every writing command shares.
 
-use anyhow::{Context as _, anyhow, bail};
-use kehu_core::{Book, Diagnostic, Entry, LoadOptions};
+use anyhow::{Context as _, bail};
+use kehu_core::{Book, Entry, LoadOptions};
 
 use crate::context::Context;
 
@@ -50,20 +50,13 @@ pub fn load_for_writing(context: &mut Context) -> anyhow::Result<Book> {
         .with_context(|| format!("reading the book at {}", root.display()))
 }
 
-/// Refuses to write `path` while it has error diagnostics, naming each.
-pub fn ensure_writable(book: &Book, path: &str) -> anyhow::Result<()> {
-    let errors: Vec<&Diagnostic> = book.errors_in(path).collect();
-    if errors.is_empty() {
-        return Ok(());
-    }
-    let listed: Vec<String> = errors.iter().map(|d| format!("  {d}")).collect();
-    Err(anyhow!(
-        "refusing to write {path}: it does not pass `kehu check`; fix it first:\n{}",
-        listed.join("\n")
-    ))
+/// The first 10 hex digits of a commit id, as `git log --oneline` shows.
+pub fn short(id: &str) -> &str {
+    &id[..id.len().min(10)]
 }
 
-/// The customer's loaded entry, or a clear error.
+/// The customer's loaded entry, or a clear error: it does not exist, or its
+/// file does not load (then `kehu check` says why).
 pub fn customer<'b>(book: &'b Book, id: &str) -> anyhow::Result<&'b kehu_core::LoadedCustomer> {
     if let Some(found) = book.customer(id) {
         return Ok(found);
@@ -81,9 +74,4 @@ pub fn customer<'b>(book: &'b Book, id: &str) -> anyhow::Result<&'b kehu_core::L
 fn file_stem(path: &str) -> &str {
     let name = path.rsplit('/').next().unwrap_or(path);
     name.strip_suffix(".toml").unwrap_or(name)
-}
-
-/// The first 10 hex digits of a commit id, as `git log --oneline` shows.
-pub fn short(id: &str) -> &str {
-    &id[..id.len().min(10)]
 }

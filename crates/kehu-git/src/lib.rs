@@ -24,6 +24,7 @@
 //! - [`History::commit_at_end_of`] and [`History::snapshot`]: `--as-of`.
 
 mod book;
+mod build;
 mod error;
 pub mod history;
 mod identity;
@@ -33,6 +34,7 @@ pub mod message;
 mod write;
 
 pub use book::Book;
+pub use build::RawCommit;
 pub use error::GitError;
 pub use history::{
     BookDiff, CommitInfo, CustomerChange, Event, FieldBlame, FieldChange, History, Kind, LogQuery,

@@ -1,1 +1,173 @@
+//! `kehu classify`: every grade of every customer from the book and the
+//! policy in kehu.toml (value tier, ABC, RFM, pipeline A–E, loyalty), each
+//! with its reason; regrades proposed as a changeset; `--check` as a CI
+//! gate; `--rules-from REV` to see what a policy change moves.
+//!
+//! The computations are `kehu_analytics::grade_book`'s: this crate compares
+//! what the files store with what the policy says, and reports it.
 
+mod args;
+mod assess;
+mod changes;
+mod field;
+mod impact;
+mod policy;
+mod render;
+
+#[cfg(test)]
+mod tests;
+
+use kehu_core::Date;
+use kehu_plugin_sdk::{Context, Output, Plugin, PluginError};
+
+use crate::args::{Args, Format};
+use crate::assess::{Assessment, Counts, Status};
+use crate::render::{Listing, Style};
+
+/// The plugin.
+#[derive(Default)]
+pub struct Classify;
+
+impl Plugin for Classify {
+    fn run(&self, ctx: &mut Context<'_>, args: &[String]) -> Result<Output, PluginError> {
+        let args = args::parse(args)?;
+        if args.help {
+            return Ok(Output::text(args::help()));
+        }
+        let format = match (args.format, ctx.format()) {
+            (Some(format), _) => format,
+            (None, Some(global)) => Format::parse(global)?,
+            (None, None) => Format::Table,
+        };
+        let policy = policy::current(ctx)?;
+        let book = ctx.book()?;
+        let as_of = ctx.as_of();
+        let assessment = Assessment::new(&book.customers, &policy, as_of, args.fields)?;
+
+        if let Some(rev) = &args.rules_from {
+            let old = policy::at_revision(ctx, rev)?;
+            let before = Assessment::new(&book.customers, &old, as_of, args.fields)?;
+            let text = impact::render(&before, &assessment, rev, as_of, format, ctx.color())
+                .map_err(PluginError::Failed)?;
+            return Ok(Output::text(text));
+        }
+
+        let counts = assessment.counts();
+        let mut out = Output::text(report(
+            &assessment,
+            &args,
+            counts,
+            format,
+            as_of,
+            ctx.color(),
+        )?);
+        if args.check && counts.regrades > 0 {
+            out = out.with_exit_code(1);
+            if matches!(format, Format::Json | Format::Csv) {
+                out = out.with_note(check_failed(counts));
+            }
+        }
+        if let Some(mode) = args.mode {
+            match changes::regrade(&assessment) {
+                Some(changeset) => out = out.with_changeset(changeset, mode),
+                None => out = out.with_note("classify: nothing to regrade"),
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn check_failed(counts: Counts) -> String {
+    format!(
+        "classify --check: {} from kehu.toml; regrade with `kehu classify --apply`, \
+         or pin grades set by hand ([grade] pinned)",
+        plural(
+            counts.regrades,
+            "stored grade differs",
+            "stored grades differ"
+        )
+    )
+}
+
+/// The report in `format`.
+fn report(
+    assessment: &Assessment<'_>,
+    args: &Args,
+    counts: Counts,
+    format: Format,
+    as_of: Date,
+    color: bool,
+) -> Result<String, PluginError> {
+    let style = match format {
+        Format::Json => {
+            return render::write_json(assessment, as_of)
+                .map_err(|e| PluginError::Failed(format!("writing JSON: {e}")));
+        }
+        Format::Csv => {
+            return render::write_csv(assessment)
+                .map_err(|e| PluginError::Failed(format!("writing CSV: {e}")));
+        }
+        Format::Table => Style::Table { color },
+        Format::Markdown => Style::Markdown,
+    };
+    let mut listing = Listing {
+        header: if args.all {
+            vec!["id", "field", "from", "to", "status", "reason"]
+        } else {
+            vec!["id", "field", "from", "to", "reason"]
+        },
+        ..Listing::default()
+    };
+    for cell in assessment.all_cells() {
+        let shown = match cell.status {
+            Status::Unchanged => args.all,
+            Status::Regrade => true,
+            Status::Pinned => !args.check || args.all,
+        };
+        if !shown {
+            continue;
+        }
+        let mut row = vec![
+            cell.customer.id.clone(),
+            cell.field.name().to_owned(),
+            cell.old_column().to_owned(),
+            cell.new_column(),
+        ];
+        if args.all {
+            row.push(cell.status.as_str().to_owned());
+        }
+        row.push(cell.reason());
+        listing.rows.push((row, cell.status.as_str()));
+    }
+    let fields = assessment.fields.names().join(", ");
+    let customers = plural(counts.customers, "customer", "customers");
+    listing.summary = if counts.regrades == 0 && counts.pinned == 0 {
+        format!("All stored grades ({fields}) of {customers} agree with kehu.toml as of {as_of}.")
+    } else if args.check && counts.regrades > 0 {
+        check_failed(counts)
+    } else {
+        let mut text = format!(
+            "{} to regrade, {} kept by a pin, of {customers} ({fields}) as of {as_of}.",
+            plural(counts.regrades, "grade", "grades"),
+            counts.pinned
+        );
+        if args.mode.is_none() && !args.check && counts.regrades > 0 {
+            text.push_str(
+                " Write them with `kehu classify --apply` (or --dry-run, --branch NAME).",
+            );
+        }
+        text
+    };
+    Ok(listing.render(style))
+}
+
+kehu_plugin_sdk::export_plugin!(
+    Classify,
+    name = "classify",
+    version = env!("CARGO_PKG_VERSION"),
+    about = "Grade customers (tier, ABC, RFM, pipeline, loyalty) with reasons; propose regrades"
+);

@@ -13,7 +13,10 @@ pub const AS_OF: &str = "2026-11-20";
 
 /// The repository root (for templates and the sample book).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// Builds the five bundled plugins once per test process and returns the
@@ -25,7 +28,10 @@ pub fn plugin_dir() -> &'static Path {
     DIR.get_or_init(|| {
         let target = repo_root().join("target/e2e-plugins");
         let mut command = Command::new(env!("CARGO"));
-        command.current_dir(repo_root()).args(["build", "--quiet", "--target-dir"]).arg(&target);
+        command
+            .current_dir(repo_root())
+            .args(["build", "--quiet", "--target-dir"])
+            .arg(&target);
         for plugin in ["classify", "assign", "agenda", "report", "churn"] {
             command.args(["-p", &format!("kehu-{plugin}")]);
         }
@@ -65,7 +71,11 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     let mut command = Command::new("git");
     hermetic(&mut command).current_dir(dir).args(args);
     let output = command.output().expect("run git");
-    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
@@ -92,7 +102,11 @@ pub fn new_book() -> tempfile::TempDir {
 pub fn sample_book() -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
     let root = repo_root();
-    std::fs::copy(root.join("templates/kehu.toml"), temp.path().join("kehu.toml")).unwrap();
+    std::fs::copy(
+        root.join("templates/kehu.toml"),
+        temp.path().join("kehu.toml"),
+    )
+    .unwrap();
     copy_dir(&root.join("customers"), &temp.path().join("customers"));
     temp
 }

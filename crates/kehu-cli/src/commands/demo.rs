@@ -1,0 +1,76 @@
+//! `kehu demo [DIR]`: the sample book with a year of history in a new git
+//! repository, then the weekly job on it. The README's first command.
+
+use std::io::Write;
+
+use anyhow::{Context as _, bail};
+
+use crate::cli::{CheckArgs, DemoArgs};
+use crate::commands;
+use crate::context::Context;
+use crate::demo::{self, story};
+use crate::exit::Outcome;
+
+/// Builds the demo book and runs the main job on it.
+pub fn run(context: &mut Context, args: DemoArgs) -> anyhow::Result<Outcome> {
+    let dir = match args.dir {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            if std::fs::read_dir(&dir)?.next().is_some() {
+                bail!(
+                    "{} is not empty; kehu demo builds a new book",
+                    dir.display()
+                );
+            }
+            dir
+        }
+        None => tempfile::Builder::new()
+            .prefix("kehu-demo-")
+            .tempdir()
+            .context("creating a temporary directory")?
+            .keep(),
+    };
+    let repo = kehu_git::Book::init(&dir)?;
+    let summary = story::play(
+        &repo,
+        demo::SAMPLE_POLICY,
+        kehu_core::edit::DEFAULT_CUSTOMER_TEMPLATE,
+        demo::sample_customers(),
+    )?;
+    let root = repo.root().to_path_buf();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "kehu demo: the sample book with a year of history in {}",
+        root.display()
+    )?;
+    writeln!(
+        out,
+        "  {} commits: {} contacts, {} order imports, {} hand regrades (3 on branch {}, merged), renamed {}",
+        summary.commits,
+        summary.contacts,
+        summary.imports,
+        summary.regrades,
+        story::REVIEW_BRANCH,
+        summary
+            .renamed
+            .as_ref()
+            .map_or("nothing".to_owned(), |(a, b)| format!("{a} -> {b}")),
+    )?;
+    writeln!(out, "  explore it: cd {} && git log --stat", root.display())?;
+    drop(out);
+
+    context.global.book = Some(root);
+    context.global.as_of = Some(story::end_date());
+    *context = Context::new(context.global.clone());
+    heading(&format!("kehu check --as-of {}", story::end_date()))?;
+    // Policy findings are part of the story (a CI would gate on them); the
+    // demo itself succeeded.
+    commands::check::run(context, CheckArgs { no_warnings: false })?;
+    Ok(Outcome::Clean)
+}
+
+fn heading(text: &str) -> anyhow::Result<()> {
+    writeln!(std::io::stdout(), "\n== {text}\n")?;
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! `kehu classify` arguments: parsed by hand, so `--help` is ours and every
+//! mistake is a usage error naming the flag.
+
+use kehu_plugin_sdk::{PluginError, WRITE_FLAGS_HELP, WriteFlags, WriteMode};
+
+use crate::field::{Field, FieldSet};
+
+/// The help text of `kehu classify --help`.
+pub fn help() -> String {
+    format!(
+        "\
+Compute every grade from the book and kehu.toml, explain each one, and propose regrades.
+
+Usage: kehu classify [OPTIONS]
+
+Grades: tier (kehu.toml [[tiers]] conditions), abc (Pareto by revenue), rfm (recency,
+frequency, monetary quintiles and segment), pipeline (A-E from stage and expected_close),
+loyalty (satisfaction, repurchase, referral). Pinned fields ([grade] pinned) are never
+changed; they show as `pinned (computed: X)`.
+
+Options:
+  --only FIELDS       compare only these grades, comma-separated: tier,abc,rfm,pipeline,loyalty
+  --all               list every customer and grade, not only those whose stored grade differs
+  --check             exit 1 when a stored, unpinned grade differs from the computed one
+                      (a CI gate), and print those
+  --rules-from REV    compute the grades under kehu.toml as it was at git revision REV and
+                      show which customers move between that policy and the current one
+  --format FORMAT     table (default), json, csv or markdown; JSON and CSV carry every
+                      score and reason for every customer
+{WRITE_FLAGS_HELP}  -h, --help          print this help
+
+Exit codes: 0 done; 1 --check found stored grades that differ; 2 bad usage or bad data
+(a broken kehu.toml names its line and column).
+"
+    )
+}
+
+/// Output formats `classify` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// comfy-table for people.
+    Table,
+    /// One JSON document, schema `kehu.classify/1`.
+    Json,
+    /// One row per customer, every score and reason.
+    Csv,
+    /// A Markdown table, for CI job summaries.
+    Markdown,
+}
+
+impl Format {
+    /// Parses a `--format` value.
+    pub fn parse(text: &str) -> Result<Format, PluginError> {
+        match text {
+            "table" => Ok(Format::Table),
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            "markdown" | "md" => Ok(Format::Markdown),
+            other => Err(PluginError::Usage(format!(
+                "unknown format `{other}` (expected table, json, csv or markdown)"
+            ))),
+        }
+    }
+}
+
+/// What the user asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Args {
+    /// The grades to compare (all five by default).
+    pub fields: FieldSet,
+    /// List everyone, not just differences.
+    pub all: bool,
+    /// CI gate mode.
+    pub check: bool,
+    /// Compare policies: kehu.toml at this revision against the current one.
+    pub rules_from: Option<String>,
+    /// `--format`, if given after the subcommand.
+    pub format: Option<Format>,
+    /// `--apply`, `--dry-run` or `--branch NAME`.
+    pub mode: Option<WriteMode>,
+    /// `--help`.
+    pub help: bool,
+}
+
+/// Parses the arguments after `classify`.
+pub fn parse(args: &[String]) -> Result<Args, PluginError> {
+    let flags = WriteFlags::parse(args)?;
+    let mut parsed = Args {
+        fields: FieldSet::all(),
+        all: false,
+        check: false,
+        rules_from: None,
+        format: None,
+        mode: flags.mode,
+        help: false,
+    };
+    let mut only: Option<FieldSet> = None;
+    let mut rest = flags.rest.iter();
+    while let Some(arg) = rest.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |name: &str| -> Result<String, PluginError> {
+            match inline.clone().or_else(|| rest.next().cloned()) {
+                Some(v) if !v.is_empty() && !v.starts_with("--") => Ok(v),
+                _ => Err(PluginError::Usage(format!("`{name}` needs a value"))),
+            }
+        };
+        match flag {
+            "-h" | "--help" => parsed.help = true,
+            "--all" => parsed.all = true,
+            "--check" => parsed.check = true,
+            "--only" => {
+                let set = only.get_or_insert_with(FieldSet::empty);
+                for name in value("--only")?.split(',') {
+                    let name = name.trim();
+                    if name.is_empty() {
+                        continue;
+                    }
+                    let field = Field::parse(name).ok_or_else(|| {
+                        PluginError::Usage(format!(
+                            "`--only {name}`: unknown grade (expected {})",
+                            Field::names()
+                        ))
+                    })?;
+                    set.insert(field);
+                }
+            }
+            "--rules-from" => parsed.rules_from = Some(value("--rules-from")?),
+            "--format" => parsed.format = Some(Format::parse(&value("--format")?)?),
+            "--" => {}
+            other => {
+                return Err(PluginError::Usage(format!("unexpected argument `{other}`")));
+            }
+        }
+    }
+    if let Some(set) = only {
+        if set.is_empty() {
+            return Err(PluginError::Usage(format!(
+                "`--only` needs at least one grade ({})",
+                Field::names()
+            )));
+        }
+        parsed.fields = set;
+    }
+    if parsed.check && parsed.mode.is_some() {
+        return Err(PluginError::Usage(
+            "`--check` reports and never writes: drop `--apply`, `--dry-run` or `--branch`".into(),
+        ));
+    }
+    if parsed.rules_from.is_some() && (parsed.check || parsed.mode.is_some()) {
+        return Err(PluginError::Usage(
+            "`--rules-from` compares two policies and writes nothing: it cannot be combined \
+             with `--check`, `--apply`, `--dry-run` or `--branch`"
+                .into(),
+        ));
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Result<Args, PluginError> {
+        parse(&list.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn parses_every_flag() {
+        let a = args(&["--only", "tier,abc", "--all", "--format=json", "--dry-run"]).unwrap();
+        assert_eq!(
+            a.fields.iter().collect::<Vec<_>>(),
+            [Field::Tier, Field::Abc]
+        );
+        assert!(a.all);
+        assert_eq!(a.format, Some(Format::Json));
+        assert_eq!(a.mode, Some(WriteMode::DryRun));
+        let a = args(&["--only=rfm", "--only", "loyalty", "--rules-from", "main~1"]).unwrap();
+        assert_eq!(
+            a.fields.iter().collect::<Vec<_>>(),
+            [Field::Rfm, Field::Loyalty]
+        );
+        assert_eq!(a.rules_from.as_deref(), Some("main~1"));
+        assert_eq!(args(&[]).unwrap().fields, FieldSet::all());
+    }
+
+    #[test]
+    fn refuses_mistakes() {
+        for bad in [
+            &["--only", "tiers"][..],
+            &["--only"],
+            &["--only", ","],
+            &["--format", "xml"],
+            &["--check", "--apply"],
+            &["--rules-from", "v1", "--dry-run"],
+            &["--rules-from"],
+            &["extra"],
+        ] {
+            let error = args(bad).unwrap_err();
+            assert!(matches!(error, PluginError::Usage(_)), "{bad:?}: {error}");
+        }
+    }
+}
