@@ -255,6 +255,13 @@ fn broken_files_are_warnings_and_the_rest_still_load() {
     );
     assert!(matches!(find(&none), LoadWarning::MissingEntry { .. }));
     assert!(matches!(find(&text), LoadWarning::NotALibrary { .. }));
+    assert_eq!(
+        find(&text)
+            .to_string()
+            .matches(&text.display().to_string())
+            .count(),
+        1
+    );
     assert!(matches!(find(&arch), LoadWarning::NotALibrary { .. }));
     assert!(matches!(find(&bad_name), LoadWarning::BadFileName { .. }));
     let LoadWarning::BadDescriptor { reason, .. } = find(&liar) else {
