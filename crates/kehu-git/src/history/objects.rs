@@ -11,8 +11,9 @@ use super::records::CommitInfo;
 use super::treediff::FlatTree;
 use crate::error::{Context, GitError};
 
-/// What a commit holds of the book: the `customers/` tree and `kehu.toml` blob.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a commit holds of the book: the `customers/` tree and `kehu.toml`
+/// blob, plus the commit's parents and time for the walk.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct BookIds {
     /// The `customers/` tree, if the commit has one.
     pub customers: Option<Oid>,
@@ -20,6 +21,8 @@ pub(crate) struct BookIds {
     pub rules: Option<Oid>,
     /// Committer time (seconds), for ordering the walk.
     pub time: i64,
+    /// The commit's parents, first parent first.
+    pub parents: Rc<[Oid]>,
 }
 
 /// The repository plus the book prefix, with a memo of each commit's book ids
@@ -110,25 +113,22 @@ impl<'r> Objects<'r> {
             .to_vec())
     }
 
-    /// The book ids of a commit (memoised).
-    pub(crate) fn book_ids(&self, commit: &Commit<'r>) -> Result<BookIds, GitError> {
-        if let Some(ids) = self.ids.borrow().get(&commit.id()) {
-            return Ok(*ids);
-        }
-        let mut ids = self.book_ids_of_tree(commit.tree_id())?;
-        ids.time = commit.time().seconds();
-        self.ids.borrow_mut().insert(commit.id(), ids);
-        Ok(ids)
-    }
-
-    /// The book ids of a commit given by id (memoised; loads the commit only
-    /// when needed).
+    /// The book ids of a commit (memoised). Reads only the commit's header
+    /// (tree, parents, committer time) from the raw object: the walk needs
+    /// no more for the many commits that change nothing it looks at.
     pub(crate) fn book_ids_by_id(&self, id: Oid) -> Result<BookIds, GitError> {
         if let Some(ids) = self.ids.borrow().get(&id) {
-            return Ok(*ids);
+            return Ok(ids.clone());
         }
-        let commit = self.commit(id)?;
-        self.book_ids(&commit)
+        let odb = self.repo.odb().context("opening the object database")?;
+        let object = odb.read(id).context("reading a commit")?;
+        let header = parse_commit_header(object.data())
+            .ok_or_else(|| GitError::backend("reading a commit", format!("{id} is malformed")))?;
+        let mut ids = self.book_ids_of_tree(header.tree)?;
+        ids.time = header.time;
+        ids.parents = header.parents.into();
+        self.ids.borrow_mut().insert(id, ids.clone());
+        Ok(ids)
     }
 
     /// Forgets memoised ids (to bound memory on long walks).
@@ -146,6 +146,7 @@ impl<'r> Objects<'r> {
                         customers: None,
                         rules: None,
                         time: 0,
+                        parents: Rc::from(Vec::new()),
                     });
                 }
             }
@@ -156,6 +157,7 @@ impl<'r> Objects<'r> {
             customers,
             rules,
             time: 0,
+            parents: Rc::from(Vec::new()),
         })
     }
 
@@ -233,5 +235,61 @@ impl<'r> Objects<'r> {
             }
         }
         Ok(current)
+    }
+}
+
+/// The parts of a raw commit object the walk needs.
+struct CommitHeader {
+    tree: Oid,
+    parents: Vec<Oid>,
+    time: i64,
+}
+
+/// Parses `tree`, `parent` and `committer` lines of a raw commit object.
+fn parse_commit_header(data: &[u8]) -> Option<CommitHeader> {
+    let mut tree = None;
+    let mut parents = Vec::new();
+    let mut time = None;
+    for line in data.split(|&b| b == b'\n') {
+        if line.is_empty() {
+            break; // end of the header; the message follows
+        }
+        if let Some(hex) = line.strip_prefix(b"tree ") {
+            tree = Oid::from_str(std::str::from_utf8(hex).ok()?).ok();
+        } else if let Some(hex) = line.strip_prefix(b"parent ") {
+            parents.push(Oid::from_str(std::str::from_utf8(hex).ok()?).ok()?);
+        } else if let Some(rest) = line.strip_prefix(b"committer ") {
+            // `Name <email> 1700000000 +0000`: the second-last field.
+            let close = rest.iter().rposition(|&b| b == b'>')?;
+            let mut fields = rest[close + 1..]
+                .split(|&b| b == b' ')
+                .filter(|f| !f.is_empty());
+            time = std::str::from_utf8(fields.next()?).ok()?.parse().ok();
+        }
+    }
+    Some(CommitHeader {
+        tree: tree?,
+        parents,
+        time: time.unwrap_or(0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_headers_parse_like_the_backend_reads_them() {
+        let dir = crate::test_support::new_book();
+        let book = crate::test_support::open(dir.path());
+        let repo = &book.repo;
+        let head = repo.head().unwrap().peel_to_commit().unwrap();
+        let odb = repo.odb().unwrap();
+        let raw = odb.read(head.id()).unwrap();
+        let header = parse_commit_header(raw.data()).unwrap();
+        assert_eq!(header.tree, head.tree_id());
+        assert_eq!(header.time, head.time().seconds());
+        assert!(header.parents.is_empty());
+        assert!(parse_commit_header(b"parent x\n").is_none());
     }
 }
