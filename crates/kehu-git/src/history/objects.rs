@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use git2::{Commit, ObjectType, Oid, Repository, Tree};
+use git2::{Commit, ObjectType, Oid, Repository};
 
 use super::records::CommitInfo;
 use super::treediff::FlatTree;
@@ -28,9 +28,7 @@ pub(crate) struct Objects<'r> {
     pub repo: &'r Repository,
     prefix: Vec<String>,
     ids: RefCell<HashMap<Oid, BookIds>>,
-    /// A few recently loaded trees: consecutive commits share them.
-    trees: RefCell<Vec<Tree<'r>>>,
-    /// A few recently flattened trees, for the tree diff.
+    /// A few recently read trees: consecutive commits share most of them.
     flat: RefCell<Vec<(Oid, Rc<FlatTree>)>>,
 }
 
@@ -46,7 +44,6 @@ impl<'r> Objects<'r> {
                 .map(str::to_owned)
                 .collect(),
             ids: RefCell::new(HashMap::new()),
-            trees: RefCell::new(Vec::with_capacity(TREE_CACHE)),
             flat: RefCell::new(Vec::with_capacity(TREE_CACHE)),
         }
     }
@@ -82,23 +79,6 @@ impl<'r> Objects<'r> {
         self.repo.find_commit(id).context("reading a commit")
     }
 
-    /// A tree, from the small cache when it was loaded recently.
-    pub(crate) fn tree(&self, id: Oid) -> Result<Tree<'r>, GitError> {
-        {
-            let cache = self.trees.borrow();
-            if let Some(tree) = cache.iter().find(|t| t.id() == id) {
-                return Ok(tree.clone());
-            }
-        }
-        let tree = self.repo.find_tree(id).context("reading a tree")?;
-        let mut cache = self.trees.borrow_mut();
-        if cache.len() >= TREE_CACHE {
-            cache.remove(0);
-        }
-        cache.push(tree.clone());
-        Ok(tree)
-    }
-
     /// A tree flattened for diffing, from the small cache when recent.
     pub(crate) fn flat_tree(&self, id: Oid) -> Result<Rc<FlatTree>, GitError> {
         if let Some((_, hit)) = self.flat.borrow().iter().find(|(k, _)| *k == id) {
@@ -112,10 +92,7 @@ impl<'r> Objects<'r> {
                 format!("{id} is a {}", object.kind()),
             ));
         }
-        let flat =
-            Rc::new(FlatTree::parse(object.data()).ok_or_else(|| {
-                GitError::backend("reading a tree", format!("{id} is malformed"))
-            })?);
+        let flat = Rc::new(FlatTree::from_raw(object.data()));
         let mut cache = self.flat.borrow_mut();
         if cache.len() >= TREE_CACHE {
             cache.remove(0);
@@ -160,14 +137,10 @@ impl<'r> Objects<'r> {
     }
 
     fn book_ids_of_tree(&self, root: Oid) -> Result<BookIds, GitError> {
-        let mut tree = self.tree(root)?;
+        let mut tree = self.flat_tree(root)?;
         for part in &self.prefix {
-            let next = tree
-                .get_name(part)
-                .filter(|e| e.kind() == Some(ObjectType::Tree))
-                .map(|e| e.id());
-            match next {
-                Some(id) => tree = self.tree(id)?,
+            match tree.find(part.as_bytes(), true) {
+                Some(id) => tree = self.flat_tree(id)?,
                 None => {
                     return Ok(BookIds {
                         customers: None,
@@ -177,14 +150,8 @@ impl<'r> Objects<'r> {
                 }
             }
         }
-        let customers = tree
-            .get_name("customers")
-            .filter(|e| e.kind() == Some(ObjectType::Tree))
-            .map(|e| e.id());
-        let rules = tree
-            .get_name("kehu.toml")
-            .filter(|e| e.kind() == Some(ObjectType::Blob))
-            .map(|e| e.id());
+        let customers = tree.find(b"customers", true);
+        let rules = tree.find(b"kehu.toml", false);
         Ok(BookIds {
             customers,
             rules,
@@ -246,11 +213,9 @@ impl<'r> Objects<'r> {
         kind: ObjectType,
     ) -> Result<Option<Oid>, GitError> {
         let Some(tree) = tree else { return Ok(None) };
-        let tree = self.tree(tree)?;
-        Ok(tree
-            .get_name(name)
-            .filter(|e| e.kind() == Some(kind))
-            .map(|e| e.id()))
+        Ok(self
+            .flat_tree(tree)?
+            .find(name.as_bytes(), kind == ObjectType::Tree))
     }
 
     /// The blob at `path` below a tree.
