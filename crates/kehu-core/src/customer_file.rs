@@ -277,10 +277,12 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Read> {
     } = reader;
     for field in [Field::Id, Field::Name, Field::Stage] {
         if spans.get(field).is_none() {
+            // Placed at the top of the file, as the `toml` crate places a
+            // missing field of the root table.
             problems.push(Problem::error(
                 "missing-field",
                 Some(field),
-                None,
+                Some(0),
                 format!("missing required field `{}`", field.path()),
             ));
         }

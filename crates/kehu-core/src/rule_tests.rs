@@ -169,8 +169,8 @@ fn missing_required_fields() {
     assert_eq!(
         check("id = \"acme\"\n"),
         [
-            "customers/ac/acme.toml: error: name: missing required field `name`",
-            "customers/ac/acme.toml: error: stage: missing required field `stage`",
+            "customers/ac/acme.toml:1:1: error: name: missing required field `name`",
+            "customers/ac/acme.toml:1:1: error: stage: missing required field `stage`",
         ]
     );
 }

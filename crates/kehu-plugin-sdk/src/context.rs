@@ -64,6 +64,14 @@ impl<'a> Context<'a> {
         Ok(self.book.get_or_init(|| book))
     }
 
+    /// The book as it was on `date` (the last commit of that day), fetched
+    /// on every call (a backtest asks once). Its `as_of` is `date`.
+    pub fn book_at(&self, date: Date) -> Result<Book, PluginError> {
+        self.call(&HostQuery::BookAt { date }, |bytes| {
+            Book::from_json(bytes).map_err(|error| PluginError::Host(error.to_string()))
+        })
+    }
+
     /// The book's policy (`kehu.toml`) as kehu-core's typed model; tables
     /// kehu does not know (a plugin's own section) are in `Config::extra`.
     pub fn config(&self) -> Result<Config, PluginError> {

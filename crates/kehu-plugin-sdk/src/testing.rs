@@ -34,6 +34,8 @@ pub struct TestHost {
     pub histories: BTreeMap<String, serde_json::Value>,
     /// What `ctx.changes(..)` returns, whatever the window.
     pub changes: serde_json::Value,
+    /// What `ctx.book_at(date)` returns, by day; a missing day is an error.
+    pub books_at: BTreeMap<Date, Book>,
     /// What `ctx.rules_at(None)` returns: the book's own `kehu.toml` text;
     /// `None` makes the call fail, as with a host that cannot read it.
     pub kehu_toml: Option<String>,
@@ -54,6 +56,7 @@ impl TestHost {
             },
             histories: BTreeMap::new(),
             changes: serde_json::json!([]),
+            books_at: BTreeMap::new(),
             kehu_toml: None,
             rules: BTreeMap::new(),
         }
@@ -62,6 +65,18 @@ impl TestHost {
     /// Replaces the customers.
     pub fn with_customers(mut self, customers: Vec<Customer>) -> TestHost {
         self.book.customers = customers;
+        self
+    }
+
+    /// Serves `customers` (with this host's config) as the book on `date`.
+    pub fn with_book_at(mut self, date: Date, customers: Vec<Customer>) -> TestHost {
+        let book = Book {
+            schema: SCHEMA.to_owned(),
+            as_of: date,
+            config: self.book.config.clone(),
+            customers,
+        };
+        self.books_at.insert(date, book);
         self
     }
 
@@ -95,6 +110,15 @@ impl TestHost {
 impl HostServices for TestHost {
     fn book(&self) -> Result<Vec<u8>, ServiceError> {
         encode_book(self.book.as_of, &self.book.config, &self.book.customers)
+            .map_err(|error| ServiceError::new(error.to_string()))
+    }
+
+    fn book_at(&self, date: Date) -> Result<Vec<u8>, ServiceError> {
+        let book = self
+            .books_at
+            .get(&date)
+            .ok_or_else(|| ServiceError::new(format!("no book as of {date}")))?;
+        encode_book(book.as_of, &book.config, &book.customers)
             .map_err(|error| ServiceError::new(error.to_string()))
     }
 

@@ -211,6 +211,7 @@ impl Default for Response {
 /// | method | params | answer |
 /// | --- | --- | --- |
 /// | `book` | `{}` | a [`Book`] as of the request's `as_of` |
+/// | `book_at` | `{"date": "YYYY-MM-DD"}` | a [`Book`] as it was on that day (the last commit of the day) |
 /// | `customer_history` | `{"id": "acme"}` | the customer's timeline (kehu-git's JSON) |
 /// | `changes` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?}` | book-wide field changes in the window, inclusive (kehu-git's JSON) |
 /// | `rules_at` | `{"rev": "REV"?}` | a [`Rules`]: the text of `kehu.toml` at git revision REV; without `rev` (or `null`), the `kehu.toml` the book was read from |
@@ -230,6 +231,12 @@ pub struct HostCall {
 pub enum HostQuery {
     /// The book: config and customers as of the request's date.
     Book,
+    /// The book as it was on another day (a backtest compares a past book
+    /// with what happened after it).
+    BookAt {
+        /// The day; the book is read from the last commit of that day.
+        date: Date,
+    },
     /// One customer's history.
     CustomerHistory {
         /// The customer id.
@@ -266,6 +273,12 @@ struct HistoryParams {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct BookAtParams {
+    date: Date,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ChangesParams {
     #[serde(default)]
     since: Option<Date>,
@@ -278,6 +291,7 @@ impl HostCall {
     pub fn new(query: &HostQuery) -> HostCall {
         let (method, params) = match query {
             HostQuery::Book => ("book", serde_json::json!({})),
+            HostQuery::BookAt { date } => ("book_at", serde_json::json!({ "date": date })),
             HostQuery::CustomerHistory { id } => {
                 ("customer_history", serde_json::json!({ "id": id }))
             }
@@ -321,6 +335,10 @@ impl HostCall {
         };
         match self.method.as_str() {
             "book" => Ok(HostQuery::Book),
+            "book_at" => {
+                let BookAtParams { date } = serde_json::from_value(params).map_err(invalid)?;
+                Ok(HostQuery::BookAt { date })
+            }
             "customer_history" => {
                 let HistoryParams { id } = serde_json::from_value(params).map_err(invalid)?;
                 Ok(HostQuery::CustomerHistory { id })
@@ -343,7 +361,7 @@ impl HostCall {
             other => Err(ProtocolError::InvalidField {
                 what: "host call",
                 reason: format!(
-                    "unknown method `{other}` (known: book, customer_history, changes, rules_at)"
+                    "unknown method `{other}` (known: book, book_at, customer_history, changes, rules_at)"
                 ),
             }),
         }
@@ -564,6 +582,9 @@ mod tests {
     fn host_calls_parse_into_queries() {
         let queries = [
             HostQuery::Book,
+            HostQuery::BookAt {
+                date: day("2026-06-30"),
+            },
             HostQuery::CustomerHistory { id: "acme".into() },
             HostQuery::Changes {
                 since: Some(day("2026-01-01")),
@@ -588,6 +609,8 @@ mod tests {
         let bad_day =
             br#"{"schema":"kehu.plugin/1","method":"changes","params":{"since":"2026-02-30"}}"#;
         assert!(HostCall::parse(bad_day).is_err());
+        let no_date = br#"{"schema":"kehu.plugin/1","method":"book_at","params":{}}"#;
+        assert!(HostCall::parse(no_date).is_err());
         let empty_rev = br#"{"schema":"kehu.plugin/1","method":"rules_at","params":{"rev":""}}"#;
         assert!(HostCall::parse(empty_rev).is_err());
         let no_params = br#"{"schema":"kehu.plugin/1","method":"rules_at"}"#;

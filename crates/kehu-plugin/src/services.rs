@@ -3,7 +3,7 @@
 //! function and reads its answer.
 //!
 //! This is independent of how the plugin's code got into the process: the
-//! loader ([`crate::host`]) uses it on a `dlopen`ed library, and the SDK's
+//! loader (`kehu_plugin::host`) uses it on a `dlopen`ed library, and the SDK's
 //! test harness uses it on a plugin linked into a test binary, so both take
 //! the same path through the ABI.
 
@@ -25,6 +25,16 @@ pub trait HostServices {
     /// The book: a [`crate::protocol::Book`], usually made with
     /// [`crate::protocol::encode_book`].
     fn book(&self) -> Result<Vec<u8>, ServiceError>;
+
+    /// The book as it was on `date` (the last commit of that day), also a
+    /// [`crate::protocol::Book`] whose `as_of` is `date`. `kehu churn
+    /// --backtest` needs it. A host without history keeps this default,
+    /// which refuses with a message the plugin passes on.
+    fn book_at(&self, date: Date) -> Result<Vec<u8>, ServiceError> {
+        Err(ServiceError::new(format!(
+            "this host cannot read the book as of {date} (no `book_at` service)"
+        )))
+    }
 
     /// One customer's timeline, as kehu-git serializes it. An unknown id is
     /// an error naming it.
@@ -71,6 +81,7 @@ fn dispatch(services: &dyn HostServices, request: &[u8]) -> Result<Vec<u8>, Stri
     let query = HostCall::parse(request).map_err(|error| error.to_string())?;
     let answer = match &query {
         HostQuery::Book => services.book(),
+        HostQuery::BookAt { date } => services.book_at(*date),
         HostQuery::CustomerHistory { id } => services.customer_history(id),
         HostQuery::Changes { since, until } => services.changes(*since, *until),
         HostQuery::RulesAt { rev } => services.rules_at(rev.as_deref()),

@@ -1,1 +1,164 @@
+//! `kehu churn`: who is slipping away, why, and how sure we are.
+//!
+//! - the listing: customers by churn risk, highest first, with P(alive),
+//!   the expected orders in the horizon and the top reasons;
+//! - `--model`: the BG/NBD fit (Fader, Hardie & Lee 2005) over the book;
+//! - `--explain ID`: one customer's signals, values, weights, contributions;
+//! - `--backtest --at DATE`: the book as it was on DATE scored and compared
+//!   with what followed;
+//! - `--apply` / `--dry-run` / `--branch NAME`: `grade.risk` bands as a
+//!   changeset.
+//!
+//! The computations are kehu-analytics' (`bgnbd`, `risk`, `backtest`,
+//! `cadence`); this crate reads the book and history from the host, ties
+//! them together and prints. Module map: [`args`] the command line,
+//! [`score`] a book scored, [`history`] the history signals, [`render`]
+//! output formats, and one module per report ([`list`], [`model`],
+//! [`explain`], [`backtest`]).
 
+pub mod args;
+pub mod backtest;
+pub mod explain;
+pub mod history;
+pub mod list;
+pub mod model;
+pub mod render;
+pub mod score;
+
+#[cfg(test)]
+mod tests;
+
+use kehu_core::{Config, Date};
+use kehu_plugin_sdk::{Context, Output, Plugin, PluginError, WRITE_FLAGS_HELP, WriteFlags};
+
+use args::{Mode, Options};
+use history::Trails;
+use render::Format;
+use score::Settings;
+
+/// The help text.
+pub fn help() -> String {
+    format!(
+        "\
+Who is slipping away, why, and how sure we are.
+
+Usage: kehu churn [--top N | --all] [--min-risk P] [--horizon DAYS] [--format FORMAT]
+       kehu churn --model | --explain ID | --backtest --at DATE [--threshold X]
+       kehu churn --apply | --dry-run | --branch NAME
+
+Risk in 0..1 is the weighted mean of the signals a customer has (weights
+and bands from kehu.toml [churn]): 1 - P(alive) from a BG/NBD model fitted
+on the book (x = orders_total - 1, t_x = last_order - first_order,
+T = as-of - first_order, in weeks); days since the last order against the
+customer's typical gap; a tier or pipeline downgrade in the last 90 days;
+an overdue follow-up; satisfaction and revenue_12m falling over the last
+365 days (the last three from git history).
+
+Options:
+  --top N          list the N riskiest customers (default {top})
+  --all            list every scored customer
+  --min-risk P     list only customers with risk >= P
+  --horizon DAYS   days ahead for expected orders and the backtest
+                   (default kehu.toml [churn] horizon_days)
+  --model          print the fitted BG/NBD parameters r, alpha, a, b,
+                   the log-likelihood and the customers used
+  --explain ID     one customer's signals: value, weight, contribution
+  --backtest       score the book as it was on --at DATE and compare with
+  --at DATE        what happened in the following horizon (no order =
+                   churned): precision, recall, F1, ROC AUC, calibration
+  --threshold X    backtest: predicted churn when risk >= X
+                   (default kehu.toml [churn] high)
+  --format FORMAT  table (default), json, csv or markdown
+{WRITE_FLAGS_HELP}                   (writes grade.risk = high / medium / low)
+  -h, --help       print this help
+",
+        top = args::DEFAULT_TOP
+    )
+}
+
+/// The plugin. One value is made per run.
+#[derive(Default)]
+pub struct Churn;
+
+/// What every report needs: the options, the format and the settings.
+pub struct Run<'c, 'a> {
+    /// The host context.
+    pub ctx: &'c Context<'a>,
+    /// The parsed options.
+    pub options: Options,
+    /// The output format.
+    pub format: Format,
+    /// kehu.toml, typed.
+    pub config: Config,
+}
+
+impl Run<'_, '_> {
+    /// The scoring settings as of `as_of`.
+    pub fn settings(&self, as_of: Date) -> Settings {
+        Settings {
+            as_of,
+            horizon_days: self
+                .options
+                .horizon_days
+                .unwrap_or(self.config.churn.horizon_days)
+                .max(1),
+            churn: self.config.churn.clone(),
+        }
+    }
+
+    /// The book-wide history signals for a scoring as of `as_of`: one
+    /// `changes` call over [`history::window`]. A host without history
+    /// gives `Err(message)` and the history signals are left out.
+    pub fn trails(&self, as_of: Date) -> Result<Trails, String> {
+        let (since, until) = history::window(as_of);
+        let events = self
+            .ctx
+            .changes(Some(since), Some(until))
+            .map_err(|e| e.to_string())?;
+        Trails::read(&events, since, until).map_err(|e| e.to_string())
+    }
+}
+
+fn format_of(ctx: &Context<'_>, options: &Options) -> Result<Format, PluginError> {
+    match (options.format, ctx.format()) {
+        (Some(f), _) => Ok(f),
+        (None, Some(text)) => Format::parse(text),
+        (None, None) => Ok(Format::Table),
+    }
+}
+
+impl Plugin for Churn {
+    fn run(&self, ctx: &mut Context<'_>, args: &[String]) -> Result<Output, PluginError> {
+        let flags = WriteFlags::parse(args)?;
+        let options = Options::parse(&flags.rest)?;
+        if options.help {
+            return Ok(Output::text(help()));
+        }
+        if flags.mode.is_some() && options.mode != Mode::List {
+            return Err(PluginError::Usage(
+                "`--apply`, `--dry-run` and `--branch` go with the listing only".into(),
+            ));
+        }
+        let format = format_of(ctx, &options)?;
+        let config = ctx.config()?;
+        let run = Run {
+            ctx,
+            options,
+            format,
+            config,
+        };
+        match run.options.mode.clone() {
+            Mode::List => list::run(&run, flags.mode),
+            Mode::Model => model::run(&run),
+            Mode::Explain(id) => explain::run(&run, &id),
+            Mode::Backtest(at) => backtest::run(&run, at),
+        }
+    }
+}
+
+kehu_plugin_sdk::export_plugin!(
+    Churn,
+    name = "churn",
+    version = env!("CARGO_PKG_VERSION"),
+    about = "Churn risk with reasons: BG/NBD P(alive), weighted signals, backtest"
+);

@@ -1,0 +1,227 @@
+//! The command line of `kehu churn` (after the write flags are taken out).
+
+use kehu_core::Date;
+use kehu_plugin_sdk::PluginError;
+
+use crate::render::Format;
+
+/// Rows the listing shows without `--top` or `--all`.
+pub const DEFAULT_TOP: usize = 20;
+
+/// What the run reports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mode {
+    /// Customers by risk, highest first.
+    List,
+    /// The fitted BG/NBD parameters.
+    Model,
+    /// One customer's signals.
+    Explain(String),
+    /// Score the book as it was on a day and compare with what followed.
+    Backtest(Date),
+}
+
+/// The parsed options.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// What to report.
+    pub mode: Mode,
+    /// `--horizon DAYS`; default kehu.toml `[churn] horizon_days`.
+    pub horizon_days: Option<u32>,
+    /// Rows to list; `None` = all (`--all`).
+    pub top: Option<usize>,
+    /// `--min-risk P`: list only customers at or above P.
+    pub min_risk: Option<f64>,
+    /// `--threshold X` for the backtest; default kehu.toml `[churn] high`.
+    pub threshold: Option<f64>,
+    /// `--format`; `None` = the global format, else table.
+    pub format: Option<Format>,
+    /// `--help` was asked for.
+    pub help: bool,
+}
+
+fn value<'a>(
+    flag: &str,
+    inline: Option<&'a str>,
+    args: &mut impl Iterator<Item = &'a String>,
+) -> Result<&'a str, PluginError> {
+    match inline {
+        Some(v) => Ok(v),
+        None => args
+            .next()
+            .map(String::as_str)
+            .ok_or_else(|| PluginError::Usage(format!("`{flag}` needs a value"))),
+    }
+}
+
+fn number<T: std::str::FromStr>(flag: &str, text: &str, what: &str) -> Result<T, PluginError> {
+    text.parse()
+        .map_err(|_| PluginError::Usage(format!("`{flag} {text}`: expected {what}")))
+}
+
+fn probability(flag: &str, text: &str) -> Result<f64, PluginError> {
+    let p: f64 = number(flag, text, "a number from 0 to 1")?;
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(PluginError::Usage(format!(
+            "`{flag} {text}`: expected a number from 0 to 1"
+        )))
+    }
+}
+
+impl Options {
+    /// Parses the arguments left after [`kehu_plugin_sdk::WriteFlags`].
+    pub fn parse(args: &[String]) -> Result<Options, PluginError> {
+        let mut options = Options {
+            mode: Mode::List,
+            horizon_days: None,
+            top: Some(DEFAULT_TOP),
+            min_risk: None,
+            threshold: None,
+            format: None,
+            help: false,
+        };
+        let (mut model, mut explain, mut backtest, mut at) = (false, None, false, None);
+        let mut listing_flag: Option<&str> = None;
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+                _ => (arg.as_str(), None),
+            };
+            match flag {
+                "-h" | "--help" => options.help = true,
+                "--model" => model = true,
+                "--backtest" => backtest = true,
+                "--all" => {
+                    options.top = None;
+                    listing_flag = Some("--all");
+                }
+                "--explain" => explain = Some(value(flag, inline, &mut args)?.to_owned()),
+                "--at" => {
+                    let text = value(flag, inline, &mut args)?;
+                    at = Some(text.parse::<Date>().map_err(|_| {
+                        PluginError::Usage(format!("`--at {text}`: expected a day YYYY-MM-DD"))
+                    })?);
+                }
+                "--top" => {
+                    let text = value(flag, inline, &mut args)?;
+                    options.top = Some(number(flag, text, "a whole number")?);
+                    listing_flag = Some("--top");
+                }
+                "--min-risk" => {
+                    options.min_risk = Some(probability(flag, value(flag, inline, &mut args)?)?);
+                    listing_flag = Some("--min-risk");
+                }
+                "--threshold" => {
+                    options.threshold = Some(probability(flag, value(flag, inline, &mut args)?)?);
+                }
+                "--horizon" => {
+                    let text = value(flag, inline, &mut args)?;
+                    let days: u32 = number(flag, text, "a whole number of days")?;
+                    if days == 0 {
+                        return Err(PluginError::Usage(
+                            "`--horizon` must be at least 1 day".into(),
+                        ));
+                    }
+                    options.horizon_days = Some(days);
+                }
+                "--format" => {
+                    options.format = Some(Format::parse(value(flag, inline, &mut args)?)?)
+                }
+                other => {
+                    return Err(PluginError::Usage(format!("unexpected argument `{other}`")));
+                }
+            }
+        }
+        if options.help {
+            return Ok(options);
+        }
+        let modes = usize::from(model) + usize::from(explain.is_some()) + usize::from(backtest);
+        if modes > 1 {
+            return Err(PluginError::Usage(
+                "`--model`, `--explain` and `--backtest` cannot be combined".into(),
+            ));
+        }
+        options.mode = match (model, explain, backtest, at) {
+            (_, _, true, Some(day)) => Mode::Backtest(day),
+            (_, _, true, None) => {
+                return Err(PluginError::Usage("`--backtest` needs `--at DATE`".into()));
+            }
+            (_, _, false, Some(_)) => {
+                return Err(PluginError::Usage("`--at` goes with `--backtest`".into()));
+            }
+            (true, _, _, _) => Mode::Model,
+            (_, Some(id), _, _) => Mode::Explain(id),
+            _ => Mode::List,
+        };
+        if let Some(flag) = listing_flag
+            && options.mode != Mode::List
+        {
+            return Err(PluginError::Usage(format!(
+                "`{flag}` applies to the listing only"
+            )));
+        }
+        if options.threshold.is_some() && !matches!(options.mode, Mode::Backtest(_)) {
+            return Err(PluginError::Usage(
+                "`--threshold` goes with `--backtest`".into(),
+            ));
+        }
+        Ok(options)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, PluginError> {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        Options::parse(&args)
+    }
+
+    #[test]
+    fn modes_and_values() {
+        let o = parse(&[]).unwrap();
+        assert_eq!((o.mode, o.top), (Mode::List, Some(DEFAULT_TOP)));
+        let o = parse(&["--all", "--min-risk=0.5", "--horizon", "30"]).unwrap();
+        assert_eq!(
+            (o.top, o.min_risk, o.horizon_days),
+            (None, Some(0.5), Some(30))
+        );
+        assert_eq!(parse(&["--model"]).unwrap().mode, Mode::Model);
+        assert_eq!(
+            parse(&["--explain", "acme"]).unwrap().mode,
+            Mode::Explain("acme".into())
+        );
+        let o = parse(&["--backtest", "--at", "2026-06-30", "--threshold", "0.4"]).unwrap();
+        assert_eq!(o.mode, Mode::Backtest("2026-06-30".parse().unwrap()));
+        assert_eq!(o.threshold, Some(0.4));
+        assert_eq!(
+            parse(&["--format", "csv"]).unwrap().format,
+            Some(Format::Csv)
+        );
+    }
+
+    #[test]
+    fn usage_errors() {
+        for args in [
+            &["--backtest"][..],
+            &["--at", "2026-01-01"],
+            &["--model", "--explain", "x"],
+            &["--top", "many"],
+            &["--min-risk", "2"],
+            &["--horizon", "0"],
+            &["--format", "html"],
+            &["--model", "--top", "3"],
+            &["--threshold", "0.5"],
+            &["--at", "2026-02-30", "--backtest"],
+            &["--frobnicate"],
+            &["--explain"],
+        ] {
+            let error = parse(args).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{args:?}");
+        }
+    }
+}
