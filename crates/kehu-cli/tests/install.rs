@@ -24,15 +24,30 @@ fn an_install_prefix_finds_every_plugin_from_any_directory() {
         }
     }
     let elsewhere = tempfile::tempdir().unwrap();
-    let out = run_exe(&bin.join("kehu"), elsewhere.path(), &["plugins", "--format", "json"]);
+    let out = run_exe(
+        &bin.join("kehu"),
+        elsewhere.path(),
+        &["plugins", "--format", "json"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for plugin in doc["plugins"].as_array().unwrap() {
         let path = plugin["path"].as_str().unwrap();
-        assert!(Path::new(path).starts_with(plugins.canonicalize().unwrap()), "{path}");
+        assert!(
+            Path::new(path).starts_with(plugins.canonicalize().unwrap()),
+            "{path}"
+        );
     }
-    let names: Vec<&str> = doc["plugins"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"classify") && names.contains(&"churn"), "{names:?}");
+    let names: Vec<&str> = doc["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"classify") && names.contains(&"churn"),
+        "{names:?}"
+    );
 
     let help = run_exe(&bin.join("kehu"), elsewhere.path(), &["--help"]);
     assert!(help.status.success(), "{}", stderr(&help));
@@ -64,13 +79,24 @@ fn a_plugin_built_from_the_skeleton_outside_the_workspace_runs_through_kehu() {
         .unwrap();
     assert!(status.success(), "building the skeleton failed");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(target.join("debug/libkehu_hello.so"), dir.path().join("libkehu_hello.so")).unwrap();
+    std::fs::copy(
+        target.join("debug/libkehu_hello.so"),
+        dir.path().join("libkehu_hello.so"),
+    )
+    .unwrap();
 
     let book = sample_book();
     let plugin_dir = dir.path().display().to_string();
     let out = kehu(book.path(), &["--plugin-dir", &plugin_dir, "hello"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("320"), "{}", stdout(&out));
-    let help = kehu(book.path(), &["--plugin-dir", &plugin_dir, "hello", "--help"]);
-    assert!(stdout(&help).contains("Usage: kehu hello"), "{}", stdout(&help));
+    let help = kehu(
+        book.path(),
+        &["--plugin-dir", &plugin_dir, "hello", "--help"],
+    );
+    assert!(
+        stdout(&help).contains("Usage: kehu hello"),
+        "{}",
+        stdout(&help)
+    );
 }
