@@ -1,11 +1,16 @@
 //! The host side of plugins: finding them, serving their calls for data
 //! (the book, history) and carrying out what they return.
 
+use std::cell::OnceCell;
 use std::io::Write;
+use std::path::PathBuf;
 
+use kehu_core::Date;
 use kehu_plugin::host::{Registry, SearchPath};
+use kehu_plugin::services::{HostServices, ServiceError};
 
 use crate::context::Context;
+use crate::session;
 
 /// The search path for this run: `--plugin-dir`, `KEHU_PLUGIN_PATH`, beside
 /// the executable, the user data directory; never inside the book.
@@ -31,5 +36,89 @@ pub fn load_all(context: &mut Context) -> Registry {
 pub fn warn(context: &Context, message: &str) {
     if !context.global.quiet {
         let _ = writeln!(std::io::stderr(), "kehu: warning: {message}");
+    }
+}
+/// Answers a plugin's requests for data from the book and its history, as
+/// of the run's `--as-of`. The book is loaded on first use only, so a
+/// plugin's `--help` costs nothing.
+pub struct Services<'c> {
+    context: std::cell::RefCell<&'c mut Context>,
+    book: OnceCell<Result<kehu_core::Book, String>>,
+}
+
+impl<'c> Services<'c> {
+    /// Services over the book of `context`.
+    pub fn new(context: &'c mut Context) -> Services<'c> {
+        Services {
+            context: std::cell::RefCell::new(context),
+            book: OnceCell::new(),
+        }
+    }
+
+    /// The loaded book (loading it if no plugin call did yet).
+    pub fn loaded_book(&self) -> anyhow::Result<&kehu_core::Book> {
+        self.book
+            .get_or_init(|| {
+                let mut context = self.context.borrow_mut();
+                session::load_for_reading(&mut context).map_err(|e| format!("{e:#}"))
+            })
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// Runs `f` with the context.
+    pub fn with_context<T>(&self, f: impl FnOnce(&mut Context) -> T) -> T {
+        f(&mut self.context.borrow_mut())
+    }
+
+    fn history<T>(
+        &self,
+        f: impl FnOnce(&kehu_git::History<'_>, Option<&str>) -> Result<T, kehu_git::GitError>,
+    ) -> Result<T, ServiceError> {
+        let (root, past, as_of) =
+            self.with_context(|c| (c.book_root(), c.reads_the_past(), c.as_of));
+        let root: PathBuf = root.map_err(|e| ServiceError::new(format!("{e:#}")))?;
+        let repo = kehu_git::Book::open(&root).map_err(|e| ServiceError::new(e.to_string()))?;
+        let history = repo.history();
+        let rev = if past {
+            history
+                .commit_at_end_of(as_of, None)
+                .map_err(|e| ServiceError::new(e.to_string()))?
+        } else {
+            None
+        };
+        f(&history, rev.as_deref()).map_err(|e| ServiceError::new(e.to_string()))
+    }
+}
+
+impl HostServices for Services<'_> {
+    fn book(&self) -> Result<Vec<u8>, ServiceError> {
+        let book = self
+            .loaded_book()
+            .map_err(|e| ServiceError::new(format!("{e:#}")))?;
+        let as_of = self.with_context(|c| c.as_of);
+        kehu_plugin::protocol::encode_book(
+            as_of,
+            &book.config,
+            book.customers.iter().map(|c| &c.customer),
+        )
+        .map_err(|e| ServiceError::new(e.to_string()))
+    }
+
+    fn customer_history(&self, id: &str) -> Result<Vec<u8>, ServiceError> {
+        let events = self.history(|history, rev| history.customer(id, rev))?;
+        serde_json::to_vec(&events).map_err(|e| ServiceError::new(e.to_string()))
+    }
+
+    fn changes(&self, since: Option<Date>, until: Option<Date>) -> Result<Vec<u8>, ServiceError> {
+        let until = until.or_else(|| Some(self.with_context(|c| c.as_of)));
+        let events = self.history(|history, rev| {
+            history.log(&kehu_git::LogQuery {
+                rev: rev.map(str::to_owned),
+                since,
+                until,
+            })
+        })?;
+        serde_json::to_vec(&events).map_err(|e| ServiceError::new(e.to_string()))
     }
 }

@@ -64,6 +64,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let id = customer_id(customers / 3);
+    if std::env::var_os("KEHU_BENCH_ONLY_HISTORY").is_some() {
+        // Only one customer's timeline, for CPU-time comparisons.
+        let book = Book::open(&dir)?;
+        let took = once(|| {
+            let n = book
+                .history()
+                .customer(&id, None)
+                .map(|e| e.len())
+                .unwrap_or(0);
+            println!("history {id}: {n} events");
+        });
+        println!("in {:.3} s", took.as_secs_f64());
+        return Ok(());
+    }
     let file = format!("customers/{}/{id}.toml", &id[..2]);
     let book = Book::open(&dir)?;
 

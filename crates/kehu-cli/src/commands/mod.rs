@@ -9,12 +9,12 @@ mod demo;
 mod diff;
 mod export;
 mod grade;
-mod history;
+pub mod history;
 pub mod init;
-mod log;
+pub mod log;
 mod man;
 mod new;
-
+mod plugin;
 mod plugins;
 
 use crate::cli::Command;
@@ -38,12 +38,7 @@ pub fn run(context: &mut Context, command: Command) -> anyhow::Result<Outcome> {
         Command::Plugins(args) => plugins::run(context, args),
         Command::Completions(args) => completions::run(args),
         Command::Man => man::run(),
-        Command::External(argv) => anyhow::bail!(
-            "no plugin provides `{}` yet",
-            argv.first()
-                .map(|a| a.to_string_lossy())
-                .unwrap_or_default()
-        ),
+        Command::External(argv) => plugin::run(context, argv),
         other => anyhow::bail!("{other:?} is not built yet"),
     }
 }
