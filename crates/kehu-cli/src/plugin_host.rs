@@ -105,6 +105,59 @@ impl HostServices for Services<'_> {
         .map_err(|e| ServiceError::new(e.to_string()))
     }
 
+    fn book_at(&self, date: Date) -> Result<Vec<u8>, ServiceError> {
+        let files = self.history(|history, _| {
+            let Some(commit) = history.commit_at_end_of(date, None)? else {
+                return Ok(None);
+            };
+            history.snapshot(&commit).map(|s| Some(s.files))
+        })?;
+        let Some(files) = files else {
+            return Err(ServiceError::new(format!(
+                "the book has no commit on or before {date}"
+            )));
+        };
+        let entries = files.into_iter().map(kehu_core::Entry::from).collect();
+        let book = kehu_core::load_entries(entries, &kehu_core::LoadOptions { as_of: date })
+            .map_err(|e| ServiceError::new(format!("reading the book as of {date}: {e}")))?;
+        kehu_plugin::protocol::encode_book(
+            date,
+            &book.config,
+            book.customers.iter().map(|c| &c.customer),
+        )
+        .map_err(|e| ServiceError::new(e.to_string()))
+    }
+
+    fn rules_at(&self, rev: Option<&str>) -> Result<Vec<u8>, ServiceError> {
+        let text = match rev {
+            None if !self.with_context(|c| c.reads_the_past()) => {
+                let root = self
+                    .with_context(|c| c.book_root())
+                    .map_err(|e| ServiceError::new(format!("{e:#}")))?;
+                std::fs::read_to_string(root.join(kehu_core::CONFIG_FILE))
+                    .map_err(|e| ServiceError::new(format!("reading kehu.toml: {e}")))?
+            }
+            _ => {
+                let files = self.history(|history, past| {
+                    let rev = rev.or(past).unwrap_or("HEAD");
+                    history.snapshot(rev).map(|s| s.files)
+                })?;
+                let bytes = files
+                    .into_iter()
+                    .find(|(path, _)| path == kehu_core::CONFIG_FILE)
+                    .map(|(_, bytes)| bytes)
+                    .ok_or_else(|| {
+                        ServiceError::new(format!(
+                            "revision `{}` has no kehu.toml",
+                            rev.unwrap_or("HEAD")
+                        ))
+                    })?;
+                String::from_utf8(bytes).map_err(|_| ServiceError::new("kehu.toml is not UTF-8"))?
+            }
+        };
+        Ok(kehu_plugin::protocol::Rules::new(rev.map(str::to_owned), None, text).to_json())
+    }
+
     fn customer_history(&self, id: &str) -> Result<Vec<u8>, ServiceError> {
         let events = self.history(|history, rev| history.customer(id, rev))?;
         serde_json::to_vec(&events).map_err(|e| ServiceError::new(e.to_string()))

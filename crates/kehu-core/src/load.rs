@@ -327,8 +327,10 @@ fn assemble(
             Some(loaded)
         })
         .collect();
-    // Nearly sorted already (paths follow ids): the stable sort is adaptive.
-    customers.sort_by(|a, b| a.customer.id.cmp(&b.customer.id));
+    // In place: a stable sort would allocate scratch space of up to half the
+    // customers, which would be the loader's peak of memory. Ids are unique.
+    customers.sort_unstable_by(|a, b| a.customer.id.cmp(&b.customer.id));
+    customers.shrink_to_fit();
     diag::sort(&mut diagnostics);
     Book {
         root,

@@ -9,6 +9,12 @@
 //! cargo run --release -p kehu-git --example history_bench -- /tmp/kehu-hist 10000 200000
 //! ```
 //!
+//! fast-import's pack has long delta chains that libgit2 resolves less
+//! efficiently than git does (its delta-base cache is small and is emptied
+//! when full); fast-import's manual recommends `git repack -a -d` afterwards,
+//! and figures on a repacked copy (`git repack -adf`, `git commit-graph
+//! write --reachable`) are the realistic ones for a book that has seen gc.
+//!
 //! Queries: one customer's timeline against `git log --format=%H -- <file>`,
 //! a one-week `log --since` against `git log --since … --raw -- customers/`,
 //! the full-history log against `git log --raw -- customers/`, and an
