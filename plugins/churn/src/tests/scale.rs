@@ -118,3 +118,39 @@ fn scale_book() {
         );
     }
 }
+
+/// `KEHU_CHURN_BOOK=DIR cargo test --release -p kehu-churn scale_history -- --ignored --nocapture`:
+/// what the book-wide `changes` call costs over the signal windows.
+#[test]
+#[ignore = "timing"]
+fn scale_history() {
+    let Some(dir) = std::env::var_os("KEHU_CHURN_BOOK") else {
+        return;
+    };
+    let book = kehu_git::Book::open(std::path::Path::new(&dir)).unwrap();
+    let as_of = day("2026-11-20");
+    for days in [90, 365] {
+        let since = crate::history::days_before(as_of, days);
+        let t = Instant::now();
+        let query = kehu_git::LogQuery {
+            since: Some(since),
+            until: Some(as_of),
+            ..kehu_git::LogQuery::default()
+        };
+        let events = book.history().log(&query).unwrap();
+        let walked = t.elapsed();
+        let bytes = serde_json::to_vec(&events).unwrap();
+        let encoded = t.elapsed();
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let trails = crate::history::Trails::read(&value, since, as_of).unwrap();
+        println!(
+            "{days} d: {} events, walk {:.0} ms, JSON {} MB at {:.0} ms, read {:.0} ms ({})",
+            events.len(),
+            walked.as_secs_f64() * 1e3,
+            bytes.len() / 1_000_000,
+            encoded.as_secs_f64() * 1e3,
+            t.elapsed().as_secs_f64() * 1e3,
+            trails.get("zzz").is_none()
+        );
+    }
+}
