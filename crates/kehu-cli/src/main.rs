@@ -2,6 +2,7 @@
 //! outcome to an exit code (0 ok, 1 findings, 2 bad usage or data, 3 plugin
 //! failure) and prints diagnostics on stderr.
 
+mod apply;
 mod cli;
 mod commands;
 mod context;

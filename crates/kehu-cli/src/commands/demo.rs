@@ -5,7 +5,9 @@ use std::io::Write;
 
 use anyhow::{Context as _, bail};
 
-use crate::cli::{CheckArgs, DemoArgs};
+use kehu_core::Date;
+
+use crate::cli::{CheckArgs, DemoArgs, HistoryArgs, LogArgs};
 use crate::commands;
 use crate::context::Context;
 use crate::demo::{self, story};
@@ -67,6 +69,29 @@ pub fn run(context: &mut Context, args: DemoArgs) -> anyhow::Result<Outcome> {
     // Policy findings are part of the story (a CI would gate on them); the
     // demo itself succeeded.
     commands::check::run(context, CheckArgs { no_warnings: false })?;
+
+    let week_ago = story::end_date().0 - chrono::Days::new(6);
+    heading(&format!("kehu log --since {week_ago}"))?;
+    commands::log::run(
+        context,
+        LogArgs {
+            since: Some(Date(week_ago)),
+            until: None,
+            owner: None,
+            kind: None,
+        },
+    )?;
+
+    heading(&format!(
+        "kehu history {} (the largest account)",
+        summary.biggest
+    ))?;
+    commands::history::run(
+        context,
+        HistoryArgs {
+            id: summary.biggest.clone(),
+        },
+    )?;
     Ok(Outcome::Clean)
 }
 

@@ -1,13 +1,20 @@
 //! One file per command; `run` dispatches.
 
+mod audit;
+mod blame;
 pub mod check;
 mod completions;
+mod contact;
 mod demo;
+mod diff;
 mod export;
+mod grade;
+pub mod history;
 pub mod init;
+pub mod log;
 mod man;
 mod new;
-
+mod plugin;
 mod plugins;
 
 use crate::cli::Command;
@@ -21,17 +28,17 @@ pub fn run(context: &mut Context, command: Command) -> anyhow::Result<Outcome> {
         Command::New(args) => new::run(context, args),
         Command::Check(args) => check::run(context, args),
         Command::Export(args) => export::run(context, args),
+        Command::Contact(args) => contact::run(context, args),
+        Command::Grade(args) => grade::run(context, args),
+        Command::History(args) => history::run(context, args),
+        Command::Log(args) => log::run(context, args),
+        Command::Diff(args) => diff::run(context, args),
+        Command::Blame(args) => blame::run(context, args),
         Command::Demo(args) => demo::run(context, args),
         Command::Plugins(args) => plugins::run(context, args),
-
         Command::Completions(args) => completions::run(args),
         Command::Man => man::run(),
-        Command::External(argv) => anyhow::bail!(
-            "no plugin provides `{}` yet",
-            argv.first()
-                .map(|a| a.to_string_lossy())
-                .unwrap_or_default()
-        ),
+        Command::External(argv) => plugin::run(context, argv),
         other => anyhow::bail!("{other:?} is not built yet"),
     }
 }
