@@ -12,6 +12,7 @@ use crate::commands;
 use crate::context::Context;
 use crate::demo::{self, story};
 use crate::exit::Outcome;
+use crate::plugin_host;
 
 /// Builds the demo book and runs the main job on it.
 pub fn run(context: &mut Context, args: DemoArgs) -> anyhow::Result<Outcome> {
