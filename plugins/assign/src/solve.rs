@@ -1,0 +1,314 @@
+//! The exact solver: branch and bound over the customers that may move,
+//! ordered so customers with identical eligibility (a class) are adjacent
+//! and take owners in non-decreasing order (no symmetric duplicates).
+//!
+//! The objective is lexicographic and compared exactly in integers:
+//! (1) assigned weight, maximised; (2) kept weight, maximised; (3) the
+//! highest utilisation over slots with a capacity, minimised as a
+//! fraction. The first optimum found in the fixed search order wins, so
+//! ties are deterministic.
+
+use std::cmp::Ordering;
+
+use crate::problem::Problem;
+
+/// Search nodes before the solver stops and returns the best plan so far.
+pub const NODE_LIMIT: u64 = 5_000_000;
+
+/// A utilisation `num / den`, compared exactly (as a fraction: 1/1 == 3/3).
+#[derive(Clone, Copy, Debug)]
+pub struct Ratio {
+    /// Load in milli-units.
+    pub num: i64,
+    /// Capacity in milli-units (≥ 1).
+    pub den: i64,
+}
+
+impl Ratio {
+    /// The zero utilisation.
+    pub const ZERO: Ratio = Ratio { num: 0, den: 1 };
+
+    /// `load / capacity`; a zero capacity counts as one milli-unit.
+    pub fn new(load: i64, capacity: i64) -> Ratio {
+        Ratio {
+            num: load,
+            den: capacity.max(1),
+        }
+    }
+
+    /// As a float, for display.
+    pub fn value(self) -> f64 {
+        self.num as f64 / self.den as f64
+    }
+}
+
+impl Ord for Ratio {
+    fn cmp(&self, other: &Ratio) -> Ordering {
+        (i128::from(self.num) * i128::from(other.den))
+            .cmp(&(i128::from(other.num) * i128::from(self.den)))
+    }
+}
+
+impl PartialEq for Ratio {
+    fn eq(&self, other: &Ratio) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ratio {}
+
+impl PartialOrd for Ratio {
+    fn partial_cmp(&self, other: &Ratio) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The objective's three terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Objective {
+    /// Weight of assigned customers (milli-units).
+    pub assigned: i64,
+    /// Weight of customers kept with their valid current owner (milli-units).
+    pub kept: i64,
+    /// Highest utilisation over slots with a capacity.
+    pub max_utilisation: Ratio,
+}
+
+impl Objective {
+    /// Whether `self` is strictly better than `other`.
+    pub fn better_than(&self, other: &Objective) -> bool {
+        self.assigned
+            .cmp(&other.assigned)
+            .then(self.kept.cmp(&other.kept))
+            .then(other.max_utilisation.cmp(&self.max_utilisation))
+            == Ordering::Greater
+    }
+}
+
+/// The solver's answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Solution {
+    /// Slot per item (same order as `Problem::items`); `None` = unassigned.
+    pub choice: Vec<Option<usize>>,
+    /// Objective of `choice`.
+    pub objective: Objective,
+    /// Search nodes visited.
+    pub nodes: u64,
+    /// False when the node limit stopped the search (best found, not proven).
+    pub proven: bool,
+}
+
+/// Solves `problem`; `rebalance` frees customers with a valid current owner.
+pub fn solve(problem: &Problem, rebalance: bool) -> Solution {
+    let slots = problem.slots.len();
+    let mut load = vec![0i64; slots];
+    let mut choice: Vec<Option<usize>> = vec![None; problem.items.len()];
+    let mut fixed = vec![false; problem.items.len()];
+    // Pinned owners stay, whatever their capacity says.
+    for (i, item) in problem.items.iter().enumerate() {
+        if item.pinned {
+            fixed[i] = true;
+            if let Some(slot) = item.current.as_deref().and_then(|id| problem.slot(id)) {
+                choice[i] = Some(slot);
+                load[slot] += item.weight;
+            }
+        }
+    }
+    // Without --rebalance, valid relationships stay while the owner's current
+    // customers fit its capacity.
+    if !rebalance {
+        let mut current = load.clone();
+        for (i, item) in problem.items.iter().enumerate() {
+            if let (false, Some(slot)) = (fixed[i], item.valid_current) {
+                current[slot] += item.weight;
+            }
+        }
+        for (i, item) in problem.items.iter().enumerate() {
+            if let (false, Some(slot)) = (fixed[i], item.valid_current)
+                && problem.slots[slot]
+                    .capacity
+                    .is_none_or(|cap| current[slot] <= cap)
+            {
+                fixed[i] = true;
+                choice[i] = Some(slot);
+                load[slot] += item.weight;
+            }
+        }
+    }
+    let mut free: Vec<usize> = (0..problem.items.len()).filter(|i| !fixed[*i]).collect();
+    free.sort_by(|a, b| {
+        let (x, y) = (&problem.items[*a], &problem.items[*b]);
+        y.weight
+            .cmp(&x.weight)
+            .then_with(|| x.eligible.cmp(&y.eligible))
+            .then_with(|| x.valid_current.cmp(&y.valid_current))
+            .then_with(|| x.tier_index.cmp(&y.tier_index))
+            .then_with(|| x.id.cmp(&y.id))
+    });
+    let mut assigned = 0;
+    let mut kept = 0;
+    for (i, item) in problem.items.iter().enumerate() {
+        if let Some(slot) = choice[i] {
+            assigned += item.weight;
+            if item.valid_current == Some(slot) {
+                kept += item.weight;
+            }
+        }
+    }
+    // Suffix bounds: weight that could still be assigned / kept.
+    let mut rest_assign = vec![0i64; free.len() + 1];
+    let mut rest_keep = vec![0i64; free.len() + 1];
+    for (k, &i) in free.iter().enumerate().rev() {
+        let item = &problem.items[i];
+        let fits = item.eligible.iter().any(|&s| {
+            problem.slots[s]
+                .capacity
+                .is_none_or(|cap| load[s] + item.weight <= cap)
+        });
+        rest_assign[k] = rest_assign[k + 1] + if fits { item.weight } else { 0 };
+        rest_keep[k] = rest_keep[k + 1]
+            + if fits && item.valid_current.is_some() {
+                item.weight
+            } else {
+                0
+            };
+    }
+    let mut search = Search {
+        problem,
+        free: &free,
+        rest_assign,
+        rest_keep,
+        load,
+        choice: choice.clone(),
+        best: None,
+        nodes: 0,
+        stopped: false,
+    };
+    search.descend(0, assigned, kept, 0);
+    let (objective, best) = match search.best.take() {
+        Some(best) => best,
+        None => {
+            let objective = Objective {
+                assigned,
+                kept,
+                max_utilisation: max_utilisation(problem, &search.load),
+            };
+            (objective, choice)
+        }
+    };
+    Solution {
+        choice: best,
+        objective,
+        nodes: search.nodes,
+        proven: !search.stopped,
+    }
+}
+
+/// The highest utilisation over slots with a capacity.
+pub fn max_utilisation(problem: &Problem, load: &[i64]) -> Ratio {
+    problem
+        .slots
+        .iter()
+        .zip(load)
+        .filter_map(|(slot, load)| slot.capacity.map(|cap| Ratio::new(*load, cap)))
+        .max()
+        .unwrap_or(Ratio::ZERO)
+}
+
+struct Search<'p> {
+    problem: &'p Problem,
+    free: &'p [usize],
+    rest_assign: Vec<i64>,
+    rest_keep: Vec<i64>,
+    load: Vec<i64>,
+    choice: Vec<Option<usize>>,
+    best: Option<(Objective, Vec<Option<usize>>)>,
+    nodes: u64,
+    stopped: bool,
+}
+
+impl Search<'_> {
+    /// Tries every option for free item `k` and onwards; `floor` is the
+    /// lowest option index allowed (class symmetry).
+    fn descend(&mut self, k: usize, assigned: i64, kept: i64, floor: usize) {
+        self.nodes += 1;
+        if self.nodes > NODE_LIMIT {
+            self.stopped = true;
+            return;
+        }
+        let current_max = max_utilisation(self.problem, &self.load);
+        if let Some((best, _)) = &self.best {
+            let bound = Objective {
+                assigned: assigned + self.rest_assign[k],
+                kept: kept + self.rest_keep[k],
+                max_utilisation: current_max,
+            };
+            if !bound.better_than(best) {
+                return;
+            }
+        }
+        let Some(&i) = self.free.get(k) else {
+            let objective = Objective {
+                assigned,
+                kept,
+                max_utilisation: current_max,
+            };
+            self.best = Some((objective, self.choice.clone()));
+            return;
+        };
+        let problem = self.problem;
+        let item = &problem.items[i];
+        let same_class = |j: usize| {
+            let other = &problem.items[j];
+            other.weight == item.weight
+                && other.eligible == item.eligible
+                && other.valid_current == item.valid_current
+                && other.tier_index == item.tier_index
+        };
+        let floor = match k.checked_sub(1).map(|p| self.free[p]) {
+            Some(prev) if same_class(prev) => floor,
+            _ => 0,
+        };
+        // Options: eligible positions that fit, current owner first, then by
+        // utilisation after the move, then by position; unassigned last.
+        let mut options: Vec<(usize, usize)> = item
+            .eligible
+            .iter()
+            .enumerate()
+            .filter(|(pos, _)| *pos >= floor)
+            .filter(|(_, s)| {
+                problem.slots[**s]
+                    .capacity
+                    .is_none_or(|cap| self.load[**s] + item.weight <= cap)
+            })
+            .map(|(pos, s)| (pos, *s))
+            .collect();
+        options.sort_by(|a, b| {
+            let util = |s: usize| {
+                problem.slots[s].capacity.map_or(Ratio::ZERO, |cap| {
+                    Ratio::new(self.load[s] + item.weight, cap)
+                })
+            };
+            (Some(b.1) == item.valid_current)
+                .cmp(&(Some(a.1) == item.valid_current))
+                .then_with(|| util(a.1).cmp(&util(b.1)))
+                .then(a.0.cmp(&b.0))
+        });
+        for (pos, slot) in options {
+            let keep = if item.valid_current == Some(slot) {
+                item.weight
+            } else {
+                0
+            };
+            self.load[slot] += item.weight;
+            self.choice[i] = Some(slot);
+            self.descend(k + 1, assigned + item.weight, kept + keep, pos);
+            self.load[slot] -= item.weight;
+            self.choice[i] = None;
+            if self.stopped {
+                return;
+            }
+        }
+        self.descend(k + 1, assigned, kept, item.eligible.len());
+    }
+}
