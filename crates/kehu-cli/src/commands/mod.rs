@@ -6,6 +6,7 @@ mod contact;
 mod demo;
 mod export;
 mod grade;
+mod import;
 pub mod init;
 mod man;
 mod new;
@@ -25,6 +26,7 @@ pub fn run(context: &mut Context, command: Command) -> anyhow::Result<Outcome> {
         Command::Export(args) => export::run(context, args),
         Command::Contact(args) => contact::run(context, args),
         Command::Grade(args) => grade::run(context, args),
+        Command::Import(command) => import::run(context, command),
         Command::Demo(args) => demo::run(context, args),
         Command::Plugins(args) => plugins::run(context, args),
         Command::Completions(args) => completions::run(args),
