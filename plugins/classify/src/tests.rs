@@ -457,6 +457,16 @@ fn cdnow_abc_and_rfm_match_a_simple_implementation() {
         .with_customers(customers.clone());
     let doc = json(&host, &["--only", "abc,rfm"]);
     let out = doc["customers"].as_array().unwrap();
+    assert_eq!(out.len(), customers.len());
+    // More customers than one rendering chunk: rows stay in id order.
+    let csv = run(&host, &["--only", "abc", "--format", "csv"]).stdout;
+    let ids: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let expected: Vec<&str> = customers.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, expected);
 
     // ABC: sort by revenue desc, id asc; cumulate in cents; A through the
     // first reaching 80%, B through the first reaching 95%.
