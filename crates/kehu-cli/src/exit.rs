@@ -18,6 +18,8 @@ pub enum Outcome {
     Clean,
     /// Exit 1: a check found something.
     Findings,
+    /// Another code a plugin chose (0..=255).
+    Exit(u8),
 }
 
 /// An error raised by a plugin (it panicked, returned garbage, or failed):
@@ -44,6 +46,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     match commands::run(&mut context, cli.command) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
+        Ok(Outcome::Exit(code)) => ExitCode::from(code),
         Err(error) => {
             let code = if error.downcast_ref::<PluginFailure>().is_some() {
                 3

@@ -1,11 +1,16 @@
 //! The host side of plugins: finding them, serving their calls for data
 //! (the book, history) and carrying out what they return.
 
+use std::cell::OnceCell;
 use std::io::Write;
+use std::path::PathBuf;
 
+use kehu_core::Date;
 use kehu_plugin::host::{Registry, SearchPath};
+use kehu_plugin::services::{HostServices, ServiceError};
 
 use crate::context::Context;
+use crate::session;
 
 /// The search path for this run: `--plugin-dir`, `KEHU_PLUGIN_PATH`, beside
 /// the executable, the user data directory; never inside the book.
@@ -31,5 +36,142 @@ pub fn load_all(context: &mut Context) -> Registry {
 pub fn warn(context: &Context, message: &str) {
     if !context.global.quiet {
         let _ = writeln!(std::io::stderr(), "kehu: warning: {message}");
+    }
+}
+/// Answers a plugin's requests for data from the book and its history, as
+/// of the run's `--as-of`. The book is loaded on first use only, so a
+/// plugin's `--help` costs nothing.
+pub struct Services<'c> {
+    context: std::cell::RefCell<&'c mut Context>,
+    book: OnceCell<Result<kehu_core::Book, String>>,
+}
+
+impl<'c> Services<'c> {
+    /// Services over the book of `context`.
+    pub fn new(context: &'c mut Context) -> Services<'c> {
+        Services {
+            context: std::cell::RefCell::new(context),
+            book: OnceCell::new(),
+        }
+    }
+
+    /// The loaded book (loading it if no plugin call did yet).
+    pub fn loaded_book(&self) -> anyhow::Result<&kehu_core::Book> {
+        self.book
+            .get_or_init(|| {
+                let mut context = self.context.borrow_mut();
+                session::load_for_reading(&mut context).map_err(|e| format!("{e:#}"))
+            })
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// Runs `f` with the context.
+    pub fn with_context<T>(&self, f: impl FnOnce(&mut Context) -> T) -> T {
+        f(&mut self.context.borrow_mut())
+    }
+
+    fn history<T>(
+        &self,
+        f: impl FnOnce(&kehu_git::History<'_>, Option<&str>) -> Result<T, kehu_git::GitError>,
+    ) -> Result<T, ServiceError> {
+        let (root, past, as_of) =
+            self.with_context(|c| (c.book_root(), c.reads_the_past(), c.as_of));
+        let root: PathBuf = root.map_err(|e| ServiceError::new(format!("{e:#}")))?;
+        let repo = kehu_git::Book::open(&root).map_err(|e| ServiceError::new(e.to_string()))?;
+        let history = repo.history();
+        let rev = if past {
+            history
+                .commit_at_end_of(as_of, None)
+                .map_err(|e| ServiceError::new(e.to_string()))?
+        } else {
+            None
+        };
+        f(&history, rev.as_deref()).map_err(|e| ServiceError::new(e.to_string()))
+    }
+}
+
+impl HostServices for Services<'_> {
+    fn book(&self) -> Result<Vec<u8>, ServiceError> {
+        let book = self
+            .loaded_book()
+            .map_err(|e| ServiceError::new(format!("{e:#}")))?;
+        let as_of = self.with_context(|c| c.as_of);
+        kehu_plugin::protocol::encode_book(
+            as_of,
+            &book.config,
+            book.customers.iter().map(|c| &c.customer),
+        )
+        .map_err(|e| ServiceError::new(e.to_string()))
+    }
+
+    fn book_at(&self, date: Date) -> Result<Vec<u8>, ServiceError> {
+        let files = self.history(|history, _| {
+            let Some(commit) = history.commit_at_end_of(date, None)? else {
+                return Ok(None);
+            };
+            history.snapshot(&commit).map(|s| Some(s.files))
+        })?;
+        let Some(files) = files else {
+            return Err(ServiceError::new(format!(
+                "the book has no commit on or before {date}"
+            )));
+        };
+        let entries = files.into_iter().map(kehu_core::Entry::from).collect();
+        let book = kehu_core::load_entries(entries, &kehu_core::LoadOptions { as_of: date })
+            .map_err(|e| ServiceError::new(format!("reading the book as of {date}: {e}")))?;
+        kehu_plugin::protocol::encode_book(
+            date,
+            &book.config,
+            book.customers.iter().map(|c| &c.customer),
+        )
+        .map_err(|e| ServiceError::new(e.to_string()))
+    }
+
+    fn rules_at(&self, rev: Option<&str>) -> Result<Vec<u8>, ServiceError> {
+        let text = match rev {
+            None if !self.with_context(|c| c.reads_the_past()) => {
+                let root = self
+                    .with_context(|c| c.book_root())
+                    .map_err(|e| ServiceError::new(format!("{e:#}")))?;
+                std::fs::read_to_string(root.join(kehu_core::CONFIG_FILE))
+                    .map_err(|e| ServiceError::new(format!("reading kehu.toml: {e}")))?
+            }
+            _ => {
+                let files = self.history(|history, past| {
+                    let rev = rev.or(past).unwrap_or("HEAD");
+                    history.snapshot(rev).map(|s| s.files)
+                })?;
+                let bytes = files
+                    .into_iter()
+                    .find(|(path, _)| path == kehu_core::CONFIG_FILE)
+                    .map(|(_, bytes)| bytes)
+                    .ok_or_else(|| {
+                        ServiceError::new(format!(
+                            "revision `{}` has no kehu.toml",
+                            rev.unwrap_or("HEAD")
+                        ))
+                    })?;
+                String::from_utf8(bytes).map_err(|_| ServiceError::new("kehu.toml is not UTF-8"))?
+            }
+        };
+        Ok(kehu_plugin::protocol::Rules::new(rev.map(str::to_owned), None, text).to_json())
+    }
+
+    fn customer_history(&self, id: &str) -> Result<Vec<u8>, ServiceError> {
+        let events = self.history(|history, rev| history.customer(id, rev))?;
+        serde_json::to_vec(&events).map_err(|e| ServiceError::new(e.to_string()))
+    }
+
+    fn changes(&self, since: Option<Date>, until: Option<Date>) -> Result<Vec<u8>, ServiceError> {
+        let until = until.or_else(|| Some(self.with_context(|c| c.as_of)));
+        let events = self.history(|history, rev| {
+            history.log(&kehu_git::LogQuery {
+                rev: rev.map(str::to_owned),
+                since,
+                until,
+            })
+        })?;
+        serde_json::to_vec(&events).map_err(|e| ServiceError::new(e.to_string()))
     }
 }

@@ -27,7 +27,8 @@ pub struct LoadedCustomer {
     /// a future date …): the customer loads, but commands should not write
     /// the file until it is fixed.
     pub has_errors: bool,
-    positions: [Option<Pos>; LOCATED.len()],
+    /// (line, column) of each [`LOCATED`] field; (0, 0) when absent.
+    positions: [(u32, u32); LOCATED.len()],
 }
 
 /// Fields whose place is kept after loading, for policy diagnostics.
@@ -47,7 +48,10 @@ impl LoadedCustomer {
         LOCATED
             .iter()
             .position(|f| f.path() == field)
-            .and_then(|i| self.positions[i])
+            .and_then(|i| match self.positions[i] {
+                (0, _) => None,
+                (line, column) => Some(Pos { line, column }),
+            })
     }
 }
 
@@ -204,8 +208,9 @@ pub(crate) fn load_file(path: String, bytes: &[u8], ctx: &Context<'_>) -> FileOu
     }
 }
 
-fn locate(text: &str, spans: &FieldSpans) -> [Option<Pos>; LOCATED.len()] {
+fn locate(text: &str, spans: &FieldSpans) -> [(u32, u32); LOCATED.len()] {
     crate::diag::positions(text, LOCATED.map(|field| spans.get(field)))
+        .map(|pos| pos.map_or((0, 0), |p| (p.line, p.column)))
 }
 
 /// A hostile file could hold thousands of problems; past this many, one

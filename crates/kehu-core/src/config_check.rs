@@ -308,6 +308,18 @@ mod tests {
     }
 
     #[test]
+    fn conflict_markers_in_kehu_toml() {
+        assert_eq!(
+            report("[book]\n<<<<<<< ours\nname = \"a\"\n=======\nname = \"b\"\n>>>>>>> theirs\n"),
+            [
+                "kehu.toml:2:1: error: git conflict marker `<<<<<<<`; resolve the merge first",
+                "kehu.toml:4:1: error: git conflict marker `=======`; resolve the merge first",
+                "kehu.toml:6:1: error: git conflict marker `>>>>>>>`; resolve the merge first",
+            ]
+        );
+    }
+
+    #[test]
     fn wrong_type_names_the_field() {
         assert_eq!(
             report("[[tiers]]\nname = \"a\"\nweight = \"heavy\"\n"),

@@ -36,7 +36,23 @@ impl FromStr for Date {
     type Err = DateParseError;
 
     fn from_str(text: &str) -> Result<Date, DateParseError> {
-        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        // Fast path for the canonical `YYYY-MM-DD` (every date a book or the
+        // plugin JSON holds); chrono's format parser handles the rest.
+        let trimmed = text.trim();
+        let b = trimmed.as_bytes();
+        let digits = |range: std::ops::Range<usize>| {
+            b[range].iter().try_fold(0u32, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            })
+        };
+        if b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10))
+        {
+            return Date::from_ymd(y as i32, m, d).ok_or_else(|| DateParseError(text.to_owned()));
+        }
+        NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
             .map(Date)
             .map_err(|_| DateParseError(text.to_owned()))
     }
@@ -44,7 +60,16 @@ impl FromStr for Date {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format("%Y-%m-%d"))
+        use chrono::Datelike;
+        let (year, month, day) = (self.0.year(), self.0.month(), self.0.day());
+        // Same text as chrono's `%Y-%m-%d` for years 0..=9999, without
+        // parsing a format string per date (a book holds hundreds of
+        // thousands of them).
+        if (0..=9999).contains(&year) {
+            write!(f, "{year:04}-{month:02}-{day:02}")
+        } else {
+            write!(f, "{}", self.0.format("%Y-%m-%d"))
+        }
     }
 }
 
@@ -107,6 +132,31 @@ mod tests {
         let from_json: Holder = serde_json::from_str(r#"{"day":"2026-11-18"}"#).unwrap();
         assert_eq!(from_toml.day, from_json.day);
         assert_eq!(from_toml.day.to_string(), "2026-11-18");
+    }
+
+    #[test]
+    fn the_fast_paths_agree_with_chrono() {
+        for text in ["2026-11-18", "0001-01-01", "9999-12-31", "2024-02-29"] {
+            let date: Date = text.parse().unwrap();
+            assert_eq!(date.to_string(), text);
+            assert_eq!(date.0, NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap());
+        }
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "2026-00-10",
+            "20x6-01-01",
+            "2026/01/01",
+            "",
+        ] {
+            assert!(bad.parse::<Date>().is_err(), "{bad}");
+        }
+        assert_eq!(
+            " 2026-1-5 ".parse::<Date>().unwrap().to_string(),
+            "2026-01-05"
+        );
+        let far = Date(NaiveDate::from_ymd_opt(12345, 1, 2).unwrap());
+        assert_eq!(far.to_string(), far.0.format("%Y-%m-%d").to_string());
     }
 
     #[test]

@@ -34,6 +34,10 @@ pub struct Customer {
     /// When the open deal (or the next order of a won customer) is expected to close.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_close: Option<Date>,
+    /// This customer's own follow-up cadence (a number of days, or
+    /// `{ ideal = 7, max = 14 }`), overriding its grade's and tier's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cadence: Option<crate::config::Cadence>,
     /// Computed and hand-set grades.
     pub grade: Grade,
     /// Figures imported from ERP / shop exports, or typed by hand.

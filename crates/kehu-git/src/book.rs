@@ -202,6 +202,29 @@ impl Book {
         }
     }
 
+    /// The content of a file (relative to the book root) as committed at
+    /// revision `rev` (`HEAD`, a branch, a commit id); `None` when that
+    /// commit does not have it. The audit log reads a customer's owner at
+    /// the start of its walk with this.
+    pub fn file_at(&self, rev: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        let git_path = self.git_path(path)?;
+        let commit = self
+            .repo
+            .revparse_single(rev)
+            .and_then(|object| object.peel_to_commit())
+            .map_err(|_| GitError::UnknownRevision {
+                rev: rev.to_owned(),
+            })?;
+        let tree = commit.tree().context("reading a commit's tree")?;
+        match self.blob_in_tree(&tree, &git_path)? {
+            Some((id, _)) => {
+                let blob = self.repo.find_blob(id).context("reading a blob")?;
+                Ok(Some(blob.content().to_vec()))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// The id (hex) of HEAD's commit, or `None` when the book has no commits.
     pub fn head_id(&self) -> Result<Option<String>, GitError> {
         Ok(self.head_commit()?.map(|c| c.id().to_string()))

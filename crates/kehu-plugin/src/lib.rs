@@ -5,7 +5,7 @@
 //! structs and raw pointers crosses the boundary; the data itself is JSON
 //! described in [`protocol`] (schema `kehu.plugin/1`). Plugin authors use
 //! `kehu-plugin-sdk`, which implements the guest side of this crate; the
-//! `kehu` binary uses [`host`] to find, load and run plugins, and
+//! `kehu` binary uses `host` (feature `host`) to find, load and run plugins, and
 //! [`policy`] to vet the changesets they return.
 //!
 //! See `docs/plugins.md` for the whole picture.

@@ -3,7 +3,7 @@
 //! function and reads its answer.
 //!
 //! This is independent of how the plugin's code got into the process: the
-//! loader ([`crate::host`]) uses it on a `dlopen`ed library, and the SDK's
+//! loader (`kehu_plugin::host`) uses it on a `dlopen`ed library, and the SDK's
 //! test harness uses it on a plugin linked into a test binary, so both take
 //! the same path through the ABI.
 

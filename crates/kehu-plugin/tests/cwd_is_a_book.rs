@@ -1,12 +1,13 @@
 //! With the current directory inside a book, the standard search path loads
-//! nothing from it, even when `KEHU_PLUGIN_PATH` and `--plugin-dir` name it.
+//! nothing from it, even when `KEHU_PLUGIN_PATH` and `--plugin-dir` name it,
+//! and still finds the plugins installed in the user data directory.
 //! (One test in its own binary: it changes the process's cwd and env.)
 
 mod support;
 
 use std::path::PathBuf;
 
-use kehu_plugin::host::{ENV_VAR, LoadWarning, Registry, SearchPath};
+use kehu_plugin::host::{ENV_VAR, LoadWarning, Origin, Registry, SearchPath};
 use support::{fixture, stage};
 
 #[test]
@@ -19,18 +20,30 @@ fn plugins_in_the_current_book_are_refused() {
     let planted = book.join("plugins");
     stage(fixture_path, &planted, "fixture");
     let env = std::env::join_paths([PathBuf::from("plugins"), planted.clone()]).unwrap();
+    // A legitimate plugin in the user data directory.
+    let data = root.path().join("data");
+    let installed = stage(fixture_path, &data.join("kehu/plugins"), "fixture");
     // SAFETY: this binary runs this one test, so no other thread reads the
     // environment or the current directory concurrently.
-    unsafe { std::env::set_var(ENV_VAR, &env) };
+    unsafe {
+        std::env::set_var(ENV_VAR, &env);
+        std::env::set_var("XDG_DATA_HOME", &data);
+    }
     std::env::set_current_dir(book.join("customers/ac")).unwrap();
 
     let search = SearchPath::from_environment(&[PathBuf::from("../../plugins")], None);
     let registry = Registry::load_all(&search);
-    assert!(registry.get("fixture").is_none());
+    // The planted copies are refused; the installed one is found last.
+    let fixture = registry.require("fixture").unwrap();
+    assert_eq!(fixture.path(), installed);
+    assert_eq!(fixture.info().origin, Origin::UserData);
+    assert_eq!(
+        search.warnings(),
+        [LoadWarning::RelativeEnvEntry {
+            entry: PathBuf::from("plugins")
+        }]
+    );
     let warnings = registry.warnings();
-    assert!(warnings.contains(&LoadWarning::RelativeEnvEntry {
-        entry: PathBuf::from("plugins")
-    }));
     let refused: Vec<&LoadWarning> = warnings
         .iter()
         .filter(|w| matches!(w, LoadWarning::InsideBook { .. }))

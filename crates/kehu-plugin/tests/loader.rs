@@ -255,6 +255,13 @@ fn broken_files_are_warnings_and_the_rest_still_load() {
     );
     assert!(matches!(find(&none), LoadWarning::MissingEntry { .. }));
     assert!(matches!(find(&text), LoadWarning::NotALibrary { .. }));
+    assert_eq!(
+        find(&text)
+            .to_string()
+            .matches(&text.display().to_string())
+            .count(),
+        1
+    );
     assert!(matches!(find(&arch), LoadWarning::NotALibrary { .. }));
     assert!(matches!(find(&bad_name), LoadWarning::BadFileName { .. }));
     let LoadWarning::BadDescriptor { reason, .. } = find(&liar) else {
@@ -363,4 +370,23 @@ fn a_missing_plugin_names_every_directory_searched() {
             .to_string()
             .starts_with("no plugin provides `classify`; searched: ")
     );
+}
+
+#[test]
+fn an_install_prefix_is_searched_beside_the_executable() {
+    let prefix = tempfile::tempdir().unwrap();
+    let bin = prefix.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("kehu"), "").unwrap();
+    let installed = stage(
+        fixture("fixture"),
+        &prefix.path().join("lib/kehu/plugins"),
+        "fixture",
+    );
+    let search = SearchPath::standard(&[], None, Some(&bin.join("kehu")), None);
+    let registry = Registry::load_all(&search);
+    assert_eq!(registry.warnings(), []);
+    let plugin = registry.require("fixture").unwrap();
+    assert_eq!(plugin.path(), installed);
+    assert_eq!(plugin.info().origin, Origin::Executable);
 }

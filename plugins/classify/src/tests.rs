@@ -457,6 +457,16 @@ fn cdnow_abc_and_rfm_match_a_simple_implementation() {
         .with_customers(customers.clone());
     let doc = json(&host, &["--only", "abc,rfm"]);
     let out = doc["customers"].as_array().unwrap();
+    assert_eq!(out.len(), customers.len());
+    // More customers than one rendering chunk: rows stay in id order.
+    let csv = run(&host, &["--only", "abc", "--format", "csv"]).stdout;
+    let ids: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let expected: Vec<&str> = customers.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, expected);
 
     // ABC: sort by revenue desc, id asc; cumulate in cents; A through the
     // first reaching 80%, B through the first reaching 95%.
@@ -548,4 +558,86 @@ fn cdnow_abc_and_rfm_match_a_simple_implementation() {
         share * 100.0
     );
     assert!(share < 0.5);
+}
+
+/// Timing on a generated 100,000-customer book, through the real ABI:
+/// `cargo test --release -p kehu-classify -- --ignored --nocapture timing`.
+#[test]
+#[ignore = "timing; run in release with --nocapture"]
+fn timing_on_a_100k_book() {
+    use std::time::Instant;
+    let book = kehu_bench::generate(&kehu_bench::BookSpec {
+        seed: 7,
+        customers: 100_000,
+    });
+    let as_of = day("2026-11-20");
+    let host = TestHost::new(as_of)
+        .with_kehu_toml(TEMPLATE)
+        .with_customers(book.customers.clone());
+    let policy = crate::policy::from_text(TEMPLATE, "kehu.toml").unwrap();
+    let mut best = [f64::MAX; 5];
+    let mut best_cpu = [f64::MAX; 5];
+    // CPU seconds of the whole process (all threads), robust to a busy machine.
+    let cpu = || {
+        // SAFETY: getrusage fills the struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        secs(usage.ru_utime) + secs(usage.ru_stime)
+    };
+    for _ in 0..5 {
+        let mut cpus = [0.0; 5];
+        let c = cpu();
+        let t = Instant::now();
+        let encoded = kehu_plugin::services::HostServices::book(&host).unwrap();
+        let encode = t.elapsed().as_secs_f64();
+        cpus[0] = cpu() - c;
+        let c = cpu();
+        let t = Instant::now();
+        let decoded = kehu_plugin::protocol::Book::from_json(&encoded).unwrap();
+        let decode = t.elapsed().as_secs_f64();
+        cpus[1] = cpu() - c;
+        let c = cpu();
+        let t = Instant::now();
+        let fields = crate::field::FieldSet::all();
+        let assessment =
+            crate::assess::Assessment::new(&decoded.customers, &policy, as_of, fields).unwrap();
+        let grade = t.elapsed().as_secs_f64();
+        cpus[2] = cpu() - c;
+        let c = cpu();
+        let t = Instant::now();
+        let text = crate::render::write_json(&assessment, as_of).unwrap();
+        let json = t.elapsed().as_secs_f64();
+        cpus[3] = cpu() - c;
+        assert!(text.len() > 1_000_000);
+        if best[0] == f64::MAX {
+            println!(
+                "JSON: {} bytes; first customer: {}",
+                text.len(),
+                text.lines().nth(7).unwrap_or_default()
+            );
+        }
+        let c = cpu();
+        let t = Instant::now();
+        let response = run(&host, &["--format", "json"]);
+        let total = t.elapsed().as_secs_f64();
+        cpus[4] = cpu() - c;
+        for (slot, v) in best_cpu.iter_mut().zip(cpus) {
+            *slot = slot.min(v);
+        }
+        assert_eq!(response.exit_code, 0);
+        for (slot, v) in best.iter_mut().zip([encode, decode, grade, json, total]) {
+            *slot = slot.min(v);
+        }
+    }
+    println!(
+        "100k customers, best of 5: host encode {:.3} s, plugin decode {:.3} s, \
+         grade_book {:.3} s, JSON {:.3} s, whole run through the ABI {:.3} s",
+        best[0], best[1], best[2], best[3], best[4]
+    );
+    println!(
+        "CPU seconds (all threads), best of 5: host encode {:.3}, plugin decode {:.3}, \
+         grade_book {:.3}, JSON {:.3}, whole run through the ABI {:.3}",
+        best_cpu[0], best_cpu[1], best_cpu[2], best_cpu[3], best_cpu[4]
+    );
 }

@@ -5,11 +5,14 @@ use std::io::Write;
 
 use anyhow::{Context as _, bail};
 
-use crate::cli::{CheckArgs, DemoArgs};
+use kehu_core::Date;
+
+use crate::cli::{CheckArgs, DemoArgs, HistoryArgs, LogArgs};
 use crate::commands;
 use crate::context::Context;
 use crate::demo::{self, story};
 use crate::exit::Outcome;
+use crate::plugin_host;
 
 /// Builds the demo book and runs the main job on it.
 pub fn run(context: &mut Context, args: DemoArgs) -> anyhow::Result<Outcome> {
@@ -67,6 +70,44 @@ pub fn run(context: &mut Context, args: DemoArgs) -> anyhow::Result<Outcome> {
     // Policy findings are part of the story (a CI would gate on them); the
     // demo itself succeeded.
     commands::check::run(context, CheckArgs { no_warnings: false })?;
+
+    let week_ago = story::end_date().0 - chrono::Days::new(6);
+    heading(&format!("kehu log --since {week_ago}"))?;
+    commands::log::run(
+        context,
+        LogArgs {
+            since: Some(Date(week_ago)),
+            until: None,
+            owner: None,
+            kind: None,
+        },
+    )?;
+
+    heading(&format!(
+        "kehu history {} (the largest account)",
+        summary.biggest
+    ))?;
+    commands::history::run(
+        context,
+        HistoryArgs {
+            id: summary.biggest.clone(),
+        },
+    )?;
+
+    // The main job: the weekly report, when its plugin is installed.
+    let search = plugin_host::search_path(context);
+    if kehu_plugin::host::Registry::load_one(&search, "report")
+        .get("report")
+        .is_some()
+    {
+        heading(&format!("kehu report --as-of {}", story::end_date()))?;
+        commands::plugin::run(context, vec!["report".into()])?;
+    } else {
+        plugin_host::warn(
+            context,
+            "the report plugin is not installed: build it with `cargo build`",
+        );
+    }
     Ok(Outcome::Clean)
 }
 

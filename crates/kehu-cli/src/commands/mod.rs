@@ -1,16 +1,21 @@
 //! One file per command; `run` dispatches.
 
+mod audit;
+mod blame;
 pub mod check;
 mod completions;
 mod contact;
 mod demo;
+mod diff;
 mod export;
 mod grade;
 mod import;
+pub mod history;
 pub mod init;
+pub mod log;
 mod man;
 mod new;
-
+pub mod plugin;
 mod plugins;
 
 use crate::cli::Command;
@@ -27,16 +32,14 @@ pub fn run(context: &mut Context, command: Command) -> anyhow::Result<Outcome> {
         Command::Contact(args) => contact::run(context, args),
         Command::Grade(args) => grade::run(context, args),
         Command::Import(command) => import::run(context, command),
+        Command::History(args) => history::run(context, args),
+        Command::Log(args) => log::run(context, args),
+        Command::Diff(args) => diff::run(context, args),
+        Command::Blame(args) => blame::run(context, args),
         Command::Demo(args) => demo::run(context, args),
         Command::Plugins(args) => plugins::run(context, args),
         Command::Completions(args) => completions::run(args),
         Command::Man => man::run(),
-        Command::External(argv) => anyhow::bail!(
-            "no plugin provides `{}` yet",
-            argv.first()
-                .map(|a| a.to_string_lossy())
-                .unwrap_or_default()
-        ),
-        other => anyhow::bail!("{other:?} is not built yet"),
+        Command::External(argv) => plugin::run(context, argv),
     }
 }

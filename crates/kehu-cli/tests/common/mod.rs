@@ -131,3 +131,33 @@ pub fn write(root: &Path, path: &str, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
 }
+
+/// A copy of the `kehu` binary alone in a directory, so the plugins beside
+/// the real build output are not found: only what a test passes in.
+pub fn isolated_kehu() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("kehu");
+    std::fs::copy(env!("CARGO_BIN_EXE_kehu"), &exe).unwrap();
+    (dir, exe)
+}
+
+/// Runs the binary at `exe` with `args` in `dir`.
+pub fn run_exe(exe: &Path, dir: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(exe);
+    hermetic(&mut command).current_dir(dir).args(args);
+    command.output().expect("run kehu")
+}
+
+/// The library file of a bundled plugin.
+pub fn plugin_library(name: &str) -> PathBuf {
+    plugin_dir().join(format!("libkehu_{name}.so"))
+}
+
+/// A git book holding the sample book, committed.
+pub fn sample_git_book() -> tempfile::TempDir {
+    let book = sample_book();
+    git(book.path(), &["init", "-q", "-b", "main"]);
+    git(book.path(), &["add", "-A"]);
+    git(book.path(), &["commit", "-q", "-m", "the sample book"]);
+    book
+}

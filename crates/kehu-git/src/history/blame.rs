@@ -33,7 +33,7 @@ impl<'b> History<'b> {
             None => self.objects.head()?,
         };
         let ids = self.objects.book_ids_by_id(start)?;
-        let Some(path) = self.locate(ids, id)? else {
+        let Some(path) = self.locate(&ids, id)? else {
             return Ok(Vec::new());
         };
         let parts: Vec<&str> = path.split('/').collect();

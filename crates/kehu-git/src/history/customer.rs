@@ -22,7 +22,7 @@ use crate::error::GitError;
 impl<'b> History<'b> {
     /// The path (below `customers/`) of a customer at a commit: the canonical
     /// place, else any file under `customers/` whose stem is the id.
-    pub(crate) fn locate(&self, ids: BookIds, id: &str) -> Result<Option<String>, GitError> {
+    pub(crate) fn locate(&self, ids: &BookIds, id: &str) -> Result<Option<String>, GitError> {
         let canonical = canonical_path(id);
         let Some(tree) = ids.customers else {
             return Ok(None);
@@ -63,7 +63,7 @@ impl<'b> History<'b> {
             None => self.objects.head()?,
         };
         let start_ids = self.objects.book_ids_by_id(start)?;
-        let located = self.locate(start_ids, id)?;
+        let located = self.locate(&start_ids, id)?;
         // A customer removed before `rev` is searched for along the way.
         let absent_at_start = located.is_none();
         let path = located.unwrap_or_else(|| canonical_path(id));
@@ -83,12 +83,10 @@ impl<'b> History<'b> {
             let Some(path) = pending.remove(&oid) else {
                 continue;
             };
-            let commit = self.objects.commit(oid)?;
-            let ids = self.objects.book_ids(&commit)?;
+            let ids = self.objects.book_ids_by_id(oid)?;
             let parts: Vec<&str> = path.split('/').collect();
-            let parent_ids: Vec<Oid> = commit.parent_ids().collect();
-            let mut parents = Vec::with_capacity(parent_ids.len());
-            for p in &parent_ids {
+            let mut parents = Vec::with_capacity(ids.parents.len());
+            for p in ids.parents.iter() {
                 parents.push((*p, self.objects.book_ids_by_id(*p)?));
             }
 
@@ -165,6 +163,7 @@ impl<'b> History<'b> {
                 let rules_changed = parents
                     .first()
                     .map_or(ids.rules.is_some(), |(_, p)| p.rules != ids.rules);
+                let commit = self.objects.commit(oid)?;
                 if visit(self.event(&commit, vec![change], rules_changed)).is_break() {
                     return Ok(());
                 }

@@ -59,13 +59,12 @@ impl<'b> History<'b> {
                 .map_or(i64::MIN, |t| t.and_utc().timestamp() - ZONE_SLACK)
         });
         while let Some(oid) = current {
-            let commit = self.objects.commit(oid)?;
-            if cutoff.is_some_and(|cut| commit.time().seconds() < cut) {
+            let ids = self.objects.book_ids_by_id(oid)?;
+            if cutoff.is_some_and(|cut| ids.time < cut) {
                 break;
             }
-            let parent = commit.parent_ids().next();
+            let parent = ids.parents.first().copied();
             current = parent;
-            let ids = self.objects.book_ids(&commit)?;
             let parent_ids = match parent {
                 Some(p) => Some(self.objects.book_ids_by_id(p)?),
                 None => None,
@@ -76,6 +75,7 @@ impl<'b> History<'b> {
             if old_customers == ids.customers && old_rules == ids.rules {
                 continue;
             }
+            let commit = self.objects.commit(oid)?;
             let info = self.objects.info(&commit);
             if query.since.is_some_and(|since| info.date < since)
                 || query.until.is_some_and(|until| info.date > until)

@@ -5,14 +5,15 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use git2::{Commit, ObjectType, Oid, Repository, Tree};
+use git2::{Commit, ObjectType, Oid, Repository};
 
 use super::records::CommitInfo;
 use super::treediff::FlatTree;
 use crate::error::{Context, GitError};
 
-/// What a commit holds of the book: the `customers/` tree and `kehu.toml` blob.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a commit holds of the book: the `customers/` tree and `kehu.toml`
+/// blob, plus the commit's parents and time for the walk.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct BookIds {
     /// The `customers/` tree, if the commit has one.
     pub customers: Option<Oid>,
@@ -20,6 +21,8 @@ pub(crate) struct BookIds {
     pub rules: Option<Oid>,
     /// Committer time (seconds), for ordering the walk.
     pub time: i64,
+    /// The commit's parents, first parent first.
+    pub parents: Rc<[Oid]>,
 }
 
 /// The repository plus the book prefix, with a memo of each commit's book ids
@@ -28,9 +31,7 @@ pub(crate) struct Objects<'r> {
     pub repo: &'r Repository,
     prefix: Vec<String>,
     ids: RefCell<HashMap<Oid, BookIds>>,
-    /// A few recently loaded trees: consecutive commits share them.
-    trees: RefCell<Vec<Tree<'r>>>,
-    /// A few recently flattened trees, for the tree diff.
+    /// A few recently read trees: consecutive commits share most of them.
     flat: RefCell<Vec<(Oid, Rc<FlatTree>)>>,
 }
 
@@ -46,7 +47,6 @@ impl<'r> Objects<'r> {
                 .map(str::to_owned)
                 .collect(),
             ids: RefCell::new(HashMap::new()),
-            trees: RefCell::new(Vec::with_capacity(TREE_CACHE)),
             flat: RefCell::new(Vec::with_capacity(TREE_CACHE)),
         }
     }
@@ -82,23 +82,6 @@ impl<'r> Objects<'r> {
         self.repo.find_commit(id).context("reading a commit")
     }
 
-    /// A tree, from the small cache when it was loaded recently.
-    pub(crate) fn tree(&self, id: Oid) -> Result<Tree<'r>, GitError> {
-        {
-            let cache = self.trees.borrow();
-            if let Some(tree) = cache.iter().find(|t| t.id() == id) {
-                return Ok(tree.clone());
-            }
-        }
-        let tree = self.repo.find_tree(id).context("reading a tree")?;
-        let mut cache = self.trees.borrow_mut();
-        if cache.len() >= TREE_CACHE {
-            cache.remove(0);
-        }
-        cache.push(tree.clone());
-        Ok(tree)
-    }
-
     /// A tree flattened for diffing, from the small cache when recent.
     pub(crate) fn flat_tree(&self, id: Oid) -> Result<Rc<FlatTree>, GitError> {
         if let Some((_, hit)) = self.flat.borrow().iter().find(|(k, _)| *k == id) {
@@ -112,10 +95,7 @@ impl<'r> Objects<'r> {
                 format!("{id} is a {}", object.kind()),
             ));
         }
-        let flat =
-            Rc::new(FlatTree::parse(object.data()).ok_or_else(|| {
-                GitError::backend("reading a tree", format!("{id} is malformed"))
-            })?);
+        let flat = Rc::new(FlatTree::from_raw(object.data()));
         let mut cache = self.flat.borrow_mut();
         if cache.len() >= TREE_CACHE {
             cache.remove(0);
@@ -133,25 +113,22 @@ impl<'r> Objects<'r> {
             .to_vec())
     }
 
-    /// The book ids of a commit (memoised).
-    pub(crate) fn book_ids(&self, commit: &Commit<'r>) -> Result<BookIds, GitError> {
-        if let Some(ids) = self.ids.borrow().get(&commit.id()) {
-            return Ok(*ids);
-        }
-        let mut ids = self.book_ids_of_tree(commit.tree_id())?;
-        ids.time = commit.time().seconds();
-        self.ids.borrow_mut().insert(commit.id(), ids);
-        Ok(ids)
-    }
-
-    /// The book ids of a commit given by id (memoised; loads the commit only
-    /// when needed).
+    /// The book ids of a commit (memoised). Reads only the commit's header
+    /// (tree, parents, committer time) from the raw object: the walk needs
+    /// no more for the many commits that change nothing it looks at.
     pub(crate) fn book_ids_by_id(&self, id: Oid) -> Result<BookIds, GitError> {
         if let Some(ids) = self.ids.borrow().get(&id) {
-            return Ok(*ids);
+            return Ok(ids.clone());
         }
-        let commit = self.commit(id)?;
-        self.book_ids(&commit)
+        let odb = self.repo.odb().context("opening the object database")?;
+        let object = odb.read(id).context("reading a commit")?;
+        let header = parse_commit_header(object.data())
+            .ok_or_else(|| GitError::backend("reading a commit", format!("{id} is malformed")))?;
+        let mut ids = self.book_ids_of_tree(header.tree)?;
+        ids.time = header.time;
+        ids.parents = header.parents.into();
+        self.ids.borrow_mut().insert(id, ids.clone());
+        Ok(ids)
     }
 
     /// Forgets memoised ids (to bound memory on long walks).
@@ -160,35 +137,27 @@ impl<'r> Objects<'r> {
     }
 
     fn book_ids_of_tree(&self, root: Oid) -> Result<BookIds, GitError> {
-        let mut tree = self.tree(root)?;
+        let mut tree = self.flat_tree(root)?;
         for part in &self.prefix {
-            let next = tree
-                .get_name(part)
-                .filter(|e| e.kind() == Some(ObjectType::Tree))
-                .map(|e| e.id());
-            match next {
-                Some(id) => tree = self.tree(id)?,
+            match tree.find(part.as_bytes(), true) {
+                Some(id) => tree = self.flat_tree(id)?,
                 None => {
                     return Ok(BookIds {
                         customers: None,
                         rules: None,
                         time: 0,
+                        parents: Rc::from(Vec::new()),
                     });
                 }
             }
         }
-        let customers = tree
-            .get_name("customers")
-            .filter(|e| e.kind() == Some(ObjectType::Tree))
-            .map(|e| e.id());
-        let rules = tree
-            .get_name("kehu.toml")
-            .filter(|e| e.kind() == Some(ObjectType::Blob))
-            .map(|e| e.id());
+        let customers = tree.find(b"customers", true);
+        let rules = tree.find(b"kehu.toml", false);
         Ok(BookIds {
             customers,
             rules,
             time: 0,
+            parents: Rc::from(Vec::new()),
         })
     }
 
@@ -246,11 +215,9 @@ impl<'r> Objects<'r> {
         kind: ObjectType,
     ) -> Result<Option<Oid>, GitError> {
         let Some(tree) = tree else { return Ok(None) };
-        let tree = self.tree(tree)?;
-        Ok(tree
-            .get_name(name)
-            .filter(|e| e.kind() == Some(kind))
-            .map(|e| e.id()))
+        Ok(self
+            .flat_tree(tree)?
+            .find(name.as_bytes(), kind == ObjectType::Tree))
     }
 
     /// The blob at `path` below a tree.
@@ -268,5 +235,61 @@ impl<'r> Objects<'r> {
             }
         }
         Ok(current)
+    }
+}
+
+/// The parts of a raw commit object the walk needs.
+struct CommitHeader {
+    tree: Oid,
+    parents: Vec<Oid>,
+    time: i64,
+}
+
+/// Parses `tree`, `parent` and `committer` lines of a raw commit object.
+fn parse_commit_header(data: &[u8]) -> Option<CommitHeader> {
+    let mut tree = None;
+    let mut parents = Vec::new();
+    let mut time = None;
+    for line in data.split(|&b| b == b'\n') {
+        if line.is_empty() {
+            break; // end of the header; the message follows
+        }
+        if let Some(hex) = line.strip_prefix(b"tree ") {
+            tree = Oid::from_str(std::str::from_utf8(hex).ok()?).ok();
+        } else if let Some(hex) = line.strip_prefix(b"parent ") {
+            parents.push(Oid::from_str(std::str::from_utf8(hex).ok()?).ok()?);
+        } else if let Some(rest) = line.strip_prefix(b"committer ") {
+            // `Name <email> 1700000000 +0000`: the second-last field.
+            let close = rest.iter().rposition(|&b| b == b'>')?;
+            let mut fields = rest[close + 1..]
+                .split(|&b| b == b' ')
+                .filter(|f| !f.is_empty());
+            time = std::str::from_utf8(fields.next()?).ok()?.parse().ok();
+        }
+    }
+    Some(CommitHeader {
+        tree: tree?,
+        parents,
+        time: time.unwrap_or(0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_headers_parse_like_the_backend_reads_them() {
+        let dir = crate::test_support::new_book();
+        let book = crate::test_support::open(dir.path());
+        let repo = &book.repo;
+        let head = repo.head().unwrap().peel_to_commit().unwrap();
+        let odb = repo.odb().unwrap();
+        let raw = odb.read(head.id()).unwrap();
+        let header = parse_commit_header(raw.data()).unwrap();
+        assert_eq!(header.tree, head.tree_id());
+        assert_eq!(header.time, head.time().seconds());
+        assert!(header.parents.is_empty());
+        assert!(parse_commit_header(b"parent x\n").is_none());
     }
 }

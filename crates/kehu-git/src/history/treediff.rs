@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use git2::{ObjectType, Oid};
+use git2::Oid;
 
 use super::objects::Objects;
 use crate::error::GitError;
@@ -20,21 +20,13 @@ pub(crate) struct Delta {
     pub new: Option<Oid>,
 }
 
-/// A tree's entries copied out of the backend once: names in one buffer,
-/// ids as plain bytes. Consecutive commits diff the same tree twice (as the
-/// new side, then as the old side), and the merge-join over plain data is
-/// far cheaper than asking the backend for every entry's name and id.
+/// A tree object's raw bytes (`<octal mode> <name>\0<20-byte id>` entries),
+/// read once and scanned in place. Consecutive commits diff the same tree
+/// twice (as the new side, then as the old side); scanning the raw bytes,
+/// skipping identical entries with one comparison each and stopping lookups
+/// early, is far cheaper than materialising every entry.
 pub(crate) struct FlatTree {
-    names: Vec<u8>,
-    entries: Vec<FlatEntry>,
-}
-
-#[derive(Clone, Copy)]
-struct FlatEntry {
-    start: u32,
-    len: u32,
-    id: [u8; 20],
-    kind: EntryKind,
+    data: Box<[u8]>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -46,59 +38,130 @@ enum EntryKind {
     Other,
 }
 
-impl FlatTree {
-    /// Parses a raw tree object: entries of `<octal mode> <name>\0<20-byte id>`.
-    /// `None` when the bytes are not a well-formed tree.
-    pub(crate) fn parse(data: &[u8]) -> Option<FlatTree> {
-        let mut names = Vec::with_capacity(data.len() / 2);
-        let mut entries = Vec::with_capacity(data.len() / 32);
-        let mut rest = data;
-        while !rest.is_empty() {
-            let space = rest.iter().position(|&b| b == b' ')?;
-            let mode = &rest[..space];
-            rest = &rest[space + 1..];
-            let nul = rest.iter().position(|&b| b == 0)?;
-            let name = &rest[..nul];
-            rest = &rest[nul + 1..];
-            if rest.len() < 20 || name.is_empty() {
+/// One entry, borrowed from the raw tree.
+#[derive(Clone, Copy)]
+struct RawEntry<'a> {
+    /// The whole entry (mode, name and id): equal bytes mean an equal entry.
+    raw: &'a [u8],
+    name: &'a [u8],
+    id: &'a [u8],
+    kind: EntryKind,
+}
+
+impl RawEntry<'_> {
+    fn is_tree(&self) -> bool {
+        self.kind == EntryKind::Tree
+    }
+
+    fn oid(&self) -> Result<Oid, GitError> {
+        Oid::from_bytes(self.id).map_err(|e| GitError::backend("reading a tree entry", e.message()))
+    }
+}
+
+/// Iterates the entries of raw tree bytes; stops at the end or at bytes
+/// that are not a well-formed entry (`malformed` is then set).
+struct Entries<'a> {
+    rest: &'a [u8],
+    malformed: bool,
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = RawEntry<'a>;
+
+    fn next(&mut self) -> Option<RawEntry<'a>> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let data = self.rest;
+        let parsed = (|| {
+            let space = data.iter().position(|&b| b == b' ')?;
+            let nul = space + 1 + data[space + 1..].iter().position(|&b| b == 0)?;
+            let end = nul + 1 + 20;
+            if data.len() < end || nul == space + 1 {
                 return None;
             }
-            let mut id = [0u8; 20];
-            id.copy_from_slice(&rest[..20]);
-            rest = &rest[20..];
-            let kind = match mode {
-                b"40000" | b"040000" => EntryKind::Tree,
-                b"100644" | b"100755" | b"100664" | b"120000" if name.ends_with(b".toml") => {
+            let mode = &data[..space];
+            let name = &data[space + 1..nul];
+            // Modes: 40000 tree, 100644/100755 file, 120000 symlink, 160000 submodule.
+            let kind = match (mode.first(), mode.get(1)) {
+                (Some(b'4'), _) | (Some(b'0'), Some(b'4')) => EntryKind::Tree,
+                (Some(b'1'), Some(b'0' | b'2')) if name.ends_with(b".toml") => {
                     EntryKind::CustomerFile
                 }
                 _ => EntryKind::Other,
             };
-            entries.push(FlatEntry {
-                start: u32::try_from(names.len()).ok()?,
-                len: u32::try_from(name.len()).ok()?,
-                id,
-                kind,
-            });
-            names.extend_from_slice(name);
+            Some((
+                RawEntry {
+                    raw: &data[..end],
+                    name,
+                    id: &data[nul + 1..end],
+                    kind,
+                },
+                end,
+            ))
+        })();
+        match parsed {
+            Some((entry, end)) => {
+                self.rest = &data[end..];
+                Some(entry)
+            }
+            None => {
+                self.malformed = true;
+                self.rest = &[];
+                None
+            }
         }
-        Some(FlatTree { names, entries })
-    }
-
-    fn name(&self, e: &FlatEntry) -> &[u8] {
-        &self.names[e.start as usize..(e.start + e.len) as usize]
     }
 }
 
-fn oid(bytes: &[u8; 20]) -> Result<Oid, GitError> {
-    Oid::from_bytes(bytes).map_err(|e| GitError::backend("reading a tree entry", e.message()))
+impl FlatTree {
+    /// Keeps a raw tree object. It is not validated up front (that would
+    /// cost the full scan lookups avoid); a malformed tail ends iteration.
+    pub(crate) fn from_raw(data: &[u8]) -> FlatTree {
+        FlatTree { data: data.into() }
+    }
+
+    fn entries(&self) -> Entries<'_> {
+        Entries {
+            rest: &self.data,
+            malformed: false,
+        }
+    }
+
+    /// The id of the entry `name` if it is a sub-tree (`want_tree`) or a
+    /// customer file (`*.toml` blob). Entries are in git's order, so the scan
+    /// stops as soon as it has passed the name.
+    pub(crate) fn find(&self, name: &[u8], want_tree: bool) -> Option<Oid> {
+        for entry in self.entries() {
+            match git_order(entry.name, entry.is_tree(), name, want_tree) {
+                Ordering::Less => continue,
+                Ordering::Greater => return None,
+                Ordering::Equal => {
+                    let wanted = if want_tree {
+                        EntryKind::Tree
+                    } else {
+                        EntryKind::CustomerFile
+                    };
+                    return if entry.kind == wanted {
+                        entry.oid().ok()
+                    } else {
+                        None
+                    };
+                }
+            }
+        }
+        None
+    }
 }
 
 /// Git's tree order: names compared as bytes, a tree's name as if it ended in `/`.
 fn git_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> Ordering {
     let common = a.len().min(b.len());
-    match a[..common].cmp(&b[..common]) {
-        Ordering::Equal => {}
-        other => return other,
+    // Names are short: a byte loop beats a call to memcmp here.
+    for k in 0..common {
+        if a[k] != b[k] {
+            return a[k].cmp(&b[k]);
+        }
     }
     let next = |name: &[u8], tree: bool| -> Option<u8> {
         if name.len() > common {
@@ -123,57 +186,54 @@ pub(crate) fn diff_trees(
     if old == new {
         return Ok(());
     }
-    let empty = FlatTree {
-        names: Vec::new(),
-        entries: Vec::new(),
-    };
+    let empty = FlatTree { data: Box::new([]) };
     let left = old.map(|id| objects.flat_tree(id)).transpose()?;
     let right = new.map(|id| objects.flat_tree(id)).transpose()?;
     let left = left.as_deref().unwrap_or(&empty);
     let right = right.as_deref().unwrap_or(&empty);
-    let (mut i, mut j) = (0, 0);
-    while i < left.entries.len() || j < right.entries.len() {
-        let (a, b) = (left.entries.get(i), right.entries.get(j));
-        let order = match (a, b) {
-            (Some(a), Some(b)) => {
-                let (an, bn) = (left.name(a), right.name(b));
-                if an == bn && (a.kind == EntryKind::Tree) == (b.kind == EntryKind::Tree) {
-                    Ordering::Equal
-                } else {
-                    git_order(an, a.kind == EntryKind::Tree, bn, b.kind == EntryKind::Tree)
-                }
+    let (mut lefts, mut rights) = (left.entries(), right.entries());
+    let (mut a, mut b) = (lefts.next(), rights.next());
+    loop {
+        let order = match (&a, &b) {
+            (None, None) => break,
+            // Identical bytes: the same name, kind and id; nothing changed.
+            (Some(x), Some(y)) if x.raw == y.raw => {
+                a = lefts.next();
+                b = rights.next();
+                continue;
             }
+            (Some(x), Some(y)) => git_order(x.name, x.is_tree(), y.name, y.is_tree()),
             (Some(_), None) => Ordering::Less,
-            _ => Ordering::Greater,
+            (None, Some(_)) => Ordering::Greater,
         };
         match (order, a, b) {
-            (Ordering::Less, Some(a), _) => {
-                side(objects, left, a, base, true, out)?;
-                i += 1;
+            (Ordering::Less, Some(x), _) => {
+                side(objects, &x, base, true, out)?;
+                a = lefts.next();
             }
-            (Ordering::Greater, _, Some(b)) => {
-                side(objects, right, b, base, false, out)?;
-                j += 1;
+            (Ordering::Greater, _, Some(y)) => {
+                side(objects, &y, base, false, out)?;
+                b = rights.next();
             }
-            (Ordering::Equal, Some(a), Some(b)) => {
-                if a.id != b.id {
-                    match a.kind {
-                        EntryKind::Tree => {
-                            let path = join(base, left.name(a));
-                            diff_trees(objects, Some(oid(&a.id)?), Some(oid(&b.id)?), &path, out)?;
+            (Ordering::Equal, Some(x), Some(y)) => {
+                if x.id != y.id {
+                    match (x.kind, y.kind) {
+                        (EntryKind::Tree, _) => {
+                            let path = join(base, x.name);
+                            diff_trees(objects, Some(x.oid()?), Some(y.oid()?), &path, out)?;
                         }
-                        EntryKind::CustomerFile if b.kind == EntryKind::CustomerFile => {
+                        (EntryKind::CustomerFile, EntryKind::CustomerFile) => {
                             out.push(Delta {
-                                path: join(base, left.name(a)),
-                                old: Some(oid(&a.id)?),
-                                new: Some(oid(&b.id)?),
+                                path: join(base, x.name),
+                                old: Some(x.oid()?),
+                                new: Some(y.oid()?),
                             });
                         }
                         _ => {}
                     }
                 }
-                i += 1;
-                j += 1;
+                a = lefts.next();
+                b = rights.next();
             }
             _ => break,
         }
@@ -184,23 +244,22 @@ pub(crate) fn diff_trees(
 /// An entry on one side only: a file added or removed, or a whole sub-tree.
 fn side(
     objects: &Objects<'_>,
-    tree: &FlatTree,
-    entry: &FlatEntry,
+    entry: &RawEntry<'_>,
     base: &str,
     removed: bool,
     out: &mut Vec<Delta>,
 ) -> Result<(), GitError> {
-    let id = oid(&entry.id)?;
+    let id = entry.oid()?;
     let (old, new) = if removed {
         (Some(id), None)
     } else {
         (None, Some(id))
     };
     match entry.kind {
-        EntryKind::Tree => diff_trees(objects, old, new, &join(base, tree.name(entry)), out),
+        EntryKind::Tree => diff_trees(objects, old, new, &join(base, entry.name), out),
         EntryKind::CustomerFile => {
             out.push(Delta {
-                path: join(base, tree.name(entry)),
+                path: join(base, entry.name),
                 old,
                 new,
             });
@@ -208,14 +267,6 @@ fn side(
         }
         EntryKind::Other => Ok(()),
     }
-}
-
-fn is_tree(entry: &git2::TreeEntry<'_>) -> bool {
-    entry.kind() == Some(ObjectType::Tree)
-}
-
-fn is_customer_file(entry: &git2::TreeEntry<'_>) -> bool {
-    entry.kind() == Some(ObjectType::Blob) && entry.name_bytes().ends_with(b".toml")
 }
 
 fn join(base: &str, name: &[u8]) -> String {
@@ -234,13 +285,15 @@ pub(crate) fn list_files(
     base: &str,
     out: &mut Vec<(String, Oid)>,
 ) -> Result<(), GitError> {
-    let tree = objects.tree(tree)?;
-    for entry in tree.iter() {
-        if is_tree(&entry) {
-            let path = join(base, entry.name_bytes());
-            list_files(objects, entry.id(), &path, out)?;
-        } else if is_customer_file(&entry) {
-            out.push((join(base, entry.name_bytes()), entry.id()));
+    let tree = objects.flat_tree(tree)?;
+    for entry in tree.entries() {
+        match entry.kind {
+            EntryKind::Tree => {
+                let path = join(base, entry.name);
+                list_files(objects, entry.oid()?, &path, out)?;
+            }
+            EntryKind::CustomerFile => out.push((join(base, entry.name), entry.oid()?)),
+            EntryKind::Other => {}
         }
     }
     Ok(())
@@ -249,6 +302,7 @@ pub(crate) fn list_files(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use git2::ObjectType;
 
     #[test]
     fn raw_trees_parse_like_the_backend_reads_them() {
@@ -261,17 +315,22 @@ mod tests {
             let tree = repo.find_tree(id).unwrap();
             let odb = repo.odb().unwrap();
             let raw = odb.read(id).unwrap();
-            let flat = FlatTree::parse(raw.data()).unwrap();
-            assert_eq!(flat.entries.len(), tree.len());
-            for (entry, mine) in tree.iter().zip(&flat.entries) {
-                assert_eq!(entry.name_bytes(), flat.name(mine));
-                assert_eq!(entry.id().as_bytes(), &mine.id[..]);
-                assert_eq!(
-                    entry.kind() == Some(ObjectType::Tree),
-                    mine.kind == EntryKind::Tree
-                );
+            let flat = FlatTree::from_raw(raw.data());
+            let mine: Vec<RawEntry<'_>> = flat.entries().collect();
+            assert_eq!(mine.len(), tree.len());
+            for (entry, mine) in tree.iter().zip(&mine) {
+                assert_eq!(entry.name_bytes(), mine.name);
+                assert_eq!(entry.id().as_bytes(), mine.id);
+                assert_eq!(entry.kind() == Some(ObjectType::Tree), mine.is_tree());
             }
         }
-        assert!(FlatTree::parse(b"100644 x.toml\0short").is_none());
+        let broken = FlatTree::from_raw(b"100644 x.toml\0short");
+        let mut entries = broken.entries();
+        assert!(entries.next().is_none() && entries.malformed);
+        let root = FlatTree::from_raw(repo.odb().unwrap().read(head.id()).unwrap().data());
+        assert_eq!(root.find(b"customers", true), Some(customers));
+        assert_eq!(root.find(b"customers", false), None);
+        assert!(root.find(b"kehu.toml", false).is_some());
+        assert_eq!(root.find(b"nothing", true), None);
     }
 }

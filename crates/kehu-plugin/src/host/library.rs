@@ -74,11 +74,18 @@ pub(super) fn load(file: &Path, name: &str, origin: Origin) -> Result<LoadedPlug
     // SAFETY: loading a library runs its initialisers. Only files from the
     // configured plugin directories reach this point (never from a book or
     // the current directory); trusting them is what installing a plugin means.
-    let library =
-        unsafe { libloading::Library::new(file) }.map_err(|error| LoadWarning::NotALibrary {
+    let library = unsafe { libloading::Library::new(file) }.map_err(|error| {
+        // dlerror() repeats the path; the warning names the file already.
+        let reason = error.to_string();
+        let reason = match reason.split_once(&format!("{}: ", file.display())) {
+            Some((_, rest)) => rest.to_owned(),
+            None => reason,
+        };
+        LoadWarning::NotALibrary {
             file: file.to_path_buf(),
-            reason: error.to_string(),
-        })?;
+            reason,
+        }
+    })?;
     // SAFETY: the symbol is declared with the type every kehu ABI version
     // gives it.
     let entry: Result<EntryFn, _> = unsafe {

@@ -38,7 +38,6 @@ impl Registry {
 
     fn load(search: &SearchPath, only: Option<&str>) -> Registry {
         let mut registry = Registry {
-            warnings: search.warnings().to_vec(),
             searched: search.dirs().to_vec(),
             ..Registry::default()
         };
@@ -167,8 +166,9 @@ impl Registry {
         })
     }
 
-    /// Everything passed over, in the order met; the CLI prints each as a
-    /// warning on stderr.
+    /// Everything passed over while scanning, in the order met; the CLI
+    /// prints each as a warning on stderr, after the search path's own
+    /// [`SearchPath::warnings`](super::SearchPath::warnings) (which are not repeated here).
     pub fn warnings(&self) -> &[LoadWarning] {
         &self.warnings
     }

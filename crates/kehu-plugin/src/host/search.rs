@@ -47,6 +47,8 @@ pub struct SearchPath {
     dirs: Vec<SearchDir>,
     books: Vec<PathBuf>,
     warnings: Vec<LoadWarning>,
+    /// The running executable, resolved, when known.
+    exe: Option<PathBuf>,
 }
 
 impl SearchPath {
@@ -104,6 +106,7 @@ impl SearchPath {
         }
         if let Some(exe) = exe {
             let exe = exe.canonicalize().unwrap_or_else(|_| exe.to_path_buf());
+            search.exe = Some(exe.clone());
             if let Some(bin) = exe.parent() {
                 search.push(bin.to_path_buf(), Origin::Executable);
                 search.push(bin.join("plugins"), Origin::Executable);
@@ -127,10 +130,14 @@ impl SearchPath {
     }
 
     /// Forbids loading anything inside `root` (a book). A root that does not
-    /// exist holds nothing to load and is ignored.
+    /// exist holds nothing to load and is ignored, and so is a book that
+    /// holds the running executable itself (a development checkout used as
+    /// a book): its code is already running, and refusing the libraries
+    /// built beside it would protect nothing.
     pub fn forbid_book(&mut self, root: &Path) {
         if let Ok(root) = root.canonicalize()
             && !self.books.contains(&root)
+            && !self.exe.as_ref().is_some_and(|exe| exe.starts_with(&root))
         {
             self.books.push(root);
         }
@@ -231,5 +238,29 @@ mod tests {
             Some(book.as_path())
         );
         assert_eq!(search.book_containing(root.path()), None);
+    }
+
+    #[test]
+    fn a_book_holding_the_executable_itself_is_not_forbidden() {
+        let root = tempfile::tempdir().unwrap();
+        let book = root.path().join("checkout");
+        std::fs::create_dir_all(book.join("target/debug")).unwrap();
+        std::fs::write(book.join("kehu.toml"), "").unwrap();
+        let exe = book.join("target/debug/kehu");
+        std::fs::write(&exe, "").unwrap();
+        let mut search = SearchPath::standard(&[], None, Some(&exe), None);
+        search.forbid_book(&book);
+        let debug = book.join("target/debug").canonicalize().unwrap();
+        assert_eq!(search.book_containing(&debug), None);
+
+        let mut other = SearchPath::standard(&[], None, Some(&exe), None);
+        let elsewhere = root.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        other.forbid_book(&elsewhere);
+        assert!(
+            other
+                .book_containing(&elsewhere.canonicalize().unwrap())
+                .is_some()
+        );
     }
 }

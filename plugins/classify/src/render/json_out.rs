@@ -2,6 +2,7 @@
 //! customer with its stored value, status, reason and scores.
 
 use kehu_core::Date;
+use rayon::prelude::*;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
@@ -13,16 +14,6 @@ use crate::render::money;
 pub const SCHEMA: &str = "kehu.classify/1";
 
 #[derive(Serialize)]
-struct Document<'a> {
-    schema: &'static str,
-    as_of: Date,
-    fields: Vec<&'static str>,
-    summary: crate::assess::Counts,
-    rfm_means: RfmMeans,
-    customers: Customers<'a, 'a>,
-}
-
-#[derive(Serialize)]
 struct RfmMeans {
     count: usize,
     recency_days: f64,
@@ -30,13 +21,8 @@ struct RfmMeans {
     monetary: f64,
 }
 
-struct Customers<'s, 'a>(&'s Assessment<'a>);
-
-impl Serialize for Customers<'_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq((0..self.0.customers.len()).map(|i| CustomerOut(self.0, i)))
-    }
-}
+/// Customers per parallel chunk when rendering.
+const CHUNK: usize = 1024;
 
 struct CustomerOut<'s, 'a>(&'s Assessment<'a>, usize);
 
@@ -63,8 +49,14 @@ impl Serialize for GradeOut<'_> {
         map.serialize_entry("computed", &cell.computed)?;
         map.serialize_entry("status", cell.status.as_str())?;
         map.serialize_entry("pinned", &cell.pinned)?;
-        map.serialize_entry("reason", &cell.reason())?;
         let g = cell.grades;
+        // Worded straight into the output, without an intermediate String.
+        match cell.field {
+            Field::Abc => map.serialize_entry("reason", &Worded(&g.abc.reason))?,
+            Field::Rfm => map.serialize_entry("reason", &Worded(&g.rfm.reason))?,
+            Field::Pipeline => map.serialize_entry("reason", &Worded(&g.pipeline.reason))?,
+            Field::Tier | Field::Loyalty => map.serialize_entry("reason", &cell.reason())?,
+        }
         match cell.field {
             Field::Abc => {
                 map.serialize_entry("rank", &g.abc.rank)?;
@@ -90,23 +82,61 @@ impl Serialize for GradeOut<'_> {
     }
 }
 
-/// Writes the document, pretty-printed, with a final newline.
+/// A reason serialized from its `Display`.
+struct Worded<'a, T: std::fmt::Display>(&'a T);
+
+impl<T: std::fmt::Display> Serialize for Worded<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
+    }
+}
+
+/// Writes the document: the header keys one per line, then one customer
+/// per line (compact, so a 100,000-customer book stays small, and a diff of
+/// two reports shows one line per customer that changed). Customers are
+/// rendered in parallel chunks and joined in id order.
 pub fn write_json(assessment: &Assessment<'_>, as_of: Date) -> Result<String, serde_json::Error> {
     let means = &assessment.grades.rfm_means;
-    let document = Document {
-        schema: SCHEMA,
-        as_of,
-        fields: assessment.fields.names(),
-        summary: assessment.counts(),
-        rfm_means: RfmMeans {
-            count: means.count,
-            recency_days: means.recency_days,
-            frequency: means.frequency,
-            monetary: means.monetary_cents / 100.0,
-        },
-        customers: Customers(assessment),
-    };
-    let mut text = serde_json::to_string_pretty(&document)?;
-    text.push('\n');
-    Ok(text)
+    let header: [(&str, serde_json::Value); 5] = [
+        ("schema", SCHEMA.into()),
+        ("as_of", serde_json::to_value(as_of)?),
+        ("fields", serde_json::to_value(assessment.fields.names())?),
+        ("summary", serde_json::to_value(assessment.counts())?),
+        (
+            "rfm_means",
+            serde_json::to_value(RfmMeans {
+                count: means.count,
+                recency_days: means.recency_days,
+                frequency: means.frequency,
+                monetary: means.monetary_cents / 100.0,
+            })?,
+        ),
+    ];
+    let mut out = String::from("{\n");
+    for (key, value) in header {
+        out.push_str(&format!(
+            "  \"{key}\": {},\n",
+            serde_json::to_string(&value)?
+        ));
+    }
+    let n = assessment.customers.len();
+    let chunks: Vec<Vec<u8>> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|chunk| -> Result<Vec<u8>, serde_json::Error> {
+            let mut buf = Vec::with_capacity(CHUNK * 1024);
+            for i in chunk * CHUNK..n.min((chunk + 1) * CHUNK) {
+                buf.extend_from_slice(b"    ");
+                serde_json::to_writer(&mut buf, &CustomerOut(assessment, i))?;
+                buf.extend_from_slice(if i + 1 < n { b",\n" } else { b"\n" });
+            }
+            Ok(buf)
+        })
+        .collect::<Result<_, _>>()?;
+    out.push_str("  \"customers\": [\n");
+    for chunk in &chunks {
+        // serde_json writes UTF-8 only.
+        out.push_str(&String::from_utf8_lossy(chunk));
+    }
+    out.push_str("  ]\n}\n");
+    Ok(out)
 }

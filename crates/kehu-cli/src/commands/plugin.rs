@@ -1,0 +1,153 @@
+//! `kehu NAME ARGS…` for a name that is not built in: find the plugin that
+//! provides NAME, run it with the arguments after the subcommand, print what
+//! it says, and carry out the changeset it returns (the host owns all writes).
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use anyhow::{Context as _, anyhow};
+use kehu_plugin::host::Registry;
+use kehu_plugin::protocol::{Request, WriteMode};
+
+use crate::apply;
+use crate::cli::{ColorChoice, WriteArgs};
+use crate::output::Format;
+
+use crate::context::Context;
+use crate::exit::{Outcome, PluginFailure};
+use crate::plugin_host::{self, Services};
+
+/// Runs the plugin named by `argv[0]`.
+pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome> {
+    let mut words = argv.into_iter();
+    let name = words
+        .next()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let args: Vec<String> = words
+        .map(|w| {
+            w.into_string()
+                .map_err(|w| anyhow!("argument {w:?} is not UTF-8"))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let args = take_global_options(context, args)?;
+
+    let search = plugin_host::search_path(context);
+    let registry = Registry::load_one(&search, &name);
+    for warning in search.warnings().iter().chain(registry.warnings()) {
+        plugin_host::warn(context, &warning.to_string());
+    }
+    let plugin = registry.require(&name)?;
+
+    let mut request = Request::new(&name, args, context.as_of);
+    request.format = context.global.format.map(|f| f.name().to_owned());
+    request.color = context.color;
+    request.book_dir = context.book_root().ok().map(|p| p.display().to_string());
+
+    let services = Services::new(context);
+    let response = plugin
+        .run(&request, &services)
+        .map_err(|e| PluginFailure(e.to_string()))?;
+    std::io::stdout()
+        .write_all(response.stdout.as_bytes())
+        .context("writing to stdout")?;
+    std::io::stderr()
+        .write_all(response.stderr.as_bytes())
+        .context("writing to stderr")?;
+
+    if let Some(changeset) = &response.changeset {
+        let book = services.loaded_book()?;
+        kehu_plugin::policy::check_changeset(changeset, |id| {
+            book.customer(id).map(|c| &c.customer)
+        })
+        .with_context(|| format!("refusing the changes proposed by plugin `{name}`"))?;
+        let write = match &response.mode {
+            WriteMode::Apply => WriteArgs {
+                dry_run: false,
+                branch: None,
+                author: None,
+            },
+            WriteMode::DryRun => WriteArgs {
+                dry_run: true,
+                branch: None,
+                author: None,
+            },
+            WriteMode::Branch(branch) => WriteArgs {
+                dry_run: false,
+                branch: Some(branch.clone()),
+                author: None,
+            },
+        };
+        let (root, today, quiet) =
+            services.with_context(|c| (c.book_root(), c.as_of, c.global.quiet));
+        let target = apply::Target {
+            root: &root?,
+            book,
+            today,
+        };
+        apply::run(
+            target,
+            &apply::Change::new(name.as_str(), changeset.clone()),
+            &write,
+            quiet,
+        )?;
+    }
+    Ok(match response.exit_code {
+        0 => Outcome::Clean,
+        1 => Outcome::Findings,
+        code => Outcome::Exit(u8::try_from(code).unwrap_or(2)),
+    })
+}
+
+/// Global options given after the plugin's name (`kehu classify --as-of D`)
+/// still belong to kehu: take them out of the plugin's arguments and apply
+/// them. `--format` stays with the plugin too, which prints its own formats.
+fn take_global_options(context: &mut Context, args: Vec<String>) -> anyhow::Result<Vec<String>> {
+    let mut global = context.global.clone();
+    let mut rest = Vec::with_capacity(args.len());
+    let mut words = args.into_iter();
+    while let Some(word) = words.next() {
+        if word == "--" {
+            rest.push(word);
+            rest.extend(words.by_ref());
+            break;
+        }
+        let (flag, inline) = match word.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (word.clone(), None),
+        };
+        let takes_value = ["--as-of", "--book", "--color", "--plugin-dir"].contains(&flag.as_str());
+        if !takes_value {
+            if flag == "-q" || flag == "--quiet" {
+                global.quiet = true;
+            }
+            if flag == "--format" {
+                let value = inline.clone().or_else(|| words.next()).unwrap_or_default();
+                global.format = <Format as clap::ValueEnum>::from_str(&value, true).ok();
+                rest.push(format!("--format={value}"));
+                continue;
+            }
+            if flag != "-q" && flag != "--quiet" {
+                rest.push(word);
+            }
+            continue;
+        }
+        let value = inline
+            .or_else(|| words.next())
+            .ok_or_else(|| anyhow!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--as-of" => global.as_of = Some(value.parse()?),
+            "--book" => global.book = Some(value.into()),
+            "--plugin-dir" => global.plugin_dir.push(value.into()),
+            _ => {
+                global.color = <ColorChoice as clap::ValueEnum>::from_str(&value, true)
+                    .map_err(|_| anyhow!("--color takes auto, always or never"))?;
+            }
+        }
+    }
+    *context = Context::new(global);
+    Ok(rest)
+}

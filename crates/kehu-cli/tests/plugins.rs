@@ -1,0 +1,131 @@
+//! End-to-end tests of the plugin host: discovery, safety, and changesets
+//! applied by the host (`--dry-run`, `--branch`, `--apply`).
+
+mod common;
+
+use common::*;
+
+fn plugin_dir_arg() -> String {
+    plugin_dir().display().to_string()
+}
+
+#[test]
+fn plugins_lists_the_bundled_plugins_with_versions_and_paths() {
+    let book = sample_book();
+    let (_bin, exe) = isolated_kehu();
+    let out = run_exe(
+        &exe,
+        book.path(),
+        &[
+            "--plugin-dir",
+            &plugin_dir_arg(),
+            "plugins",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = doc["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for name in ["classify", "churn"] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    for plugin in doc["plugins"].as_array().unwrap() {
+        assert_eq!(plugin["abi"], 1);
+        assert!(plugin["path"].as_str().unwrap().starts_with('/'));
+    }
+}
+
+#[test]
+fn without_its_library_a_subcommand_does_not_exist() {
+    let book = sample_book();
+    let (_bin, exe) = isolated_kehu();
+    let out = run_exe(&exe, book.path(), &["classify"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("no plugin provides `classify`"), "{err}");
+    assert!(err.contains("searched:"), "{err}");
+}
+
+#[test]
+fn a_library_inside_the_book_is_never_loaded() {
+    let book = sample_book();
+    let inside = book.path().join("plugins");
+    std::fs::create_dir_all(&inside).unwrap();
+    std::fs::copy(
+        plugin_library("classify"),
+        inside.join("libkehu_classify.so"),
+    )
+    .unwrap();
+    let (_bin, exe) = isolated_kehu();
+    for args in [
+        vec!["--plugin-dir", "plugins", "classify"],
+        vec!["classify"],
+    ] {
+        let mut command = std::process::Command::new(&exe);
+        hermetic(&mut command)
+            .current_dir(book.path())
+            .args(&args)
+            .env("KEHU_PLUGIN_PATH", &inside);
+        let out = command.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("inside the book"), "{args:?}: {err}");
+        assert!(
+            err.contains("no plugin provides `classify`"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn classify_dry_run_branch_and_apply_go_through_the_host() {
+    let book = sample_git_book();
+    let root = book.path();
+    let dir = plugin_dir_arg();
+    let head = git(root, &["rev-parse", "HEAD"]);
+
+    let dry = kehu(root, &["--plugin-dir", &dir, "classify", "--dry-run"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(
+        stdout(&dry).contains("→") || stdout(&dry).contains("->"),
+        "{}",
+        stdout(&dry)
+    );
+    assert_eq!(git(root, &["status", "--porcelain"]), "");
+    assert_eq!(git(root, &["rev-parse", "HEAD"]), head);
+
+    let branch = kehu(
+        root,
+        &[
+            "--plugin-dir",
+            &dir,
+            "classify",
+            "--branch",
+            "review/regrade",
+        ],
+    );
+    assert!(branch.status.success(), "{}", stderr(&branch));
+    assert_eq!(git(root, &["rev-parse", "HEAD"]), head);
+    assert_eq!(git(root, &["status", "--porcelain"]), "");
+    let message = git(root, &["log", "-1", "--format=%B", "review/regrade"]);
+    assert!(message.contains("Kehu-Command: classify"), "{message}");
+
+    let apply = kehu(root, &["--plugin-dir", &dir, "classify", "--apply"]);
+    assert!(apply.status.success(), "{}", stderr(&apply));
+    assert_ne!(git(root, &["rev-parse", "HEAD"]), head);
+    assert_eq!(git(root, &["status", "--porcelain"]), "");
+    let check = kehu(root, &["--plugin-dir", &dir, "classify", "--check"]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&check),
+        stderr(&check)
+    );
+}
