@@ -196,7 +196,7 @@ enum Sink<'w> {
     /// `{"schema": …, "changes": [` written; `first` until a line follows.
     Json { out: &'w mut dyn Write, first: bool },
     /// The header written.
-    Csv(csv::Writer<&'w mut dyn Write>),
+    Csv(Box<csv::Writer<&'w mut dyn Write>>),
     /// The header written.
     Markdown(&'w mut dyn Write),
 }
@@ -215,7 +215,7 @@ impl<'w> Sink<'w> {
             Format::Csv => {
                 let mut writer = csv::Writer::from_writer(out);
                 writer.write_record(COLUMNS)?;
-                Sink::Csv(writer)
+                Sink::Csv(Box::new(writer))
             }
             Format::Markdown => {
                 writeln!(out, "| {} |", COLUMNS.join(" | "))?;
