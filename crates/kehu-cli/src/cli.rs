@@ -90,8 +90,6 @@ pub enum Command {
     Import(ImportCommand),
     /// Build the sample book with a year of history and run the weekly job on it.
     Demo(DemoArgs),
-    /// Three-way merge of one customer file, field by field (a git merge driver).
-    MergeFile(MergeFileArgs),
     /// List the plugins found, with versions and paths.
     Plugins(PluginsArgs),
     /// Generate shell completions.
@@ -307,15 +305,4 @@ pub struct ImportCustomersArgs {
 pub struct DemoArgs {
     /// Where to build the demo book (default: a new temporary directory).
     pub dir: Option<PathBuf>,
-}
-
-/// `kehu merge-file`.
-#[derive(Debug, Args)]
-pub struct MergeFileArgs {
-    /// The common ancestor's version (%O).
-    pub base: PathBuf,
-    /// Our version (%A); the result is written here.
-    pub ours: PathBuf,
-    /// Their version (%B).
-    pub theirs: PathBuf,
 }

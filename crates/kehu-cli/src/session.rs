@@ -54,24 +54,3 @@ pub fn load_for_writing(context: &mut Context) -> anyhow::Result<Book> {
 pub fn short(id: &str) -> &str {
     &id[..id.len().min(10)]
 }
-
-/// The customer's loaded entry, or a clear error: it does not exist, or its
-/// file does not load (then `kehu check` says why).
-pub fn customer<'b>(book: &'b Book, id: &str) -> anyhow::Result<&'b kehu_core::LoadedCustomer> {
-    if let Some(found) = book.customer(id) {
-        return Ok(found);
-    }
-    if book
-        .diagnostics
-        .iter()
-        .any(|d| d.is_error() && file_stem(&d.path) == id)
-    {
-        bail!("customer `{id}` does not load; run `kehu check` to see why");
-    }
-    bail!("no customer `{id}` in the book")
-}
-
-fn file_stem(path: &str) -> &str {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.strip_suffix(".toml").unwrap_or(name)
-}

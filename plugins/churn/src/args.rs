@@ -28,6 +28,8 @@ pub struct Options {
     pub mode: Mode,
     /// `--horizon DAYS`; default kehu.toml `[churn] horizon_days`.
     pub horizon_days: Option<u32>,
+    /// `--history-days DAYS`: the history window; 0 = no history.
+    pub history_days: Option<u32>,
     /// Rows to list; `None` = all (`--all`).
     pub top: Option<usize>,
     /// `--min-risk P`: list only customers at or above P.
@@ -76,6 +78,7 @@ impl Options {
         let mut options = Options {
             mode: Mode::List,
             horizon_days: None,
+            history_days: None,
             top: Some(DEFAULT_TOP),
             min_risk: None,
             threshold: None,
@@ -126,6 +129,10 @@ impl Options {
                         ));
                     }
                     options.horizon_days = Some(days);
+                }
+                "--history-days" => {
+                    let text = value(flag, inline, &mut args)?;
+                    options.history_days = Some(number(flag, text, "a whole number of days")?);
                 }
                 "--format" => {
                     options.format = Some(Format::parse(value(flag, inline, &mut args)?)?)
@@ -185,6 +192,10 @@ mod tests {
     fn modes_and_values() {
         let o = parse(&[]).unwrap();
         assert_eq!((o.mode, o.top), (Mode::List, Some(DEFAULT_TOP)));
+        assert_eq!(
+            parse(&["--history-days", "0"]).unwrap().history_days,
+            Some(0)
+        );
         let o = parse(&["--all", "--min-risk=0.5", "--horizon", "30"]).unwrap();
         assert_eq!(
             (o.top, o.min_risk, o.horizon_days),

@@ -10,7 +10,6 @@ use kehu_plugin_sdk::{Output, PluginError};
 use serde_json::{Value, json};
 
 use crate::Run;
-use crate::history::{self, Trails};
 use crate::model::params_json;
 use crate::render::{Format, Table, fixed, json_document, num, opt_num};
 use crate::score::{self, Scorer, why_unscored};
@@ -54,13 +53,12 @@ pub fn run(run: &Run<'_, '_>, id: &str) -> Result<Output, PluginError> {
     })?;
     let settings = run.settings(as_of);
     let scoring = score::score_book(customers, &run.config, None, &settings)?;
-    let (since, until) = history::window(as_of);
     let mut out = Output::new();
-    let trails = match run.ctx.customer_history(id) {
-        Ok(events) => Some(Trails::read(&events, since, until)?),
+    let trails = match run.customer_trails(id, as_of) {
+        Ok(trails) => Some(trails),
         Err(e) => {
             out = out.with_note(format!(
-                "note: history unavailable ({e}); downgrade, satisfaction and revenue signals are left out"
+                "note: {e}; downgrade, satisfaction and revenue signals are left out"
             ));
             None
         }

@@ -4,20 +4,22 @@
 //! `changes` over a window (one call for the whole book) or one customer's
 //! timeline (`--explain`).
 //!
+//! The window is the last [`DEFAULT_HISTORY_DAYS`] days (`--history-days`).
 //! For each customer and field the reader keeps the value at the start of
 //! the window (the `old` side of the first change inside it, or its `new`
 //! side when the field or the customer appeared in the window) and the
 //! latest value, so a signal is the net movement over the window:
 //!
-//! - **downgrade** (last [`DOWNGRADE_DAYS`] days): the tier ended lower in
-//!   kehu.toml's order than it started, or the pipeline grade ended later in
-//!   A..E (A closes soonest);
-//! - **satisfaction** and **revenue_12m** (last [`TREND_DAYS`] days): the
-//!   first and the latest figure. A customer whose figure did not change in
-//!   the window has a flat trend (its current figure twice), not a missing
-//!   one.
+//! - **downgrade**: the tier ended lower in kehu.toml's order than it
+//!   started, or the pipeline grade ended later in A..E (A closes soonest);
+//! - **satisfaction** and **revenue_12m**: the first and the latest figure.
+//!   A customer whose figure did not change in the window has a flat trend
+//!   (its current figure twice), not a missing one.
 //!
 //! Renames are followed: changes recorded under an old id count for the new.
+//!
+//! The window is short on purpose: the host walks every commit in it, and
+//! on a large book with a busy history that walk is most of the run's cost.
 
 use std::collections::HashMap;
 
@@ -25,11 +27,9 @@ use kehu_core::Date;
 use kehu_plugin_sdk::PluginError;
 use serde_json::Value;
 
-/// The downgrade window of issue 9, in days.
-pub const DOWNGRADE_DAYS: i64 = 90;
-/// The window over which satisfaction and revenue_12m trends are read: a
-/// year, so an annual survey and a year-over-year revenue figure are seen.
-pub const TREND_DAYS: i64 = 365;
+/// The history window of issue 9 ("a downgrade in the last 90 days"), also
+/// used for the satisfaction and revenue trends.
+pub const DEFAULT_HISTORY_DAYS: u32 = 90;
 
 /// The fields the signals read.
 const FIELDS: [&str; 4] = [
@@ -66,9 +66,10 @@ pub struct Trails {
     by_id: HashMap<String, Trail>,
 }
 
-/// The window of changes to ask the host for, both ends inclusive.
-pub fn window(as_of: Date) -> (Date, Date) {
-    (days_before(as_of, TREND_DAYS), as_of)
+/// The window of changes to ask the host for, both ends inclusive: the
+/// `days` days up to and including `as_of`.
+pub fn window(as_of: Date, days: u32) -> (Date, Date) {
+    (days_before(as_of, i64::from(days) - 1), as_of)
 }
 
 /// `days` days before `day` (the same day if that leaves the calendar).
@@ -208,20 +209,16 @@ fn rank_of(value: &Value, order: &[String]) -> Option<usize> {
 const PIPELINE: [&str; 5] = ["A", "B", "C", "D", "E"];
 
 impl Trail {
-    /// A fall of tier (in `tiers`, best first) or pipeline grade within
-    /// [`DOWNGRADE_DAYS`] of `as_of`, in words; `None` when neither fell.
-    /// Movements that ended before the downgrade window count only through
-    /// their later changes: a movement whose latest change is older than
-    /// the window is ignored.
-    pub fn downgrade(&self, tiers: &[String], as_of: Date) -> Option<String> {
-        let since = days_before(as_of, DOWNGRADE_DAYS);
+    /// A fall of tier (in `tiers`, best first) or pipeline grade over the
+    /// window, in words; `None` when neither fell.
+    pub fn downgrade(&self, tiers: &[String]) -> Option<String> {
         let pipeline: Vec<String> = PIPELINE.iter().map(|g| (*g).to_owned()).collect();
         let mut words = Vec::new();
         for (label, movement, order) in [
             ("tier", &self.tier, tiers),
             ("pipeline", &self.pipeline, pipeline.as_slice()),
         ] {
-            let Some(m) = movement.as_ref().filter(|m| m.on >= since) else {
+            let Some(m) = movement.as_ref() else {
                 continue;
             };
             if let (Some(from), Some(to)) = (rank_of(&m.first, order), rank_of(&m.last, order))
@@ -304,7 +301,8 @@ mod tests {
             ),
         ]);
         let as_of = day("2026-11-18");
-        let (since, until) = window(as_of);
+        let (since, until) = window(as_of, 365);
+        assert_eq!(since, day("2025-11-19"));
         let trails = Trails::read(&events, since, until).unwrap();
         let t = trails.get("acme").unwrap();
         let tiers: Vec<String> = ["strategic", "key", "ordinary", "small"]
@@ -312,7 +310,7 @@ mod tests {
             .map(|s| (*s).to_owned())
             .collect();
         assert_eq!(
-            t.downgrade(&tiers, as_of).as_deref(),
+            t.downgrade(&tiers).as_deref(),
             Some("tier strategic → ordinary on 2026-11-01")
         );
         // The 2025 survey is outside the year.
@@ -338,16 +336,16 @@ mod tests {
             event("2026-06-01", 20, "solo", json!([{"field": "grade.pipeline", "old": "A", "new": "E"}])),
         ]);
         let as_of = day("2026-11-18");
-        let (since, until) = window(as_of);
+        let (since, until) = window(as_of, DEFAULT_HISTORY_DAYS);
         let trails = Trails::read(&events, since, until).unwrap();
         let t = trails.get("new-id").unwrap();
         assert_eq!(
-            t.downgrade(&[], as_of).as_deref(),
+            t.downgrade(&[]).as_deref(),
             Some("pipeline A → B on 2026-11-10")
         );
         assert!(trails.get("old-id").is_none());
         // Fell in June: outside the 90 days.
-        assert_eq!(trails.get("solo").unwrap().downgrade(&[], as_of), None);
+        assert!(trails.get("solo").is_none());
         assert!(Trails::read(&json!({"x": 1}), since, until).is_err());
     }
 }

@@ -50,9 +50,9 @@ Risk in 0..1 is the weighted mean of the signals a customer has (weights
 and bands from kehu.toml [churn]): 1 - P(alive) from a BG/NBD model fitted
 on the book (x = orders_total - 1, t_x = last_order - first_order,
 T = as-of - first_order, in weeks); days since the last order against the
-customer's typical gap; a tier or pipeline downgrade in the last 90 days;
-an overdue follow-up; satisfaction and revenue_12m falling over the last
-365 days (the last three from git history).
+customer's typical gap; a tier or pipeline downgrade; an overdue
+follow-up; satisfaction and revenue_12m falling (downgrade, satisfaction
+and revenue from the git history of the last --history-days days).
 
 Options:
   --top N          list the N riskiest customers (default {top})
@@ -60,6 +60,9 @@ Options:
   --min-risk P     list only customers with risk >= P
   --horizon DAYS   days ahead for expected orders and the backtest
                    (default kehu.toml [churn] horizon_days)
+  --history-days DAYS
+                   history window of the downgrade, satisfaction and
+                   revenue signals (default 90; 0 = no history, faster)
   --model          print the fitted BG/NBD parameters r, alpha, a, b,
                    the log-likelihood and the customers used
   --explain ID     one customer's signals: value, weight, contribution
@@ -106,16 +109,42 @@ impl Run<'_, '_> {
         }
     }
 
+    /// The history window in days (`--history-days`, default 90; 0 = off).
+    pub fn history_days(&self) -> u32 {
+        self.options
+            .history_days
+            .unwrap_or(history::DEFAULT_HISTORY_DAYS)
+    }
+
     /// The book-wide history signals for a scoring as of `as_of`: one
-    /// `changes` call over [`history::window`]. A host without history
-    /// gives `Err(message)` and the history signals are left out.
+    /// `changes` call over [`history::window`]. Without history (a host
+    /// that has none, or `--history-days 0`) this is `Err(why)` and the
+    /// history signals are left out.
     pub fn trails(&self, as_of: Date) -> Result<Trails, String> {
-        let (since, until) = history::window(as_of);
-        let events = self
-            .ctx
-            .changes(Some(since), Some(until))
-            .map_err(|e| e.to_string())?;
-        Trails::read(&events, since, until).map_err(|e| e.to_string())
+        let days = self.history_days();
+        if days == 0 {
+            return Err("history off (--history-days 0)".into());
+        }
+        let (since, until) = history::window(as_of, days);
+        let read = || -> Result<Trails, PluginError> {
+            let events = self.ctx.changes(Some(since), Some(until))?;
+            Trails::read(&events, since, until)
+        };
+        read().map_err(|e| format!("history unavailable ({e})"))
+    }
+
+    /// One customer's history signals (`--explain`), from its own timeline.
+    pub fn customer_trails(&self, id: &str, as_of: Date) -> Result<Trails, String> {
+        let days = self.history_days();
+        if days == 0 {
+            return Err("history off (--history-days 0)".into());
+        }
+        let (since, until) = history::window(as_of, days);
+        let read = || -> Result<Trails, PluginError> {
+            let events = self.ctx.customer_history(id)?;
+            Trails::read(&events, since, until)
+        };
+        read().map_err(|e| format!("history unavailable ({e})"))
     }
 }
 

@@ -107,7 +107,7 @@ pub fn inputs(
         p_alive: None,
         days_since_order: m.last_order.map(|last| last.days_until(as_of)),
         typical_gap_days: typical_gap_days(m),
-        downgrade: history.then(|| trail.and_then(|t| t.downgrade(tiers, as_of))),
+        downgrade: history.then(|| trail.and_then(|t| t.downgrade(tiers))),
         overdue: overdue(policy, customer, as_of),
         satisfaction: history
             .then(|| history::figure_trend(trail, history::satisfaction, m.satisfaction))
@@ -174,7 +174,7 @@ pub fn policy(config: &Config) -> Result<Policy, PluginError> {
 }
 
 /// Scores every customer with orders. `trails` is the history read over
-/// [`history::window`] (or `None` when the host had none).
+/// [`history::window`] (or `None` without history).
 pub fn score_book(
     customers: &[Customer],
     config: &Config,
@@ -240,7 +240,7 @@ pub fn notes(scoring: &Scoring, history_error: Option<&str>) -> Vec<String> {
     }
     if let Some(e) = history_error {
         notes.push(format!(
-            "note: history unavailable ({e}); downgrade, satisfaction and revenue signals are left out"
+            "note: {e}; downgrade, satisfaction and revenue signals are left out"
         ));
     }
     notes

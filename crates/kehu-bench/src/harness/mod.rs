@@ -261,11 +261,15 @@ fn hermetic(command: &mut Command, dir: &Path) {
         .env("GIT_COMMITTER_EMAIL", "bench@example.com");
 }
 
+/// The line of a failed command's stderr that says why: the first one that
+/// mentions an error, else the first non-empty one, cut to 90 characters.
 fn first_line(text: &str) -> String {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let line = text
         .lines()
         .map(str::trim)
-        .find(|l| !l.is_empty())
+        .find(|l| l.to_ascii_lowercase().contains("error"))
+        .or_else(|| lines.next())
         .unwrap_or("");
     let mut short: String = line.chars().take(90).collect();
     if short.len() < line.len() {
@@ -436,6 +440,16 @@ pub fn run(rows: &[Row], options: &Options) -> Result<Vec<BookResult>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_prefer_the_error_line() {
+        assert_eq!(
+            first_line("\nwarning: x\nkehu: error: no such plugin\n"),
+            "kehu: error: no such plugin"
+        );
+        assert_eq!(first_line("\n  just this\nand that"), "just this");
+        assert!(first_line(&"e".repeat(200)).ends_with('…'));
+    }
 
     #[test]
     fn filter_keeps_baselines() {

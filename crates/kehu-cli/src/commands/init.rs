@@ -16,10 +16,6 @@ pub const POLICY_TEMPLATE: &str = include_str!("../../../../templates/kehu.toml"
 /// Where a book keeps the template `kehu new` fills in.
 pub const CUSTOMER_TEMPLATE_PATH: &str = "templates/customer.toml";
 
-/// Makes git treat customer files as kehu's and merge them field by field
-/// once `merge.kehu.driver` is configured (see the README).
-const GITATTRIBUTES: &str = "customers/**/*.toml merge=kehu\n";
-
 /// Creates the book and its first commit.
 pub fn run(context: &mut Context, args: InitArgs) -> anyhow::Result<Outcome> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
@@ -38,10 +34,6 @@ pub fn run(context: &mut Context, args: InitArgs) -> anyhow::Result<Outcome> {
             kehu_core::edit::DEFAULT_CUSTOMER_TEMPLATE
                 .as_bytes()
                 .to_vec(),
-        ),
-        (
-            ".gitattributes".to_owned(),
-            GITATTRIBUTES.as_bytes().to_vec(),
         ),
         ("customers/.gitkeep".to_owned(), Vec::new()),
     ];

@@ -14,7 +14,7 @@ pub mod init;
 pub mod log;
 mod man;
 mod new;
-mod plugin;
+pub mod plugin;
 mod plugins;
 
 use crate::cli::Command;

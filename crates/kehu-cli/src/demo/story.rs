@@ -103,10 +103,6 @@ pub fn play(
                 "templates/customer.toml".into(),
                 customer_template.as_bytes().to_vec(),
             ),
-            (
-                ".gitattributes".into(),
-                b"customers/**/*.toml merge=kehu\n".to_vec(),
-            ),
         ],
         Vec::new(),
     )?;

@@ -168,6 +168,29 @@ fn without_history_the_history_signals_are_left_out() {
         .map(|s| s["name"].as_str().unwrap())
         .collect();
     assert!(!names.contains(&"downgrade"), "{names:?}");
+    let off = run(&host(), &["--history-days", "0"]);
+    assert!(
+        off.stderr.contains("history off (--history-days 0)"),
+        "{}",
+        off.stderr
+    );
+    // A window that ends before bolt's changes: no downgrade seen.
+    let short = run_json(&host(), &["--history-days", "30"]);
+    let bolt = short["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "bolt")
+        .unwrap()
+        .clone();
+    let downgrade = bolt["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "downgrade")
+        .unwrap()
+        .clone();
+    assert_eq!(downgrade["value"], 0.0);
 }
 
 #[test]
