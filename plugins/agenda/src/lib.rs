@@ -95,10 +95,16 @@ impl Plugin for Agenda {
         let planned = plan::plan(&policy, &book.customers, &contacts, since, as_of, step);
         notes.extend(planned.warnings.iter().map(|w| format!("warning: {w}")));
         if !planned.without_cadence.is_empty() {
+            let shown = planned.without_cadence.len().min(10);
+            let more = if planned.without_cadence.len() > shown {
+                ", …"
+            } else {
+                ""
+            };
             notes.push(format!(
-                "note: {} customer(s) without a cadence (no pipeline grade, tier cadence or own cadence): {}",
+                "note: {} customer(s) without a cadence (no pipeline grade, tier cadence or own cadence): {}{more}",
                 planned.without_cadence.len(),
-                planned.without_cadence.join(", ")
+                planned.without_cadence[..shown].join(", ")
             ));
         }
         let stdout = if let Some(id) = &options.explain {

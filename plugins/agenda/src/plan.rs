@@ -62,7 +62,12 @@ pub struct Plan {
 pub fn window(policy: &Policy, customers: &[Customer], as_of: Date) -> (Date, Date) {
     let longest = customers
         .iter()
-        .filter_map(|c| cadence_of(policy, c).map(|(cadence, _)| cadence.max))
+        .filter_map(|c| {
+            let grade = c.grade.pipeline.as_deref().and_then(PipelineGrade::parse);
+            policy
+                .cadence_for(grade, c.grade.tier.as_deref(), c.cadence)
+                .map(|choice| choice.cadence.max)
+        })
         .max()
         .unwrap_or(0);
     let since = as_of
