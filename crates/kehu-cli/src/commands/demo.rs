@@ -93,6 +93,21 @@ pub fn run(context: &mut Context, args: DemoArgs) -> anyhow::Result<Outcome> {
             id: summary.biggest.clone(),
         },
     )?;
+
+    // The main job: the weekly report, when its plugin is installed.
+    let search = plugin_host::search_path(context);
+    if kehu_plugin::host::Registry::load_one(&search, "report")
+        .get("report")
+        .is_some()
+    {
+        heading(&format!("kehu report --as-of {}", story::end_date()))?;
+        commands::plugin::run(context, vec!["report".into()])?;
+    } else {
+        plugin_host::warn(
+            context,
+            "the report plugin is not installed: build it with `cargo build`",
+        );
+    }
     Ok(Outcome::Clean)
 }
 
