@@ -150,10 +150,10 @@ pub struct LastContact {
     pub note: Option<String>,
 }
 
-/// Combines the file's `[contact].last` with the history read since `since`.
-/// A file date before `since` cannot be checked against the history and is
-/// taken as it is.
-pub fn last_contact(field: Option<Date>, logged: Logged, since: Date) -> LastContact {
+/// Combines the file's `[contact].last` with the history read since `since`
+/// (`None`: no history was read). A file date before `since` cannot be
+/// checked against the history and is taken as it is.
+pub fn last_contact(field: Option<Date>, logged: Logged, since: Option<Date>) -> LastContact {
     let day = match (field, logged.contact) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
@@ -167,18 +167,20 @@ pub fn last_contact(field: Option<Date>, logged: Logged, since: Date) -> LastCon
                 format!("a contact commit on {h} but no [contact].last: a commit without the field")
             }
         }),
-        (Some(f), h) if f >= since && h.is_none_or(|h| h < f) => match logged.field_set {
-            // An import or regrade commit wrote it: bookkeeping, not a hand edit.
-            Some((Some(v), true)) if v == f => None,
-            _ => Some(match h {
-                Some(h) => format!(
-                    "[contact].last {f} is later than the last contact commit ({h}): a hand edit without a commit"
-                ),
-                None => format!(
-                    "[contact].last {f} has no contact commit: a hand edit without a commit"
-                ),
-            }),
-        },
+        (Some(f), h) if since.is_some_and(|s| f >= s) && h.is_none_or(|h| h < f) => {
+            match logged.field_set {
+                // An import or regrade commit wrote it: bookkeeping, not a hand edit.
+                Some((Some(v), true)) if v == f => None,
+                _ => Some(match h {
+                    Some(h) => format!(
+                        "[contact].last {f} is later than the last contact commit ({h}): a hand edit without a commit"
+                    ),
+                    None => format!(
+                        "[contact].last {f} has no contact commit: a hand edit without a commit"
+                    ),
+                }),
+            }
+        }
         _ => None,
     };
     LastContact {

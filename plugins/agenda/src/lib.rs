@@ -45,6 +45,10 @@ Order: urgency = tier weight × (days past ideal + step past max), the step
 passed; a customer never contacted counts as one day past its maximum.
 Higher first, ties by id.
 
+History is read once, book-wide, over the longest maximum interval in
+force, or over kehu.toml [agenda] history_days (0: no history, the last
+contact is [contact].last alone; for very large histories).
+
 Options:
   --owner X        one person's plan
   --days N         the next N days (today included), grouped by day then owner;
@@ -75,30 +79,41 @@ impl Plugin for Agenda {
         };
         let config = ctx.config()?;
         let policy = Policy::from_config(&config).map_err(|e| PluginError::Data(e.to_string()))?;
-        let step = plan::step_days(ctx.config_section("agenda")?);
+        let section = ctx.config_section("agenda")?;
+        let step = plan::step_days(section);
+        let history_days = plan::history_days(section);
         let as_of = ctx.as_of();
         let book = ctx.book()?;
-        let (since, until) = plan::window(&policy, &book.customers, as_of);
+        let (since, until) = plan::window(&policy, &book.customers, as_of, history_days);
         let mut notes = Vec::new();
-        let contacts = match ctx
-            .changes(Some(since), Some(until))
-            .and_then(|events| Contacts::read(&events, since, until))
-        {
-            Ok(contacts) => contacts,
+        let contacts = match history_days {
+            Some(0) => Ok(Contacts::default()),
+            _ => ctx
+                .changes(Some(since), Some(until))
+                .and_then(|events| Contacts::read(&events, since, until)),
+        };
+        let (contacts, read_since) = match contacts {
+            Ok(contacts) => (contacts, (history_days != Some(0)).then_some(since)),
             Err(error) => {
                 notes.push(format!(
                     "warning: no history ({error}); the last contact is [contact].last alone"
                 ));
-                Contacts::default()
+                (Contacts::default(), None)
             }
         };
-        let planned = plan::plan(&policy, &book.customers, &contacts, since, as_of, step);
+        let planned = plan::plan(&policy, &book.customers, &contacts, read_since, as_of, step);
         notes.extend(planned.warnings.iter().map(|w| format!("warning: {w}")));
         if !planned.without_cadence.is_empty() {
+            let shown = planned.without_cadence.len().min(10);
+            let more = if planned.without_cadence.len() > shown {
+                ", …"
+            } else {
+                ""
+            };
             notes.push(format!(
-                "note: {} customer(s) without a cadence (no pipeline grade, tier cadence or own cadence): {}",
+                "note: {} customer(s) without a cadence (no pipeline grade, tier cadence or own cadence): {}{more}",
                 planned.without_cadence.len(),
-                planned.without_cadence.join(", ")
+                planned.without_cadence[..shown].join(", ")
             ));
         }
         let stdout = if let Some(id) = &options.explain {

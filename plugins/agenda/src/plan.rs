@@ -56,20 +56,45 @@ pub struct Plan {
     pub warnings: Vec<String>,
 }
 
-/// The history window to read: the longest maximum interval in force (a
-/// contact older than that leaves any customer overdue anyway), from
-/// `as_of` back, both ends inclusive.
-pub fn window(policy: &Policy, customers: &[Customer], as_of: Date) -> (Date, Date) {
-    let longest = customers
-        .iter()
-        .filter_map(|c| cadence_of(policy, c).map(|(cadence, _)| cadence.max))
-        .max()
-        .unwrap_or(0);
+/// The history window to read, from `as_of` back, both ends inclusive:
+/// `history_days` when kehu.toml `[agenda] history_days` sets it, else the
+/// longest maximum interval in force (a contact older than that leaves any
+/// customer overdue anyway).
+pub fn window(
+    policy: &Policy,
+    customers: &[Customer],
+    as_of: Date,
+    history_days: Option<u32>,
+) -> (Date, Date) {
+    let longest = history_days.map_or_else(|| longest_max(policy, customers) + 1, i64::from);
     let since = as_of
         .0
-        .checked_sub_signed(chrono::TimeDelta::days(i64::from(longest) + 1))
+        .checked_sub_signed(chrono::TimeDelta::days(longest))
         .map_or(as_of, Date);
     (since, as_of)
+}
+
+/// `[agenda] history_days`: how far back to read contact commits; `0`
+/// reads no history (the last contact is then `[contact].last` alone).
+pub fn history_days(section: Option<&serde_json::Value>) -> Option<u32> {
+    section
+        .and_then(|s| s.get("history_days"))
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+}
+
+fn longest_max(policy: &Policy, customers: &[Customer]) -> i64 {
+    let longest = customers
+        .iter()
+        .filter_map(|c| {
+            let grade = c.grade.pipeline.as_deref().and_then(PipelineGrade::parse);
+            policy
+                .cadence_for(grade, c.grade.tier.as_deref(), c.cadence)
+                .map(|choice| choice.cadence.max)
+        })
+        .max()
+        .unwrap_or(0);
+    i64::from(longest)
 }
 
 fn cadence_of(policy: &Policy, customer: &Customer) -> Option<(Cadence, String)> {
@@ -94,12 +119,12 @@ pub fn step_days(section: Option<&serde_json::Value>) -> u32 {
 }
 
 /// Plans every customer as of `as_of`, with the contacts read from history
-/// since `since`.
+/// since `since` (`None`: no history was read).
 pub fn plan(
     policy: &Policy,
     customers: &[Customer],
     contacts: &Contacts,
-    since: Date,
+    since: Option<Date>,
     as_of: Date,
     step: u32,
 ) -> Plan {

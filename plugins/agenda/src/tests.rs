@@ -405,3 +405,31 @@ fn other_formats_and_help() {
     let bad = run_plugin::<Agenda>(&host, "agenda", &["--days", "x"]).unwrap();
     assert_eq!(bad.exit_code, 2);
 }
+
+#[test]
+fn history_days_zero_reads_no_history() {
+    let mut config = Config::default();
+    config
+        .extra
+        .insert("agenda".into(), json!({"history_days": 0, "step_days": 10}));
+    let config = serde_json::to_value(config).unwrap();
+    let mut host = host(
+        "2026-11-18",
+        vec![customer(
+            "beta",
+            Some("bob"),
+            "key",
+            Some("B"),
+            Some("2026-11-01"),
+        )],
+    )
+    .with_config(config);
+    host.changes = json!([contact_event("2026-11-15", 50, "beta", json!([]))]);
+    let doc = run_json(&host, &[]);
+    let beta = &doc["items"][0];
+    // The commit of 11-15 is not read: 17 d since 11-01, past max 14.
+    assert_eq!(beta["last_contact"], "2026-11-01");
+    assert_eq!(beta["note"], Value::Null);
+    // 4 × (17 − 7 + 10) with step_days 10.
+    assert_eq!(beta["urgency"]["score"], 80.0);
+}
