@@ -42,6 +42,10 @@ impl Book {
         // Like the git CLI, do not re-hash every object read (a SHA-1 with
         // collision detection per tree and blob is most of a history walk).
         git2::opts::strict_hash_verification(false);
+        // Nor keep libgit2's global object cache: history reads each tree
+        // and commit about once (kehu-git keeps its own small caches), and
+        // filling and evicting that cache was a third of a timeline walk.
+        git2::opts::enable_caching(false);
         let root = book_root
             .canonicalize()
             .map_err(|e| GitError::io(book_root, e))?;

@@ -1,1 +1,173 @@
+//! `kehu agenda`: who to follow up and when, by the cadence of each
+//! customer's pipeline grade and value tier (the stricter wins; a cadence
+//! in the customer's file overrides both), from the last contact (the
+//! latest of `[contact].last` and the contact commits in history).
+//!
+//! Module map: [`args`] the command line, [`contacts`] the last contact
+//! from the book and history, [`plan`] cadence, status, urgency and views,
+//! [`render`] tables, CSV, Markdown and JSON, [`ics`] the calendar.
 
+pub mod args;
+pub mod contacts;
+pub mod ics;
+pub mod plan;
+pub mod render;
+
+#[cfg(test)]
+mod tests;
+
+use kehu_analytics::policy::Policy;
+use kehu_plugin_sdk::{Context, Output, Plugin, PluginError};
+
+use args::{Format, Options};
+use contacts::Contacts;
+use plan::View;
+
+/// The help text.
+pub fn help() -> &'static str {
+    "\
+Follow-ups by cadence: who is due, who is overdue, and when the next ones come.
+
+Usage: kehu agenda [--owner X] [--days N | --overdue] [--format FORMAT] [--vevent]
+       kehu agenda --explain ID
+
+Each customer has an ideal and a maximum interval between contacts: the
+stricter of its pipeline grade's (kehu.toml [cadence]: A 1, B 7, C 15,
+D 30, E 365 days) and its tier's ([[tiers]] cadence), or its own
+`cadence` when its file sets one. Past the ideal it is due, past the
+maximum overdue. The last contact is the latest of [contact].last and the
+latest contact commit in git history (kind contact or a Kehu-Contact
+trailer); when they disagree the agenda says so. Lost, churned and
+grade-E customers stay on the agenda at their cadence.
+
+Order: urgency = tier weight × (days past ideal + step past max), the step
+(kehu.toml [agenda] step_days, default 30) added once the maximum is
+passed; a customer never contacted counts as one day past its maximum.
+Higher first, ties by id.
+
+History is read once, book-wide, over the longest maximum interval in
+force, or over kehu.toml [agenda] history_days (0: no history, the last
+contact is [contact].last alone; for very large histories).
+
+Options:
+  --owner X        one person's plan
+  --days N         the next N days (today included), grouped by day then owner;
+                   default: today's due and all overdue, grouped by owner
+  --overdue        only the overdue
+  --explain ID     one customer's cadence, last contact and urgency terms
+  --format FORMAT  table (default), json, csv, markdown or ics
+                   (ics: one VTODO per follow-up, RFC 5545)
+  --vevent         with --format ics: all-day VEVENTs instead of VTODOs
+  -h, --help       print this help
+"
+}
+
+/// The plugin. One value is made per run.
+#[derive(Default)]
+pub struct Agenda;
+
+impl Plugin for Agenda {
+    fn run(&self, ctx: &mut Context<'_>, args: &[String]) -> Result<Output, PluginError> {
+        let options = Options::parse(args)?;
+        if options.help {
+            return Ok(Output::text(help()));
+        }
+        let format = match (options.format, ctx.format()) {
+            (Some(f), _) => f,
+            (None, Some(text)) => Format::parse(text)?,
+            (None, None) => Format::Table,
+        };
+        let config = ctx.config()?;
+        let policy = Policy::from_config(&config).map_err(|e| PluginError::Data(e.to_string()))?;
+        let section = ctx.config_section("agenda")?;
+        let step = plan::step_days(section);
+        let history_days = plan::history_days(section);
+        let as_of = ctx.as_of();
+        let book = ctx.book()?;
+        let (since, until) = plan::window(&policy, &book.customers, as_of, history_days);
+        let mut notes = Vec::new();
+        let contacts = match history_days {
+            Some(0) => Ok(Contacts::default()),
+            _ => ctx
+                .changes(Some(since), Some(until))
+                .and_then(|events| Contacts::read(&events, since, until)),
+        };
+        let (contacts, read_since) = match contacts {
+            Ok(contacts) => (contacts, (history_days != Some(0)).then_some(since)),
+            Err(error) => {
+                notes.push(format!(
+                    "warning: no history ({error}); the last contact is [contact].last alone"
+                ));
+                (Contacts::default(), None)
+            }
+        };
+        let planned = plan::plan(&policy, &book.customers, &contacts, read_since, as_of, step);
+        notes.extend(planned.warnings.iter().map(|w| format!("warning: {w}")));
+        if !planned.without_cadence.is_empty() {
+            let shown = planned.without_cadence.len().min(10);
+            let more = if planned.without_cadence.len() > shown {
+                ", …"
+            } else {
+                ""
+            };
+            notes.push(format!(
+                "note: {} customer(s) without a cadence (no pipeline grade, tier cadence or own cadence): {}{more}",
+                planned.without_cadence.len(),
+                planned.without_cadence[..shown].join(", ")
+            ));
+        }
+        let stdout = if let Some(id) = &options.explain {
+            let item = planned.items.iter().find(|i| &i.id == id).ok_or_else(|| {
+                if book.customers.iter().any(|c| &c.id == id) {
+                    PluginError::Data(format!(
+                        "{id}: no cadence (no pipeline grade, tier cadence or own cadence)"
+                    ))
+                } else {
+                    PluginError::Usage(format!("no customer `{id}`"))
+                }
+            })?;
+            match format {
+                Format::Json => render::pretty(&serde_json::json!({
+                    "schema": render::JSON_SCHEMA,
+                    "as_of": as_of,
+                    "explain": render::item_json(item),
+                }))?,
+                _ => render::explain_text(item, as_of),
+            }
+        } else {
+            let view = View {
+                owner: options.owner.clone(),
+                days: options.days,
+                overdue: options.overdue,
+            };
+            let items = view.select(&planned, as_of);
+            match format {
+                Format::Table => render::terminal(&items, &view, as_of, ctx.color()),
+                Format::Markdown => render::markdown(&items, &view, as_of),
+                Format::Csv => render::csv(&items)?,
+                Format::Json => render::json(&items, &view, as_of, &planned.without_cadence)?,
+                Format::Ics => ics::calendar(
+                    &items,
+                    as_of,
+                    if options.vevent {
+                        ics::Component::Event
+                    } else {
+                        ics::Component::Todo
+                    },
+                ),
+            }
+        };
+        let mut out = Output::text(stdout);
+        for note in notes {
+            out = out.with_note(note);
+        }
+        Ok(out)
+    }
+}
+
+kehu_plugin_sdk::export_plugin!(
+    Agenda,
+    name = "agenda",
+    version = env!("CARGO_PKG_VERSION"),
+    about = "Follow-ups by grade and tier cadence: due, overdue, per-owner plans, calendar export"
+);

@@ -1,1 +1,94 @@
+//! `kehu report`: the weekly report for people and CI.
+//!
+//! Sections: headline KPIs, the portfolio by value tier / ABC / RFM with
+//! the change since the start of the period, grade movements with who, when
+//! and why, the tier migration matrix, contacts by owner and channel,
+//! overdue follow-ups, the customers most at risk, and the funnel.
+//! Formats: Markdown (CI job summaries), self-contained HTML, JSON
+//! (`"schema": "kehu.report/1"`), long-form CSV and terminal tables.
+//!
+//! The grades, cadences and risk are kehu-analytics' (`grade_book`,
+//! `Policy::cadence_for`, `cadence::follow_up`, `bgnbd`, `risk`). Module
+//! map: [`args`] the command line, [`period`] the period, [`history`] the
+//! period's changes, [`build`] gathering and computing, [`sections`] one
+//! module per section, [`model`] the report as data, [`render`] formats.
 
+pub mod args;
+pub mod build;
+pub mod history;
+pub mod model;
+pub mod period;
+pub mod render;
+pub mod sections;
+
+#[cfg(test)]
+mod tests;
+
+use kehu_plugin_sdk::{Context, Output, Plugin, PluginError};
+
+use args::{Format, Options};
+use period::Period;
+
+/// The help text.
+pub fn help() -> String {
+    format!(
+        "\
+The weekly report: KPIs, portfolio, movements, contacts, risk, funnel.
+
+Usage: kehu report [--week YYYY-Www | --since DAY --until DAY] [--format FORMAT]
+
+The period defaults to the ISO week containing --as-of, up to --as-of. The
+book at the end of the period is read as it was then (a past week is
+reported as it was); the start figures come from the book at the end of the
+day before the period, the contacts, movements and transitions from the
+commits dated in the period. The same book, commit and period give the same
+bytes in every format.
+
+Options:
+  --week YYYY-Www  an ISO week, e.g. 2026-W47 (Monday to Sunday)
+  --since DAY      the first day of the period (default: six days before --until)
+  --until DAY      the last day of the period (default: --as-of)
+  --top N          customers in the at-risk list (default {top})
+  --format FORMAT  table (default), markdown, html, json or csv
+  -h, --help       print this help
+
+Examples:
+  kehu report --format markdown >> \"$GITHUB_STEP_SUMMARY\"
+  kehu report --week 2026-W46 --format html > report.html
+",
+        top = args::DEFAULT_TOP
+    )
+}
+
+/// The plugin. One value is made per run.
+#[derive(Default)]
+pub struct Report;
+
+impl Plugin for Report {
+    fn run(&self, ctx: &mut Context<'_>, args: &[String]) -> Result<Output, PluginError> {
+        let options = Options::parse(args)?;
+        if options.help {
+            return Ok(Output::text(help()));
+        }
+        let format = match (options.format, ctx.format()) {
+            (Some(f), _) => f,
+            (None, Some(text)) => Format::parse(text)?,
+            (None, None) => Format::Table,
+        };
+        let period = Period::resolve(&options.period, ctx.as_of())?;
+        let inputs = build::gather(ctx, &period)?;
+        let report = build::build(&inputs, &period, options.top)?;
+        let mut out = Output::text(render::render(&report, format)?);
+        for note in &inputs.notes {
+            out = out.with_note(format!("note: {note}"));
+        }
+        Ok(out)
+    }
+}
+
+kehu_plugin_sdk::export_plugin!(
+    Report,
+    name = "report",
+    version = env!("CARGO_PKG_VERSION"),
+    about = "The weekly report: KPIs, portfolio, movements, contacts, risk, funnel"
+);

@@ -263,6 +263,7 @@ pub fn default_rows() -> Vec<Row> {
         Row::kehu(Large, "assign --plan").vs(CHECK).at_most(2.0),
         Row::kehu(Large, "agenda").vs(CHECK).at_most(1.3),
         Row::kehu(Large, "churn").vs(CHECK).at_most(2.0),
+        Row::kehu(Large, "churn --model").vs(CHECK),
         Row::kehu(Large, "report --since {week}")
             .vs(CHECK)
             .at_most(3.0),

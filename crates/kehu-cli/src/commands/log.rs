@@ -13,7 +13,7 @@ use std::ops::ControlFlow;
 use anyhow::Context as _;
 use kehu_git::{CustomerChange, Event, Kind, LogQuery, Status};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::cli::LogArgs;
 use crate::commands::audit;
@@ -79,19 +79,24 @@ pub fn run(context: &mut Context, args: LogArgs) -> anyhow::Result<Outcome> {
         .owner
         .as_deref()
         .map(|owner| OwnerFilter::new(&repo, &root, owner, start.as_deref().unwrap_or("HEAD")));
-    let mut lines = Vec::new();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut sink = Sink::new(&mut out, format, context.color)?;
     let mut failure = None;
     history.log_each(&query, |event| {
         // Lines first, even of commits left out: they move the owners back.
-        match lines_of(&event, owners.as_mut()) {
-            Ok(found) => {
-                let wanted = kind.is_none_or(|k| k == event.commit.kind)
-                    && args.until.is_none_or(|until| event.commit.date <= until);
-                if wanted {
-                    lines.extend(found);
+        let wanted = kind.is_none_or(|k| k == event.commit.kind)
+            && args.until.is_none_or(|until| event.commit.date <= until);
+        let written = lines_of(&event, owners.as_mut()).and_then(|found| {
+            if wanted {
+                for line in found {
+                    sink.push(line)?;
                 }
-                ControlFlow::Continue(())
             }
+            Ok(())
+        });
+        match written {
+            Ok(()) => ControlFlow::Continue(()),
             Err(error) => {
                 failure = Some(error);
                 ControlFlow::Break(())
@@ -101,8 +106,7 @@ pub fn run(context: &mut Context, args: LogArgs) -> anyhow::Result<Outcome> {
     if let Some(error) = failure {
         return Err(error);
     }
-    let mut out = std::io::stdout().lock();
-    render(&mut out, &lines, format, context.color).context("writing to stdout")?;
+    sink.finish().context("writing to stdout")?;
     Ok(Outcome::Clean)
 }
 
@@ -174,40 +178,121 @@ fn status_name(status: &Status) -> &'static str {
     }
 }
 
-/// Writes the log in `format`.
-pub fn render(
-    out: &mut dyn Write,
-    lines: &[Line],
-    format: Format,
-    color: bool,
-) -> std::io::Result<()> {
-    if format == Format::Json {
-        let mut doc = Map::new();
-        doc.insert("schema".into(), Value::from(JSON_SCHEMA));
-        let rows = serde_json::to_value(lines).map_err(std::io::Error::other)?;
-        doc.insert("changes".into(), rows);
-        return output::write_json(out, &Value::Object(doc));
+/// The columns of the table, CSV and Markdown forms.
+const COLUMNS: [&str; 8] = [
+    "date", "kind", "customer", "change", "fields", "who", "reason", "commit",
+];
+
+/// Where the lines go as the walk finds them. JSON, CSV and Markdown are
+/// written line by line, so a full-history log runs in constant memory; a
+/// terminal table needs every row for its column widths and collects them.
+enum Sink<'w> {
+    /// Rows kept for one comfy-table at the end.
+    Table {
+        out: &'w mut dyn Write,
+        table: Table,
+        color: bool,
+    },
+    /// `{"schema": …, "changes": [` written; `first` until a line follows.
+    Json { out: &'w mut dyn Write, first: bool },
+    /// The header written.
+    Csv(Box<csv::Writer<&'w mut dyn Write>>),
+    /// The header written.
+    Markdown(&'w mut dyn Write),
+}
+
+impl<'w> Sink<'w> {
+    /// Starts the output (headers) in `format`.
+    fn new(out: &'w mut dyn Write, format: Format, color: bool) -> anyhow::Result<Sink<'w>> {
+        Ok(match format {
+            Format::Json => {
+                write!(
+                    out,
+                    "{{\n  \"schema\": \"{JSON_SCHEMA}\",\n  \"changes\": ["
+                )?;
+                Sink::Json { out, first: true }
+            }
+            Format::Csv => {
+                let mut writer = csv::Writer::from_writer(out);
+                writer.write_record(COLUMNS)?;
+                Sink::Csv(Box::new(writer))
+            }
+            Format::Markdown => {
+                writeln!(out, "| {} |", COLUMNS.join(" | "))?;
+                writeln!(out, "|{}", " --- |".repeat(COLUMNS.len()))?;
+                Sink::Markdown(out)
+            }
+            _ => Sink::Table {
+                out,
+                table: Table::new(COLUMNS),
+                color,
+            },
+        })
     }
-    let mut table = Table::new([
-        "date", "kind", "customer", "change", "fields", "who", "reason", "commit",
-    ]);
-    for line in lines {
-        let customer = match &line.old_id {
-            Some(old) => format!("{old} → {}", line.customer),
-            None => line.customer.clone(),
-        };
-        table.push([
-            Value::from(line.date.clone()),
-            Value::from(line.kind),
-            Value::from(customer),
-            Value::from(line.change),
-            Value::from(summary(line)),
-            Value::from(line.who.clone()),
-            Value::from(line.reason.clone()),
-            audit::commit_cell(&line.commit, format),
-        ]);
+
+    /// Adds one line.
+    fn push(&mut self, line: Line) -> anyhow::Result<()> {
+        match self {
+            Sink::Json { out, first } => {
+                let text = serde_json::to_string_pretty(&line)?;
+                out.write_all(if *first { b"\n" } else { b",\n" })?;
+                *first = false;
+                for (i, part) in text.split('\n').enumerate() {
+                    if i > 0 {
+                        out.write_all(b"\n")?;
+                    }
+                    write!(out, "    {part}")?;
+                }
+            }
+            Sink::Csv(writer) => {
+                let cells = cells(&line, Format::Csv);
+                writer.write_record(cells.iter().map(|v| output::csv_safe(&output::display(v))))?;
+            }
+            Sink::Markdown(out) => {
+                let cells: Vec<String> = cells(&line, Format::Markdown)
+                    .iter()
+                    .map(|v| output::markdown_cell(&output::display(v)))
+                    .collect();
+                writeln!(out, "| {} |", cells.join(" | "))?;
+            }
+            Sink::Table { table, .. } => table.push(cells(&line, Format::Table)),
+        }
+        Ok(())
     }
-    table.write(out, format, "changes", color)
+
+    /// Ends the output.
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            Sink::Json { out, first } => {
+                if first {
+                    out.write_all(b"]\n}\n")
+                } else {
+                    out.write_all(b"\n  ]\n}\n")
+                }
+            }
+            Sink::Csv(mut writer) => writer.flush(),
+            Sink::Markdown(out) => out.flush(),
+            Sink::Table { out, table, color } => table.write(out, Format::Table, "changes", color),
+        }
+    }
+}
+
+/// A line's cells for the table, CSV and Markdown forms.
+fn cells(line: &Line, format: Format) -> [Value; 8] {
+    let customer = match &line.old_id {
+        Some(old) => format!("{old} → {}", line.customer),
+        None => line.customer.clone(),
+    };
+    [
+        Value::from(line.date.clone()),
+        Value::from(line.kind),
+        Value::from(customer),
+        Value::from(line.change),
+        Value::from(summary(line)),
+        Value::from(line.who.clone()),
+        Value::from(line.reason.clone()),
+        audit::commit_cell(&line.commit, format),
+    ]
 }
 
 /// The field changes of a line in a few words: `grade.tier: key → strategic`
@@ -336,5 +421,90 @@ impl<'r> OwnerFilter<'r> {
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Map, json};
+
+    fn line(customer: &str, fields: Vec<kehu_git::FieldChange>) -> Line {
+        Line {
+            date: "2026-03-02".into(),
+            time: "2026-03-02T12:00:00+00:00".into(),
+            kind: "regrade",
+            customer: customer.into(),
+            change: "modified",
+            old_id: None,
+            owner: Some("alice".into()),
+            fields,
+            who: "Ann".into(),
+            email: "ann@example.com".into(),
+            reason: "why\nnot".into(),
+            commit: "0123456789abcdef".into(),
+        }
+    }
+
+    fn streamed(lines: &[Line], format: Format) -> String {
+        let mut out = Vec::new();
+        let mut sink = Sink::new(&mut out, format, false).unwrap();
+        for l in lines {
+            sink.push(l.clone()).unwrap();
+        }
+        sink.finish().unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn streamed_json_is_the_pretty_document() {
+        let tier = kehu_git::FieldChange {
+            field: "grade.tier".into(),
+            old: Some(json!("key")),
+            new: Some(json!("strategic")),
+        };
+        for lines in [
+            vec![],
+            vec![line("acme", vec![tier.clone()]), line("globex", vec![])],
+        ] {
+            let mut doc = Map::new();
+            doc.insert("schema".into(), Value::from(JSON_SCHEMA));
+            doc.insert("changes".into(), serde_json::to_value(&lines).unwrap());
+            let mut expected = Vec::new();
+            output::write_json(&mut expected, &Value::Object(doc)).unwrap();
+            assert_eq!(
+                streamed(&lines, Format::Json),
+                String::from_utf8(expected).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn streamed_csv_and_markdown_match_the_table_forms() {
+        let lines = vec![line("acme", vec![]), line("globex", vec![])];
+        let mut table = Table::new(COLUMNS);
+        for l in &lines {
+            table.push(cells(l, Format::Csv));
+        }
+        let mut expected = Vec::new();
+        table
+            .write(&mut expected, Format::Csv, "changes", false)
+            .unwrap();
+        assert_eq!(
+            streamed(&lines, Format::Csv),
+            String::from_utf8(expected).unwrap()
+        );
+        let mut table = Table::new(COLUMNS);
+        for l in &lines {
+            table.push(cells(l, Format::Markdown));
+        }
+        let mut expected = Vec::new();
+        table
+            .write(&mut expected, Format::Markdown, "changes", false)
+            .unwrap();
+        assert_eq!(
+            streamed(&lines, Format::Markdown),
+            String::from_utf8(expected).unwrap()
+        );
     }
 }

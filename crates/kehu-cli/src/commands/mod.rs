@@ -9,6 +9,7 @@ mod demo;
 mod diff;
 mod export;
 mod grade;
+mod import;
 pub mod history;
 pub mod init;
 pub mod log;
@@ -30,6 +31,7 @@ pub fn run(context: &mut Context, command: Command) -> anyhow::Result<Outcome> {
         Command::Export(args) => export::run(context, args),
         Command::Contact(args) => contact::run(context, args),
         Command::Grade(args) => grade::run(context, args),
+        Command::Import(command) => import::run(context, command),
         Command::History(args) => history::run(context, args),
         Command::Log(args) => log::run(context, args),
         Command::Diff(args) => diff::run(context, args),
@@ -39,6 +41,5 @@ pub fn run(context: &mut Context, command: Command) -> anyhow::Result<Outcome> {
         Command::Completions(args) => completions::run(args),
         Command::Man => man::run(),
         Command::External(argv) => plugin::run(context, argv),
-        other => anyhow::bail!("{other:?} is not built yet"),
     }
 }

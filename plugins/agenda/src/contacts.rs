@@ -1,0 +1,192 @@
+//! The last contact per customer, read from the book-wide history in one
+//! pass (kehu-git's events: `[{"commit": {"date", "timestamp", "kind",
+//! "trailers", ...}, "customers": [{"id", "old_id"?, "fields": [{"field",
+//! "old", "new"}]}]}]`), and compared with `[contact].last`.
+//!
+//! A *contact commit* is one of kind `contact` (`Kehu-Command: contact`) or
+//! one carrying a `Kehu-Contact` trailer. Its day is the `contact.last` it
+//! wrote when it wrote one, else the commit date. Renames are followed:
+//! a contact recorded under an old id counts for the new one.
+
+use std::collections::HashMap;
+
+use kehu_core::Date;
+use kehu_plugin_sdk::PluginError;
+use serde_json::Value;
+
+/// What the history says about one customer's contacts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Logged {
+    /// The latest contact commit's contact day.
+    pub contact: Option<Date>,
+    /// The latest value any commit wrote to `contact.last`, and whether
+    /// that commit was bookkeeping (kind `import`, `regrade` or `assign`:
+    /// a tool that copies the field, not a person editing it by hand).
+    pub field_set: Option<(Option<Date>, bool)>,
+}
+
+/// Contacts logged in the history, by customer id.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Contacts {
+    by_id: HashMap<String, Logged>,
+}
+
+fn bad(what: &str) -> PluginError {
+    PluginError::Host(format!("unreadable history from the host: {what}"))
+}
+
+fn is_contact(commit: &Value) -> bool {
+    if commit.get("kind").and_then(Value::as_str) == Some("contact") {
+        return true;
+    }
+    let Some(Value::Array(trailers)) = commit.get("trailers") else {
+        return false;
+    };
+    trailers.iter().any(|t| {
+        t.get(0)
+            .and_then(Value::as_str)
+            .is_some_and(|k| k.eq_ignore_ascii_case("Kehu-Contact"))
+    })
+}
+
+fn as_day(value: Option<&Value>) -> Option<Date> {
+    value
+        .and_then(Value::as_str)
+        .and_then(|text| text.get(..10).unwrap_or(text).parse().ok())
+}
+
+impl Contacts {
+    /// Reads events (in any order; sorted by commit time here), keeping the
+    /// commits dated `since..=until`.
+    pub fn read(events: &Value, since: Date, until: Date) -> Result<Contacts, PluginError> {
+        let events = match events {
+            Value::Array(items) => items.as_slice(),
+            Value::Object(map) => match map.get("events") {
+                Some(Value::Array(items)) => items.as_slice(),
+                _ => return Err(bad("expected a list of events")),
+            },
+            _ => return Err(bad("expected a list of events")),
+        };
+        let mut dated = Vec::with_capacity(events.len());
+        for (order, event) in events.iter().enumerate() {
+            let commit = event
+                .get("commit")
+                .ok_or_else(|| bad("event without commit"))?;
+            let day = as_day(commit.get("date")).ok_or_else(|| bad("commit without a date"))?;
+            if day < since || day > until {
+                continue;
+            }
+            let timestamp = commit.get("timestamp").and_then(Value::as_i64).unwrap_or(0);
+            dated.push((day, timestamp, order, event));
+        }
+        // Oldest first; within one second, the later position in a
+        // newest-first list is the older commit.
+        dated.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.cmp(&a.2)));
+        let mut by_id: HashMap<String, Logged> = HashMap::new();
+        for (day, _, _, event) in dated {
+            let contact = event.get("commit").is_some_and(is_contact);
+            let bookkeeping = !contact
+                && matches!(
+                    event
+                        .get("commit")
+                        .and_then(|c| c.get("kind"))
+                        .and_then(Value::as_str),
+                    Some("import" | "regrade" | "assign")
+                );
+            let Some(Value::Array(customers)) = event.get("customers") else {
+                continue;
+            };
+            for customer in customers {
+                let id = customer
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad("customer change without id"))?;
+                if let Some(old) = customer.get("old_id").and_then(Value::as_str)
+                    && old != id
+                    && let Some(logged) = by_id.remove(old)
+                {
+                    by_id.insert(id.to_owned(), logged);
+                }
+                let written = match customer.get("fields") {
+                    Some(Value::Array(fields)) => fields
+                        .iter()
+                        .find(|f| f.get("field").and_then(Value::as_str) == Some("contact.last"))
+                        .map(|f| as_day(f.get("new"))),
+                    _ => None,
+                };
+                if !contact && written.is_none() {
+                    continue;
+                }
+                let logged = by_id.entry(id.to_owned()).or_default();
+                if let Some(value) = written {
+                    logged.field_set = Some((value, bookkeeping));
+                }
+                if contact {
+                    let on = written.flatten().unwrap_or(day);
+                    logged.contact = Some(logged.contact.map_or(on, |d| d.max(on)));
+                }
+            }
+        }
+        Ok(Contacts { by_id })
+    }
+
+    /// What the history says about `id`.
+    pub fn get(&self, id: &str) -> Logged {
+        self.by_id.get(id).copied().unwrap_or_default()
+    }
+}
+
+/// A customer's last contact and, when the file and the history disagree,
+/// why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LastContact {
+    /// The latest of `[contact].last` and the latest contact commit.
+    pub day: Option<Date>,
+    /// `[contact].last` in the file.
+    pub field: Option<Date>,
+    /// The latest contact commit in the window read.
+    pub logged: Option<Date>,
+    /// The disagreement in words, if any.
+    pub note: Option<String>,
+}
+
+/// Combines the file's `[contact].last` with the history read since `since`
+/// (`None`: no history was read). A file date before `since` cannot be
+/// checked against the history and is taken as it is.
+pub fn last_contact(field: Option<Date>, logged: Logged, since: Option<Date>) -> LastContact {
+    let day = match (field, logged.contact) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    let note = match (field, logged.contact) {
+        (f, Some(h)) if f.is_none_or(|f| f < h) => Some(match f {
+            Some(f) => format!(
+                "a contact commit on {h} did not update [contact].last (still {f}): a commit without the field"
+            ),
+            None => {
+                format!("a contact commit on {h} but no [contact].last: a commit without the field")
+            }
+        }),
+        (Some(f), h) if since.is_some_and(|s| f >= s) && h.is_none_or(|h| h < f) => {
+            match logged.field_set {
+                // An import or regrade commit wrote it: bookkeeping, not a hand edit.
+                Some((Some(v), true)) if v == f => None,
+                _ => Some(match h {
+                    Some(h) => format!(
+                        "[contact].last {f} is later than the last contact commit ({h}): a hand edit without a commit"
+                    ),
+                    None => format!(
+                        "[contact].last {f} has no contact commit: a hand edit without a commit"
+                    ),
+                }),
+            }
+        }
+        _ => None,
+    };
+    LastContact {
+        day,
+        field,
+        logged: logged.contact,
+        note,
+    }
+}

@@ -1,0 +1,233 @@
+//! The agenda computed: each customer's cadence, last contact, status,
+//! next follow-up day and urgency, then the view the options ask for.
+//!
+//! The computations are kehu-analytics' ([`Policy::cadence_for`],
+//! [`follow_up`], [`urgency`], [`order`]); this module ties them to the
+//! book and the history.
+
+use kehu_analytics::cadence::{Cadence, FollowUpStatus, follow_up};
+use kehu_analytics::pipeline::PipelineGrade;
+use kehu_analytics::policy::Policy;
+use kehu_analytics::urgency::{DEFAULT_STEP_DAYS, Urgency, order, urgency};
+use kehu_core::{Customer, Date};
+
+use crate::contacts::{Contacts, LastContact, last_contact};
+
+/// One customer's follow-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    /// Customer id.
+    pub id: String,
+    /// Customer name.
+    pub name: String,
+    /// Owner, if any.
+    pub owner: Option<String>,
+    /// Funnel stage.
+    pub stage: String,
+    /// The cadence in force.
+    pub cadence: Cadence,
+    /// Where the cadence comes from, in words.
+    pub cadence_reason: String,
+    /// The last contact and its sources.
+    pub last: LastContact,
+    /// Due, overdue or neither, as of the run's day.
+    pub status: FollowUpStatus,
+    /// Days since the last contact (`None`: never contacted).
+    pub days_since: Option<i64>,
+    /// The day it becomes (or became) due; `None` when never contacted.
+    pub due_on: Option<Date>,
+    /// The first overdue day.
+    pub overdue_on: Option<Date>,
+    /// The day the follow-up is planned: the due day, or the run's day when
+    /// that is already past (or the customer was never contacted).
+    pub day: Date,
+    /// The urgency score and its terms, as of the run's day.
+    pub urgency: Urgency,
+}
+
+/// Every customer with a cadence, and what could not be planned.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Plan {
+    /// The follow-ups, in urgency order (ties by id).
+    pub items: Vec<Item>,
+    /// Ids of customers without any cadence source.
+    pub without_cadence: Vec<String>,
+    /// Warnings for the user (unreadable grades).
+    pub warnings: Vec<String>,
+}
+
+/// The history window to read, from `as_of` back, both ends inclusive:
+/// `history_days` when kehu.toml `[agenda] history_days` sets it, else the
+/// longest maximum interval in force (a contact older than that leaves any
+/// customer overdue anyway).
+pub fn window(
+    policy: &Policy,
+    customers: &[Customer],
+    as_of: Date,
+    history_days: Option<u32>,
+) -> (Date, Date) {
+    let longest = history_days.map_or_else(|| longest_max(policy, customers) + 1, i64::from);
+    let since = as_of
+        .0
+        .checked_sub_signed(chrono::TimeDelta::days(longest))
+        .map_or(as_of, Date);
+    (since, as_of)
+}
+
+/// `[agenda] history_days`: how far back to read contact commits; `0`
+/// reads no history (the last contact is then `[contact].last` alone).
+pub fn history_days(section: Option<&serde_json::Value>) -> Option<u32> {
+    section
+        .and_then(|s| s.get("history_days"))
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+}
+
+fn longest_max(policy: &Policy, customers: &[Customer]) -> i64 {
+    let longest = customers
+        .iter()
+        .filter_map(|c| {
+            let grade = c.grade.pipeline.as_deref().and_then(PipelineGrade::parse);
+            policy
+                .cadence_for(grade, c.grade.tier.as_deref(), c.cadence)
+                .map(|choice| choice.cadence.max)
+        })
+        .max()
+        .unwrap_or(0);
+    i64::from(longest)
+}
+
+fn cadence_of(policy: &Policy, customer: &Customer) -> Option<(Cadence, String)> {
+    let grade = customer
+        .grade
+        .pipeline
+        .as_deref()
+        .and_then(PipelineGrade::parse);
+    policy
+        .cadence_for(grade, customer.grade.tier.as_deref(), customer.cadence)
+        .map(|choice| (choice.cadence, choice.to_string()))
+}
+
+/// The step added past the maximum interval: kehu.toml `[agenda]
+/// step_days`, else the analytics default.
+pub fn step_days(section: Option<&serde_json::Value>) -> u32 {
+    section
+        .and_then(|s| s.get("step_days"))
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(DEFAULT_STEP_DAYS)
+}
+
+/// Plans every customer as of `as_of`, with the contacts read from history
+/// since `since` (`None`: no history was read).
+pub fn plan(
+    policy: &Policy,
+    customers: &[Customer],
+    contacts: &Contacts,
+    since: Option<Date>,
+    as_of: Date,
+    step: u32,
+) -> Plan {
+    let mut out = Plan::default();
+    for customer in customers {
+        if let Some(text) = customer.grade.pipeline.as_deref()
+            && PipelineGrade::parse(text).is_none()
+        {
+            out.warnings.push(format!(
+                "{}: grade.pipeline `{text}` is not A to E; its tier's cadence is used",
+                customer.id
+            ));
+        }
+        let Some((cadence, reason)) = cadence_of(policy, customer) else {
+            out.without_cadence.push(customer.id.clone());
+            continue;
+        };
+        let weight = policy
+            .tier_or_default(customer.grade.tier.as_deref())
+            .map_or(1.0, |t| t.weight);
+        let last = last_contact(customer.contact.last, contacts.get(&customer.id), since);
+        let state = follow_up(cadence, last.day, as_of);
+        let day = match state.due_on {
+            Some(due) if due > as_of => due,
+            _ => as_of,
+        };
+        out.items.push(Item {
+            id: customer.id.clone(),
+            name: customer.name.clone(),
+            owner: customer.owner.clone(),
+            stage: customer.stage.clone(),
+            cadence,
+            cadence_reason: reason,
+            status: state.status,
+            days_since: state.days_since,
+            due_on: state.due_on,
+            overdue_on: state.overdue_on,
+            day,
+            urgency: urgency(cadence, state.days_since, weight, step),
+            last,
+        });
+    }
+    out.items
+        .sort_by(|a, b| order((&a.urgency, &a.id), (&b.urgency, &b.id)));
+    out
+}
+
+/// What to show.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct View {
+    /// Only this owner's customers.
+    pub owner: Option<String>,
+    /// The next N days (today included); `None`: today's due and overdue.
+    pub days: Option<u32>,
+    /// Only the overdue.
+    pub overdue: bool,
+}
+
+impl View {
+    /// The last day shown.
+    pub fn until(&self, as_of: Date) -> Date {
+        let extra = i64::from(self.days.unwrap_or(1).saturating_sub(1));
+        as_of
+            .0
+            .checked_add_signed(chrono::TimeDelta::days(extra))
+            .map_or(as_of, Date)
+    }
+
+    /// Whether `item` is on this view as of `as_of`.
+    pub fn shows(&self, item: &Item, as_of: Date) -> bool {
+        if let Some(owner) = &self.owner
+            && item.owner.as_ref() != Some(owner)
+        {
+            return false;
+        }
+        if self.overdue {
+            return item.status == FollowUpStatus::Overdue;
+        }
+        item.day <= self.until(as_of)
+    }
+
+    /// The items shown, grouped: by owner (then urgency), or with `--days`
+    /// by day, then owner, then urgency. Unowned customers come last in a
+    /// day.
+    pub fn select<'p>(&self, plan: &'p Plan, as_of: Date) -> Vec<&'p Item> {
+        let mut shown: Vec<&Item> = plan.items.iter().filter(|i| self.shows(i, as_of)).collect();
+        // `plan.items` is in urgency order: a stable sort keeps it in a group.
+        let by_days = self.days.is_some();
+        shown.sort_by(|a, b| {
+            let day = if by_days {
+                a.day.cmp(&b.day)
+            } else {
+                std::cmp::Ordering::Equal
+            };
+            day.then_with(|| owner_key(a).cmp(&owner_key(b)))
+        });
+        shown
+    }
+}
+
+fn owner_key(item: &Item) -> (bool, &str) {
+    match &item.owner {
+        Some(o) => (false, o.as_str()),
+        None => (true, ""),
+    }
+}

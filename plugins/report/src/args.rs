@@ -1,0 +1,159 @@
+//! The command line of `kehu report`.
+
+use kehu_core::Date;
+use kehu_plugin_sdk::PluginError;
+
+/// An output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned tables for the terminal.
+    Table,
+    /// One JSON document, `"schema": "kehu.report/1"`.
+    Json,
+    /// Long-form CSV: `section,group,key,value`.
+    Csv,
+    /// Markdown for CI job summaries.
+    Markdown,
+    /// One self-contained HTML file.
+    Html,
+}
+
+impl Format {
+    /// Reads a `--format` value.
+    pub fn parse(text: &str) -> Result<Format, PluginError> {
+        match text {
+            "table" => Ok(Format::Table),
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            "markdown" | "md" => Ok(Format::Markdown),
+            "html" => Ok(Format::Html),
+            other => Err(PluginError::Usage(format!(
+                "`--format {other}`: report prints markdown, html, json, csv or table"
+            ))),
+        }
+    }
+}
+
+/// The period the user asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PeriodArg {
+    /// The ISO week containing `--as-of`, up to `--as-of`.
+    Default,
+    /// `--week YYYY-Www`.
+    Week(String),
+    /// `--since D --until D` (either may be missing: `until` defaults to
+    /// `--as-of`, `since` to six days before `until`).
+    Range(Option<Date>, Option<Date>),
+}
+
+/// The parsed options.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// The period.
+    pub period: PeriodArg,
+    /// `--format`; `None` = the global format, else table.
+    pub format: Option<Format>,
+    /// `--top N`: rows in the at-risk list.
+    pub top: usize,
+    /// `--help` was asked for.
+    pub help: bool,
+}
+
+/// Rows of the at-risk list by default.
+pub const DEFAULT_TOP: usize = 10;
+
+fn value<'a>(
+    flag: &str,
+    inline: Option<&'a str>,
+    args: &mut impl Iterator<Item = &'a String>,
+) -> Result<&'a str, PluginError> {
+    match inline {
+        Some(v) => Ok(v),
+        None => args
+            .next()
+            .map(String::as_str)
+            .ok_or_else(|| PluginError::Usage(format!("`{flag}` needs a value"))),
+    }
+}
+
+fn day(flag: &str, text: &str) -> Result<Date, PluginError> {
+    text.parse()
+        .map_err(|_| PluginError::Usage(format!("`{flag} {text}`: expected a day YYYY-MM-DD")))
+}
+
+impl Options {
+    /// Parses the arguments after `kehu report`.
+    pub fn parse(args: &[String]) -> Result<Options, PluginError> {
+        let mut options = Options {
+            period: PeriodArg::Default,
+            format: None,
+            top: DEFAULT_TOP,
+            help: false,
+        };
+        let (mut week, mut since, mut until) = (None, None, None);
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+                _ => (arg.as_str(), None),
+            };
+            match flag {
+                "-h" | "--help" => options.help = true,
+                "--week" => week = Some(value(flag, inline, &mut args)?.to_owned()),
+                "--since" => since = Some(day(flag, value(flag, inline, &mut args)?)?),
+                "--until" => until = Some(day(flag, value(flag, inline, &mut args)?)?),
+                "--top" => {
+                    let text = value(flag, inline, &mut args)?;
+                    options.top = text.parse().map_err(|_| {
+                        PluginError::Usage(format!("`--top {text}`: expected a whole number"))
+                    })?;
+                }
+                "--format" => {
+                    options.format = Some(Format::parse(value(flag, inline, &mut args)?)?)
+                }
+                other => {
+                    return Err(PluginError::Usage(format!("unexpected argument `{other}`")));
+                }
+            }
+        }
+        options.period = match (week, since, until) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return Err(PluginError::Usage(
+                    "`--week` cannot be combined with `--since` or `--until`".into(),
+                ));
+            }
+            (Some(w), None, None) => PeriodArg::Week(w),
+            (None, None, None) => PeriodArg::Default,
+            (None, s, u) => PeriodArg::Range(s, u),
+        };
+        Ok(options)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, PluginError> {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        Options::parse(&args)
+    }
+
+    #[test]
+    fn periods_and_formats() {
+        assert_eq!(parse(&[]).unwrap().period, PeriodArg::Default);
+        let o = parse(&["--week", "2026-W47", "--format=html"]).unwrap();
+        assert_eq!(o.period, PeriodArg::Week("2026-W47".into()));
+        assert_eq!(o.format, Some(Format::Html));
+        let o = parse(&["--since", "2026-11-01", "--until=2026-11-30"]).unwrap();
+        assert_eq!(
+            o.period,
+            PeriodArg::Range("2026-11-01".parse().ok(), "2026-11-30".parse().ok())
+        );
+        assert!(parse(&["--week", "2026-W47", "--since", "2026-11-01"]).is_err());
+        assert!(parse(&["--since", "yesterday"]).is_err());
+        assert!(parse(&["--format", "pdf"]).is_err());
+        assert!(parse(&["--bogus"]).is_err());
+        assert!(parse(&["--top"]).is_err());
+    }
+}

@@ -1,0 +1,96 @@
+//! The book by value tier, ABC class and RFM segment, graded by
+//! kehu-analytics' `grade_book` at the end and at the start of the period.
+
+use std::collections::BTreeMap;
+
+use kehu_analytics::{Policy, grade_book};
+use kehu_core::Date;
+use kehu_plugin_sdk::PluginError;
+
+use super::{Snapshot, money, revenue_cents, share};
+use crate::model::{Bucket, Portfolio};
+
+/// Count and revenue (cents) per group name.
+type Groups = BTreeMap<String, (usize, i64)>;
+
+/// The three groupings of one book.
+struct Grouped {
+    tiers: Groups,
+    abc: Groups,
+    rfm: Groups,
+}
+
+fn add(groups: &mut Groups, name: &str, revenue: i64) {
+    let slot = groups.entry(name.to_owned()).or_insert((0, 0));
+    slot.0 += 1;
+    slot.1 += revenue;
+}
+
+fn group(snapshot: &Snapshot<'_>, as_of: Date) -> Result<Grouped, PluginError> {
+    let policy = Policy::from_config(snapshot.config)
+        .map_err(|e| PluginError::Data(format!("kehu.toml: {e}")))?;
+    let grades = grade_book(snapshot.customers, &policy, as_of)
+        .map_err(|e| PluginError::Data(e.to_string()))?;
+    let mut out = Grouped {
+        tiers: Groups::new(),
+        abc: Groups::new(),
+        rfm: Groups::new(),
+    };
+    for (customer, g) in snapshot.customers.iter().zip(&grades.customers) {
+        let revenue = revenue_cents(customer);
+        let tier = g.tier.as_ref().map_or(super::NONE, |t| t.name.as_str());
+        add(&mut out.tiers, tier, revenue);
+        add(&mut out.abc, g.abc.class.as_str(), revenue);
+        add(&mut out.rfm, g.rfm.segment.as_str(), revenue);
+    }
+    Ok(out)
+}
+
+/// Names in `order` first, then the others by name.
+fn names(order: &[String], end: &Groups, start: Option<&Groups>) -> Vec<String> {
+    let mut names: Vec<String> = order.to_vec();
+    let others = end.keys().chain(start.into_iter().flat_map(|s| s.keys()));
+    let mut extra: Vec<&String> = others.filter(|n| !order.contains(n)).collect();
+    extra.sort();
+    extra.dedup();
+    names.extend(extra.into_iter().cloned());
+    names
+}
+
+fn buckets(order: &[String], end: &Groups, start: Option<&Groups>, total: i64) -> Vec<Bucket> {
+    names(order, end, start)
+        .into_iter()
+        .map(|name| {
+            let (count, revenue) = end.get(&name).copied().unwrap_or((0, 0));
+            let before = start.map(|s| s.get(&name).copied().unwrap_or((0, 0)));
+            Bucket {
+                count,
+                revenue: money(revenue),
+                share: share(revenue, total),
+                count_start: before.map(|b| b.0),
+                revenue_start: before.map(|b| money(b.1)),
+                count_change: before.map(|b| count as i64 - b.0 as i64),
+                revenue_change: before.map(|b| money(revenue - b.1)),
+                name,
+            }
+        })
+        .collect()
+}
+
+/// The portfolio: `end` graded as of `until`, `start` as of the start day.
+pub fn portfolio(
+    end: &Snapshot<'_>,
+    until: Date,
+    start: Option<(&Snapshot<'_>, Date)>,
+) -> Result<Portfolio, PluginError> {
+    let total: i64 = end.customers.iter().map(revenue_cents).sum();
+    let now = group(end, until)?;
+    let before = start.map(|(s, day)| group(s, day)).transpose()?;
+    let tiers: Vec<String> = end.config.tiers.iter().map(|t| t.name.clone()).collect();
+    let abc: Vec<String> = ["A", "B", "C"].iter().map(|s| (*s).to_owned()).collect();
+    Ok(Portfolio {
+        tiers: buckets(&tiers, &now.tiers, before.as_ref().map(|b| &b.tiers), total),
+        abc: buckets(&abc, &now.abc, before.as_ref().map(|b| &b.abc), total),
+        rfm: buckets(&[], &now.rfm, before.as_ref().map(|b| &b.rfm), total),
+    })
+}
