@@ -158,6 +158,11 @@ pub fn solve(problem: &Problem, rebalance: bool) -> Solution {
     // Suffix bounds: weight that could still be assigned / kept.
     let mut rest_assign = vec![0i64; free.len() + 1];
     let mut rest_keep = vec![0i64; free.len() + 1];
+    // Per slot, the weight of remaining customers that fit and would stay
+    // with their valid current owner: when the first two terms can only tie
+    // the best plan, all of them must stay, which bounds the third term.
+    let mut forced = vec![0i64; problem.slots.len()];
+    let mut forced_item = vec![None; free.len()];
     for (k, &i) in free.iter().enumerate().rev() {
         let item = &problem.items[i];
         let fits = item.eligible.iter().any(|&s| {
@@ -172,12 +177,18 @@ pub fn solve(problem: &Problem, rebalance: bool) -> Solution {
             } else {
                 0
             };
+        if let (true, Some(slot)) = (fits, item.valid_current) {
+            forced[slot] += item.weight;
+            forced_item[k] = Some(slot);
+        }
     }
     let mut search = Search {
         problem,
         free: &free,
         rest_assign,
         rest_keep,
+        forced,
+        forced_item,
         load,
         choice: choice.clone(),
         best: None,
@@ -220,6 +231,8 @@ struct Search<'p> {
     free: &'p [usize],
     rest_assign: Vec<i64>,
     rest_keep: Vec<i64>,
+    forced: Vec<i64>,
+    forced_item: Vec<Option<usize>>,
     load: Vec<i64>,
     choice: Vec<Option<usize>>,
     best: Option<(Objective, Vec<Option<usize>>)>,
@@ -238,11 +251,24 @@ impl Search<'_> {
         }
         let current_max = max_utilisation(self.problem, &self.load);
         if let Some((best, _)) = &self.best {
-            let bound = Objective {
+            let mut bound = Objective {
                 assigned: assigned + self.rest_assign[k],
                 kept: kept + self.rest_keep[k],
                 max_utilisation: current_max,
             };
+            if bound.assigned == best.assigned && bound.kept == best.kept {
+                bound.max_utilisation = self
+                    .problem
+                    .slots
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(s, slot)| {
+                        slot.capacity
+                            .map(|cap| Ratio::new(self.load[s] + self.forced[s], cap))
+                    })
+                    .max()
+                    .unwrap_or(Ratio::ZERO);
+            }
             if !bound.better_than(best) {
                 return;
             }
@@ -294,6 +320,10 @@ impl Search<'_> {
                 .then_with(|| util(a.1).cmp(&util(b.1)))
                 .then(a.0.cmp(&b.0))
         });
+        let forced_slot = self.forced_item[k];
+        if let Some(s) = forced_slot {
+            self.forced[s] -= item.weight;
+        }
         for (pos, slot) in options {
             let keep = if item.valid_current == Some(slot) {
                 item.weight
@@ -306,9 +336,14 @@ impl Search<'_> {
             self.load[slot] -= item.weight;
             self.choice[i] = None;
             if self.stopped {
-                return;
+                break;
             }
         }
-        self.descend(k + 1, assigned, kept, item.eligible.len());
+        if !self.stopped {
+            self.descend(k + 1, assigned, kept, item.eligible.len());
+        }
+        if let Some(s) = forced_slot {
+            self.forced[s] += item.weight;
+        }
     }
 }

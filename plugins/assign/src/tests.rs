@@ -356,7 +356,7 @@ fn random_instances_match_brute_force_and_respect_every_rule() {
     let tiers = ["strategic", "key", "ordinary", "small"];
     let regions = ["north", "south"];
     let mut rng = Lcg(7);
-    for round in 0..300 {
+    for round in 0..600 {
         let owners = 1 + rng.next(3) as usize;
         let list: Vec<(String, Owner)> = (0..owners)
             .map(|o| {
@@ -377,7 +377,7 @@ fn random_instances_match_brute_force_and_respect_every_rule() {
             owners: list.into_iter().collect(),
             ..Config::default()
         };
-        let customers: Vec<Customer> = (0..1 + rng.next(6))
+        let customers: Vec<Customer> = (0..1 + rng.next(7))
             .map(|c| {
                 let current = match rng.next(owners as u64 + 1) {
                     0 => None,
