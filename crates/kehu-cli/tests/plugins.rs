@@ -32,7 +32,7 @@ fn plugins_lists_the_bundled_plugins_with_versions_and_paths() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    for name in ["classify", "churn"] {
+    for name in ["agenda", "assign", "classify", "churn", "report"] {
         assert!(names.contains(&name), "{name} missing from {names:?}");
     }
     for plugin in doc["plugins"].as_array().unwrap() {
