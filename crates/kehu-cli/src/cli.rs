@@ -29,6 +29,11 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The global options that take a value: what a parser that walks the
+/// command line by hand (top-level help, plugin arguments) must skip over.
+pub const GLOBAL_VALUE_OPTIONS: [&str; 5] =
+    ["--book", "--format", "--as-of", "--color", "--plugin-dir"];
+
 /// Options every command takes.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 
-use crate::cli::Cli;
+use crate::cli::{Cli, GLOBAL_VALUE_OPTIONS};
 use crate::commands;
 use crate::context::Context;
 
@@ -74,9 +74,7 @@ fn is_top_level_help(error: &clap::Error, args: &[OsString]) -> bool {
             return false;
         }
         if word.starts_with('-') {
-            takes_value = !word.contains('=')
-                && ["--book", "--format", "--as-of", "--color", "--plugin-dir"]
-                    .contains(&word.as_ref());
+            takes_value = !word.contains('=') && GLOBAL_VALUE_OPTIONS.contains(&word.as_ref());
             return false;
         }
         word != "help"

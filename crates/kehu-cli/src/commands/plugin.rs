@@ -10,7 +10,7 @@ use kehu_plugin::host::Registry;
 use kehu_plugin::protocol::{Request, WriteMode};
 
 use crate::apply;
-use crate::cli::{ColorChoice, WriteArgs};
+use crate::cli::{ColorChoice, GLOBAL_VALUE_OPTIONS, WriteArgs};
 use crate::output::Format;
 
 use crate::context::Context;
@@ -119,20 +119,12 @@ fn take_global_options(context: &mut Context, args: Vec<String>) -> anyhow::Resu
             }
             _ => (word.clone(), None),
         };
-        let takes_value = ["--as-of", "--book", "--color", "--plugin-dir"].contains(&flag.as_str());
-        if !takes_value {
-            if flag == "-q" || flag == "--quiet" {
-                global.quiet = true;
-            }
-            if flag == "--format" {
-                let value = inline.clone().or_else(|| words.next()).unwrap_or_default();
-                global.format = <Format as clap::ValueEnum>::from_str(&value, true).ok();
-                rest.push(format!("--format={value}"));
-                continue;
-            }
-            if flag != "-q" && flag != "--quiet" {
-                rest.push(word);
-            }
+        if flag == "-q" || flag == "--quiet" {
+            global.quiet = true;
+            continue;
+        }
+        if !GLOBAL_VALUE_OPTIONS.contains(&flag.as_str()) {
+            rest.push(word);
             continue;
         }
         let value = inline
@@ -142,6 +134,10 @@ fn take_global_options(context: &mut Context, args: Vec<String>) -> anyhow::Resu
             "--as-of" => global.as_of = Some(value.parse()?),
             "--book" => global.book = Some(value.into()),
             "--plugin-dir" => global.plugin_dir.push(value.into()),
+            "--format" => {
+                global.format = <Format as clap::ValueEnum>::from_str(&value, true).ok();
+                rest.push(format!("--format={value}"));
+            }
             _ => {
                 global.color = <ColorChoice as clap::ValueEnum>::from_str(&value, true)
                     .map_err(|_| anyhow!("--color takes auto, always or never"))?;
