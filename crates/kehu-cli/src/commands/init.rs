@@ -1,5 +1,8 @@
 //! `kehu init [DIR]`: a new book — kehu.toml and the customer template from
 //! kehu's templates, an empty `customers/`, a git repository, a first commit.
+//! The commit includes `.gitattributes` naming kehu's merge driver for the
+//! customer files; with `--merge-driver` the driver is also defined in this
+//! clone's `.git/config` (a clone never gets it from the book itself).
 
 use std::fs;
 use std::io::Write;
@@ -12,6 +15,12 @@ use crate::exit::Outcome;
 
 /// The policy a new book starts with (the sample book's, documented inline).
 pub const POLICY_TEMPLATE: &str = include_str!("../../../../templates/kehu.toml");
+
+/// The `.gitattributes` of a new book: customer files use the `kehu` merge driver.
+pub const GITATTRIBUTES_TEMPLATE: &str = include_str!("../../../../templates/gitattributes");
+
+/// The command git runs for the `kehu` merge driver.
+pub const MERGE_DRIVER_COMMAND: &str = "kehu merge-file %O %A %B %P";
 
 /// Where a book keeps the template `kehu new` fills in.
 pub const CUSTOMER_TEMPLATE_PATH: &str = "templates/customer.toml";
@@ -36,6 +45,10 @@ pub fn run(context: &mut Context, args: InitArgs) -> anyhow::Result<Outcome> {
                 .to_vec(),
         ),
         ("customers/.gitkeep".to_owned(), Vec::new()),
+        (
+            ".gitattributes".to_owned(),
+            GITATTRIBUTES_TEMPLATE.as_bytes().to_vec(),
+        ),
     ];
     let committed = repo.commit(&kehu_git::CommitRequest {
         files,
@@ -43,6 +56,9 @@ pub fn run(context: &mut Context, args: InitArgs) -> anyhow::Result<Outcome> {
         command: Some("init".into()),
         ..Default::default()
     })?;
+    if args.merge_driver {
+        repo.set_merge_driver("kehu", "kehu field-level merge", MERGE_DRIVER_COMMAND)?;
+    }
     if !context.global.quiet {
         writeln!(
             std::io::stdout(),
