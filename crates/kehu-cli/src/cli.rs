@@ -277,7 +277,8 @@ pub struct LogArgs {
 /// `kehu diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The old revision (or `A..B`).
+    /// The old revision (or `A..B`; `A...B` starts from their common
+    /// ancestor: a review branch's own changes).
     pub from: String,
     /// The new revision (default: the working tree's HEAD).
     pub to: Option<String>,
