@@ -49,6 +49,19 @@ fn diff(dir: &Path, range: &str) -> Vec<String> {
     rows
 }
 
+/// The event of `kehu history ID` that set grade.tier to `to`.
+fn tier_event(dir: &Path, id: &str, to: &str) -> Value {
+    let history: Value =
+        serde_json::from_str(&ok(dir, &["--format", "json", "history", id])).unwrap();
+    history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == "grade.tier" && e["to"] == to)
+        .cloned()
+        .unwrap_or_else(|| panic!("{history:#}"))
+}
+
 #[test]
 fn a_regrade_and_a_reassignment_go_through_review_ci_and_merge() {
     let plugins = plugin_dir().display().to_string();
@@ -214,26 +227,12 @@ fn a_regrade_and_a_reassignment_go_through_review_ci_and_merge() {
 
     // After the merge, Alice's pull answers who, when and why.
     git(alice, &["pull", "-q", "--ff-only", "origin", "main"]);
-    let history: Value =
-        serde_json::from_str(&ok(alice, &["--format", "json", "history", "zipser-home"])).unwrap();
-    let regrade = history["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["field"] == "grade.tier" && e["to"] == "key")
-        .unwrap_or_else(|| panic!("{history:#}"));
+    let regrade = tier_event(alice, "zipser-home", "key");
     assert_eq!(regrade["who"], "Alice Example");
     assert_eq!(regrade["date"], "2026-11-20");
     assert_eq!(regrade["note"], "framework contract signed for 2027");
     assert_eq!(regrade["kind"], "regrade");
-    let acme: Value =
-        serde_json::from_str(&ok(alice, &["--format", "json", "history", "acme-civil"])).unwrap();
-    let tier = acme["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["field"] == "grade.tier" && e["to"] == "ordinary")
-        .unwrap_or_else(|| panic!("{acme:#}"));
+    let tier = tier_event(alice, "acme-civil", "ordinary");
     assert!(
         tier["note"].as_str().unwrap().starts_with("classify:"),
         "the classify commit on the branch, not the merge: {tier:#}"
