@@ -587,7 +587,12 @@ fn field_merge(base: &str, ours: &str, theirs: &str, labels: &Labels) -> Result<
     }
 
     // Apply; conflicting fields carry a tag so their line can be found.
-    let mut expected: Vec<(Path, Option<Leaf>)> = Vec::new();
+    // What the merged file must hold, path by path: ours, with the steps applied.
+    let mut expected: HashMap<Path, Option<Leaf>> = o
+        .map
+        .into_iter()
+        .map(|(path, leaf)| (path, Some(leaf)))
+        .collect();
     let mut clashes: Vec<(String, String, Option<String>, Option<String>)> = Vec::new();
     let mut conflicts = Vec::new();
     for (path, step) in steps {
@@ -597,16 +602,16 @@ fn field_merge(base: &str, ours: &str, theirs: &str, labels: &Labels) -> Result<
         match step {
             Step::Take(None) => {
                 remove_at(&mut doc, &parts, &field).map_err(edit_failed)?;
-                expected.push((path, None));
+                expected.insert(path, None);
             }
             Step::Take(Some(Leaf::Value(value))) | Step::Put(value) => {
                 set_at(&mut doc, &parts, &field, |_| Ok(value.clone())).map_err(edit_failed)?;
-                expected.push((path, Some(Leaf::Value(value))));
+                expected.insert(path, Some(Leaf::Value(value)));
             }
             Step::Take(Some(Leaf::Tables(tables))) => {
                 put_tables(&mut doc, &parts, tables.clone())
                     .ok_or_else(|| format!("{field}: cannot place the merged list of tables"))?;
-                expected.push((path, Some(Leaf::Tables(tables))));
+                expected.insert(path, Some(Leaf::Tables(tables)));
             }
             Step::Clash(ov, tv) => {
                 let shown_o = ov.as_ref().map(|v| plain(v).to_string());
@@ -625,10 +630,9 @@ fn field_merge(base: &str, ours: &str, theirs: &str, labels: &Labels) -> Result<
                     .and_then(|s| s.as_str())
                     .unwrap_or("")
                     .to_owned();
-                value.decor_mut().set_prefix(" ");
                 value.decor_mut().set_suffix(format!("{suffix}{tag}"));
                 clashes.push((tag, suffix, shown_o.clone(), shown_t.clone()));
-                expected.push((path, Some(Leaf::Value(carrier))));
+                expected.insert(path, Some(Leaf::Value(carrier)));
                 conflicts.push(Conflict::Field {
                     field,
                     ours: shown_o,
@@ -640,6 +644,13 @@ fn field_merge(base: &str, ours: &str, theirs: &str, labels: &Labels) -> Result<
     let rendered = doc.to_string();
     let check = parse(&rendered).map_err(|e| format!("the merged file would not parse: {e}"))?;
     let got = Flat::of(check.as_table());
+    let stray = got.order.iter().find(|path| !expected.contains_key(*path));
+    if let Some(path) = stray {
+        return Err(format!(
+            "the merged file would hold {} that no side has",
+            dotted(path)
+        ));
+    }
     for (path, leaf) in &expected {
         if !leaf_eq(got.get(path), leaf.as_ref()) {
             return Err(format!(
