@@ -270,3 +270,33 @@ fn an_added_file_with_no_common_ancestor_merges_its_fields() {
         "id = \"acme\"\nname = \"ACME\"\nowner = \"bob\"\nstage = \"lead\"\n"
     );
 }
+
+#[test]
+fn two_contacts_on_the_same_day_by_different_channels_conflict() {
+    let ours = with(
+        &with(BASE, "last = 2026-11-02", "last = 2026-11-18"),
+        "channel = \"email\"",
+        "channel = \"call\"",
+    );
+    let theirs = with(
+        &with(BASE, "last = 2026-11-02", "last = 2026-11-18"),
+        "channel = \"email\"",
+        "channel = \"visit\"",
+    );
+    let (text, merged) = merge(BASE, &ours, &theirs);
+    assert!(merged.resolutions.is_empty());
+    assert_eq!(
+        merged.conflicts,
+        vec![Conflict::Field {
+            field: "contact.channel".into(),
+            ours: Some("\"call\"".into()),
+            theirs: Some("\"visit\"".into()),
+        }]
+    );
+    assert!(
+        text.ends_with(
+            "last = 2026-11-18\n<<<<<<< ours\nchannel = \"call\"\n=======\nchannel = \"visit\"\n>>>>>>> theirs\n"
+        ),
+        "{text}"
+    );
+}
