@@ -73,6 +73,46 @@ fn init_writes_the_attributes_and_the_driver_is_opt_in() {
     );
 }
 
+/// `kehu init --merge-driver .` in `dir` with PATH set to `path` only.
+fn init_with_path(dir: &Path, path: &Path) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kehu"));
+    hermetic(&mut command)
+        .current_dir(dir)
+        .env("PATH", path)
+        .args(["init", "--merge-driver", "."]);
+    command.output().unwrap()
+}
+
+#[test]
+fn init_warns_when_git_cannot_find_kehu_and_keeps_existing_attributes() {
+    let empty = tempfile::tempdir().unwrap();
+    let book = tempfile::tempdir().unwrap();
+    let out = init_with_path(book.path(), empty.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`kehu` is not on PATH, so git cannot run the merge driver"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A book made in a repository that already has attributes keeps them.
+    let bin = Path::new(env!("CARGO_BIN_EXE_kehu")).parent().unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    git(repo.path(), &["init", "-q", "-b", "main"]);
+    write(repo.path(), ".gitattributes", "*.png binary");
+    git(repo.path(), &["add", ".gitattributes"]);
+    git(repo.path(), &["commit", "-q", "-m", "attributes"]);
+    let out = init_with_path(repo.path(), bin);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "kehu is on PATH: no warning");
+    let attributes = read(repo.path(), ".gitattributes");
+    assert!(attributes.starts_with("*.png binary\n\n# "), "{attributes}");
+    assert!(
+        attributes.ends_with("customers/**/*.toml merge=kehu\n"),
+        "{attributes}"
+    );
+}
+
 #[test]
 fn edits_to_adjacent_fields_merge_cleanly_and_comments_stay() {
     let book = book_with_driver();
