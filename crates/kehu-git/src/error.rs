@@ -43,11 +43,41 @@ pub enum GitError {
     /// The book has no commit yet, and the operation needs one.
     #[error("the book has no commits yet (make a first commit, e.g. with `kehu init`)")]
     NoCommits,
-    /// The index is locked by another git process, even after retrying.
-    #[error("{} exists: another git process is running (if not, remove the file)", path.display())]
+    /// The index is locked by another process, even after retrying.
+    #[error(
+        "{} is held by {holder}; wait for it to finish (if it is not running, remove the file: `rm {}`)",
+        path.display(), path.display()
+    )]
     Locked {
         /// The lock file.
         path: PathBuf,
+        /// Who holds it: a kehu process (id and host) or another git process.
+        holder: String,
+    },
+    /// A file changed between reading it and committing (another writer
+    /// committed it meanwhile): writing would lose that change.
+    #[error(
+        "{path} changed while this command ran (another write committed it); run the command again"
+    )]
+    Changed {
+        /// The file, relative to the book root.
+        path: String,
+    },
+    /// A kehu write was interrupted (killed) and has just been finished or
+    /// rolled back; the command read the book before that and must run again.
+    #[error("{summary}; run the command again")]
+    Interrupted {
+        /// What was found and done.
+        summary: String,
+    },
+    /// An interrupted kehu write cannot be finished or rolled back
+    /// automatically (a file changed by hand since, or the branch moved).
+    #[error("{} records an interrupted kehu write that cannot be undone automatically: {detail}", journal.display())]
+    Unrecoverable {
+        /// The journal file.
+        journal: PathBuf,
+        /// What blocks it and how to fix it by hand.
+        detail: String,
     },
     /// A branch to create already exists.
     #[error("branch `{name}` already exists")]

@@ -7,6 +7,21 @@
 //! their old bytes back and the index file is never replaced, so the
 //! repository is exactly as before. Hooks are never run (a cloned book must
 //! not be able to run code on the machine of whoever edits it).
+//!
+//! Crash safety: the steps run in an order where a kill at any point leaves
+//! something [`Book::recover`] can finish or undo exactly —
+//! 1. take `index.lock` (it names this process);
+//! 2. write the blobs, trees and the commit object (unreachable so far);
+//! 3. write the journal (`.git/kehu-write.journal`, flushed): the branch's
+//!    old and new commit and each file's old and new blob;
+//! 4. replace the work-tree files, each atomically (temporary file + rename);
+//! 5. move the branch (compare-and-swap from the old commit);
+//! 6. install the new index; remove the journal; release the lock.
+//!
+//! A kill before 3 leaves only unreachable objects and a stale lock (taken
+//! over by the next kehu); between 3 and 5 the branch still points at the old
+//! commit and recovery puts the old bytes back; after 5 it stages the new
+//! ones. See docs/safety.md, "Crash safety".
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -17,8 +32,13 @@ use kehu_core::edit::write_atomic;
 use crate::book::Book;
 use crate::error::{Context, GitError};
 use crate::identity::signatures;
-use crate::lock::{IndexLock, LOCK_PATIENCE};
+use crate::lock::{IndexLock, LOCK_PATIENCE, Owner};
 use crate::message::{self, Message};
+
+mod journal;
+mod recover;
+
+use journal::{Journal, JournalFile};
 
 /// One commit kehu makes: the files it writes and what the message says.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -46,6 +66,12 @@ pub struct CommitRequest {
     /// `GIT_AUTHOR_DATE` / `GIT_COMMITTER_DATE`, then now. For reproducible
     /// histories such as `kehu demo`'s.
     pub date: Option<String>,
+    /// The contents each file's new bytes were made from, by path (`None`:
+    /// the file did not exist). The commit is refused with
+    /// [`GitError::Changed`] when a listed file no longer has them — another
+    /// writer committed it since it was read — so no change is lost. Files
+    /// not listed are only required to be clean.
+    pub based_on: Vec<(String, Option<Vec<u8>>)>,
 }
 
 /// From this many changed files on, a commit's new objects are written as
@@ -61,6 +87,14 @@ pub struct Committed {
     pub branch: Option<String>,
     /// The files that changed, relative to the book root (unchanged ones are left out).
     pub files: Vec<String>,
+}
+
+/// A file to stage: its path in git, blob, mode and work-tree file.
+struct Staged<'a> {
+    git_path: &'a str,
+    id: Oid,
+    mode: u32,
+    disk_path: PathBuf,
 }
 
 /// A file to write, resolved against the repository.
@@ -201,6 +235,11 @@ impl Book {
             request.date.as_deref(),
         )?;
         let lock = IndexLock::acquire(self.git_dir(), LOCK_PATIENCE)?;
+        // A journal left by a killed writer: the work tree may be half
+        // changed, and the caller built this request from it.
+        if let Some(summary) = self.recover_locked()? {
+            return Err(GitError::Interrupted { summary });
+        }
         self.ensure_idle()?;
         let head = self.head_commit()?;
         let head_tree = match &head {
@@ -210,6 +249,11 @@ impl Book {
         let index_path = self.git_dir().join("index");
         let mut index = self.repo.index().context("reading the index")?;
         index.read(true).context("reading the index")?;
+        let bases: std::collections::HashMap<&str, Option<&[u8]>> = request
+            .based_on
+            .iter()
+            .map(|(path, bytes)| (path.as_str(), bytes.as_deref()))
+            .collect();
 
         let mut planned = Vec::new();
         for (book_path, bytes) in last_per_path(&request.files) {
@@ -223,6 +267,13 @@ impl Book {
             };
             if old.as_deref() == Some(bytes.as_slice()) {
                 continue;
+            }
+            if let Some(base) = bases.get(book_path.as_str())
+                && *base != old.as_deref()
+            {
+                return Err(GitError::Changed {
+                    path: book_path.clone(),
+                });
             }
             let mode = index
                 .get_path(Path::new(&git_path), 0)
@@ -246,11 +297,44 @@ impl Book {
             .repo
             .find_tree(tree_id)
             .context("reading the new tree")?;
+        let parents: Vec<&git2::Commit<'_>> = head.iter().collect();
+        let id = self
+            .repo
+            .commit(None, &author, &committer, &message, &tree, &parents)
+            .context("committing")?;
+        let reference = self.head_reference()?;
+        let old_head = head.as_ref().map(git2::Commit::id);
+        let journal = Journal {
+            owner: Owner::me(),
+            reference: reference.clone(),
+            old: old_head,
+            new: id,
+            files: planned
+                .iter()
+                .map(|p| {
+                    Ok(JournalFile {
+                        git_path: p.git_path.clone(),
+                        old: match &p.old {
+                            Some(old) => Some(
+                                Oid::hash_object(ObjectType::Blob, old)
+                                    .context("hashing a file")?,
+                            ),
+                            None => None,
+                        },
+                        new: Oid::hash_object(ObjectType::Blob, &p.bytes)
+                            .context("hashing a file")?,
+                        mode: p.mode as u32,
+                    })
+                })
+                .collect::<Result<_, GitError>>()?,
+        };
+        journal.write(self.git_dir())?;
 
         // From here on the work tree changes: undo on any error.
         let mut written: Vec<&Planned> = Vec::new();
         let mut created_dirs: Vec<PathBuf> = Vec::new();
-        let outcome = (|| -> Result<(PathBuf, Oid), GitError> {
+        let mut moved = false;
+        let outcome = (|| -> Result<(), GitError> {
             for plan in &planned {
                 if let Some(parent) = plan.disk_path.parent() {
                     create_dirs(parent, &mut created_dirs)?;
@@ -259,35 +343,84 @@ impl Book {
                 replace_file(&plan.disk_path, &plan.bytes)
                     .map_err(|e| GitError::io(&plan.disk_path, e))?;
             }
-            let new_index = self.staged_index(&index_path, &planned)?;
-            let parents: Vec<&git2::Commit<'_>> = head.iter().collect();
-            let id = self
-                .repo
-                .commit(Some("HEAD"), &author, &committer, &message, &tree, &parents)
-                .map_err(|e| {
-                    let _ = fs::remove_file(&new_index);
-                    GitError::backend("committing", e.message())
-                })?;
-            Ok((new_index, id))
-        })();
-        let (new_index, id) = match outcome {
-            Ok(done) => done,
-            Err(e) => {
-                restore(&written, &created_dirs);
+            let staged: Vec<Staged<'_>> = journal
+                .files
+                .iter()
+                .zip(&planned)
+                .map(|(file, plan)| Staged {
+                    git_path: &plan.git_path,
+                    id: file.new,
+                    mode: file.mode,
+                    disk_path: plan.disk_path.clone(),
+                })
+                .collect();
+            let new_index = self.staged_index(&index_path, &staged)?;
+            if let Err(e) = self.move_head(&reference, old_head, id, &request.subject) {
+                let _ = fs::remove_file(&new_index);
                 return Err(e);
             }
-        };
-        if let Err(e) = lock.commit(&new_index, &index_path) {
-            let _ = fs::remove_file(&new_index);
-            self.undo_head(head.as_ref().map(|c| c.id()));
+            moved = true;
+            if let Err(e) = lock.install(&new_index, &index_path) {
+                let _ = fs::remove_file(&new_index);
+                return Err(e);
+            }
+            Ok(())
+        })();
+        if let Err(e) = outcome {
+            if moved {
+                self.undo_head(old_head);
+            }
             restore(&written, &created_dirs);
+            let _ = Journal::remove(self.git_dir());
             return Err(e);
         }
+        // The commit is complete once the journal is gone; a failure to
+        // remove it only means the next write re-checks (and finds nothing
+        // to do but stage what is already staged).
+        let _ = Journal::remove(self.git_dir());
+        drop(lock);
         Ok(Committed {
             id: id.to_string(),
             branch: None,
             files: planned.iter().map(|p| p.book_path.clone()).collect(),
         })
+    }
+
+    /// The reference a commit on the current branch moves: the branch HEAD
+    /// names (born or not), or `HEAD` itself when detached.
+    fn head_reference(&self) -> Result<String, GitError> {
+        let head = self.repo.find_reference("HEAD").context("reading HEAD")?;
+        Ok(head.symbolic_target().unwrap_or("HEAD").to_owned())
+    }
+
+    /// Moves `reference` from `old` to `new`, failing if it no longer points
+    /// at `old` (another tool committed meanwhile without taking the index
+    /// lock). The reflog says `commit: SUBJECT`, as git's does.
+    fn move_head(
+        &self,
+        reference: &str,
+        old: Option<Oid>,
+        new: Oid,
+        subject: &str,
+    ) -> Result<(), GitError> {
+        let kind = if old.is_some() {
+            "commit"
+        } else {
+            "commit (initial)"
+        };
+        let log = format!("{kind}: {}", subject.lines().next().unwrap_or(""));
+        let result = if reference == "HEAD" {
+            self.repo.set_head_detached(new).map(|_| ())
+        } else {
+            match old {
+                Some(old) => self
+                    .repo
+                    .reference_matching(reference, new, true, old, &log)
+                    .map(|_| ()),
+                None => self.repo.reference(reference, new, false, &log).map(|_| ()),
+            }
+        };
+        result.map_err(|e| GitError::backend(format!("moving {reference}"), e.message()))
     }
 
     /// Commits the files on a new branch `name` made from HEAD, without
@@ -437,7 +570,7 @@ impl Book {
 
     /// Writes a copy of the index with the planned files staged (with the
     /// stat data of the freshly written files) and returns its path.
-    fn staged_index(&self, index_path: &Path, planned: &[Planned]) -> Result<PathBuf, GitError> {
+    fn staged_index(&self, index_path: &Path, staged: &[Staged<'_>]) -> Result<PathBuf, GitError> {
         let tmp = self
             .git_dir()
             .join(format!("index.kehu-{}", std::process::id()));
@@ -450,13 +583,11 @@ impl Book {
         }
         let result = (|| {
             let mut index = git2::Index::open(&tmp).context("opening a copy of the index")?;
-            for plan in planned {
+            for file in staged {
                 let meta =
-                    fs::metadata(&plan.disk_path).map_err(|e| GitError::io(&plan.disk_path, e))?;
-                let id =
-                    Oid::hash_object(ObjectType::Blob, &plan.bytes).context("hashing a file")?;
+                    fs::metadata(&file.disk_path).map_err(|e| GitError::io(&file.disk_path, e))?;
                 index
-                    .add(&index_entry(&plan.git_path, id, plan.mode as u32, &meta))
+                    .add(&index_entry(file.git_path, file.id, file.mode, &meta))
                     .context("staging a file")?;
             }
             index.write().context("writing the index")

@@ -127,6 +127,9 @@ pub struct FilePlan {
     pub created: bool,
     /// The new bytes.
     pub bytes: Vec<u8>,
+    /// The bytes they were made from (`None` for a new file): the writer
+    /// refuses the commit if the file changed since (a concurrent write).
+    pub base: Option<Vec<u8>>,
     /// The fields that change, in file order.
     pub changes: Vec<FieldChange>,
 }
@@ -251,6 +254,11 @@ pub fn run(
     quiet: bool,
 ) -> anyhow::Result<Applied> {
     let repo = kehu_git::Book::open(target.root)?;
+    if Mode::from_args(write) == Mode::Commit
+        && let Some(note) = repo.recover()?
+    {
+        eprintln!("kehu: {note}");
+    }
     let plan = plan(&repo, target, change, write)?;
     let applied = execute(&repo, plan)?;
     print(&applied, quiet, &mut std::io::stdout().lock())?;
@@ -401,6 +409,7 @@ fn edit_file(
         customer: customer.to_owned(),
         created: false,
         bytes: new_text.into_bytes(),
+        base: Some(base),
         changes,
     }))
 }
@@ -486,6 +495,7 @@ fn create_file(
         customer: id.to_owned(),
         created: true,
         bytes: text.into_bytes(),
+        base: None,
         changes: diff(None, customer),
     })
 }
@@ -513,6 +523,10 @@ fn commit_request(change: &Change, files: &[FilePlan], write: &WriteArgs) -> Com
         trailers,
         author: write.author.clone(),
         date: None,
+        based_on: files
+            .iter()
+            .map(|f| (f.path.clone(), f.base.clone()))
+            .collect(),
     }
 }
 

@@ -162,7 +162,7 @@ fn a_held_index_lock_fails_the_commit_and_changes_nothing() {
     let err = open(root).commit(&request).unwrap_err();
     assert!(started.elapsed() >= std::time::Duration::from_millis(1900));
     match &err {
-        GitError::Locked { path } => assert!(path.ends_with(".git/index.lock")),
+        GitError::Locked { path, .. } => assert!(path.ends_with(".git/index.lock")),
         other => panic!("{other}"),
     }
     assert!(err.to_string().contains("index.lock"));
