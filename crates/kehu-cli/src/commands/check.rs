@@ -16,6 +16,13 @@ use crate::session;
 pub fn run(context: &mut Context, args: CheckArgs) -> anyhow::Result<Outcome> {
     let format = context.format(Format::Table, &[Format::Table, Format::Json])?;
     let book = session::load_for_reading(context)?;
+    // A kehu write killed part-way (journal or stale lock): name it and the fix.
+    if let Ok(root) = context.book_root()
+        && let Ok(repo) = kehu_git::Book::open(&root)
+        && let Some(note) = repo.pending_recovery()
+    {
+        writeln!(std::io::stderr(), "warning: {note}")?;
+    }
     let policy = kehu_core::check_policy(&book, context.as_of);
     let errors = book.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = book.diagnostics.len() - errors;

@@ -61,6 +61,38 @@ impl Book {
         }))
     }
 
+    /// What a killed kehu write left behind, without repairing anything:
+    /// for `kehu check` and other readers to name it and its fix. `None`
+    /// when there is nothing (a write in progress in a live process is not
+    /// reported).
+    pub fn pending_recovery(&self) -> Option<String> {
+        let git_dir = self.git_dir();
+        let journal_path = super::journal::path(git_dir);
+        match Journal::read(git_dir) {
+            Ok(Some(journal)) if journal.owner.is_dead() => {
+                return Some(format!(
+                    "{} records a write by kehu process {} that was interrupted ({} file(s) \
+                     may be half changed); run any kehu write (e.g. the same command again): \
+                     it first rolls the write back, or finishes it if the commit was made",
+                    journal_path.display(),
+                    journal.owner.pid,
+                    journal.files.len()
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => return Some(e.to_string()),
+        }
+        let owner = crate::lock::stale_owner(git_dir)?;
+        let lock = git_dir.join("index.lock");
+        Some(format!(
+            "{} was left by kehu process {}, which no longer runs (git refuses to commit while \
+             it exists); the next kehu write removes it, or remove it yourself: `rm {}`",
+            lock.display(),
+            owner.pid,
+            lock.display()
+        ))
+    }
+
     /// Completes or undoes a journalled write; the caller holds the index
     /// lock. Returns what was done, `None` when there was no journal.
     pub(crate) fn recover_locked(&self) -> Result<Option<String>, GitError> {
