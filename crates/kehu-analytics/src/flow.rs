@@ -41,7 +41,10 @@ impl Network {
     /// returns its id for [`Network::flow`].
     pub fn add_arc(&mut self, from: usize, to: usize, cap: i64) -> usize {
         let id = self.arcs.len();
-        self.arcs.push(Arc { to, cap: cap.max(0) });
+        self.arcs.push(Arc {
+            to,
+            cap: cap.max(0),
+        });
         self.arcs.push(Arc { to: from, cap: 0 });
         self.out[from].push(id);
         self.out[to].push(id + 1);
@@ -103,10 +106,7 @@ impl Network {
         let mut node = source;
         loop {
             if node == sink {
-                let pushed = path
-                    .iter()
-                    .map(|&a| self.arcs[a].cap)
-                    .fold(limit, i64::min);
+                let pushed = path.iter().map(|&a| self.arcs[a].cap).fold(limit, i64::min);
                 for &a in &path {
                     self.arcs[a].cap -= pushed;
                     self.arcs[a ^ 1].cap += pushed;

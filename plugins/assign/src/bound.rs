@@ -13,7 +13,9 @@
 //!   lowest `t` at which the flow with each owner capped at `t × capacity`
 //!   still carries it (bisection); and a plan whose utilisation `h` is
 //!   reached is optimal when no flow with every owner strictly below `h`
-//!   carries it.
+//!   carries it. When the plan also keeps the bound of (2), every owner
+//!   whose current customers all fit keeps all of them in any such plan,
+//!   so those customers are fixed first, which tightens (3).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,8 +39,9 @@ pub struct Bounds {
     /// `assigned`; `None` when the plan assigns less (the bound would not
     /// apply to it).
     pub max_utilisation: Option<f64>,
-    /// Whether no plan assigning `assigned` has every utilisation below
-    /// the plan's own (so the plan's third term is optimal).
+    /// Whether no plan assigning `assigned` (and, when the plan keeps
+    /// `kept`, keeping that) has every utilisation below the plan's own, so
+    /// that the plan's third term is optimal.
     pub utilisation_met: bool,
 }
 
@@ -156,6 +159,29 @@ pub fn bounds(problem: &Problem, start: &Start, objective: &Objective) -> Bounds
             utilisation_met: false,
         };
     }
+    // A plan that also keeps the bound of (2) keeps, on every owner whose
+    // current customers all fit, every one of them: fix those too.
+    let forced;
+    let (start, classes, needed) = if objective.kept == kept {
+        let mut more = start.clone();
+        let mut forced_weight = 0;
+        for i in start.free() {
+            let item = &problem.items[i];
+            if let Some(s) = item.valid_current
+                && capacity(s).is_none_or(|cap| stay[s].0 <= cap - start.load[s])
+            {
+                more.fixed[i] = true;
+                more.choice[i] = Some(s);
+                more.load[s] += item.weight;
+                forced_weight += item.weight;
+            }
+        }
+        forced = more;
+        let classes = self::classes(problem, &forced);
+        (&forced, classes, needed - forced_weight)
+    } else {
+        (start, classes, needed)
+    };
     let fixed_max = crate::solve::max_utilisation(problem, &start.load).value();
     let carries = |t: f64| {
         flow(problem, start, &classes, |s| {

@@ -11,6 +11,7 @@ mod greedy;
 mod plan;
 mod problem;
 mod render;
+mod review;
 mod solve;
 #[cfg(test)]
 mod tests;
@@ -37,6 +38,9 @@ impl Plugin for Assign {
             (None, None) => Format::Table,
         };
         let config = ctx.config()?;
+        if args.review {
+            return review::run(ctx, &config, args.since, format);
+        }
         let as_of = ctx.as_of();
         let book = ctx.book()?;
         let problem = Problem::build(&config, &book.customers, as_of)?;

@@ -23,6 +23,9 @@ pub fn scaled(value: f64) -> i64 {
     (value * SCALE).round() as i64
 }
 
+/// What eligibility depends on: region, industry, tier.
+type ClassKey<'c> = (Option<&'c str>, Option<&'c str>, &'c str);
+
 /// Something that can own customers: a person from `[owners]`, or a pool.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Slot {
@@ -130,8 +133,7 @@ impl Problem {
             .enumerate()
             .map(|(index, slot)| (slot.id.as_str(), index))
             .collect();
-        let mut classes: HashMap<(Option<&str>, Option<&str>, &str), Arc<[usize]>> =
-            HashMap::new();
+        let mut classes: HashMap<ClassKey<'_>, Arc<[usize]>> = HashMap::new();
         let mut items = Vec::with_capacity(customers.len());
         for customer in customers {
             let tier_name = tier_of(customer, &default_tier.name);
@@ -192,7 +194,6 @@ impl Problem {
             tiers: config.tiers.iter().map(|t| t.name.clone()).collect(),
         })
     }
-
 }
 
 fn tier_of<'c>(customer: &'c Customer, default: &'c str) -> &'c str {

@@ -24,11 +24,11 @@ pub fn render(plan: &Plan, format: Format, as_of: Date) -> Result<String, String
     }
 }
 
-fn pct(value: Option<f64>) -> String {
+pub(crate) fn pct(value: Option<f64>) -> String {
     value.map_or_else(|| NONE.to_owned(), |v| format!("{:.1}%", v * 100.0))
 }
 
-fn opt(value: &Option<String>) -> String {
+pub(crate) fn opt(value: &Option<String>) -> String {
     value.clone().unwrap_or_else(|| NONE.to_owned())
 }
 
@@ -81,7 +81,7 @@ pub fn solver(plan: &Plan) -> String {
     line
 }
 
-fn grid(markdown: bool, header: Vec<String>, rows: Vec<Vec<String>>) -> String {
+pub(crate) fn grid(markdown: bool, header: Vec<String>, rows: Vec<Vec<String>>) -> String {
     if markdown {
         let mut out = format!(
             "| {} |\n|{}\n",
@@ -211,7 +211,7 @@ fn text(plan: &Plan, as_of: Date, markdown: bool) -> String {
     out
 }
 
-fn strings(list: &[&str]) -> Vec<String> {
+pub(crate) fn strings(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
 

@@ -192,7 +192,11 @@ impl Start {
 
     /// Items free to move.
     pub fn free(&self) -> impl Iterator<Item = usize> + '_ {
-        self.fixed.iter().enumerate().filter(|(_, f)| !**f).map(|(i, _)| i)
+        self.fixed
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !**f)
+            .map(|(i, _)| i)
     }
 }
 
@@ -249,4 +253,3 @@ pub fn max_utilisation(problem: &Problem, load: &[i64]) -> Ratio {
         .max()
         .unwrap_or(Ratio::ZERO)
 }
-

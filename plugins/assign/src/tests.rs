@@ -9,8 +9,8 @@ use kehu_plugin_sdk::testing::{TestHost, run_plugin};
 use serde_json::Value;
 
 use crate::Assign;
-use crate::problem::Problem;
 use crate::bound::bounds;
+use crate::problem::Problem;
 use crate::solve::{Method, Objective, Ratio, Start, objective_of, solve};
 
 fn day(text: &str) -> Date {
@@ -429,7 +429,12 @@ fn random_instances_match_brute_force_and_respect_every_rule() {
             assert!(solution.proven);
             assert_eq!(solution.method, Method::Exact);
             let start = Start::new(&problem, rebalance);
-            assert_valid(&problem, &start, &solution.choice, &format!("round {round}"));
+            assert_valid(
+                &problem,
+                &start,
+                &solution.choice,
+                &format!("round {round}"),
+            );
             if rebalance {
                 assert_eq!(solution.objective, brute_force(&problem), "round {round}");
             } else {
