@@ -184,8 +184,11 @@ pub fn replay<T>(
     let mut commits = 0;
     for day in days {
         while let Some((commit_day, _, _, event)) = next.next_if(|e| e.0 > day) {
-            commits += 1;
-            for change in changes(event)? {
+            let changes = changes(event)?;
+            if !changes.is_empty() {
+                commits += 1;
+            }
+            for change in changes {
                 let mut record = match change.status {
                     "added" => {
                         if let Some(record) = state.remove(change.id) {
