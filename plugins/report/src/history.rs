@@ -30,6 +30,8 @@ pub struct Change {
     /// For a file renamed in this commit (kehu-git pairs a delete and an
     /// add of similar content): the id before.
     pub old_id: Option<String>,
+    /// The file was added in this commit.
+    pub added: bool,
     /// The file was removed in this commit.
     pub removed: bool,
     /// Field changes: (field, old, new); a missing side is `Null`.
@@ -114,6 +116,7 @@ pub fn read(events: &Value, window: &Period) -> Result<Vec<Change>, PluginError>
                 .get("id")
                 .and_then(Value::as_str)
                 .ok_or_else(|| bad("customer change without id"))?;
+            let status = customer.get("status").and_then(Value::as_str);
             let fields = match customer.get("fields") {
                 Some(Value::Array(f)) => f
                     .iter()
@@ -141,7 +144,8 @@ pub fn read(events: &Value, window: &Period) -> Result<Vec<Change>, PluginError>
                         .get("old_id")
                         .and_then(Value::as_str)
                         .map(str::to_owned),
-                    removed: customer.get("status").and_then(Value::as_str) == Some("removed"),
+                    added: status == Some("added"),
+                    removed: status == Some("removed"),
                     fields,
                 },
             ));
@@ -239,6 +243,7 @@ mod tests {
             contact_trailer: None,
             id: id.into(),
             old_id: old.map(Into::into),
+            added: false,
             removed: false,
             fields: Vec::new(),
         };

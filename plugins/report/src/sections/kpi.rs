@@ -99,12 +99,15 @@ pub fn pareto(snapshot: &Snapshot<'_>) -> Vec<ParetoPoint> {
         .collect()
 }
 
-/// Revenue booked by `changes`, in cents: each rise (or correction) of a
-/// customer's `metrics.revenue_total`, a new customer's counting from zero;
-/// a removed customer's total is not a loss of revenue.
+/// Revenue booked by `changes`, in cents: each rise (or correction) of the
+/// `metrics.revenue_total` of a customer already in the book (a total
+/// recorded for the first time counts from zero). A file added with a total
+/// brings past revenue, and a removed file's total is not a loss: neither
+/// counts.
 pub fn booked(changes: &[Change]) -> i64 {
     changes
         .iter()
+        .filter(|c| !c.added && !c.removed)
         .filter_map(|c| c.field("metrics.revenue_total"))
         .filter_map(|(old, new)| {
             let new = new.as_f64()?;
