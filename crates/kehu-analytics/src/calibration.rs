@@ -149,12 +149,14 @@ mod tests {
             start,
             end,
         );
-        assert_eq!(
-            (row.graded, row.closed, row.lost, row.open),
-            (5, 2, 2, 1)
-        );
+        assert_eq!((row.graded, row.closed, row.lost, row.open), (5, 2, 2, 1));
         assert_eq!(row.rate, Some(0.4));
-        let none = check((PipelineGrade::C, 6, d("2026-05-22")), d("2026-11-22"), start, end);
+        let none = check(
+            (PipelineGrade::C, 6, d("2026-05-22")),
+            d("2026-11-22"),
+            start,
+            end,
+        );
         assert_eq!((none.graded, none.rate), (0, None));
     }
 }

@@ -89,7 +89,10 @@ pub fn flows<'a>(
         if let (Some(from), Some((stage, since))) = (&m.from, current.get(m.customer.as_str()))
             && from == stage
         {
-            stays.entry(stage).or_default().push(since.days_until(m.day));
+            stays
+                .entry(stage)
+                .or_default()
+                .push(since.days_until(m.day));
         }
         current.insert(&m.customer, (&m.to, m.day));
         entered.insert((&m.to, &m.customer));
@@ -109,7 +112,9 @@ pub fn flows<'a>(
                 median_days: None,
             };
             let here = rank(stage);
-            for (_, customer) in entered.range((stage.as_str(), "")..).take_while(|(s, _)| s == stage)
+            for (_, customer) in entered
+                .range((stage.as_str(), "")..)
+                .take_while(|(s, _)| s == stage)
             {
                 flow.entered += 1;
                 match end_stage(customer) {
@@ -122,7 +127,8 @@ pub fn flows<'a>(
                     },
                 }
             }
-            flow.conversion = (flow.entered > 0).then(|| flow.moved_on as f64 / flow.entered as f64);
+            flow.conversion =
+                (flow.entered > 0).then(|| flow.moved_on as f64 / flow.entered as f64);
             if let Some(days) = stays.get_mut(stage.as_str()) {
                 flow.stays_measured = days.len();
                 flow.median_days = median(days);

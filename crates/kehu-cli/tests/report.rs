@@ -41,7 +41,11 @@ fn made_book() -> tempfile::TempDir {
     let root = book.path();
     git(root, &["init", "-q", "-b", "main"]);
     let acme = "customers/ac/acme.toml";
-    write(root, acme, &customer("acme", "won", "key", "100.0", "2026-11-01"));
+    write(
+        root,
+        acme,
+        &customer("acme", "won", "key", "100.0", "2026-11-01"),
+    );
     write(
         root,
         "customers/bo/bolt.toml",
@@ -53,13 +57,21 @@ fn made_book() -> tempfile::TempDir {
         &customer("cyan", "won", "small", "0.0", "2026-11-01"),
     );
     commit(root, "2026-11-10", "the book");
-    write(root, acme, &customer("acme", "won", "key", "100.0", "2026-11-17"));
+    write(
+        root,
+        acme,
+        &customer("acme", "won", "key", "100.0", "2026-11-17"),
+    );
     commit(
         root,
         "2026-11-17",
         "contact: acme by call\n\nKehu-Command: contact\nKehu-Customer: acme\nKehu-Contact: call",
     );
-    write(root, acme, &customer("acme", "won", "key", "150.0", "2026-11-17"));
+    write(
+        root,
+        acme,
+        &customer("acme", "won", "key", "150.0", "2026-11-17"),
+    );
     write(
         root,
         "customers/bo/bolt.toml",
@@ -68,7 +80,11 @@ fn made_book() -> tempfile::TempDir {
     commit(root, "2026-11-18", "bolt signed; acme ordered");
     git(
         root,
-        &["mv", "customers/cy/cyan.toml", "customers/cy/cyan-labs.toml"],
+        &[
+            "mv",
+            "customers/cy/cyan.toml",
+            "customers/cy/cyan-labs.toml",
+        ],
     );
     write(
         root,
@@ -115,7 +131,10 @@ fn figures_by_hand_from_git_history() {
     let book = made_book();
     let r = json_report(book.path(), &["--week", "2026-W47"]);
     let k = &r["kpis"];
-    assert_eq!((&k["customers"], &k["customers_start"]), (&json!(3), &json!(3)));
+    assert_eq!(
+        (&k["customers"], &k["customers_start"]),
+        (&json!(3), &json!(3))
+    );
     assert_eq!(k["contacts"], 1);
     // Won at the start: acme and cyan; cyan renamed to cyan-labs is retained.
     assert_eq!(
@@ -133,8 +152,16 @@ fn figures_by_hand_from_git_history() {
     let moves = r["movements"].as_array().unwrap();
     assert_eq!(moves.len(), 1);
     assert_eq!(
-        (&moves[0]["customer"], &moves[0]["direction"], &moves[0]["why"]),
-        (&json!("acme"), &json!("upgrade"), &json!("three-year renewal"))
+        (
+            &moves[0]["customer"],
+            &moves[0]["direction"],
+            &moves[0]["why"]
+        ),
+        (
+            &json!("acme"),
+            &json!("upgrade"),
+            &json!("three-year renewal")
+        )
     );
     // The renamed file is one small → small customer, not a lost and a new one.
     let m = &r["migration"];

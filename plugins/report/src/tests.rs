@@ -495,11 +495,13 @@ fn movements_contacts_funnel_and_follow_ups_by_hand() {
         })
         .collect();
     assert_eq!(flows, vec![("won".into(), 1, 1), ("churned".into(), 1, 1)]);
-    assert!(r["funnel"]["conversion"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|f| f["median_days"].is_null()));
+    assert!(
+        r["funnel"]["conversion"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["median_days"].is_null())
+    );
 
     // One downgrade on 11-19, one upgrade on 11-20, day by day.
     let series: Vec<(String, u64, u64)> = r["movement_series"]
@@ -523,8 +525,22 @@ fn movements_contacts_funnel_and_follow_ups_by_hand() {
     assert_eq!(r["calibration"].as_array().unwrap().len(), 1);
     let a = &r["calibration"][0];
     assert_eq!(
-        (&a["grade"], &a["since"], &a["graded"], &a["closed"], &a["open"], &a["rate"]),
-        (&json!("A"), &json!("2026-10-22"), &json!(2), &json!(1), &json!(1), &json!(0.5))
+        (
+            &a["grade"],
+            &a["since"],
+            &a["graded"],
+            &a["closed"],
+            &a["open"],
+            &a["rate"]
+        ),
+        (
+            &json!("A"),
+            &json!("2026-10-22"),
+            &json!(2),
+            &json!(1),
+            &json!(1),
+            &json!(0.5)
+        )
     );
 
     // dune never contacted; cyan 82 days since 09-01 against max 30 (C);
@@ -675,4 +691,76 @@ fn help_and_bad_usage() {
     assert!(out.contains("Usage: kehu report"));
     let response = run_plugin::<Report>(&host(), "report", &["--week", "2026-W99"]).unwrap();
     assert_eq!(response.exit_code, 2);
+}
+
+/// Parses the HTML as the well-formed markup the renderer promises: every
+/// element closed in order (or self-closed, or `<meta>`), every attribute
+/// value quoted, no raw `<` or `&` in text.
+fn check_markup(html: &str) -> Result<usize, String> {
+    let body = html.strip_prefix("<!DOCTYPE html>\n").ok_or("no doctype")?;
+    let mut open: Vec<&str> = Vec::new();
+    let mut rest = body;
+    let mut elements = 0;
+    while let Some(lt) = rest.find('<') {
+        let text = &rest[..lt];
+        if let Some(amp) = text.find('&') {
+            let entity = &text[amp..];
+            let end = entity.find(';').ok_or("a bare &")?;
+            if end > 6 {
+                return Err(format!("a bare & in {text:?}"));
+            }
+        }
+        let gt = rest[lt..].find('>').ok_or("an unclosed tag")? + lt;
+        let tag = &rest[lt + 1..gt];
+        rest = &rest[gt + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            let top = open.pop().ok_or(format!("</{name}> closes nothing"))?;
+            if top != name {
+                return Err(format!("</{name}> closes <{top}>"));
+            }
+            continue;
+        }
+        let name = tag.split([' ', '/']).next().unwrap_or_default();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(format!("bad tag <{tag}>"));
+        }
+        // Attributes: name="value" pairs.
+        let mut attrs = tag[name.len()..].trim().trim_end_matches('/').trim();
+        while !attrs.is_empty() {
+            let eq = attrs
+                .find("=\"")
+                .ok_or(format!("unquoted attribute in <{tag}>"))?;
+            let close = attrs[eq + 2..].find('"').ok_or("unterminated attribute")? + eq + 2;
+            attrs = attrs[close + 1..].trim_start();
+        }
+        elements += 1;
+        if !tag.ends_with('/') && name != "meta" {
+            open.push(name);
+        }
+    }
+    if !open.is_empty() {
+        return Err(format!("unclosed: {open:?}"));
+    }
+    Ok(elements)
+}
+
+#[test]
+fn html_is_well_formed_and_has_every_chart() {
+    let html = run(&renamed_host(), &["--format", "html"]);
+    let elements = check_markup(&html).unwrap();
+    assert!(elements > 100, "{elements}");
+    for id in [
+        "chart-tiers",
+        "chart-revenue",
+        "chart-pareto",
+        "chart-funnel",
+        "chart-movements",
+    ] {
+        assert!(html.contains(&format!("<figure id=\"{id}\">")), "{id}");
+    }
+    // The checker itself rejects broken markup.
+    assert!(check_markup("<!DOCTYPE html>\n<p><b></p></b>").is_err());
+    assert!(check_markup("<!DOCTYPE html>\n<p a=b></p>").is_err());
+    assert!(check_markup("<!DOCTYPE html>\n<p>a & b</p>").is_err());
+    assert!(check_markup("<!DOCTYPE html>\n<p>").is_err());
 }

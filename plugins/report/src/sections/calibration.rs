@@ -4,8 +4,8 @@
 //! the book as it was at each window's start; a customer renamed since is
 //! counted as gone.
 
-use kehu_analytics::calibration::{GradeCheck, check};
 use kehu_analytics::PipelineGrade;
+use kehu_analytics::calibration::{GradeCheck, check};
 use kehu_core::{Customer, Date};
 
 use super::Snapshot;
@@ -20,13 +20,9 @@ pub fn calibration(windows: &[Window<'_>], end: &Snapshot<'_>, until: Date) -> V
     windows
         .iter()
         .filter_map(|(window, book)| {
-            let start = (*book)?.iter().map(|c| {
-                (
-                    c.id.as_str(),
-                    c.grade.pipeline.as_deref(),
-                    c.stage.as_str(),
-                )
-            });
+            let start = (*book)?
+                .iter()
+                .map(|c| (c.id.as_str(), c.grade.pipeline.as_deref(), c.stage.as_str()));
             Some(check(*window, until, start, |id| {
                 end.find(id).map(|c| c.stage.as_str())
             }))

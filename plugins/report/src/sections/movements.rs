@@ -84,7 +84,9 @@ pub fn movements(period: &Period<'_>, end: &Snapshot<'_>) -> Vec<Movement> {
             out.push(Movement {
                 date: change.day,
                 customer: id.to_owned(),
-                name: end.find(id).map_or_else(|| id.to_owned(), |c| c.name.clone()),
+                name: end
+                    .find(id)
+                    .map_or_else(|| id.to_owned(), |c| c.name.clone()),
                 field: label,
                 from,
                 to,

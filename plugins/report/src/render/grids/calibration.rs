@@ -12,7 +12,14 @@ pub fn grids(r: &Report) -> Vec<Grid> {
             r.period.until
         ),
         &[
-            "grade", "promise", "graded on", "graded", "closed", "lost", "open", "closed %",
+            "grade",
+            "promise",
+            "graded on",
+            "graded",
+            "closed",
+            "lost",
+            "open",
+            "closed %",
         ],
         "no book old enough to calibrate the grades",
     );

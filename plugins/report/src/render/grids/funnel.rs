@@ -35,7 +35,12 @@ pub fn grids(r: &Report) -> Vec<Grid> {
         ],
         "no customer entered a stage in the period",
     );
-    for f in r.funnel.conversion.iter().filter(|f| f.entered > 0 || f.stays_measured > 0) {
+    for f in r
+        .funnel
+        .conversion
+        .iter()
+        .filter(|f| f.entered > 0 || f.stays_measured > 0)
+    {
         conversion.rows.push(vec![
             f.stage.clone(),
             f.entered.to_string(),

@@ -40,7 +40,10 @@ pub fn grids(r: &Report) -> Vec<Grid> {
         k.revenue_period.map_or_else(|| "–".to_owned(), money),
     );
     row(
-        &format!("revenue booked in the previous period (from {})", r.previous_since),
+        &format!(
+            "revenue booked in the previous period (from {})",
+            r.previous_since
+        ),
         k.revenue_previous.map_or_else(|| "–".to_owned(), money),
     );
     row(
