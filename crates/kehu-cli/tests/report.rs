@@ -7,76 +7,45 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::*;
 use serde_json::{Value, json};
 
 const FORMATS: [&str; 5] = ["markdown", "html", "json", "csv", "table"];
 
-fn customer(id: &str, stage: &str, tier: &str, total: &str, contact: &str) -> String {
-    format!(
+/// Writes customer `id`'s file.
+fn put(root: &Path, id: &str, stage: &str, tier: &str, total: &str, contact: &str) {
+    let text = format!(
         "id = \"{id}\"\nname = \"{id} Ltd\"\nregion = \"east\"\nindustry = \"retail\"\n\
          owner = \"alice\"\nsince = 2024-01-01\nstage = \"{stage}\"\n\n[grade]\ntier = \"{tier}\"\n\
          pipeline = \"E\"\n\n[metrics]\nrevenue_12m = 1000.0\nrevenue_total = {total}\n\n\
          [contact]\nlast = {contact}\n"
-    )
+    );
+    write(root, &format!("customers/{}/{id}.toml", &id[..2]), &text);
 }
 
-/// Commits everything with author and committer date `day` at noon UTC.
+/// Commits everything on `day`.
 fn commit(root: &Path, day: &str, message: &str) {
     git(root, &["add", "-A"]);
-    let date = format!("{day}T12:00:00+00:00");
-    let mut command = Command::new("git");
-    hermetic(&mut command)
-        .current_dir(root)
-        .env("GIT_AUTHOR_DATE", &date)
-        .env("GIT_COMMITTER_DATE", &date)
-        .args(["commit", "-q", "-m", message]);
-    assert!(command.status().unwrap().success(), "commit {message}");
+    git_on(root, day, &["commit", "-q", "-m", message]);
 }
 
 fn made_book() -> tempfile::TempDir {
     let book = new_book();
     let root = book.path();
     git(root, &["init", "-q", "-b", "main"]);
-    let acme = "customers/ac/acme.toml";
-    write(
-        root,
-        acme,
-        &customer("acme", "won", "key", "100.0", "2026-11-01"),
-    );
-    write(
-        root,
-        "customers/bo/bolt.toml",
-        &customer("bolt", "negotiation", "ordinary", "0.0", "2026-11-01"),
-    );
-    write(
-        root,
-        "customers/cy/cyan.toml",
-        &customer("cyan", "won", "small", "0.0", "2026-11-01"),
-    );
+    put(root, "acme", "won", "key", "100.0", "2026-11-01");
+    put(root, "bolt", "negotiation", "ordinary", "0.0", "2026-11-01");
+    put(root, "cyan", "won", "small", "0.0", "2026-11-01");
     commit(root, "2026-11-10", "the book");
-    write(
-        root,
-        acme,
-        &customer("acme", "won", "key", "100.0", "2026-11-17"),
-    );
+    put(root, "acme", "won", "key", "100.0", "2026-11-17");
     commit(
         root,
         "2026-11-17",
         "contact: acme by call\n\nKehu-Command: contact\nKehu-Customer: acme\nKehu-Contact: call",
     );
-    write(
-        root,
-        acme,
-        &customer("acme", "won", "key", "150.0", "2026-11-17"),
-    );
-    write(
-        root,
-        "customers/bo/bolt.toml",
-        &customer("bolt", "won", "ordinary", "0.0", "2026-11-01"),
-    );
+    put(root, "acme", "won", "key", "150.0", "2026-11-17");
+    put(root, "bolt", "won", "ordinary", "0.0", "2026-11-01");
     commit(root, "2026-11-18", "bolt signed; acme ordered");
     git(
         root,
@@ -86,17 +55,9 @@ fn made_book() -> tempfile::TempDir {
             "customers/cy/cyan-labs.toml",
         ],
     );
-    write(
-        root,
-        "customers/cy/cyan-labs.toml",
-        &customer("cyan-labs", "won", "small", "0.0", "2026-11-01"),
-    );
+    put(root, "cyan-labs", "won", "small", "0.0", "2026-11-01");
     commit(root, "2026-11-19", "cyan is now cyan-labs");
-    write(
-        root,
-        acme,
-        &customer("acme", "won", "strategic", "150.0", "2026-11-17"),
-    );
+    put(root, "acme", "won", "strategic", "150.0", "2026-11-17");
     commit(
         root,
         "2026-11-20",

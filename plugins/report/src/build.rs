@@ -16,6 +16,7 @@ use kehu_plugin_sdk::{Context, PluginError};
 use crate::history::{self, Change, Renames};
 use crate::model::{Report, SCHEMA};
 use crate::period::Period;
+use crate::rewind::rewind;
 use crate::sections::{
     self, Snapshot, calibration, contacts, followup, funnel, kpi, movements, portfolio,
 };
@@ -62,23 +63,13 @@ fn policy(config: &Config) -> Result<Policy, PluginError> {
 }
 
 /// Asks the host for the books and the changes of `period`.
-pub fn gather(ctx: &Context<'_>, period: &Period) -> Result<Inputs, PluginError> {
+pub fn gather(ctx: &Context<'_>, period: &Period, calibrate: bool) -> Result<Inputs, PluginError> {
     let end = if period.until == ctx.as_of() {
         ctx.book()?.clone()
     } else {
         ctx.book_at(period.until)?
     };
     let mut notes = Vec::new();
-    let start = match ctx.book_at(period.start_day()) {
-        Ok(book) => Some(book),
-        Err(e) => {
-            notes.push(format!(
-                "no book as of {} ({e}): start-of-period figures are left out",
-                period.start_day()
-            ));
-            None
-        }
-    };
     let both = Period {
         label: String::new(),
         since: period.previous_since(),
@@ -98,7 +89,26 @@ pub fn gather(ctx: &Context<'_>, period: &Period) -> Result<Inputs, PluginError>
             (None, Vec::new())
         }
     };
-    let windows = windows(&policy(&config_of(&end)?)?.pipeline, period.until);
+    let start = changes.as_ref().map(|changes| {
+        let (customers, failed) = rewind(&end.customers, changes);
+        if failed > 0 {
+            notes.push(format!(
+                "{failed} change(s) of the period could not be undone: the start-of-period \
+                 book may differ from git's for those customers"
+            ));
+        }
+        Book {
+            schema: end.schema.clone(),
+            as_of: period.start_day(),
+            config: end.config.clone(),
+            customers,
+        }
+    });
+    let windows = if calibrate {
+        windows(&policy(&config_of(&end)?)?.pipeline, period.until)
+    } else {
+        Vec::new()
+    };
     let mut window_books: BTreeMap<Date, Book> = BTreeMap::new();
     for (grade, _, day) in &windows {
         if window_books.contains_key(day) {
@@ -194,7 +204,8 @@ pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, Plu
         overdue: followup::overdue(&end, period.until)?,
         at_risk: followup::at_risk(&end, period.until, top)?,
         funnel: funnel::funnel(&history, &end, start.as_ref()),
-        calibration: calibration::calibration(&windows, &end, period.until),
+        calibration: (!inputs.windows.is_empty())
+            .then(|| calibration::calibration(&windows, &end, period.until)),
         notes,
     })
 }

@@ -21,6 +21,7 @@ pub mod history;
 pub mod model;
 pub mod period;
 pub mod render;
+pub mod rewind;
 pub mod sections;
 
 #[cfg(test)]
@@ -45,15 +46,17 @@ book at the end of the period is read as it was then (a past week is
 reported as it was); the start figures come from the book at the end of the
 day before the period; contacts, movements, stage conversion and revenue
 booked from the commits dated in the period (and, for revenue growth, in
-the period of the same length before it); the grade calibration from the
-book one, three and six months before the end. The same book, commit and
-period give the same bytes in every format. See docs/report.md.
+the period of the same length before it). The same book, commit and period
+give the same bytes in every format. See docs/report.md.
 
 Options:
   --week YYYY-Www  an ISO week, e.g. 2026-W47 (Monday to Sunday)
   --since DAY      the first day of the period (default: six days before --until)
   --until DAY      the last day of the period (default: --as-of)
   --top N          customers in the at-risk list (default {top})
+  --calibrate      add the grade calibration: of the open deals graded A, B,
+                   C one, three and six months before the end, how many
+                   closed in time (reads those three past books from git)
   --format FORMAT  table (default), markdown, html, json or csv
   -h, --help       print this help
 
@@ -81,7 +84,7 @@ impl Plugin for Report {
             (None, None) => Format::Table,
         };
         let period = Period::resolve(&options.period, ctx.as_of())?;
-        let inputs = build::gather(ctx, &period)?;
+        let inputs = build::gather(ctx, &period, options.calibrate)?;
         let report = build::build(&inputs, &period, options.top)?;
         let mut out = Output::text(render::render(&report, format)?);
         for note in &inputs.notes {

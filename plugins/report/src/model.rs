@@ -52,8 +52,9 @@ pub struct Report {
     pub at_risk: Vec<AtRisk>,
     /// Customers per stage, stage transitions, conversion and days per stage.
     pub funnel: Funnel,
-    /// Pipeline grades A, B, C against what happened within their promise.
-    pub calibration: Vec<GradeCheck>,
+    /// Pipeline grades A, B, C against what happened within their promise
+    /// (`None` unless `--calibrate` asked for it).
+    pub calibration: Option<Vec<GradeCheck>>,
     /// What could not be computed and why.
     pub notes: Vec<String>,
 }

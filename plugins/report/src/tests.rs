@@ -179,6 +179,10 @@ fn books() -> (Vec<Customer>, Vec<Customer>) {
             Some("2026-01-05"),
         )),
     ];
+    // bolt's order on 11-19 (in `history`) raised its all-time revenue.
+    let (mut end, mut start) = (end, start);
+    end[1].metrics.revenue_total = Some(510_000.0);
+    start[1].metrics.revenue_total = Some(500_000.0);
     (end, start)
 }
 
@@ -522,6 +526,9 @@ fn movements_contacts_funnel_and_follow_ups_by_hand() {
 
     // Graded A on 10-22: cyan (negotiation) closed, dune (lead) open; acme
     // and bolt were already won, echo was E. No book for B and C.
+    assert!(r["calibration"].is_null());
+    let r: Value =
+        serde_json::from_str(&run(&host(), &["--format", "json", "--calibrate"])).unwrap();
     assert_eq!(r["calibration"].as_array().unwrap().len(), 1);
     let a = &r["calibration"][0];
     assert_eq!(
@@ -644,13 +651,29 @@ fn csv_and_table_carry_the_figures() {
 }
 
 #[test]
-fn a_past_week_reads_the_book_as_of_then_and_history_is_optional() {
+fn the_start_book_is_the_end_book_with_the_period_undone() {
     let (end, start) = books();
+    let period = crate::period::Period {
+        label: String::new(),
+        since: day("2026-11-16"),
+        until: day("2026-11-22"),
+    };
+    let changes = crate::history::read(&history(), &period).unwrap();
+    let (rebuilt, failed) = crate::rewind::rewind(&end, &changes);
+    assert_eq!(failed, 0);
+    assert_eq!(
+        serde_json::to_value(&rebuilt).unwrap(),
+        serde_json::to_value(&start).unwrap()
+    );
+}
+
+#[test]
+fn a_past_week_reads_the_book_as_of_then() {
+    let (end, _) = books();
     let host = TestHost::new(day("2026-11-30"))
         .with_config(json!({}))
         .with_customers(Vec::new())
-        .with_book_at(day("2026-11-22"), end)
-        .with_book_at(day("2026-11-15"), start);
+        .with_book_at(day("2026-11-22"), end);
     let mut with_history = host.clone();
     with_history.changes = history();
     let r: Value = serde_json::from_str(&run(
@@ -660,26 +683,17 @@ fn a_past_week_reads_the_book_as_of_then_and_history_is_optional() {
     .unwrap();
     assert_eq!(r["kpis"]["customers"], 5);
     assert_eq!(r["kpis"]["contacts"], 2);
-    // No book before the week: the start figures are left out, with a note.
+    assert_eq!(r["kpis"]["retention"]["active_start"], 3);
+    // No book as of 11-30 minus a month: --calibrate says so.
     let response = run_plugin::<Report>(
-        &host,
+        &with_history,
         "report",
-        &[
-            "--since",
-            "2026-11-20",
-            "--until",
-            "2026-11-22",
-            "--format",
-            "json",
-        ],
+        &["--week", "2026-W47", "--calibrate", "--format", "json"],
     )
     .unwrap();
     assert_eq!(response.exit_code, 0);
-    let r: Value = serde_json::from_str(&response.stdout).unwrap();
-    assert!(r["kpis"]["retention"].is_null());
-    assert!(r["migration"].is_null());
     assert!(
-        response.stderr.contains("no book as of 2026-11-19"),
+        response.stderr.contains("no book as of 2026-10-22"),
         "{}",
         response.stderr
     );

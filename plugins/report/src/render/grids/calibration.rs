@@ -3,8 +3,11 @@
 use super::{Grid, percent};
 use crate::model::Report;
 
-/// The calibration grid.
+/// The calibration grid, when asked for (`--calibrate`).
 pub fn grids(r: &Report) -> Vec<Grid> {
+    let Some(rows) = &r.calibration else {
+        return Vec::new();
+    };
     let mut g = Grid::new(
         "calibration",
         format!(
@@ -23,7 +26,7 @@ pub fn grids(r: &Report) -> Vec<Grid> {
         ],
         "no book old enough to calibrate the grades",
     );
-    for c in &r.calibration {
+    for c in rows {
         g.rows.push(vec![
             c.grade.as_str().to_owned(),
             if c.months == 1 {
