@@ -35,7 +35,7 @@ figure{margin:0}figcaption{font-size:.85rem;color:#59636e}.empty{color:#59636e;f
 /// A horizontal bar chart of (label, value) pairs.
 fn bars(id: &str, caption: &str, items: &[(String, f64)], fill: &str) -> String {
     let max = items.iter().map(|(_, v)| *v).fold(0.0_f64, f64::max);
-    let (width, row, label_w) = (420.0, 24.0, 130.0);
+    let (width, row, label_w) = (440.0, 24.0, 120.0);
     let height = row * items.len().max(1) as f64 + 8.0;
     let mut svg = format!(
         "<figure id=\"{id}\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\">",
@@ -44,7 +44,7 @@ fn bars(id: &str, caption: &str, items: &[(String, f64)], fill: &str) -> String 
     for (i, (label, value)) in items.iter().enumerate() {
         let y = 4.0 + row * i as f64;
         let w = if max > 0.0 {
-            (width - label_w - 60.0) * value / max
+            (width - label_w - 110.0) * value / max
         } else {
             0.0
         };

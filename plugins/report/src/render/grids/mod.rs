@@ -104,8 +104,12 @@ pub fn grids(r: &Report) -> Vec<Grid> {
 
 /// The report's one-line title.
 pub fn title(r: &Report) -> String {
-    format!(
-        "kehu weekly report {} ({} to {})",
-        r.period.label, r.period.since, r.period.until
-    )
+    if r.period.label.contains("-W") {
+        format!(
+            "kehu weekly report {} ({} to {})",
+            r.period.label, r.period.since, r.period.until
+        )
+    } else {
+        format!("kehu report {} to {}", r.period.since, r.period.until)
+    }
 }
