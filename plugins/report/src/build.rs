@@ -5,6 +5,7 @@
 //! `--as-of` day, else the book as it was at the end of the period's last
 //! day, so a past week is reported as it was.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use kehu_analytics::calibration::windows;
@@ -40,9 +41,10 @@ pub fn config_of(book: &Book) -> Result<Config, PluginError> {
 }
 
 /// What the host gave for one run.
-pub struct Inputs {
-    /// The book at the end of the period.
-    pub end: Book,
+pub struct Inputs<'a> {
+    /// The book at the end of the period (the host's own, borrowed, when
+    /// the period ends on the `--as-of` day).
+    pub end: Cow<'a, Book>,
     /// The book at the start (the end of the day before); `None` without history.
     pub start: Option<Book>,
     /// The period's changes; `None` without history.
@@ -63,11 +65,15 @@ fn policy(config: &Config) -> Result<Policy, PluginError> {
 }
 
 /// Asks the host for the books and the changes of `period`.
-pub fn gather(ctx: &Context<'_>, period: &Period, calibrate: bool) -> Result<Inputs, PluginError> {
+pub fn gather<'a>(
+    ctx: &'a Context<'_>,
+    period: &Period,
+    calibrate: bool,
+) -> Result<Inputs<'a>, PluginError> {
     let end = if period.until == ctx.as_of() {
-        ctx.book()?.clone()
+        Cow::Borrowed(ctx.book()?)
     } else {
-        ctx.book_at(period.until)?
+        Cow::Owned(ctx.book_at(period.until)?)
     };
     let mut notes = Vec::new();
     let both = Period {
@@ -136,7 +142,7 @@ pub fn gather(ctx: &Context<'_>, period: &Period, calibrate: bool) -> Result<Inp
 }
 
 /// Computes the report.
-pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, PluginError> {
+pub fn build(inputs: &Inputs<'_>, period: &Period, top: usize) -> Result<Report, PluginError> {
     let end_config = config_of(&inputs.end)?;
     let end = Snapshot {
         customers: &inputs.end.customers,
