@@ -30,39 +30,76 @@ fn commit(root: &Path, day: &str, message: &str) {
     git_on(root, day, &["commit", "-q", "-m", message]);
 }
 
+/// One commit of the made history: its day, its message, the customer
+/// files it writes (id, stage, tier, revenue_total, last contact), and
+/// whether it first renames cyan with `git mv`.
+type Step = (
+    &'static str,
+    &'static str,
+    &'static [(
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    )],
+    bool,
+);
+
+const HISTORY: [Step; 5] = [
+    (
+        "2026-11-10",
+        "the book",
+        &[
+            ("acme", "won", "key", "100.0", "2026-11-01"),
+            ("bolt", "negotiation", "ordinary", "0.0", "2026-11-01"),
+            ("cyan", "won", "small", "0.0", "2026-11-01"),
+        ],
+        false,
+    ),
+    (
+        "2026-11-17",
+        "contact: acme by call\n\nKehu-Command: contact\nKehu-Customer: acme\nKehu-Contact: call",
+        &[("acme", "won", "key", "100.0", "2026-11-17")],
+        false,
+    ),
+    (
+        "2026-11-18",
+        "bolt signed; acme ordered",
+        &[
+            ("acme", "won", "key", "150.0", "2026-11-17"),
+            ("bolt", "won", "ordinary", "0.0", "2026-11-01"),
+        ],
+        false,
+    ),
+    (
+        "2026-11-19",
+        "cyan is now cyan-labs",
+        &[("cyan-labs", "won", "small", "0.0", "2026-11-01")],
+        true,
+    ),
+    (
+        "2026-11-20",
+        "grade: acme tier strategic\n\nKehu-Command: grade\nKehu-Customer: acme\nKehu-Reason: three-year renewal",
+        &[("acme", "won", "strategic", "150.0", "2026-11-17")],
+        false,
+    ),
+];
+
 fn made_book() -> tempfile::TempDir {
     let book = new_book();
     let root = book.path();
     git(root, &["init", "-q", "-b", "main"]);
-    put(root, "acme", "won", "key", "100.0", "2026-11-01");
-    put(root, "bolt", "negotiation", "ordinary", "0.0", "2026-11-01");
-    put(root, "cyan", "won", "small", "0.0", "2026-11-01");
-    commit(root, "2026-11-10", "the book");
-    put(root, "acme", "won", "key", "100.0", "2026-11-17");
-    commit(
-        root,
-        "2026-11-17",
-        "contact: acme by call\n\nKehu-Command: contact\nKehu-Customer: acme\nKehu-Contact: call",
-    );
-    put(root, "acme", "won", "key", "150.0", "2026-11-17");
-    put(root, "bolt", "won", "ordinary", "0.0", "2026-11-01");
-    commit(root, "2026-11-18", "bolt signed; acme ordered");
-    git(
-        root,
-        &[
-            "mv",
-            "customers/cy/cyan.toml",
-            "customers/cy/cyan-labs.toml",
-        ],
-    );
-    put(root, "cyan-labs", "won", "small", "0.0", "2026-11-01");
-    commit(root, "2026-11-19", "cyan is now cyan-labs");
-    put(root, "acme", "won", "strategic", "150.0", "2026-11-17");
-    commit(
-        root,
-        "2026-11-20",
-        "grade: acme tier strategic\n\nKehu-Command: grade\nKehu-Customer: acme\nKehu-Reason: three-year renewal",
-    );
+    for (day, message, files, rename) in HISTORY {
+        if rename {
+            let (from, to) = ("customers/cy/cyan.toml", "customers/cy/cyan-labs.toml");
+            git(root, &["mv", from, to]);
+        }
+        for (id, stage, tier, total, contact) in files {
+            put(root, id, stage, tier, total, contact);
+        }
+        commit(root, day, message);
+    }
     book
 }
 
