@@ -20,7 +20,10 @@
 //!    - otherwise the files are written and committed through `kehu-git`,
 //!      which refuses a dirty file, a merge or rebase in progress and a held
 //!      `index.lock` (after a short retry), and leaves the repository exactly
-//!      as before on any failure.
+//!      as before on any failure. A commit write first repairs what a killed
+//!      kehu left ([`kehu_git::Book::recover`]), and each file carries the
+//!      bytes it was made from, so a concurrent writer's change is refused,
+//!      never overwritten (docs/safety.md).
 
 mod fields;
 mod report;
