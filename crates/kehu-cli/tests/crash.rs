@@ -182,25 +182,14 @@ fn inspect(
             KillPoint::JournalBranchNew
         }
     } else if now == before.head {
-        assert_eq!(files, before.files, "no journal, yet files changed");
-        assert_eq!(
-            status(root),
-            "",
-            "no journal, yet the index or work tree changed"
-        );
+        assert_is(root, before, "no journal, branch not moved");
         if lock {
             KillPoint::StaleLock
         } else {
             KillPoint::Untouched
         }
     } else {
-        assert_eq!(now, after.head, "an unexpected commit");
-        assert_eq!(files, after.files, "committed, but the work tree differs");
-        assert_eq!(
-            status(root),
-            "",
-            "committed, but the index or work tree differs"
-        );
+        assert_is(root, after, "no journal, branch moved");
         if finished {
             return KillPoint::Finished;
         }
@@ -224,14 +213,24 @@ fn inspect(
         } else {
             recover(root, command, journal);
         }
-        assert_eq!(head(root), after.head, "recovery did not converge");
-        assert_eq!(customer_files(root), after.files);
-        assert_eq!(status(root), "");
+        assert_is(root, after, "after recovery");
         assert!(!git_dir.join("kehu-write.journal").exists());
         assert!(!git_dir.join("index.lock").exists());
         assert_fsck_clean(root);
     }
     point
+}
+
+/// The book is exactly `state`: HEAD, every customer file, and a clean
+/// index and work tree (`git status` empty).
+fn assert_is(root: &Path, state: &State, what: &str) {
+    assert_eq!(head(root), state.head, "{what}: HEAD");
+    assert_eq!(
+        customer_files(root),
+        state.files,
+        "{what}: the customer files"
+    );
+    assert_eq!(status(root), "", "{what}: git status");
 }
 
 /// Runs the command again after a kill that left kehu's journal or lock:

@@ -83,6 +83,15 @@ fn committed(root: &Path) -> Interrupted {
     }
 }
 
+impl Interrupted {
+    /// Moves the branch back and restores the index file: the writer was
+    /// killed before step 5.
+    fn branch_and_index_as_before(&self, root: &Path) {
+        git(root, &["update-ref", "refs/heads/main", &self.old_head]);
+        fs::write(root.join(".git/index"), &self.old_index).unwrap();
+    }
+}
+
 fn status(root: &Path) -> String {
     git(root, &["status", "--porcelain=v1", "--untracked-files=all"])
 }
@@ -94,8 +103,7 @@ fn killed_before_the_branch_moved_rolls_back_to_the_old_files() {
     let state = committed(root);
     // The branch and index as before, one file written, a temporary file
     // of the dead writer, its lock and its journal.
-    git(root, &["update-ref", "refs/heads/main", &state.old_head]);
-    fs::write(root.join(".git/index"), &state.old_index).unwrap();
+    state.branch_and_index_as_before(root);
     fs::write(root.join(ACME), &state.old_acme).unwrap();
     write(
         root,
@@ -148,8 +156,7 @@ fn a_file_edited_by_hand_since_is_named_and_nothing_changes() {
     let dir = new_book();
     let root = dir.path();
     let state = committed(root);
-    git(root, &["update-ref", "refs/heads/main", &state.old_head]);
-    fs::write(root.join(".git/index"), &state.old_index).unwrap();
+    state.branch_and_index_as_before(root);
     fs::write(root.join(ACME), b"id = \"acme\"\n# mine\n").unwrap();
     state.journal.write(&root.join(".git")).unwrap();
 
