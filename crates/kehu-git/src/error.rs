@@ -45,7 +45,7 @@ pub enum GitError {
     NoCommits,
     /// The index is locked by another process, even after retrying.
     #[error(
-        "{} is held by {holder}; wait for it to finish (if it is not running, remove the file: `rm {}`)",
+        "{} exists: held by {holder}; wait for it to finish (if it is not running, remove the file: `rm {}`)",
         path.display(), path.display()
     )]
     Locked {
