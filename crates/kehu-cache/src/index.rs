@@ -9,10 +9,10 @@
 //! whose modification time is not older than the index's is therefore never
 //! trusted, only hashed.
 
-use std::collections::HashMap;
 use std::fs::Metadata;
 use std::path::Path;
 
+use foldhash::{HashMap, HashMapExt};
 use git2::{IndexEntry, IndexEntryExtendedFlag, Repository};
 use kehu_core::CUSTOMERS_DIR;
 use kehu_core::reuse::ContentKey;

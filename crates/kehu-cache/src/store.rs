@@ -14,11 +14,11 @@
 //! customer; the two version numbers make a file written by another kehu a
 //! miss too.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use foldhash::{HashMap, HashMapExt};
 use kehu_core::reuse::{ContentKey, PARSED_FORMAT};
 
 const MAGIC: &[u8; 8] = b"KEHUPARS";

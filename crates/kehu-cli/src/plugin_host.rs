@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use kehu_core::Date;
 use kehu_plugin::host::{Registry, SearchPath};
-use kehu_plugin::services::{HostServices, ServiceError};
+use kehu_plugin::services::{HostServices, OutputStream, ServiceError};
 
 use crate::context::Context;
 use crate::session;
@@ -161,6 +161,13 @@ impl HostServices for Services<'_> {
     fn customer_history(&self, id: &str) -> Result<Vec<u8>, ServiceError> {
         let events = self.history(|history, rev| history.customer(id, rev))?;
         serde_json::to_vec(&events).map_err(|e| ServiceError::new(e.to_string()))
+    }
+
+    fn write_output(&self, stream: OutputStream, bytes: &[u8]) -> Option<std::io::Result<()>> {
+        Some(match stream {
+            OutputStream::Stdout => std::io::stdout().lock().write_all(bytes),
+            OutputStream::Stderr => std::io::stderr().lock().write_all(bytes),
+        })
     }
 
     fn changes(&self, since: Option<Date>, until: Option<Date>) -> Result<Vec<u8>, ServiceError> {
