@@ -311,6 +311,22 @@ fn negative_money_and_counts() {
 }
 
 #[test]
+fn absurdly_large_money_and_counts() {
+    let text = with("revenue_total = 3400000.0", "revenue_total = 1e300").replacen(
+        "orders_total = 57",
+        "orders_total = 9223372036854775807",
+        1,
+    );
+    assert_eq!(
+        check(&text),
+        [
+            "customers/ac/acme.toml:17:17: error: metrics.revenue_total: 1e300 is above the limit of 1e15 (a typo?)",
+            "customers/ac/acme.toml:18:16: error: metrics.orders_total: 9223372036854775807 is above the limit of 1000000000000 (a typo?)",
+        ]
+    );
+}
+
+#[test]
 fn satisfaction_and_repurchase_ranges() {
     let text = with("satisfaction = 4.5", "satisfaction = 6").replacen(
         "repurchase = 0.7",

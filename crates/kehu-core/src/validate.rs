@@ -8,6 +8,13 @@ use crate::customer_file::{Field, FieldSpans, Problem, clip};
 use crate::suggest::hint;
 use crate::{Customer, Date};
 
+/// The largest amount of money a customer file may hold: a thousand
+/// trillion, above any real account, and low enough that sums over a whole
+/// book stay exact to the cent in `f64`. Larger is a typo or an attack.
+pub const MAX_MONEY: f64 = 1e15;
+/// The largest order count a customer file may hold; sums over a book of
+/// a million customers stay far from `i64` overflow.
+pub const MAX_COUNT: i64 = 1_000_000_000_000;
 /// Referral likelihoods a customer file may state.
 pub const REFERRALS: [&str; 3] = ["likely", "possible", "unlikely"];
 /// ABC classes.
@@ -374,6 +381,13 @@ impl Checker<'_> {
                 Some(v) if v < 0.0 => {
                     self.error("negative-value", field, format!("{v} is negative"));
                 }
+                Some(v) if v > MAX_MONEY => {
+                    self.error(
+                        "out-of-range",
+                        field,
+                        format!("{v:e} is above the limit of {MAX_MONEY:e} (a typo?)"),
+                    );
+                }
                 _ => {}
             }
         }
@@ -381,10 +395,18 @@ impl Checker<'_> {
             (Field::OrdersTotal, m.orders_total),
             (Field::Orders12m, m.orders_12m),
         ] {
-            if let Some(v) = value
-                && v < 0
-            {
-                self.error("negative-value", field, format!("{v} is negative"));
+            match value {
+                Some(v) if v < 0 => {
+                    self.error("negative-value", field, format!("{v} is negative"));
+                }
+                Some(v) if v > MAX_COUNT => {
+                    self.error(
+                        "out-of-range",
+                        field,
+                        format!("{v} is above the limit of {MAX_COUNT} (a typo?)"),
+                    );
+                }
+                _ => {}
             }
         }
         for (field, value, low, high) in [
