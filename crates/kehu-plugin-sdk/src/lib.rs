@@ -26,6 +26,7 @@
 //! encodes the [`Output`]. See `docs/plugins.md`.
 
 mod context;
+pub mod escape;
 mod export;
 mod flags;
 mod output;
