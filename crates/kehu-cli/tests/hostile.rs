@@ -238,6 +238,26 @@ fn git_hooks_filters_and_fsmonitor_in_the_book_never_run() {
     );
 }
 
+fn new_is_refused_over_a_symlink(root: &Path, id: &str) {
+    let args = [
+        "new",
+        id,
+        "--name",
+        "Linked",
+        "--region",
+        "west",
+        "--industry",
+        "retail",
+    ];
+    let output = kehu(root, &args);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("symbolic link"),
+        "{}",
+        stderr(&output)
+    );
+}
+
 #[test]
 fn paths_in_the_book_never_reach_outside_it() {
     let book = sample_git_book();
@@ -277,48 +297,12 @@ fn paths_in_the_book_never_reach_outside_it() {
     git(root, &["checkout", "-q", "--", "."]);
     std::fs::create_dir_all(root.join("templates")).unwrap();
     std::os::unix::fs::symlink(&secret, root.join("templates/customer.toml")).unwrap();
-    let output = kehu(
-        root,
-        &[
-            "new",
-            "linked",
-            "--name",
-            "Linked",
-            "--region",
-            "west",
-            "--industry",
-            "retail",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("symbolic link"),
-        "{}",
-        stderr(&output)
-    );
+    new_is_refused_over_a_symlink(root, "linked");
     std::fs::remove_file(root.join("templates/customer.toml")).unwrap();
 
     // An untracked directory link under customers/ is never written through.
     std::os::unix::fs::symlink(outside.path(), root.join("customers/zz")).unwrap();
-    let output = kehu(
-        root,
-        &[
-            "new",
-            "zzz",
-            "--name",
-            "Z",
-            "--region",
-            "west",
-            "--industry",
-            "retail",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("symbolic link"),
-        "{}",
-        stderr(&output)
-    );
+    new_is_refused_over_a_symlink(root, "zzz");
     let left: Vec<_> = std::fs::read_dir(outside.path()).unwrap().collect();
     assert_eq!(left.len(), 1, "only the secret is outside");
 

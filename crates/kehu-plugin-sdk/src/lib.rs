@@ -26,7 +26,6 @@
 //! encodes the [`Output`]. See `docs/plugins.md`.
 
 mod context;
-pub mod escape;
 mod export;
 mod flags;
 mod output;

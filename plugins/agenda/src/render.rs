@@ -5,8 +5,8 @@
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use kehu_analytics::cadence::FollowUpStatus;
 use kehu_core::Date;
+use kehu_core::escape::{csv_safe, markdown_cell};
 use kehu_plugin_sdk::PluginError;
-use kehu_plugin_sdk::escape::{csv_safe, markdown_cell};
 use serde_json::{Value, json};
 
 use crate::plan::{Item, View};

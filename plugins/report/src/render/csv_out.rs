@@ -2,8 +2,8 @@
 //! `row` is the row's first cell (a tier, an owner, a date ...) and
 //! `column` names the figure. One parser reads all sections.
 
+use kehu_core::escape::csv_safe;
 use kehu_plugin_sdk::PluginError;
-use kehu_plugin_sdk::escape::csv_safe;
 
 use super::grids::grids;
 use crate::model::Report;

@@ -1,5 +1,6 @@
-//! Escaping customer text for the output formats plugins write, so a name
-//! like `=HYPERLINK(…)` or `<img src=x onerror=…>` stays inert text.
+//! Escaping customer text for the output formats kehu and its plugins
+//! write, so a name like `=HYPERLINK(…)` or `<img src=x onerror=…>` stays
+//! inert text. (Plugins reach it as `kehu_plugin_sdk::kehu_core::escape`.)
 
 use std::borrow::Cow;
 
