@@ -123,6 +123,64 @@ pub(crate) fn check_id(
     trusted
 }
 
+/// Replaces control characters (all but tab) in the customer's text fields
+/// with U+FFFD and reports each field as an error. Such characters come only
+/// from TOML escapes such as `\u001b`, and would otherwise reach every
+/// table kehu and its plugins print: a name holding `ESC [2J` clears the
+/// reader's terminal, an OSC 8 sequence plants a hidden link. The file still
+/// loads for reading (so reports show the rest); its errors stop any
+/// command from rewriting it.
+pub(crate) fn neutralise_controls(c: &mut Customer, spans: &FieldSpans, out: &mut Vec<Problem>) {
+    let mut v = Checker { spans, out };
+    let g = &mut c.grade;
+    let mut fields: Vec<(Field, &mut String)> =
+        vec![(Field::Name, &mut c.name), (Field::Stage, &mut c.stage)];
+    for (field, value) in [
+        (Field::Region, &mut c.region),
+        (Field::Industry, &mut c.industry),
+        (Field::Owner, &mut c.owner),
+        (Field::Tier, &mut g.tier),
+        (Field::Abc, &mut g.abc),
+        (Field::Rfm, &mut g.rfm),
+        (Field::Pipeline, &mut g.pipeline),
+        (Field::Loyalty, &mut g.loyalty),
+        (Field::Risk, &mut g.risk),
+        (Field::Referral, &mut c.metrics.referral),
+        (Field::ContactChannel, &mut c.contact.channel),
+    ] {
+        if let Some(value) = value.as_mut() {
+            fields.push((field, value));
+        }
+    }
+    for value in &mut g.pinned {
+        fields.push((Field::Pinned, value));
+    }
+    for (field, value) in fields {
+        if value.chars().any(is_forbidden_control) {
+            *value = value
+                .chars()
+                .map(|ch| {
+                    if is_forbidden_control(ch) {
+                        '\u{FFFD}'
+                    } else {
+                        ch
+                    }
+                })
+                .collect();
+            v.error(
+                "control-character",
+                field,
+                "holds control characters (terminal escape codes?); shown as \u{FFFD}".to_owned(),
+            );
+        }
+    }
+}
+
+/// A character no text field may hold: C0 and C1 controls and DEL, except tab.
+pub fn is_forbidden_control(ch: char) -> bool {
+    ch.is_control() && ch != '\t'
+}
+
 /// Every value check on a structurally sound customer.
 pub(crate) fn check_values(
     customer: &Customer,
