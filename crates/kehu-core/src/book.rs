@@ -186,6 +186,8 @@ pub(crate) fn load_file_keeping(
     // when it is sound and its id can be trusted.
     let id_ok = read.spans.is_valid(Field::Id)
         && validate::check_id(&path, &read.customer, &read.spans, &mut problems);
+    let mut read = read;
+    validate::neutralise_controls(&mut read.customer, &read.spans, &mut problems);
     if !(read.sound && id_ok) {
         validate::check_values(&read.customer, &read.spans, ctx, &mut problems);
         let id_pos = read
@@ -241,9 +243,13 @@ pub(crate) fn reuse_file(
     ctx: &Context<'_>,
 ) -> Result<FileOutcome, String> {
     let spans = parsed.spans();
+    let mut parsed = parsed;
     let mut problems = Vec::new();
     let id_ok = spans.is_valid(Field::Id)
         && validate::check_id(&path, &parsed.customer, &spans, &mut problems);
+    // A cache holds only clean parses; this keeps a damaged or forged one
+    // from smuggling terminal escapes past the loader.
+    validate::neutralise_controls(&mut parsed.customer, &spans, &mut problems);
     if id_ok && problems.is_empty() {
         validate::check_values(&parsed.customer, &spans, ctx, &mut problems);
     }
