@@ -32,18 +32,20 @@ pub struct LoadedCustomer {
 }
 
 /// Fields whose place is kept after loading, for policy diagnostics.
-const LOCATED: [Field; 6] = [
+const LOCATED: [Field; 7] = [
     Field::Id,
     Field::Owner,
     Field::Stage,
     Field::Tier,
     Field::Pipeline,
     Field::ContactLast,
+    Field::PlanReviewed,
 ];
 
 impl LoadedCustomer {
     /// The line and column of a field's value (`id`, `owner`, `stage`,
-    /// `grade.tier`, `grade.pipeline`, `contact.last`), if the file has it.
+    /// `grade.tier`, `grade.pipeline`, `contact.last`, `plan.reviewed`), if
+    /// the file has it.
     pub fn position(&self, field: &str) -> Option<Pos> {
         LOCATED
             .iter()
@@ -175,6 +177,9 @@ pub(crate) fn load_file(path: String, bytes: &[u8], ctx: &Context<'_>) -> FileOu
         && validate::check_id(&path, &read.customer, &read.spans, &mut problems);
     let trusted = read.sound && id_ok;
     validate::check_values(&read.customer, &read.spans, ctx, &mut problems);
+    if let Some(plan) = &read.customer.plan {
+        crate::plan_file::check(plan, &read.plan_spans, ctx, &mut problems);
+    }
     let has_errors = problems
         .iter()
         .any(|p| p.severity == crate::Severity::Error);

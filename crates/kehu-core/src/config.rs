@@ -97,6 +97,15 @@ impl Config {
         }
     }
 
+    /// The tiers whose customers need a reviewed key account plan:
+    /// `[checks] plan_tiers`, else the first tier.
+    pub fn plan_tiers(&self) -> Vec<&str> {
+        match &self.checks.plan_tiers {
+            Some(names) => names.iter().map(String::as_str).collect(),
+            None => self.tiers.iter().take(1).map(|t| t.name.as_str()).collect(),
+        }
+    }
+
     /// The cadence for a pipeline grade `A`..`E`.
     pub fn grade_cadence(&self, grade: &str) -> Option<Cadence> {
         match grade {
@@ -547,6 +556,12 @@ pub struct Checks {
     /// Tiers that count as key accounts; default: the first two tiers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_account_tiers: Option<Vec<String>>,
+    /// Customers of `plan_tiers` need a key account plan reviewed within
+    /// this many days; 0 switches the check off.
+    pub plan_review_days: u32,
+    /// Tiers whose customers need a plan; default: the first tier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_tiers: Option<Vec<String>>,
 }
 
 impl Default for Checks {
@@ -556,6 +571,8 @@ impl Default for Checks {
             owner_capacity: true,
             a_grade_contact: true,
             key_account_tiers: None,
+            plan_review_days: 90,
+            plan_tiers: None,
         }
     }
 }

@@ -23,6 +23,9 @@ pub mod expr;
 pub mod import;
 pub mod load;
 pub mod model;
+pub mod plan;
+mod plan_file;
+mod plan_policy;
 pub mod policy;
 mod source;
 mod spans;
@@ -43,5 +46,7 @@ pub use validate::{canonical_path, is_valid_id};
 
 #[cfg(test)]
 mod book_tests;
+#[cfg(test)]
+mod plan_tests;
 #[cfg(test)]
 mod rule_tests;
