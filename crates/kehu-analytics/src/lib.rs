@@ -24,6 +24,8 @@
 //! | [`cadence`], [`mod@urgency`] | follow-up intervals, due/overdue, the agenda's order |
 //! | [`bgnbd`] | BG/NBD likelihood, fit, P(alive), expected purchases |
 //! | [`mod@risk`], [`backtest`] | churn risk from weighted signals, and how good it was |
+//! | [`complaints`] | complaints from history, satisfaction and complaint KPIs |
+//! | [`service`] | the service level serving a customer, channel suggestions |
 //! | [`policy`] | kehu.toml in the shape the computations take |
 
 pub mod abc;
@@ -31,12 +33,14 @@ pub mod backtest;
 pub mod bgnbd;
 pub mod book;
 pub mod cadence;
+pub mod complaints;
 pub mod loyalty;
 pub mod money;
 pub mod pipeline;
 pub mod policy;
 pub mod rfm;
 pub mod risk;
+pub mod service;
 pub mod tier;
 pub mod urgency;
 

@@ -18,6 +18,7 @@ pub mod history;
 pub mod names;
 pub mod owners;
 pub mod parse;
+pub mod plans;
 pub mod policy;
 pub mod render;
 pub mod rng;

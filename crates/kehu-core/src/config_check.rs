@@ -12,6 +12,7 @@ use crate::diag::{Diagnostic, Pos};
 use crate::{source, spans};
 
 mod rules;
+mod service_rules;
 
 /// The policy file's path relative to the book root.
 pub const CONFIG_FILE: &str = "kehu.toml";
@@ -100,6 +101,7 @@ pub fn parse_config(bytes: &[u8]) -> ConfigReport {
     };
     check.unknown_keys(&mut config);
     check.consistency(&config);
+    check.service(&config);
     let mut diagnostics = check.diagnostics;
     crate::diag::sort(&mut diagnostics);
     ConfigReport {

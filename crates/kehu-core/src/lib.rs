@@ -27,6 +27,7 @@ pub mod plan;
 mod plan_file;
 mod plan_policy;
 pub mod policy;
+pub mod service;
 mod source;
 mod spans;
 mod suggest;
