@@ -51,7 +51,7 @@ impl Checker<'_, '_> {
                 format!("{} is not a satisfaction score (1..5)", t.satisfied_score),
             );
         }
-        if !(t.complaints_per_customer >= 0.0) {
+        if t.complaints_per_customer.is_nan() || t.complaints_per_customer < 0.0 {
             self.error(
                 &["targets", "complaints_per_customer"],
                 "out-of-range",
