@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{git, kehu, new_book, stderr, stdout, write};
+use common::{git, kehu, new_book, plugin_dir, stderr, stdout, write};
 use serde_json::{Value, json};
 
 const ACME: &str = "customers/ac/acme.toml";
@@ -312,4 +312,98 @@ fn a_contact_outside_the_tiers_service_level_is_warned_and_recorded() {
     let quiet = contact(dir, &["--channel", "visit", "--at", "2026-11-20"]);
     assert!(quiet.status.success());
     assert!(!stderr(&quiet).contains("warning"), "{}", stderr(&quiet));
+}
+
+#[test]
+fn report_counts_complaints_and_satisfaction_from_history() {
+    let book = book();
+    let dir = book.path();
+    let first = contact(
+        dir,
+        &[
+            "--channel",
+            "call",
+            "--at",
+            "2026-11-19",
+            "--satisfaction",
+            "4.5",
+            "--complaint",
+            "Late delivery",
+        ],
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    let late = git(dir, &["rev-parse", "--short=8", "HEAD"])
+        .trim()
+        .to_owned();
+    // One contact resolves the first complaint and records a second.
+    let second = contact(
+        dir,
+        &[
+            "--channel",
+            "visit",
+            "--at",
+            "2026-11-20",
+            "--resolved",
+            &late,
+            "--complaint",
+            "Damaged pallet",
+        ],
+    );
+    assert!(second.status.success(), "{}", stderr(&second));
+    let plugins = plugin_dir().display().to_string();
+    let doc = json_of(
+        dir,
+        &[
+            "--plugin-dir",
+            &plugins,
+            "report",
+            "--since",
+            "2026-11-16",
+            "--until",
+            "2026-11-20",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-20",
+        ],
+    );
+    let total = &doc["service"]["total"];
+    // By hand: acme alone, surveyed 4.5 (satisfied); opened 11-19 and 11-20,
+    // the first resolved 11-20, the second open 0 days; two in the year for
+    // one customer: 2.0 per customer, above the target of 1.
+    assert_eq!(total["customers"], 1);
+    assert_eq!(total["surveyed"], 1);
+    assert_eq!(total["satisfied_share"], json!(1.0));
+    assert_eq!(total["satisfied_on_target"], true);
+    assert_eq!(total["opened"], 2);
+    assert_eq!(total["resolved"], 1);
+    assert_eq!(total["open"], 1);
+    assert_eq!(total["oldest_open_days"], 0);
+    assert_eq!(total["per_customer_year"], json!(2.0));
+    assert_eq!(total["complaints_on_target"], false);
+    assert_eq!(total["repeat_customers"], json!(["acme"]));
+    assert_eq!(doc["service"]["by_owner"][0]["group"], "alice");
+    assert_eq!(doc["service"]["open"][0]["text"], "Damaged pallet");
+    assert_eq!(doc["service"]["open"][0]["opened"], "2026-11-20");
+    let markdown = kehu(
+        dir,
+        &[
+            "--plugin-dir",
+            &plugins,
+            "report",
+            "--since",
+            "2026-11-16",
+            "--until",
+            "2026-11-20",
+            "--format",
+            "markdown",
+            "--as-of",
+            "2026-11-20",
+        ],
+    );
+    assert!(
+        stdout(&markdown).contains("Open complaints, oldest first"),
+        "{}",
+        stdout(&markdown)
+    );
 }

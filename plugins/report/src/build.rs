@@ -11,7 +11,7 @@ use kehu_plugin_sdk::{Context, PluginError};
 use crate::history::{self, Change};
 use crate::model::{Report, SCHEMA};
 use crate::period::Period;
-use crate::sections::{Snapshot, activity, followup, kpi, portfolio};
+use crate::sections::{Snapshot, activity, followup, kpi, portfolio, service};
 
 /// A book's kehu.toml, typed (the same reading as `Context::config`).
 pub fn config_of(book: &Book) -> Result<Config, PluginError> {
@@ -39,6 +39,8 @@ pub struct Inputs {
     pub start: Option<Book>,
     /// The period's changes; `None` without history.
     pub changes: Option<Vec<Change>>,
+    /// Complaint trailers of the whole history up to the period's end.
+    pub complaints: Vec<kehu_analytics::complaints::ComplaintEvent>,
     /// Why something was not available, for the notes.
     pub notes: Vec<String>,
 }
@@ -61,19 +63,25 @@ pub fn gather(ctx: &Context<'_>, period: &Period) -> Result<Inputs, PluginError>
             None
         }
     };
-    let changes = match ctx.changes(Some(period.since), Some(period.until)) {
-        Ok(events) => Some(history::read(&events, period)?),
+    // The whole history to the period's end: complaints opened before the
+    // period may be open or resolved in it; `history::read` keeps the period.
+    let (changes, complaints) = match ctx.changes(None, Some(period.until)) {
+        Ok(events) => (
+            Some(history::read(&events, period)?),
+            service::events(&events),
+        ),
         Err(e) => {
             notes.push(format!(
-                "no history ({e}): contacts, movements and transitions are left out"
+                "no history ({e}): contacts, movements, transitions and complaints are left out"
             ));
-            None
+            (None, Vec::new())
         }
     };
     Ok(Inputs {
         end,
         start,
         changes,
+        complaints,
         notes,
     })
 }
@@ -108,6 +116,7 @@ pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, Plu
         start: period.start_day(),
         currency: end_config.book.currency.clone(),
         kpis: kpi::kpis(&end, start.as_ref(), contact_total),
+        service: service::service(&end, &inputs.complaints, period),
         portfolio: portfolio::portfolio(
             &end,
             period.until,

@@ -3,13 +3,25 @@
 //! complaints and resolutions is kehu-analytics' [`complaints`].
 
 use kehu_analytics::complaints::{Complaint, ComplaintEvent, ComplaintKind, complaints};
-use kehu_git::{CommitInfo, History, message};
+use kehu_core::Date;
+use kehu_git::{Event, History, message};
 
-/// The complaint events of one commit about `customer`.
-pub fn events_of(commit: &CommitInfo, customer: &str) -> Vec<ComplaintEvent> {
+/// The complaint events of one commit about `customer`, dated on the
+/// contact's day (the new `contact.last`), else the commit's day.
+pub fn events_of(event: &Event, customer: &str) -> Vec<ComplaintEvent> {
+    let commit = &event.commit;
+    let date = event
+        .customers
+        .iter()
+        .find(|c| c.id == customer)
+        .and_then(|c| c.field("contact.last"))
+        .and_then(|f| f.new.as_ref())
+        .and_then(|v| v.as_str())
+        .and_then(|d| d.parse::<Date>().ok())
+        .unwrap_or(commit.date);
     let event = |kind| ComplaintEvent {
         commit: commit.id.clone(),
-        date: commit.date,
+        date,
         customer: customer.to_owned(),
         kind,
     };
@@ -27,7 +39,7 @@ pub fn events_of(commit: &CommitInfo, customer: &str) -> Vec<ComplaintEvent> {
 pub fn of_customer(history: &History<'_>, customer: &str) -> anyhow::Result<Vec<Complaint>> {
     let mut events = Vec::new();
     for event in history.customer(customer, None)?.iter().rev() {
-        events.extend(events_of(&event.commit, customer));
+        events.extend(events_of(event, customer));
     }
     Ok(complaints(&events))
 }

@@ -22,7 +22,8 @@ pub struct Grid {
 }
 
 impl Grid {
-    fn new(
+    /// An empty grid.
+    pub(crate) fn new(
         key: &'static str,
         title: impl Into<String>,
         columns: &[&str],
@@ -145,6 +146,7 @@ fn buckets(key: &'static str, title: &str, rows: &[Bucket]) -> Grid {
 /// Every grid of the report, in reading order.
 pub fn grids(r: &Report) -> Vec<Grid> {
     let mut out = vec![kpis(r)];
+    out.extend(super::kpi_service::grids(&r.service));
     out.push(buckets(
         "tiers",
         "Portfolio by value tier",

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod followup;
 pub mod kpi;
 pub mod portfolio;
+pub mod service;
 
 use kehu_analytics::cents;
 use kehu_core::{Config, Customer};
