@@ -24,6 +24,7 @@
 //! | [`cadence`], [`mod@urgency`] | follow-up intervals, due/overdue, the agenda's order |
 //! | [`bgnbd`] | BG/NBD likelihood, fit, P(alive), expected purchases |
 //! | [`mod@risk`], [`backtest`] | churn risk from weighted signals, and how good it was |
+//! | [`lifecycle`] | new / growing / mature / declining / lapsed from orders and revenue history |
 //! | [`complaints`] | complaints from history, satisfaction and complaint KPIs |
 //! | [`service`] | the service level serving a customer, channel suggestions |
 //! | [`policy`] | kehu.toml in the shape the computations take |
@@ -34,6 +35,7 @@ pub mod bgnbd;
 pub mod book;
 pub mod cadence;
 pub mod complaints;
+pub mod lifecycle;
 pub mod loyalty;
 pub mod money;
 pub mod pipeline;

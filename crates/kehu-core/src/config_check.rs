@@ -280,10 +280,11 @@ fn toml_to_json(value: toml::Value) -> serde_json::Value {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn report(text: &str) -> Vec<String> {
+    /// The diagnostics of a kehu.toml text, as printed.
+    pub(crate) fn report(text: &str) -> Vec<String> {
         parse_config(text.as_bytes())
             .diagnostics
             .iter()

@@ -66,15 +66,7 @@ impl Checker<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::parse_config;
-
-    fn report(text: &str) -> Vec<String> {
-        parse_config(text.as_bytes())
-            .diagnostics
-            .iter()
-            .map(ToString::to_string)
-            .collect()
-    }
+    use crate::config_check::tests::report;
 
     #[test]
     fn service_channels_come_from_the_book() {
@@ -83,7 +75,7 @@ mod tests {
             report(text),
             [
                 "kehu.toml:4:21: warning: tiers[0].service.model: tier \"big\" is served by a pool but is not `pooled = true`",
-                "kehu.toml:4:55: error: tiers[0].service.channels[1]: unknown channel \"pigeon\" (kehu.toml [book] channels: call, visit, email, meeting, message)",
+                "kehu.toml:4:49: error: tiers[0].service.channels[1]: unknown channel \"pigeon\" (kehu.toml [book] channels: call, visit, email, meeting, message)",
             ]
         );
     }
