@@ -11,7 +11,7 @@ use kehu_plugin_sdk::{Context, PluginError};
 use crate::history::{self, Change};
 use crate::model::{Report, SCHEMA};
 use crate::period::Period;
-use crate::sections::{Snapshot, activity, followup, kpi, portfolio, service};
+use crate::sections::{Snapshot, activity, followup, kpi, lifecycle, portfolio, service};
 
 /// A book's kehu.toml, typed (the same reading as `Context::config`).
 pub fn config_of(book: &Book) -> Result<Config, PluginError> {
@@ -41,6 +41,8 @@ pub struct Inputs {
     pub changes: Option<Vec<Change>>,
     /// Complaint trailers of the whole history up to the period's end.
     pub complaints: Vec<kehu_analytics::complaints::ComplaintEvent>,
+    /// Each customer's recorded `revenue_12m` values up to the period's end.
+    pub revenue: std::collections::BTreeMap<String, Vec<(kehu_core::Date, f64)>>,
     /// Why something was not available, for the notes.
     pub notes: Vec<String>,
 }
@@ -65,16 +67,17 @@ pub fn gather(ctx: &Context<'_>, period: &Period) -> Result<Inputs, PluginError>
     };
     // The whole history to the period's end: complaints opened before the
     // period may be open or resolved in it; `history::read` keeps the period.
-    let (changes, complaints) = match ctx.changes(None, Some(period.until)) {
+    let (changes, complaints, revenue) = match ctx.changes(None, Some(period.until)) {
         Ok(events) => (
             Some(history::read(&events, period)?),
             service::events(&events),
+            kehu_analytics::lifecycle::revenue_histories(&events, period.until),
         ),
         Err(e) => {
             notes.push(format!(
                 "no history ({e}): contacts, movements, transitions and complaints are left out"
             ));
-            (None, Vec::new())
+            (None, Vec::new(), Default::default())
         }
     };
     Ok(Inputs {
@@ -82,6 +85,7 @@ pub fn gather(ctx: &Context<'_>, period: &Period) -> Result<Inputs, PluginError>
         start,
         changes,
         complaints,
+        revenue,
         notes,
     })
 }
@@ -117,6 +121,12 @@ pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, Plu
         currency: end_config.book.currency.clone(),
         kpis: kpi::kpis(&end, start.as_ref(), contact_total),
         service: service::service(&end, &inputs.complaints, period),
+        lifecycle: lifecycle::lifecycle(
+            &end,
+            period.until,
+            start.as_ref().map(|s| (s, period.start_day())),
+            &inputs.revenue,
+        ),
         portfolio: portfolio::portfolio(
             &end,
             period.until,

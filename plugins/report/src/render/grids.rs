@@ -147,6 +147,7 @@ fn buckets(key: &'static str, title: &str, rows: &[Bucket]) -> Grid {
 pub fn grids(r: &Report) -> Vec<Grid> {
     let mut out = vec![kpis(r)];
     out.extend(super::kpi_service::grids(&r.service));
+    out.extend(super::kpi_service::lifecycle_grids(&r.lifecycle));
     out.push(buckets(
         "tiers",
         "Portfolio by value tier",

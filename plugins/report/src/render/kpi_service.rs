@@ -101,3 +101,37 @@ pub fn grids(s: &ServiceKpis) -> Vec<Grid> {
         .extend(s.total.repeat_customers.iter().map(|id| vec![id.clone()]));
     vec![by_tier, by_owner, open, repeat]
 }
+
+/// The lifecycle grids: counts per stage and the moves between stages.
+pub fn lifecycle_grids(l: &crate::sections::lifecycle::LifecycleSummary) -> Vec<Grid> {
+    let mut counts = Grid::new(
+        "lifecycle",
+        "Lifecycle stages",
+        &["stage", "start", "end", "change"],
+        "no customer with orders",
+    );
+    for c in &l.counts {
+        let change = c.start.map(|s| c.end as i64 - s as i64);
+        counts.rows.push(vec![
+            c.stage.to_string(),
+            c.start.map_or("–".to_owned(), |s| s.to_string()),
+            c.end.to_string(),
+            super::grids::signed_count(change),
+        ]);
+    }
+    let mut moves = Grid::new(
+        "lifecycle_moves",
+        "Lifecycle movements in the period",
+        &["from", "to", "customers", "who"],
+        "no customer changed stage",
+    );
+    for m in &l.movements {
+        moves.rows.push(vec![
+            m.from.to_string(),
+            m.to.to_string(),
+            m.customers.to_string(),
+            m.ids.join(", "),
+        ]);
+    }
+    vec![counts, moves]
+}

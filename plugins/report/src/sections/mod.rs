@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod followup;
 pub mod kpi;
+pub mod lifecycle;
 pub mod portfolio;
 pub mod service;
 
