@@ -128,7 +128,7 @@ pub fn revenue_histories(events: &Value, until: Date) -> BTreeMap<String, Vec<(D
             }
         }
     }
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.sort_by_key(|k| k.0);
     let mut out: BTreeMap<String, Vec<(Date, f64)>> = BTreeMap::new();
     for ((day, _, _), id, value) in keyed {
         out.entry(id).or_default().push((day, value));

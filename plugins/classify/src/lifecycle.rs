@@ -109,7 +109,11 @@ pub fn run(ctx: &mut Context<'_>, args: &[String]) -> Result<Output, PluginError
                 .map_err(fail)?;
             for (id, g) in &graded {
                 writer
-                    .write_record([id.as_str(), g.stage.as_str(), &g.reason])
+                    .write_record([
+                        id.as_str(),
+                        g.stage.as_str(),
+                        &crate::render::csv_safe(&g.reason),
+                    ])
                     .map_err(fail)?;
             }
             let bytes = writer
