@@ -1,5 +1,5 @@
-//! Key account plans for generated books: every strategic customer and one
-//! key customer in three get a `[plan]` with goals, people, competing
+//! Key account plans for generated books: every strategic customer (by its
+//! written tier or by the policy) and one key customer in three get a `[plan]` with goals, people, competing
 //! suppliers, a budget and actions, reviewed recently enough to pass
 //! `kehu check` on the generated day. A plan is a pure function of the
 //! book's seed and the customer, drawn from its own stream so that adding
@@ -103,11 +103,14 @@ const ACTIONS: [&str; 6] = [
 ];
 
 /// Adds plans to the customers of `book_seed`'s book (owners already set).
-pub fn add_plans(book_seed: u64, customers: &mut [Customer], owners: &[Owner]) {
-    for c in customers.iter_mut() {
+/// `computed` is each customer's tier by the policy: a customer the policy
+/// makes strategic has a plan even before `classify --apply` writes it.
+pub fn add_plans(book_seed: u64, customers: &mut [Customer], computed: &[&str], owners: &[Owner]) {
+    for (c, computed) in customers.iter_mut().zip(computed) {
         let tier = c.grade.tier.as_deref();
         let mut rng = Rng::new(book_seed ^ seed_of(&c.id));
         let wanted = match tier {
+            _ if *computed == "strategic" => true,
             Some("strategic") => true,
             Some("key") => rng.chance(1.0 / 3.0) && c.stage == "won",
             _ => false,
