@@ -77,19 +77,25 @@ pub struct LifecycleGrade {
     pub reason: String,
 }
 
-/// The `revenue_12m` values a customer's file took, oldest first, as
-/// (day, value): from the book's history (kehu-git events as JSON, any
-/// order) up to and including `until`. A customer's current value, when it
-/// differs from the last recorded one, is added by [`values_with_current`].
-pub fn revenue_histories(events: &Value, until: Date) -> BTreeMap<String, Vec<(Date, f64)>> {
-    let list = match events {
+/// The events of a host's `changes` answer: a JSON list, or an object
+/// holding one under `events`; empty otherwise.
+pub fn event_list(events: &Value) -> &[Value] {
+    match events {
         Value::Array(items) => items.as_slice(),
         Value::Object(map) => map
             .get("events")
             .and_then(Value::as_array)
             .map_or(&[][..], Vec::as_slice),
         _ => &[],
-    };
+    }
+}
+
+/// The `revenue_12m` values a customer's file took, oldest first, as
+/// (day, value): from the book's history (kehu-git events as JSON, any
+/// order) up to and including `until`. A customer's current value, when it
+/// differs from the last recorded one, is added by [`values_with_current`].
+pub fn revenue_histories(events: &Value, until: Date) -> BTreeMap<String, Vec<(Date, f64)>> {
+    let list = event_list(events);
     let mut keyed: Vec<((Date, i64, usize), String, f64)> = Vec::new();
     for (order, event) in list.iter().enumerate() {
         let Some(commit) = event.get("commit") else {

@@ -16,14 +16,7 @@ use crate::period::Period;
 
 /// The complaint trailers of the host's `changes` events, oldest first.
 pub fn events(history: &Value) -> Vec<ComplaintEvent> {
-    let list = match history {
-        Value::Array(items) => items.as_slice(),
-        Value::Object(map) => map
-            .get("events")
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice),
-        _ => &[],
-    };
+    let list = kehu_analytics::lifecycle::event_list(history);
     let mut keyed: Vec<((Date, i64, usize), ComplaintEvent)> = Vec::new();
     for (order, event) in list.iter().enumerate() {
         let Some(commit) = event.get("commit") else {
