@@ -210,6 +210,23 @@ fn a_past_week_is_read_as_it_was() {
         .collect();
     assert_eq!(stages, vec![("negotiation", 1), ("won", 2)]);
     assert!(!r.to_string().contains("cyan-labs"));
+    // W47's start (rebuilt by undoing W47's commits) is W46's end (read from git).
+    let next = json_report(book.path(), &["--week", "2026-W47"]);
+    for key in ["tiers", "abc", "rfm"] {
+        let start: Vec<(&Value, &Value, &Value)> = next["portfolio"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (&b["name"], &b["count_start"], &b["revenue_start"]))
+            .collect();
+        let end: Vec<(&Value, &Value, &Value)> = r["portfolio"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (&b["name"], &b["count"], &b["revenue"]))
+            .collect();
+        assert_eq!(start, end, "{key}");
+    }
 }
 
 #[test]

@@ -2,10 +2,10 @@
 //! kehu-analytics' `Policy::cadence_for` and `cadence::follow_up`) and the
 //! customers most at risk (kehu-analytics' BG/NBD fit and `risk`).
 
+use kehu_analytics::Policy;
 use kehu_analytics::bgnbd::{self, Observation};
 use kehu_analytics::cadence::{FollowUpStatus, follow_up};
 use kehu_analytics::risk::{RiskInputs, risk, typical_gap_days};
-use kehu_analytics::{PipelineGrade, Policy};
 use kehu_core::{Customer, Date};
 use kehu_plugin_sdk::PluginError;
 use serde::Serialize;
@@ -56,9 +56,7 @@ fn policy(snapshot: &Snapshot<'_>) -> Result<Policy, PluginError> {
 
 /// Whether a customer's follow-up is overdue on `day`, with its cadence in words.
 fn overdue_state(policy: &Policy, c: &Customer, day: Date) -> Option<(bool, String, Option<i64>)> {
-    let grade = c.grade.pipeline.as_deref().and_then(PipelineGrade::parse);
-    let own = c.cadence;
-    let choice = policy.cadence_for(grade, c.grade.tier.as_deref(), own)?;
+    let choice = policy.cadence_of(c)?;
     let state = follow_up(choice.cadence, c.contact.last, day);
     Some((
         state.status == FollowUpStatus::Overdue,
