@@ -30,6 +30,7 @@
 //! | [`complaints`] | complaints from history, satisfaction and complaint KPIs |
 //! | [`service`] | the service level serving a customer, channel suggestions |
 //! | [`policy`] | kehu.toml in the shape the computations take |
+//! | [`flow`] | maximum flow, for `assign`'s bounds on its plans |
 
 pub mod abc;
 pub mod backtest;
@@ -38,6 +39,7 @@ pub mod book;
 pub mod cadence;
 pub mod calibration;
 pub mod complaints;
+pub mod flow;
 pub mod funnel;
 pub mod lifecycle;
 pub mod loyalty;

@@ -2,8 +2,9 @@
 //! unassigned with their reason, per-owner loads before and after, and
 //! fairness figures.
 
+use crate::bound::Bounds;
 use crate::problem::{Problem, SCALE};
-use crate::solve::{Ratio, Solution};
+use crate::solve::{Method, Ratio, Solution};
 
 /// What happens to one customer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,10 +101,14 @@ pub struct Plan {
     pub kept_weight: f64,
     /// The objective's third term.
     pub max_utilisation: f64,
-    /// Nodes the solver visited.
+    /// The solver whose plan this is.
+    pub method: Method,
+    /// Nodes the exact solver visited.
     pub nodes: u64,
     /// Whether optimality is proven.
     pub proven: bool,
+    /// The relaxation's bounds, when they were computed.
+    pub bounds: Option<Bounds>,
     /// `--rebalance`.
     pub rebalance: bool,
 }
@@ -118,7 +123,7 @@ impl Plan {
         let mut revenue = vec![0f64; slots];
         let mut lines = Vec::with_capacity(problem.items.len());
         for (item, choice) in problem.items.iter().zip(&solution.choice) {
-            if let Some(s) = item.current.as_deref().and_then(|id| problem.slot(id)) {
+            if let Some(s) = item.current_slot {
                 before[s] += item.weight;
             }
             if let Some(s) = *choice {
@@ -192,8 +197,10 @@ impl Plan {
             total_weight: total as f64 / SCALE,
             kept_weight: solution.objective.kept as f64 / SCALE,
             max_utilisation: solution.objective.max_utilisation.value(),
+            method: solution.method,
             nodes: solution.nodes,
             proven: solution.proven,
+            bounds: solution.bounds,
             rebalance,
         }
     }
