@@ -134,7 +134,13 @@ impl HostServices for Services<'_> {
                 let root = self
                     .with_context(|c| c.book_root())
                     .map_err(|e| ServiceError::new(format!("{e:#}")))?;
-                std::fs::read_to_string(root.join(kehu_core::CONFIG_FILE))
+                let path = root.join(kehu_core::CONFIG_FILE);
+                if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                    return Err(ServiceError::new(
+                        "kehu.toml is a symbolic link; not followed".to_owned(),
+                    ));
+                }
+                std::fs::read_to_string(path)
                     .map_err(|e| ServiceError::new(format!("reading kehu.toml: {e}")))?
             }
             _ => {

@@ -176,6 +176,8 @@ pub(crate) fn load_file(path: String, bytes: &[u8], ctx: &Context<'_>) -> FileOu
     let id_ok = read.spans.is_valid(Field::Id)
         && validate::check_id(&path, &read.customer, &read.spans, &mut problems);
     let trusted = read.sound && id_ok;
+    let mut read = read;
+    validate::neutralise_controls(&mut read.customer, &read.spans, &mut problems);
     validate::check_values(&read.customer, &read.spans, ctx, &mut problems);
     if let Some(plan) = &read.customer.plan {
         crate::plan_file::check(plan, &read.plan_spans, ctx, &mut problems);

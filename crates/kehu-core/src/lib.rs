@@ -19,6 +19,7 @@ mod customer_file;
 pub mod date;
 pub mod diag;
 pub mod edit;
+pub mod escape;
 pub mod expr;
 pub mod import;
 pub mod load;

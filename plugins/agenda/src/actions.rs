@@ -5,7 +5,9 @@
 use kehu_core::{Customer, Date};
 use serde_json::{Value, json};
 
-use crate::render::{md, new_table};
+use kehu_core::escape::markdown_cell as md;
+
+use crate::render::new_table;
 
 /// One overdue plan action.
 #[derive(Clone, Debug, PartialEq)]

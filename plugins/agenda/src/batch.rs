@@ -13,7 +13,9 @@ use kehu_plugin_sdk::PluginError;
 use serde_json::{Value, json};
 
 use crate::plan::{Item, Plan};
-use crate::render::{JSON_SCHEMA, csv_safe, md, new_table, pretty, status_word};
+use kehu_core::escape::{csv_safe, markdown_cell as md};
+
+use crate::render::{JSON_SCHEMA, new_table, pretty, status_word};
 
 /// Sets each item's suggested channel from its customer's tier.
 pub fn suggest_channels(config: &Config, customers: &[Customer], plan: &mut Plan) {
@@ -160,7 +162,7 @@ pub fn csv(
             if !one_channel {
                 record.push(channel.clone());
             }
-            record.extend(cells(row).iter().map(|c| csv_safe(c)));
+            record.extend(cells(row).iter().map(|c| csv_safe(c).into_owned()));
             writer.write_record(&record).map_err(fail)?;
         }
     }
