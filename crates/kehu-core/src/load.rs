@@ -130,7 +130,7 @@ fn read_config(root: &Path) -> Result<(crate::ConfigReport, String), LoadError> 
         None => (
             crate::ConfigReport {
                 config: None,
-                diagnostics: vec![too_large(CONFIG_FILE, MAX_FILE_BYTES + 1)],
+                diagnostics: vec![too_large(CONFIG_FILE, None)],
             },
             String::new(),
         ),
@@ -177,9 +177,7 @@ pub fn load_book(root: &Path, options: &LoadOptions) -> Result<Book, LoadError> 
             Found::File(rel) => {
                 READ_BUFFER.with_borrow_mut(|buffer| match read_into(&root.join(&rel), buffer) {
                     Ok(true) => load_file(rel, buffer, &ctx),
-                    Ok(false) => {
-                        FileOutcome::failed(rel.clone(), vec![too_large(&rel, MAX_FILE_BYTES + 1)])
-                    }
+                    Ok(false) => FileOutcome::failed(rel.clone(), vec![too_large(&rel, None)]),
                     Err(err) => FileOutcome::failed(
                         rel.clone(),
                         vec![Diagnostic::error(rel, "io-error", err.to_string())],

@@ -174,7 +174,12 @@ fn text(plan: &Plan, as_of: Date, markdown: bool) -> String {
         .iter()
         .map(|o| {
             let mut row = vec![o.id.clone()];
-            row.extend(o.by_tier.iter().map(|n| n.to_string()));
+            row.extend(
+                o.by_tier_before
+                    .iter()
+                    .zip(&o.by_tier)
+                    .map(|(b, a)| format!("{b} → {a}")),
+            );
             row.push(format!(
                 "{} → {}",
                 number(o.load_before),
@@ -182,7 +187,7 @@ fn text(plan: &Plan, as_of: Date, markdown: bool) -> String {
             ));
             row.push(o.capacity.map_or_else(|| "unlimited".to_owned(), number));
             row.push(format!("{} → {}", pct(o.util_before), pct(o.util_after)));
-            row.push(format!("{:.0}", o.revenue));
+            row.push(format!("{:.0} → {:.0}", o.revenue_before, o.revenue));
             row
         })
         .collect();
@@ -228,11 +233,14 @@ fn json_doc(plan: &Plan, as_of: Date) -> Result<String, String> {
         .owners
         .iter()
         .map(|o| {
-            let tiers: serde_json::Map<String, serde_json::Value> =
-                plan.tiers.iter().zip(&o.by_tier).map(|(t, n)| (t.clone(), json!(n))).collect();
-            json!({"owner": o.id, "customers_by_tier": tiers, "load_before": o.load_before,
+            let tiers = |counts: &[usize]| -> serde_json::Map<String, serde_json::Value> {
+                plan.tiers.iter().zip(counts).map(|(t, n)| (t.clone(), json!(n))).collect()
+            };
+            json!({"owner": o.id, "customers_by_tier_before": tiers(&o.by_tier_before),
+                   "customers_by_tier": tiers(&o.by_tier), "load_before": o.load_before,
                    "load_after": o.load_after, "capacity": o.capacity, "utilisation_before": o.util_before,
-                   "utilisation_after": o.util_after, "revenue": o.revenue})
+                   "utilisation_after": o.util_after, "revenue_before": o.revenue_before,
+                   "revenue": o.revenue})
         })
         .collect();
     let fair = |f: crate::plan::Fairness| json!({"max": f.max, "mean": f.mean, "gini": f.gini});

@@ -92,6 +92,10 @@ fn owner_away_hands_over_to_the_colleague() {
         doc["customers"][0]["reason"],
         "alice is away until 2026-11-30"
     );
+    let alice = &doc["owners"][0];
+    assert_eq!(alice["customers_by_tier_before"]["key"], 1);
+    assert_eq!(alice["customers_by_tier"]["key"], 0);
+    assert_eq!(doc["owners"][1]["customers_by_tier"]["key"], 1);
     let response = run(&config, customers.clone(), &["--dry-run"]);
     assert_eq!(response.mode, WriteMode::DryRun);
     let edits = response.changeset.unwrap().edits;
