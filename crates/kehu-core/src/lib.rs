@@ -29,6 +29,7 @@ pub mod plan;
 mod plan_file;
 mod plan_policy;
 pub mod policy;
+pub mod reuse;
 pub mod service;
 mod source;
 mod spans;
@@ -41,7 +42,10 @@ pub use config::{Cadence, Config, Owner, RfmWindow, Tier};
 pub use config_check::{CONFIG_FILE, ConfigReport, parse_config};
 pub use date::{Date, DateParseError};
 pub use diag::{Diagnostic, Pos, Severity};
-pub use load::{CUSTOMERS_DIR, Entry, EntryKind, LoadError, load_book, load_config, load_entries};
+pub use load::{
+    CUSTOMERS_DIR, Entry, EntryKind, LoadError, load_book, load_book_cached, load_config,
+    load_entries,
+};
 pub use model::{Contact, Customer, Grade, Metrics};
 pub use policy::check_policy;
 pub use source::MAX_FILE_BYTES;

@@ -41,13 +41,10 @@ pub fn run(context: &mut Context, command: ImportCommand) -> anyhow::Result<Outc
 /// load: the files are validated as of today.
 fn load_work_tree(context: &mut Context) -> anyhow::Result<(std::path::PathBuf, Book)> {
     let root = context.book_root()?;
-    let book = kehu_core::load_book(
-        &root,
-        &LoadOptions {
-            as_of: context.today,
-        },
-    )
-    .with_context(|| format!("reading the book at {}", root.display()))?;
+    let options = LoadOptions {
+        as_of: context.today,
+    };
+    let book = crate::session::load_work_tree(context, &root, &options)?;
     Ok((root, book))
 }
 
