@@ -259,8 +259,8 @@ pub(crate) fn reuse_file(
         validate::check_values(&parsed.customer, &spans, ctx, &mut problems);
     }
     // A plan's checks need the places of its keys, which a cache does not
-    // keep: a customer with a plan is parsed again.
-    if !id_ok || !problems.is_empty() || parsed.customer.plan.is_some() {
+    // keep (nor the plan itself): a customer with a plan is parsed again.
+    if !id_ok || !problems.is_empty() || spans.get(Field::Plan).is_some() {
         return Err(path);
     }
     Ok(FileOutcome {
