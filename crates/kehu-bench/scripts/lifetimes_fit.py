@@ -4,7 +4,7 @@ the Python package lifetimes (BetaGeoFitter) on the CDNOW master file.
 
 Usage: python3 lifetimes_fit.py CDNOW_master.txt
 
-The file has one transaction a line: customer id, date (YYYYMMDD), CDs,
+The file has a header line, then one transaction a line: customer id, date (YYYYMMDD), CDs,
 dollars. As in kehu, an order is a customer's purchases on one day, and the
 observation ends on 1998-06-30, the last day of the data. Exits 3 with a
 message when lifetimes is not installed, so the harness row says SKIP.
@@ -25,7 +25,7 @@ def main() -> int:
         print(f"error: lifetimes is not installed ({error}); "
               "pip install lifetimes==0.11.3", file=sys.stderr)
         return 3
-    rows = pd.read_csv(sys.argv[1], sep=r"\s+", header=None,
+    rows = pd.read_csv(sys.argv[1], sep=r"\s+", header=0,
                        names=["id", "date", "cds", "dollars"], dtype={"date": str})
     rows["date"] = pd.to_datetime(rows["date"], format="%Y%m%d")
     summary = summary_data_from_transaction_data(

@@ -352,7 +352,7 @@ pub fn default_rows() -> Vec<Row> {
         Row::shell(
             Small,
             LIFETIMES,
-            "python3 {scripts}/lifetimes_fit.py {cdnow}",
+            "${KEHU_BENCH_PYTHON:-python3} {scripts}/lifetimes_fit.py {cdnow}",
         ),
         Row::kehu(Small, "churn --model")
             .label("kehu churn --model (CDNOW book)")
