@@ -7,6 +7,7 @@ use kehu_plugin::abi::{Buffer, HOST_OK, HostApi};
 use kehu_plugin::protocol::{Book, HostCall, HostQuery, Request, Rules};
 
 use crate::PluginError;
+use crate::stream::{StdoutWriter, Streams};
 
 /// The plugin's view of one invocation.
 ///
@@ -17,6 +18,7 @@ pub struct Context<'a> {
     request: &'a Request,
     host: Option<&'a HostApi>,
     book: OnceCell<Book>,
+    streams: Streams<'a>,
 }
 
 impl<'a> Context<'a> {
@@ -25,7 +27,19 @@ impl<'a> Context<'a> {
             request,
             host,
             book: OnceCell::new(),
+            streams: Streams::new(host),
         }
+    }
+
+    /// A writer onto the host's standard output, for output too large to
+    /// build as one string (a report of every customer): the host prints it
+    /// as it comes, before the run's [`crate::Output`].
+    pub fn stdout(&self) -> StdoutWriter<'_> {
+        StdoutWriter::new(&self.streams)
+    }
+
+    pub(crate) fn streams(&self) -> &Streams<'a> {
+        &self.streams
     }
 
     /// The subcommand the user typed (the plugin's name).

@@ -155,6 +155,25 @@ pub fn read(events: &Value, window: &Period) -> Result<Vec<Change>, PluginError>
     Ok(keyed.into_iter().map(|(_, c)| c).collect())
 }
 
+#[cfg(test)]
+impl Change {
+    /// A hand-edit of customer `id` on 2026-11-17 with no fields, for tests.
+    pub fn blank(id: &str) -> Change {
+        Change {
+            day: "2026-11-17".parse().unwrap(),
+            author: String::new(),
+            kind: "edit".into(),
+            why: String::new(),
+            contact_trailer: None,
+            id: id.into(),
+            old_id: None,
+            added: false,
+            removed: false,
+            fields: Vec::new(),
+        }
+    }
+}
+
 /// Where the customers renamed in a run of changes ended up: an id before
 /// a rename maps to the id at the end of the run (a chain `a → b → c` maps
 /// both `a` and `b` to `c`). kehu-git pairs a plain-git rename (a delete and
@@ -236,16 +255,8 @@ mod tests {
     #[test]
     fn renames_follow_chains() {
         let change = |id: &str, old: Option<&str>| Change {
-            day: "2026-11-17".parse().unwrap(),
-            author: String::new(),
-            kind: "edit".into(),
-            why: String::new(),
-            contact_trailer: None,
-            id: id.into(),
             old_id: old.map(Into::into),
-            added: false,
-            removed: false,
-            fields: Vec::new(),
+            ..Change::blank(id)
         };
         let renames = Renames::of(&[
             change("b", Some("a")),

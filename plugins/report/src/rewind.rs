@@ -93,15 +93,6 @@ mod tests {
 
     fn change(id: &str, fields: Value) -> Change {
         Change {
-            day: "2026-11-17".parse().unwrap(),
-            author: String::new(),
-            kind: "edit".into(),
-            why: String::new(),
-            contact_trailer: None,
-            id: id.into(),
-            old_id: None,
-            added: false,
-            removed: false,
             fields: fields
                 .as_array()
                 .unwrap()
@@ -114,6 +105,7 @@ mod tests {
                     )
                 })
                 .collect(),
+            ..Change::blank(id)
         }
     }
 
