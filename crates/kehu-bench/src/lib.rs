@@ -20,6 +20,7 @@ pub mod owners;
 pub mod parse;
 pub mod plans;
 pub mod policy;
+pub mod regrade;
 pub mod render;
 pub mod rng;
 pub mod sample;
