@@ -36,7 +36,9 @@ pub use flags::{WRITE_FLAGS_HELP, WriteFlags};
 pub use output::{Output, PluginError};
 
 pub use kehu_core;
-pub use kehu_plugin::protocol::{Book, Rules, WriteMode};
+pub use kehu_plugin::protocol::{
+    Book, ChangeFilter, ContactWrite, LastContacts, LoggedContact, Rules, WriteMode,
+};
 pub use serde_json;
 
 #[doc(hidden)]

@@ -128,19 +128,22 @@ impl<'b> History<'b> {
                                     Some(old_blob),
                                     Some(new),
                                     Some(&old_path),
+                                    None,
                                 )?);
                                 if let Some((p, _)) = parents.first() {
                                     follow.push((*p, old_path));
                                 }
                             }
-                            None => change = Some(self.change(&path, None, Some(new), None)?),
+                            None => {
+                                change = Some(self.change(&path, None, Some(new), None, None)?)
+                            }
                         }
                     }
                     (None, None) => {
                         // A root commit without the file: nothing to report.
                     }
                     (old, new) => {
-                        change = Some(self.change(&path, old, new, None)?);
+                        change = Some(self.change(&path, old, new, None, None)?);
                         for (p, _) in &parents {
                             follow.push((*p, path.clone()));
                         }
