@@ -93,6 +93,13 @@ pub enum Command {
     /// Import orders or customers from CSV (or CDNOW) files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Merge one customer file field by field: git's merge driver for
+    /// `customers/**/*.toml` (see `kehu init --merge-driver`).
+    ///
+    /// Writes the result to OURS; exits 0 when the merge is clean, 1 when a
+    /// field changed on both sides to different values (the file then holds
+    /// conflict markers around that field, and stderr names it).
+    MergeFile(MergeFileArgs),
     /// Build the sample book with a year of history and run the weekly job on it.
     Demo(DemoArgs),
     /// List the plugins found, with versions and paths.
@@ -111,6 +118,24 @@ pub enum Command {
 pub struct InitArgs {
     /// Where to create the book (default: the current directory).
     pub dir: Option<PathBuf>,
+    /// Also define kehu's field-level merge driver in this clone's
+    /// .git/config (`kehu merge-file %O %A %B %P`); other clones set it
+    /// themselves with `git config` (see the README).
+    #[arg(long)]
+    pub merge_driver: bool,
+}
+
+/// `kehu merge-file`: git's `%O %A %B %P`.
+#[derive(Debug, Args)]
+pub struct MergeFileArgs {
+    /// The common ancestor's version (git's %O).
+    pub base: PathBuf,
+    /// Our version; the merged result is written here (git's %A).
+    pub ours: PathBuf,
+    /// Their version (git's %B).
+    pub theirs: PathBuf,
+    /// The file's path in the book, for messages (git's %P).
+    pub path: Option<String>,
 }
 
 /// `kehu new`.
@@ -252,7 +277,8 @@ pub struct LogArgs {
 /// `kehu diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The old revision (or `A..B`).
+    /// The old revision (or `A..B`; `A...B` starts from their common
+    /// ancestor: a review branch's own changes).
     pub from: String,
     /// The new revision (default: the working tree's HEAD).
     pub to: Option<String>,

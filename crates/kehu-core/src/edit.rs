@@ -165,7 +165,7 @@ pub fn apply_field_edits(
 
 /// Splits off a BOM, notes whether line ends are CRLF (most of them), and
 /// returns the text with LF line ends for the TOML editor.
-fn split_text(text: &str) -> (bool, String, bool) {
+pub(crate) fn split_text(text: &str) -> (bool, String, bool) {
     let (bom, rest) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (true, rest),
         None => (false, text),
@@ -180,7 +180,8 @@ fn split_text(text: &str) -> (bool, String, bool) {
     }
 }
 
-fn join_text(bom: bool, body: &str, crlf: bool) -> String {
+/// Puts back what [`split_text`] took off: the BOM and CRLF line ends.
+pub(crate) fn join_text(bom: bool, body: &str, crlf: bool) -> String {
     let mut out = String::with_capacity(body.len() + 64);
     if bom {
         out.push('\u{feff}');
@@ -193,7 +194,8 @@ fn join_text(bom: bool, body: &str, crlf: bool) -> String {
     out
 }
 
-fn parse(text: &str) -> Result<DocumentMut, EditError> {
+/// Parses a customer file (LF line ends) for editing.
+pub(crate) fn parse(text: &str) -> Result<DocumentMut, EditError> {
     text.parse::<DocumentMut>().map_err(|e| EditError::Parse {
         message: e.to_string().trim_end().to_owned(),
     })
@@ -215,17 +217,45 @@ fn apply_one(
     value: &serde_json::Value,
 ) -> Result<(), EditError> {
     let parts = split_path(field)?;
+    if value.is_null() {
+        return remove_at(doc, &parts, field);
+    }
+    set_at(doc, &parts, field, |old| to_toml(field, value, old))
+}
+
+/// Removes the key at `parts` (a missing key or table is not an error).
+/// `field` names the path in errors.
+pub(crate) fn remove_at(
+    doc: &mut DocumentMut,
+    parts: &[&str],
+    field: &str,
+) -> Result<(), EditError> {
     let Some((leaf, parents)) = parts.split_last() else {
         return Err(EditError::BadPath {
             field: field.to_owned(),
         });
     };
-    if value.is_null() {
-        if let Some(table) = find_table(doc, parents, field)? {
-            table.remove(leaf);
-        }
-        return Ok(());
+    if let Some(table) = find_table(doc, parents, field)? {
+        table.remove(leaf);
     }
+    Ok(())
+}
+
+/// Sets the key at `parts` to the value `make` builds from the old one (if
+/// any): an existing key keeps its comments and place, a new key goes where
+/// the canonical order puts it, creating its tables. `field` names the path
+/// in errors.
+pub(crate) fn set_at(
+    doc: &mut DocumentMut,
+    parts: &[&str],
+    field: &str,
+    make: impl FnOnce(Option<&Value>) -> Result<Value, EditError>,
+) -> Result<(), EditError> {
+    let Some((leaf, parents)) = parts.split_last() else {
+        return Err(EditError::BadPath {
+            field: field.to_owned(),
+        });
+    };
     ensure_tables(doc, parents, field)?;
     let table = find_table(doc, parents, field)?.ok_or_else(|| EditError::NotATable {
         field: field.to_owned(),
@@ -234,22 +264,22 @@ fn apply_one(
     let table_path = parents.join(".");
     match table.get_mut(leaf) {
         Some(Item::Value(old)) => {
-            let mut new = to_toml(field, value, Some(old))?;
+            let mut new = make(Some(old))?;
             *new.decor_mut() = old.decor().clone();
             *old = new;
         }
         Some(item @ Item::None) => {
-            *item = Item::Value(to_toml(field, value, None)?);
+            *item = Item::Value(make(None)?);
         }
         Some(_) => {
             return Err(EditError::BadValue {
                 field: field.to_owned(),
-                value: value.to_string(),
+                value: make(None).map(|v| v.to_string()).unwrap_or_default(),
                 reason: "the file has a table there".to_owned(),
             });
         }
         None => {
-            let new = to_toml(field, value, None)?;
+            let new = make(None)?;
             insert_in_order(table, &table_path, leaf, Item::Value(new));
         }
     }

@@ -22,6 +22,7 @@ pub mod edit;
 pub mod expr;
 pub mod import;
 pub mod load;
+pub mod merge;
 pub mod model;
 pub mod policy;
 mod source;

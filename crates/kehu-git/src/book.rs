@@ -229,6 +229,31 @@ impl Book {
         }
     }
 
+    /// The best common ancestor (hex id) of two revisions: where a review
+    /// branch left `main`, so `kehu diff main...branch` shows only what the
+    /// branch changed even after `main` moved on.
+    pub fn merge_base(&self, a: &str, b: &str) -> Result<String, GitError> {
+        let resolve = |rev: &str| {
+            self.repo
+                .revparse_single(rev)
+                .and_then(|object| object.peel_to_commit())
+                .map(|commit| commit.id())
+                .map_err(|_| GitError::UnknownRevision {
+                    rev: rev.to_owned(),
+                })
+        };
+        let base = self
+            .repo
+            .merge_base(resolve(a)?, resolve(b)?)
+            .map_err(|e| {
+                GitError::backend(
+                    format!("finding a common ancestor of {a} and {b}"),
+                    e.message(),
+                )
+            })?;
+        Ok(base.to_string())
+    }
+
     /// The id (hex) of HEAD's commit, or `None` when the book has no commits.
     pub fn head_id(&self) -> Result<Option<String>, GitError> {
         Ok(self.head_commit()?.map(|c| c.id().to_string()))

@@ -21,3 +21,29 @@ impl Book {
         }
     }
 }
+
+impl Book {
+    /// Defines the merge driver `name` in this repository's own config
+    /// (`.git/config`: `merge.<name>.name` and `merge.<name>.driver`). Opt-in
+    /// and local to one clone: a config is never cloned, so a book someone
+    /// else wrote can never make git run a program here.
+    pub fn set_merge_driver(
+        &self,
+        name: &str,
+        description: &str,
+        command: &str,
+    ) -> Result<(), GitError> {
+        let mut config = self
+            .repo
+            .config()
+            .and_then(|c| c.open_level(git2::ConfigLevel::Local))
+            .context("opening the repository's config")?;
+        config
+            .set_str(&format!("merge.{name}.name"), description)
+            .context("setting the merge driver's name")?;
+        config
+            .set_str(&format!("merge.{name}.driver"), command)
+            .context("setting the merge driver")?;
+        Ok(())
+    }
+}

@@ -1,7 +1,9 @@
 //! `kehu diff REV1 [REV2]` (or `REV1..REV2`): what changed in the book
 //! between two revisions, field by field — customers added, removed and
 //! renamed, each field old → new, multi-line text as a line diff — for
-//! auditors who would rather not read TOML diffs.
+//! auditors who would rather not read TOML diffs. `A...B` diffs from the
+//! common ancestor of A and B: a review branch's own changes, as a pull
+//! request shows them, however far `main` has moved since.
 
 use std::io::Write;
 
@@ -21,13 +23,29 @@ use crate::session;
 /// Prints the diff.
 pub fn run(context: &mut Context, args: DiffArgs) -> anyhow::Result<Outcome> {
     let format = context.format(Format::Table, &audit::FORMATS)?;
-    let (from, to) = revisions(&args)?;
     let repo = audit::open(context)?;
+    let (from, to) = match symmetric(&args)? {
+        Some((a, b)) => (repo.merge_base(&a, &b)?, b),
+        None => revisions(&args)?,
+    };
     let history = repo.history();
     let diff = history.diff(&from, &to)?;
     let mut out = std::io::stdout().lock();
     render(&mut out, &diff, format, context.color).context("writing to stdout")?;
     Ok(Outcome::Clean)
+}
+
+/// `A...B` (either side defaulting to HEAD): the two revisions whose common
+/// ancestor the diff starts from; `None` for any other form.
+pub fn symmetric(args: &DiffArgs) -> anyhow::Result<Option<(String, String)>> {
+    let Some((a, b)) = args.from.split_once("...") else {
+        return Ok(None);
+    };
+    if args.to.is_some() {
+        bail!("give either `A...B` or two revisions, not both");
+    }
+    let or_head = |rev: &str| if rev.is_empty() { "HEAD" } else { rev }.to_owned();
+    Ok(Some((or_head(a), or_head(b))))
 }
 
 /// The two revisions asked for: `A B`, `A..B`, `A..` (to HEAD) or `A` (to HEAD).
@@ -251,6 +269,16 @@ mod tests {
         assert_eq!(revisions(&args("a..", None)).unwrap(), pair("a", "HEAD"));
         assert!(revisions(&args("a...b", None)).is_err());
         assert!(revisions(&args("a..b", Some("c"))).is_err());
+        assert_eq!(
+            symmetric(&args("main...review", None)).unwrap(),
+            Some(pair("main", "review"))
+        );
+        assert_eq!(
+            symmetric(&args("main...", None)).unwrap(),
+            Some(pair("main", "HEAD"))
+        );
+        assert_eq!(symmetric(&args("a..b", None)).unwrap(), None);
+        assert!(symmetric(&args("a...b", Some("c"))).is_err());
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod import;
 pub mod init;
 pub mod log;
 mod man;
+mod merge_file;
 mod new;
 pub mod plugin;
 mod plugins;
@@ -36,6 +37,7 @@ pub fn run(context: &mut Context, command: Command) -> anyhow::Result<Outcome> {
         Command::Log(args) => log::run(context, args),
         Command::Diff(args) => diff::run(context, args),
         Command::Blame(args) => blame::run(context, args),
+        Command::MergeFile(args) => merge_file::run(context, args),
         Command::Demo(args) => demo::run(context, args),
         Command::Plugins(args) => plugins::run(context, args),
         Command::Completions(args) => completions::run(args),

@@ -161,3 +161,19 @@ pub fn sample_git_book() -> tempfile::TempDir {
     git(book.path(), &["commit", "-q", "-m", "the sample book"]);
     book
 }
+
+/// Runs `git` with `args` in `dir`, with the `kehu` under test first on
+/// PATH, so a merge driver configured as `kehu merge-file …` runs this build.
+/// Returns the output whatever the exit status (a merge may conflict).
+pub fn git_with_kehu(dir: &Path, args: &[&str]) -> Output {
+    let bin = Path::new(env!("CARGO_BIN_EXE_kehu")).parent().unwrap();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut paths = vec![bin.to_path_buf()];
+    paths.extend(std::env::split_paths(&path));
+    let mut command = Command::new("git");
+    hermetic(&mut command)
+        .current_dir(dir)
+        .env("PATH", std::env::join_paths(paths).unwrap())
+        .args(args);
+    command.output().expect("run git")
+}

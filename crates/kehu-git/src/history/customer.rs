@@ -6,8 +6,11 @@
 //! customer was created instead of walking to the root. At a merge it does
 //! what `git log -- path` does: when the file equals the file in one parent,
 //! the change came from that parent's line and only that line is followed;
-//! when it differs from every parent (a conflict resolution), the merge's
-//! change against its first parent is reported and every parent is followed.
+//! when it differs from every parent (both lines changed the file), every
+//! parent is followed and the merge reports only what the merge itself
+//! decided: a field whose value came from another parent's line (that line
+//! changed it since the merge base) is reported on that line, by its own
+//! commit, with its author and reason; a conflict resolution is the merge's.
 
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::ops::ControlFlow;
@@ -143,7 +146,13 @@ impl<'b> History<'b> {
                         // A root commit without the file: nothing to report.
                     }
                     (old, new) => {
-                        change = Some(self.change(&path, old, new, None, None)?);
+                        let mut merged = self.change(&path, old, new, None, None)?;
+                        if parents.len() > 1 && new.is_some() {
+                            self.keep_merge_own_fields(&mut merged, &parents, &before, &parts)?;
+                        }
+                        if !merged.fields.is_empty() || merged.unparsable {
+                            change = Some(merged);
+                        }
                         for (p, _) in &parents {
                             follow.push((*p, path.clone()));
                         }
@@ -175,6 +184,54 @@ impl<'b> History<'b> {
                 break;
             }
         }
+        Ok(())
+    }
+
+    /// At a merge whose file differs from every parent, drops from `merged`
+    /// (the change against the first parent) the fields another parent's
+    /// line brought: equal to that parent's value, and changed on that line
+    /// since the merge base. Those are reported when the walk reaches the
+    /// commits that made them.
+    fn keep_merge_own_fields(
+        &self,
+        merged: &mut CustomerChange,
+        parents: &[(Oid, BookIds)],
+        before: &[Option<Oid>],
+        parts: &[&str],
+    ) -> Result<(), GitError> {
+        let path = parts.join("/");
+        let first = parents[0].0;
+        let after = merged
+            .fields
+            .iter()
+            .map(|f| f.field.clone())
+            .collect::<Vec<_>>();
+        let mut from_other: HashSet<String> = HashSet::new();
+        for ((other, _), other_blob) in parents.iter().zip(before).skip(1) {
+            let Some(other_blob) = *other_blob else {
+                continue;
+            };
+            let Ok(base) = self.objects.repo.merge_base(first, *other) else {
+                continue;
+            };
+            let base_blob = match self.objects.book_ids_by_id(base)?.customers {
+                Some(tree) => self.objects.blob_at(tree, parts)?,
+                None => None,
+            };
+            let theirs = self.change(&path, base_blob, Some(other_blob), None, None)?;
+            for field in &after {
+                let same_as_other = merged
+                    .fields
+                    .iter()
+                    .find(|f| &f.field == field)
+                    .zip(theirs.field(field))
+                    .is_some_and(|(mine, line)| mine.new == line.new);
+                if same_as_other {
+                    from_other.insert(field.clone());
+                }
+            }
+        }
+        merged.fields.retain(|f| !from_other.contains(&f.field));
         Ok(())
     }
 

@@ -167,6 +167,54 @@ fn a_merge_of_two_branches_counts_each_change_once() {
 }
 
 #[test]
+fn a_merge_of_edits_to_one_file_credits_each_field_to_its_own_commit() {
+    let dir = new_book();
+    let root = dir.path();
+    git(root, &["checkout", "-q", "-b", "side"]);
+    hand_edit(root, ACME, "tier = \"key\"", "tier = \"strategic\"");
+    git_at(
+        root,
+        "2026-02-01T10:00:00+00:00",
+        &["commit", "-qam", "side: strategic"],
+    );
+    git(root, &["checkout", "-q", "main"]);
+    hand_edit(root, ACME, "stage = \"won\"", "stage = \"churned\"");
+    git_at(
+        root,
+        "2026-02-02T10:00:00+00:00",
+        &["commit", "-qam", "main: churned"],
+    );
+    git_at(
+        root,
+        "2026-02-03T10:00:00+00:00",
+        &["merge", "-q", "--no-ff", "-m", "Merge side", "side"],
+    );
+    let events = open(root).history().customer("acme", None).unwrap();
+    let summary: Vec<(&str, Vec<&str>)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.commit.subject.as_str(),
+                e.customers[0]
+                    .fields
+                    .iter()
+                    .map(|f| f.field.as_str())
+                    .collect(),
+            )
+        })
+        .filter(|(subject, _)| *subject != "Start the book")
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("main: churned", vec!["stage"]),
+            ("side: strategic", vec!["grade.tier"]),
+        ],
+        "the merge decided nothing itself"
+    );
+}
+
+#[test]
 fn a_conflict_resolution_in_a_merge_is_reported_against_the_first_parent() {
     let dir = new_book();
     let root = dir.path();
