@@ -1,7 +1,8 @@
 //! A derived, rebuildable index of the book's first-parent history in
-//! `.git/kehu/history-v1`: one JSON line per commit, newest first, with the
+//! `.git/kehu/history-v2`: one JSON line per commit, newest first, with the
 //! customer changes the commit made against its first parent (every field),
-//! its author day, kind and whether it records a contact.
+//! its author day, kind, whether it records a contact, and its full record,
+//! so a query the index answers reads no git object at all.
 //!
 //! Commits never change, so an entry never goes stale: when HEAD moves on,
 //! the new commits are diffed once and put in front of the old entries
@@ -22,15 +23,19 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
+use std::borrow::Cow;
+
 use git2::Oid;
 use kehu_core::Date;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use super::History;
-use super::records::{CustomerChange, Kind};
+use super::filter::ChangeFilter;
+use super::records::{CommitInfo, CustomerChange, FieldChange, Kind, Status};
 
 /// Bump when the meaning of an entry changes (how fields are diffed …).
-const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 2;
 
 /// One first-parent commit as the index keeps it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -63,6 +68,117 @@ pub(crate) struct Change {
     pub rules: bool,
     /// The customers changed, every field.
     pub customers: Vec<CustomerChange>,
+    /// The commit's full record (what `log` prints), so a query answered
+    /// from the index reads no git object.
+    pub info: CommitInfo,
+}
+
+/// An entry as read back, borrowing from its line: the customers and the
+/// commit record stay raw JSON until a reader asks for them.
+#[derive(Deserialize)]
+pub(crate) struct EntryRef<'a> {
+    #[serde(borrow)]
+    pub c: &'a str,
+    #[serde(borrow)]
+    pub p: Option<&'a str>,
+    pub t: i64,
+    #[serde(borrow, default)]
+    pub b: Option<ChangeRef<'a>>,
+}
+
+/// [`Change`] as read back.
+#[derive(Deserialize)]
+pub(crate) struct ChangeRef<'a> {
+    pub day: Date,
+    pub at: i64,
+    pub kind: Kind,
+    pub contact: bool,
+    pub rules: bool,
+    #[serde(borrow)]
+    pub customers: &'a RawValue,
+    #[serde(borrow)]
+    pub info: &'a RawValue,
+}
+
+/// A customer change as read back, borrowing what it can.
+#[derive(Deserialize)]
+struct CustomerRef<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    path: Cow<'a, str>,
+    status: Status,
+    #[serde(borrow, default)]
+    old_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    old_path: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    fields: Vec<FieldRef<'a>>,
+    #[serde(default)]
+    unparsable: bool,
+}
+
+/// A field change as read back: values stay raw until kept.
+#[derive(Deserialize)]
+struct FieldRef<'a> {
+    #[serde(borrow)]
+    field: Cow<'a, str>,
+    #[serde(borrow, default)]
+    old: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    new: Option<&'a RawValue>,
+}
+
+fn corrupt(error: serde_json::Error) -> Trouble {
+    Trouble::Corrupt(format!("an entry does not read: {error}"))
+}
+
+fn value(raw: Option<&RawValue>) -> Result<Option<serde_json::Value>, Trouble> {
+    raw.map(|r| serde_json::from_str(r.get()).map_err(corrupt))
+        .transpose()
+}
+
+impl ChangeRef<'_> {
+    /// The customers, with only the fields `filter` needs decoded, then
+    /// narrowed by it (see [`ChangeFilter`]).
+    pub(crate) fn customers(&self, filter: &ChangeFilter) -> Result<Vec<CustomerChange>, Trouble> {
+        let raw: Vec<CustomerRef<'_>> =
+            serde_json::from_str(self.customers.get()).map_err(corrupt)?;
+        let needed = filter.needed();
+        let mut out = Vec::with_capacity(raw.len());
+        for c in raw {
+            let mut fields = Vec::new();
+            for f in c.fields {
+                if needed
+                    .as_ref()
+                    .is_some_and(|set| !set.contains(f.field.as_ref()))
+                {
+                    continue;
+                }
+                fields.push(FieldChange {
+                    field: f.field.into_owned(),
+                    old: value(f.old)?,
+                    new: value(f.new)?,
+                });
+            }
+            let change = CustomerChange {
+                id: c.id.into_owned(),
+                path: c.path.into_owned(),
+                status: c.status,
+                old_id: c.old_id.map(Cow::into_owned),
+                old_path: c.old_path.map(Cow::into_owned),
+                fields,
+                unparsable: c.unparsable,
+            };
+            out.extend(filter.customer(self.contact, change));
+        }
+        Ok(out)
+    }
+
+    /// The commit's full record.
+    pub(crate) fn info(&self) -> Result<CommitInfo, Trouble> {
+        serde_json::from_str(self.info.get()).map_err(corrupt)
+    }
 }
 
 /// The last line: what the file covers.
@@ -159,6 +275,12 @@ impl Index {
             path: git_dir.join("kehu").join(name),
             prefix: prefix.to_owned(),
         }
+    }
+
+    /// Where the index lives.
+    #[cfg(test)]
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The current footer, when the file exists, is ours and is whole.
@@ -320,7 +442,7 @@ impl Index {
     pub(crate) fn read(
         &self,
         start: Oid,
-        mut visit: impl FnMut(Entry) -> Result<ControlFlow<()>, Trouble>,
+        mut visit: impl FnMut(EntryRef<'_>) -> Result<ControlFlow<()>, Trouble>,
     ) -> Result<(), Trouble> {
         let Some((footer, footer_at)) = self.footer() else {
             return Err(Trouble::NotIndexed);
@@ -335,15 +457,14 @@ impl Index {
             if reader.read_line(&mut line)? == 0 {
                 break;
             }
-            let entry: Entry = serde_json::from_str(&line)
-                .map_err(|e| Trouble::Corrupt(format!("an entry does not read: {e}")))?;
-            if expect.as_deref() != Some(entry.c.as_str()) {
+            let entry: EntryRef<'_> = serde_json::from_str(&line).map_err(corrupt)?;
+            if expect.as_deref() != Some(entry.c) {
                 return Err(Trouble::Corrupt(format!(
                     "entry {} does not follow its child",
                     entry.c
                 )));
             }
-            expect.clone_from(&entry.p);
+            expect = entry.p.map(str::to_owned);
             if !started {
                 if entry.c != start {
                     continue;
@@ -369,8 +490,7 @@ fn tip_time(path: &Path, footer: &Footer) -> Result<i64, Trouble> {
     let mut reader = BufReader::new(File::open(path)?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
-    let entry: Entry = serde_json::from_str(&line)
-        .map_err(|e| Trouble::Corrupt(format!("the first entry does not read: {e}")))?;
+    let entry: EntryRef<'_> = serde_json::from_str(&line).map_err(corrupt)?;
     if entry.c != footer.tip {
         return Err(Trouble::Corrupt("the first entry is not the tip".into()));
     }

@@ -219,7 +219,7 @@ fn last_contacts_follow_contacts_writes_and_renames() {
 }
 
 fn index_file(root: &Path) -> std::path::PathBuf {
-    root.join(".git/kehu/history-v1")
+    index::Index::new(&root.join(".git"), "").path().to_owned()
 }
 
 /// Every query, through the index and through the plain walk.
@@ -301,7 +301,10 @@ fn a_damaged_or_foreign_index_is_rebuilt() {
         String::new(),
         good[..good.len() / 2].to_owned(),
         good.replacen("\"c\":\"", "\"c\":\"0", 1),
-        good.replace("\"kehu_history_index\":1", "\"kehu_history_index\":99"),
+        good.replace(
+            &format!("\"kehu_history_index\":{}", index::VERSION),
+            "\"kehu_history_index\":99",
+        ),
         good.replacen("\"fields\":[", "\"fields\":{", 1),
         good.lines().skip(2).collect::<Vec<_>>().join("\n") + "\n",
     ];

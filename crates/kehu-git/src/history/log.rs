@@ -41,13 +41,19 @@ pub struct LogQuery {
 /// Seconds of slack for time zones when cutting the walk at `since`.
 const ZONE_SLACK: i64 = 14 * 3600;
 
+/// A commit's full record: read by the walk, or still raw in the index.
+pub(crate) enum Info<'a> {
+    /// Read from git.
+    Read(Box<CommitInfo>),
+    /// In an index entry, parsed on demand.
+    Indexed(&'a index::ChangeRef<'a>),
+}
+
 /// A commit of the window that changed the book, before its full record is
-/// read: what filters and reductions need.
-pub(crate) struct Found {
-    /// The commit.
-    pub id: Oid,
-    /// Its full record, when the walk read it already.
-    pub info: Option<CommitInfo>,
+/// decoded: what filters and reductions need.
+pub(crate) struct Found<'a> {
+    /// Its full record.
+    pub info: Info<'a>,
     /// The author's day and time, kind and contact flag.
     pub day: Date,
     pub at: i64,
@@ -115,8 +121,10 @@ impl<'b> History<'b> {
     ) -> Result<(), GitError> {
         self.found_each(query, |found| {
             let info = match found.info {
-                Some(info) => info,
-                None => self.objects.info(&self.objects.commit(found.id)?),
+                Info::Read(info) => *info,
+                Info::Indexed(raw) => raw.info().map_err(|trouble| {
+                    GitError::backend("reading the history index", trouble.to_string())
+                })?,
             };
             Ok(visit(Event {
                 commit: Arc::new(info),
@@ -132,7 +140,7 @@ impl<'b> History<'b> {
     pub(crate) fn found_each(
         &self,
         query: &LogQuery,
-        mut visit: impl FnMut(Found) -> Result<ControlFlow<()>, GitError>,
+        mut visit: impl FnMut(Found<'_>) -> Result<ControlFlow<()>, GitError>,
     ) -> Result<(), GitError> {
         let start = match &query.rev {
             Some(rev) => self.objects.resolve(rev)?,
@@ -165,7 +173,7 @@ impl<'b> History<'b> {
         start: Oid,
         query: &LogQuery,
         visited: &mut bool,
-        visit: &mut impl FnMut(Found) -> Result<ControlFlow<()>, GitError>,
+        visit: &mut impl FnMut(Found<'_>) -> Result<ControlFlow<()>, GitError>,
     ) -> Result<(), Trouble> {
         let cutoff = query.cutoff();
         index.ensure(self, self.objects.head()?, cutoff)?;
@@ -173,22 +181,19 @@ impl<'b> History<'b> {
             if cutoff.is_some_and(|cut| entry.t < cut) {
                 return Ok(ControlFlow::Break(()));
             }
-            let Some(change) = entry.b else {
+            let Some(change) = &entry.b else {
                 return Ok(ControlFlow::Continue(()));
             };
             if !query.in_window(change.day) {
                 return Ok(ControlFlow::Continue(()));
             }
-            let Some(customers) = query.narrow(change.contact, change.customers, change.rules)
-            else {
+            let customers = change.customers(&query.filter)?;
+            if customers.is_empty() && (!change.rules || !query.filter.is_everything()) {
                 return Ok(ControlFlow::Continue(()));
-            };
-            let id = Oid::from_str(&entry.c)
-                .map_err(|_| Trouble::Corrupt(format!("bad commit id `{}`", entry.c)))?;
+            }
             *visited = true;
             visit(Found {
-                id,
-                info: None,
+                info: Info::Indexed(change),
                 day: change.day,
                 at: change.at,
                 kind: change.kind,
@@ -204,7 +209,7 @@ impl<'b> History<'b> {
         &self,
         start: Oid,
         query: &LogQuery,
-        mut visit: impl FnMut(Found) -> Result<ControlFlow<()>, GitError>,
+        mut visit: impl FnMut(Found<'_>) -> Result<ControlFlow<()>, GitError>,
     ) -> Result<(), GitError> {
         let cutoff = query.cutoff();
         let want = query.filter.needed();
@@ -223,12 +228,11 @@ impl<'b> History<'b> {
                 continue;
             };
             let found = Found {
-                id: oid,
                 day: info.date,
                 at: info.timestamp,
                 kind: info.kind,
                 contact,
-                info: Some(info),
+                info: Info::Read(Box::new(info)),
                 customers,
                 rules,
             };
@@ -291,6 +295,7 @@ impl<'b> History<'b> {
                 contact: is_contact(&info),
                 rules,
                 customers,
+                info,
             }),
         })
     }

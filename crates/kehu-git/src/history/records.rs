@@ -68,7 +68,7 @@ impl std::str::FromStr for Kind {
 }
 
 /// One commit, as the history reports it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CommitInfo {
     /// The commit id (hex).
     pub id: String,
