@@ -19,6 +19,8 @@
 //! | [`mod@rfm`] | quintile scores and the eight segments (+ `none`) |
 //! | [`tier`] | value tiers from kehu.toml conditions ([`kehu_core::expr`]) |
 //! | [`pipeline`] | A–E from stage and expected close |
+//! | [`calibration`] | how many A/B/C deals closed within their promise |
+//! | [`funnel`] | stage conversion and days per stage from transitions |
 //! | [`loyalty`] | loyal / satisfied / at-risk / detractor |
 //! | [`book`] | all of the above for a whole book, tiers last |
 //! | [`cadence`], [`mod@urgency`] | follow-up intervals, due/overdue, the agenda's order |
@@ -31,6 +33,8 @@ pub mod backtest;
 pub mod bgnbd;
 pub mod book;
 pub mod cadence;
+pub mod calibration;
+pub mod funnel;
 pub mod loyalty;
 pub mod money;
 pub mod pipeline;

@@ -148,6 +148,17 @@ impl Policy {
             .and_then(|t| t.cadence.map(|c| (t.rule.name.as_str(), c)));
         choose(grade, tier, own)
     }
+
+    /// [`Policy::cadence_for`] read off a customer file: its recorded
+    /// `grade.pipeline` and `grade.tier`, and its own `cadence`.
+    pub fn cadence_of(&self, customer: &kehu_core::Customer) -> Option<CadenceChoice<'_>> {
+        let grade = customer
+            .grade
+            .pipeline
+            .as_deref()
+            .and_then(PipelineGrade::parse);
+        self.cadence_for(grade, customer.grade.tier.as_deref(), customer.cadence)
+    }
 }
 
 #[cfg(test)]
@@ -167,6 +178,18 @@ mod tests {
         let c = p.cadence_for(Some(PipelineGrade::A), None, None).unwrap();
         assert_eq!(c.cadence, Cadence { ideal: 1, max: 2 });
         assert_eq!(p.tier_or_default(Some("nope")).unwrap().rule.name, "small");
+        let mut customer = kehu_core::Customer::default();
+        customer.grade.pipeline = Some("D".into());
+        customer.grade.tier = Some("strategic".into());
+        assert_eq!(
+            p.cadence_of(&customer).unwrap().cadence,
+            Cadence { ideal: 14, max: 30 }
+        );
+        customer.cadence = Some(Cadence { ideal: 3, max: 5 });
+        assert_eq!(
+            p.cadence_of(&customer).unwrap().cadence,
+            Cadence { ideal: 3, max: 5 }
+        );
     }
 
     #[test]

@@ -7,9 +7,8 @@ mod common;
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
-use common::{git, hermetic, kehu, new_book, stderr, stdout};
+use common::{git, git_on, kehu, new_book, stderr, stdout};
 use serde_json::Value;
 
 const ACME: &str = "customers/ac/acme.toml";
@@ -40,20 +39,6 @@ stage = "won"
 [grade]
 tier = "ordinary"
 "#;
-
-/// Runs git with author and committer dates set to `day` at noon UTC.
-fn git_on(dir: &Path, day: &str, args: &[&str]) -> String {
-    let stamp = format!("{day}T12:00:00+00:00");
-    let mut command = Command::new("git");
-    hermetic(&mut command)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_DATE", &stamp)
-        .env("GIT_COMMITTER_DATE", &stamp)
-        .args(args);
-    let output = command.output().unwrap();
-    assert!(output.status.success(), "git {args:?}: {}", stderr(&output));
-    String::from_utf8(output.stdout).unwrap()
-}
 
 /// Writes a file (creating directories) below the book.
 fn put(dir: &Path, path: &str, text: &str) {

@@ -474,9 +474,12 @@ fn as_tables(leaf: Option<&Leaf>) -> Option<Option<&ArrayOfTables>> {
     }
 }
 
+/// Marks a conflicting field's value so its line can be found in the
+/// rendered document; never in any side's text (checked).
+const TAG: &str = "#kehu-merge-conflict-";
+
 /// The field-level merge; `Err` when the file must fall back to a plain conflict.
 fn field_merge(base: &str, ours: &str, theirs: &str, labels: &Labels) -> Result<Merged, String> {
-    const TAG: &str = "#kehu-merge-conflict-";
     if [base, ours, theirs].iter().any(|t| t.contains(TAG)) {
         return Err("a side holds kehu's own conflict tag".to_owned());
     }
@@ -492,7 +495,36 @@ fn field_merge(base: &str, ours: &str, theirs: &str, labels: &Labels) -> Result<
         Flat::of(doc.as_table()),
         Flat::of(theirs_doc.as_table()),
     );
+    let (steps, resolutions) = decide(&b, &o, &t)?;
+    if steps.is_empty() {
+        return Ok(Merged {
+            bytes: ours.as_bytes().to_vec(),
+            conflicts: Vec::new(),
+            resolutions,
+        });
+    }
+    // What the merged file must hold, path by path: ours, with the steps applied.
+    let mut expected: HashMap<Path, Option<Leaf>> = o
+        .map
+        .into_iter()
+        .map(|(path, leaf)| (path, Some(leaf)))
+        .collect();
+    let clashes = apply(&mut doc, steps, &mut expected)?;
+    let rendered = doc.to_string();
+    verify(&rendered, &expected)?;
+    let text = mark_conflicts(&rendered, &clashes, labels)?;
+    Ok(Merged {
+        bytes: join_text(bom, &text, crlf).into_bytes(),
+        conflicts: clashes.into_iter().map(|c| c.conflict).collect(),
+        resolutions,
+    })
+}
 
+/// The changes to make in ours, field by field, and the rules that decided clashes.
+type Decisions = (Vec<(Path, Step)>, Vec<Resolution>);
+
+/// Decides every field: what to change in ours, and the rules applied.
+fn decide(b: &Flat, o: &Flat, t: &Flat) -> Result<Decisions, String> {
     let mut seen: HashSet<&Path> = HashSet::new();
     let paths: Vec<Path> = o
         .order
@@ -502,7 +534,7 @@ fn field_merge(base: &str, ours: &str, theirs: &str, labels: &Labels) -> Result<
         .filter(|path| seen.insert(path))
         .cloned()
         .collect();
-    let winner = later_contact(&b, &o, &t);
+    let winner = later_contact(b, o, t);
     let mut resolutions = Vec::new();
     if let Some((side, day)) = &winner {
         let side = if *side == Side::Theirs {
@@ -515,114 +547,123 @@ fn field_merge(base: &str, ours: &str, theirs: &str, labels: &Labels) -> Result<
             note: format!("both sides logged a contact; kept the later one ({day}, {side})"),
         });
     }
-
-    let mut steps: Vec<(Path, Step)> = Vec::new();
+    let mut steps = Vec::new();
     for path in paths {
-        let field = dotted(&path);
-        let (bl, ol, tl) = (b.get(&path), o.get(&path), t.get(&path));
-        let companion = CONTACT_COMPANIONS.contains(&field.as_str());
-        if let Some((side, _)) = &winner
-            && (path.first().map(String::as_str) == Some("contact")
-                || (companion && !leaf_eq(bl, ol) && !leaf_eq(bl, tl) && !leaf_eq(ol, tl)))
-        {
-            if *side == Side::Theirs && !leaf_eq(ol, tl) {
-                steps.push((path, Step::Take(tl.cloned())));
-            }
-            continue;
-        }
-        if leaf_eq(ol, tl) || leaf_eq(bl, tl) {
-            continue;
-        }
-        if leaf_eq(bl, ol) {
-            steps.push((path, Step::Take(tl.cloned())));
-            continue;
-        }
-        if field == "grade.pinned"
-            && let Some(pins) = merge_pins(bl, ol, tl)
-        {
-            resolutions.push(Resolution {
-                field: field.clone(),
-                note:
-                    "both sides changed the pins; kept every pin added, dropped every pin removed"
-                        .to_owned(),
-            });
-            steps.push((path, Step::Put(pins)));
-            continue;
-        }
-        let as_value = |leaf: Option<&Leaf>| match leaf {
-            Some(Leaf::Value(v)) => Some(Some(v.clone())),
-            None => Some(None),
-            Some(Leaf::Tables(_)) => None,
-        };
-        if let (Some(bt), Some(ot), Some(tt)) = (as_tables(bl), as_tables(ol), as_tables(tl))
-            && (bt.is_some() || ot.is_some() || tt.is_some())
-        {
-            let merged = merge_tables(bt, ot, tt, &field)?;
-            resolutions.push(Resolution {
-                field: field.clone(),
-                note: format!(
-                    "both sides changed the list; merged it element by element ({} now)",
-                    merged.len()
-                ),
-            });
-            let leaf = (!merged.is_empty()).then_some(Leaf::Tables(merged));
-            steps.push((path, Step::Take(leaf)));
-            continue;
-        }
-        match (as_value(ol), as_value(tl)) {
-            (Some(ov), Some(tv)) => steps.push((path, Step::Clash(ov, tv))),
-            _ => {
-                return Err(format!(
-                    "{field} is a value on one side and a list of tables on the other"
-                ));
-            }
+        let sides = (b.get(&path), o.get(&path), t.get(&path));
+        let winner = winner.as_ref().map(|(side, _)| *side);
+        if let Some(step) = decide_field(&path, sides, winner, &mut resolutions)? {
+            steps.push((path, step));
         }
     }
-    if steps.is_empty() {
-        return Ok(Merged {
-            bytes: ours.as_bytes().to_vec(),
-            conflicts: Vec::new(),
-            resolutions,
-        });
-    }
+    Ok((steps, resolutions))
+}
 
-    // Apply; conflicting fields carry a tag so their line can be found.
-    // What the merged file must hold, path by path: ours, with the steps applied.
-    let mut expected: HashMap<Path, Option<Leaf>> = o
-        .map
-        .into_iter()
-        .map(|(path, leaf)| (path, Some(leaf)))
-        .collect();
-    let mut clashes: Vec<(String, String, Option<String>, Option<String>)> = Vec::new();
-    let mut conflicts = Vec::new();
+/// One field's three-way decision; `None` keeps ours.
+fn decide_field(
+    path: &Path,
+    (bl, ol, tl): (Option<&Leaf>, Option<&Leaf>, Option<&Leaf>),
+    later_contact: Option<Side>,
+    resolutions: &mut Vec<Resolution>,
+) -> Result<Option<Step>, String> {
+    let field = dotted(path);
+    let take_theirs = || Ok(Some(Step::Take(tl.cloned())));
+    if let Some(side) = later_contact {
+        let both_changed = !leaf_eq(bl, ol) && !leaf_eq(bl, tl) && !leaf_eq(ol, tl);
+        let companion = CONTACT_COMPANIONS.contains(&field.as_str()) && both_changed;
+        if path.first().map(String::as_str) == Some("contact") || companion {
+            if side == Side::Theirs && !leaf_eq(ol, tl) {
+                return take_theirs();
+            }
+            return Ok(None);
+        }
+    }
+    if leaf_eq(ol, tl) || leaf_eq(bl, tl) {
+        return Ok(None);
+    }
+    if leaf_eq(bl, ol) {
+        return take_theirs();
+    }
+    if field == "grade.pinned"
+        && let Some(pins) = merge_pins(bl, ol, tl)
+    {
+        resolutions.push(Resolution {
+            field,
+            note: "both sides changed the pins; kept every pin added, dropped every pin removed"
+                .to_owned(),
+        });
+        return Ok(Some(Step::Put(pins)));
+    }
+    if let (Some(bt), Some(ot), Some(tt)) = (as_tables(bl), as_tables(ol), as_tables(tl))
+        && (bt.is_some() || ot.is_some() || tt.is_some())
+    {
+        let merged = merge_tables(bt, ot, tt, &field)?;
+        resolutions.push(Resolution {
+            field,
+            note: format!(
+                "both sides changed the list; merged it element by element ({} now)",
+                merged.len()
+            ),
+        });
+        let leaf = (!merged.is_empty()).then_some(Leaf::Tables(merged));
+        return Ok(Some(Step::Take(leaf)));
+    }
+    let as_value = |leaf: Option<&Leaf>| match leaf {
+        Some(Leaf::Value(v)) => Some(Some(v.clone())),
+        None => Some(None),
+        Some(Leaf::Tables(_)) => None,
+    };
+    match (as_value(ol), as_value(tl)) {
+        (Some(ov), Some(tv)) => Ok(Some(Step::Clash(ov, tv))),
+        _ => Err(format!(
+            "{field} is a value on one side and a list of tables on the other"
+        )),
+    }
+}
+
+/// A conflicting field in the document: its line's tag, the value's
+/// trailing comment, and the conflict as reported.
+struct Clash {
+    tag: String,
+    suffix: String,
+    ours: Option<String>,
+    theirs: Option<String>,
+    conflict: Conflict,
+}
+
+/// Applies the steps to ours's document, recording in `expected` what each
+/// changed field must hold; a clash puts ours's value (else theirs's) in
+/// place, tagged, for [`mark_conflicts`].
+fn apply(
+    doc: &mut DocumentMut,
+    steps: Vec<(Path, Step)>,
+    expected: &mut HashMap<Path, Option<Leaf>>,
+) -> Result<Vec<Clash>, String> {
+    let mut clashes = Vec::new();
     for (path, step) in steps {
         let field = dotted(&path);
         let parts: Vec<&str> = path.iter().map(String::as_str).collect();
         let edit_failed = |e: crate::edit::EditError| format!("{field}: {e}");
-        match step {
+        let leaf = match step {
             Step::Take(None) => {
-                remove_at(&mut doc, &parts, &field).map_err(edit_failed)?;
-                expected.insert(path, None);
+                remove_at(doc, &parts, &field).map_err(edit_failed)?;
+                None
             }
             Step::Take(Some(Leaf::Value(value))) | Step::Put(value) => {
-                set_at(&mut doc, &parts, &field, |_| Ok(value.clone())).map_err(edit_failed)?;
-                expected.insert(path, Some(Leaf::Value(value)));
+                set_at(doc, &parts, &field, |_| Ok(value.clone())).map_err(edit_failed)?;
+                Some(Leaf::Value(value))
             }
             Step::Take(Some(Leaf::Tables(tables))) => {
-                put_tables(&mut doc, &parts, tables.clone())
+                put_tables(doc, &parts, tables.clone())
                     .ok_or_else(|| format!("{field}: cannot place the merged list of tables"))?;
-                expected.insert(path, Some(Leaf::Tables(tables)));
+                Some(Leaf::Tables(tables))
             }
             Step::Clash(ov, tv) => {
-                let shown_o = ov.as_ref().map(|v| plain(v).to_string());
-                let shown_t = tv.as_ref().map(|v| plain(v).to_string());
-                let carrier = match (&ov, &tv) {
-                    (Some(v), _) | (None, Some(v)) => plain(v),
-                    (None, None) => continue,
+                let Some(carrier) = ov.as_ref().or(tv.as_ref()).map(plain) else {
+                    continue;
                 };
-                set_at(&mut doc, &parts, &field, |_| Ok(carrier.clone())).map_err(edit_failed)?;
+                set_at(doc, &parts, &field, |_| Ok(carrier.clone())).map_err(edit_failed)?;
                 let tag = format!("{TAG}{}#", clashes.len());
-                let value = value_at(&mut doc, &parts)
+                let value = value_at(doc, &parts)
                     .ok_or_else(|| format!("{field}: cannot find the field after setting it"))?;
                 let suffix = value
                     .decor()
@@ -631,27 +672,40 @@ fn field_merge(base: &str, ours: &str, theirs: &str, labels: &Labels) -> Result<
                     .unwrap_or("")
                     .to_owned();
                 value.decor_mut().set_suffix(format!("{suffix}{tag}"));
-                clashes.push((tag, suffix, shown_o.clone(), shown_t.clone()));
-                expected.insert(path, Some(Leaf::Value(carrier)));
-                conflicts.push(Conflict::Field {
-                    field,
-                    ours: shown_o,
-                    theirs: shown_t,
+                let ours = ov.as_ref().map(|v| plain(v).to_string());
+                let theirs = tv.as_ref().map(|v| plain(v).to_string());
+                clashes.push(Clash {
+                    tag,
+                    suffix,
+                    conflict: Conflict::Field {
+                        field,
+                        ours: ours.clone(),
+                        theirs: theirs.clone(),
+                    },
+                    ours,
+                    theirs,
                 });
+                Some(Leaf::Value(carrier))
             }
-        }
+        };
+        expected.insert(path, leaf);
     }
-    let rendered = doc.to_string();
-    let check = parse(&rendered).map_err(|e| format!("the merged file would not parse: {e}"))?;
+    Ok(clashes)
+}
+
+/// Checks that the rendered document parses and holds exactly `expected`:
+/// the safety net that turns any layout surprise into a plain conflict
+/// rather than a wrong merge.
+fn verify(rendered: &str, expected: &HashMap<Path, Option<Leaf>>) -> Result<(), String> {
+    let check = parse(rendered).map_err(|e| format!("the merged file would not parse: {e}"))?;
     let got = Flat::of(check.as_table());
-    let stray = got.order.iter().find(|path| !expected.contains_key(*path));
-    if let Some(path) = stray {
+    if let Some(path) = got.order.iter().find(|path| !expected.contains_key(*path)) {
         return Err(format!(
             "the merged file would hold {} that no side has",
             dotted(path)
         ));
     }
-    for (path, leaf) in &expected {
+    for (path, leaf) in expected {
         if !leaf_eq(got.get(path), leaf.as_ref()) {
             return Err(format!(
                 "the merged file would not hold the merged {}",
@@ -659,45 +713,37 @@ fn field_merge(base: &str, ours: &str, theirs: &str, labels: &Labels) -> Result<
             ));
         }
     }
-    let text = mark_conflicts(&rendered, &clashes, labels)?;
-    Ok(Merged {
-        bytes: join_text(bom, &text, crlf).into_bytes(),
-        conflicts,
-        resolutions,
-    })
+    Ok(())
 }
 
 /// Replaces each tagged line by a conflict block holding both values.
-fn mark_conflicts(
-    rendered: &str,
-    clashes: &[(String, String, Option<String>, Option<String>)],
-    labels: &Labels,
-) -> Result<String, String> {
+fn mark_conflicts(rendered: &str, clashes: &[Clash], labels: &Labels) -> Result<String, String> {
     let mut out = String::with_capacity(rendered.len() + clashes.len() * 64);
     let mut found = 0;
     for line in rendered.split_inclusive('\n') {
         let body = line.strip_suffix('\n').unwrap_or(line);
-        let clash = clashes
-            .iter()
-            .find(|(tag, ..)| body.ends_with(tag.as_str()));
-        let Some((tag, suffix, ours, theirs)) = clash else {
+        let Some(clash) = clashes.iter().find(|c| body.ends_with(c.tag.as_str())) else {
             out.push_str(line);
             continue;
         };
         found += 1;
-        let shown = ours.as_ref().or(theirs.as_ref()).map_or("", String::as_str);
+        let shown = clash
+            .ours
+            .as_ref()
+            .or(clash.theirs.as_ref())
+            .map_or("", String::as_str);
         let head = body
-            .strip_suffix(tag.as_str())
-            .and_then(|b| b.strip_suffix(suffix.as_str()))
+            .strip_suffix(clash.tag.as_str())
+            .and_then(|b| b.strip_suffix(clash.suffix.as_str()))
             .and_then(|b| b.strip_suffix(shown))
             .ok_or_else(|| "cannot place a conflict marker".to_owned())?;
         out.push_str(&format!("<<<<<<< {}\n", labels.ours));
-        if let Some(value) = ours {
-            out.push_str(&format!("{head}{value}{suffix}\n"));
+        if let Some(value) = &clash.ours {
+            out.push_str(&format!("{head}{value}{}\n", clash.suffix));
         }
         out.push_str("=======\n");
-        if let Some(value) = theirs {
-            out.push_str(&format!("{head}{value}{suffix}\n"));
+        if let Some(value) = &clash.theirs {
+            out.push_str(&format!("{head}{value}{}\n", clash.suffix));
         }
         out.push_str(&format!(">>>>>>> {}\n", labels.theirs));
     }

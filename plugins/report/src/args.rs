@@ -55,6 +55,8 @@ pub struct Options {
     pub format: Option<Format>,
     /// `--top N`: rows in the at-risk list.
     pub top: usize,
+    /// `--calibrate`: add the grade calibration (reads three past books).
+    pub calibrate: bool,
     /// `--help` was asked for.
     pub help: bool,
 }
@@ -88,6 +90,7 @@ impl Options {
             period: PeriodArg::Default,
             format: None,
             top: DEFAULT_TOP,
+            calibrate: false,
             help: false,
         };
         let (mut week, mut since, mut until) = (None, None, None);
@@ -99,6 +102,7 @@ impl Options {
             };
             match flag {
                 "-h" | "--help" => options.help = true,
+                "--calibrate" => options.calibrate = true,
                 "--week" => week = Some(value(flag, inline, &mut args)?.to_owned()),
                 "--since" => since = Some(day(flag, value(flag, inline, &mut args)?)?),
                 "--until" => until = Some(day(flag, value(flag, inline, &mut args)?)?),
@@ -144,6 +148,8 @@ mod tests {
         assert_eq!(parse(&[]).unwrap().period, PeriodArg::Default);
         let o = parse(&["--week", "2026-W47", "--format=html"]).unwrap();
         assert_eq!(o.period, PeriodArg::Week("2026-W47".into()));
+        assert!(!o.calibrate);
+        assert!(parse(&["--calibrate"]).unwrap().calibrate);
         assert_eq!(o.format, Some(Format::Html));
         let o = parse(&["--since", "2026-11-01", "--until=2026-11-30"]).unwrap();
         assert_eq!(

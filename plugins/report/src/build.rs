@@ -1,17 +1,26 @@
 //! Gathers what the report needs from the host (the book at the end and at
-//! the start of the period, the period's changes) and computes every
+//! the start of the period, the books the grade calibration starts from,
+//! the changes of the period and of the one before) and computes every
 //! section. The end book is the host's book when the period ends on the
 //! `--as-of` day, else the book as it was at the end of the period's last
 //! day, so a past week is reported as it was.
 
-use kehu_core::Config;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use kehu_analytics::calibration::windows;
+use kehu_analytics::{PipelineGrade, Policy};
+use kehu_core::{Config, Date};
 use kehu_plugin::protocol::Book;
 use kehu_plugin_sdk::{Context, PluginError};
 
-use crate::history::{self, Change};
+use crate::history::{self, Change, Renames};
 use crate::model::{Report, SCHEMA};
 use crate::period::Period;
-use crate::sections::{Snapshot, activity, followup, kpi, portfolio};
+use crate::rewind::rewind;
+use crate::sections::{
+    self, Snapshot, calibration, contacts, followup, funnel, kpi, movements, portfolio,
+};
 
 /// A book's kehu.toml, typed (the same reading as `Context::config`).
 pub fn config_of(book: &Book) -> Result<Config, PluginError> {
@@ -32,54 +41,108 @@ pub fn config_of(book: &Book) -> Result<Config, PluginError> {
 }
 
 /// What the host gave for one run.
-pub struct Inputs {
-    /// The book at the end of the period.
-    pub end: Book,
+pub struct Inputs<'a> {
+    /// The book at the end of the period (the host's own, borrowed, when
+    /// the period ends on the `--as-of` day).
+    pub end: Cow<'a, Book>,
     /// The book at the start (the end of the day before); `None` without history.
     pub start: Option<Book>,
     /// The period's changes; `None` without history.
     pub changes: Option<Vec<Change>>,
+    /// The previous period's changes (same length, just before).
+    pub previous: Vec<Change>,
+    /// The grade calibration's windows: (grade, months, first day).
+    pub windows: Vec<(PipelineGrade, u32, Date)>,
+    /// The books on the windows' first days (missing where the book did
+    /// not exist yet).
+    pub window_books: BTreeMap<Date, Book>,
     /// Why something was not available, for the notes.
     pub notes: Vec<String>,
 }
 
+fn policy(config: &Config) -> Result<Policy, PluginError> {
+    Policy::from_config(config).map_err(|e| PluginError::Data(format!("kehu.toml: {e}")))
+}
+
 /// Asks the host for the books and the changes of `period`.
-pub fn gather(ctx: &Context<'_>, period: &Period) -> Result<Inputs, PluginError> {
+pub fn gather<'a>(
+    ctx: &'a Context<'_>,
+    period: &Period,
+    calibrate: bool,
+) -> Result<Inputs<'a>, PluginError> {
     let end = if period.until == ctx.as_of() {
-        ctx.book()?.clone()
+        Cow::Borrowed(ctx.book()?)
     } else {
-        ctx.book_at(period.until)?
+        Cow::Owned(ctx.book_at(period.until)?)
     };
     let mut notes = Vec::new();
-    let start = match ctx.book_at(period.start_day()) {
-        Ok(book) => Some(book),
+    let both = Period {
+        label: String::new(),
+        since: period.previous_since(),
+        until: period.until,
+    };
+    let (changes, previous) = match ctx.changes(Some(both.since), Some(both.until)) {
+        Ok(events) => {
+            let (previous, changes): (Vec<Change>, Vec<Change>) = history::read(&events, &both)?
+                .into_iter()
+                .partition(|c| c.day < period.since);
+            (Some(changes), previous)
+        }
         Err(e) => {
             notes.push(format!(
-                "no book as of {} ({e}): start-of-period figures are left out",
-                period.start_day()
+                "no history ({e}): contacts, movements, transitions and revenue growth are left out"
             ));
-            None
+            (None, Vec::new())
         }
     };
-    let changes = match ctx.changes(Some(period.since), Some(period.until)) {
-        Ok(events) => Some(history::read(&events, period)?),
-        Err(e) => {
+    let start = changes.as_ref().map(|changes| {
+        let (customers, failed) = rewind(&end.customers, changes);
+        if failed > 0 {
             notes.push(format!(
-                "no history ({e}): contacts, movements and transitions are left out"
+                "{failed} change(s) of the period could not be undone: the start-of-period \
+                 book may differ from git's for those customers"
             ));
-            None
         }
+        Book {
+            schema: end.schema.clone(),
+            as_of: period.start_day(),
+            config: end.config.clone(),
+            customers,
+        }
+    });
+    let windows = if calibrate {
+        windows(&policy(&config_of(&end)?)?.pipeline, period.until)
+    } else {
+        Vec::new()
     };
+    let mut window_books: BTreeMap<Date, Book> = BTreeMap::new();
+    for (grade, _, day) in &windows {
+        if window_books.contains_key(day) {
+            continue;
+        }
+        match ctx.book_at(*day) {
+            Ok(book) => {
+                window_books.insert(*day, book);
+            }
+            Err(e) => notes.push(format!(
+                "no book as of {day} ({e}): grade {} is not calibrated",
+                grade.as_str()
+            )),
+        }
+    }
     Ok(Inputs {
         end,
         start,
         changes,
+        previous,
+        windows,
+        window_books,
         notes,
     })
 }
 
 /// Computes the report.
-pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, PluginError> {
+pub fn build(inputs: &Inputs<'_>, period: &Period, top: usize) -> Result<Report, PluginError> {
     let end_config = config_of(&inputs.end)?;
     let end = Snapshot {
         customers: &inputs.end.customers,
@@ -95,31 +158,60 @@ pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, Plu
             config,
         });
     let changes: &[Change] = inputs.changes.as_deref().unwrap_or(&[]);
-    let (contact_total, contacts) = activity::contacts(changes, &end);
+    let renames = Renames::of(changes);
+    let history = sections::Period {
+        changes,
+        renames: &renames,
+    };
+    let (contact_total, contacts) = contacts::contacts(&history, &end);
+    let moves = movements::movements(&history, &end);
+    let windows: Vec<calibration::Window<'_>> = inputs
+        .windows
+        .iter()
+        .map(|window| {
+            let book = inputs.window_books.get(&window.2);
+            (*window, book.map(|b| b.customers.as_slice()))
+        })
+        .collect();
     let mut notes = inputs.notes.clone();
     notes.push(
-        "active = stage `won`; revenue = sum of metrics.revenue_12m; at-risk signals: \
-         P(alive), order gap, overdue follow-up"
+        "active = stage `won`; revenue = sum of metrics.revenue_12m; revenue booked = the rise \
+         of metrics.revenue_total in the period's commits; at-risk signals: P(alive), order gap, \
+         overdue follow-up; days per stage: stays that began and ended in the period"
             .to_owned(),
     );
     Ok(Report {
         schema: SCHEMA,
         period: period.clone(),
         start: period.start_day(),
+        previous_since: period.previous_since(),
         currency: end_config.book.currency.clone(),
-        kpis: kpi::kpis(&end, start.as_ref(), contact_total),
+        kpis: kpi::kpis(
+            &end,
+            start.as_ref(),
+            inputs
+                .changes
+                .as_ref()
+                .map(|_| (&history, inputs.previous.as_slice())),
+            contact_total,
+        ),
         portfolio: portfolio::portfolio(
             &end,
             period.until,
             start.as_ref().map(|s| (s, period.start_day())),
         )?,
         pareto: kpi::pareto(&end),
-        movements: activity::movements(changes, &end),
-        migration: start.as_ref().map(|s| activity::migration(s, &end)),
+        movement_series: movements::series(&moves, period.since, period.until),
+        movements: moves,
+        migration: start
+            .as_ref()
+            .map(|s| movements::migration(s, &end, &history)),
         contacts,
         overdue: followup::overdue(&end, period.until)?,
         at_risk: followup::at_risk(&end, period.until, top)?,
-        funnel: activity::funnel(changes, &end, start.as_ref()),
+        funnel: funnel::funnel(&history, &end, start.as_ref()),
+        calibration: (!inputs.windows.is_empty())
+            .then(|| calibration::calibration(&windows, &end, period.until)),
         notes,
     })
 }

@@ -4,6 +4,8 @@
 //! "status", "fields": [{"field", "old", "new"}]}]}]`), flattened to one
 //! record per customer and commit, oldest first.
 
+use std::collections::BTreeMap;
+
 use kehu_core::Date;
 use kehu_plugin_sdk::PluginError;
 use serde_json::Value;
@@ -25,6 +27,13 @@ pub struct Change {
     pub contact_trailer: Option<String>,
     /// The customer id after the change.
     pub id: String,
+    /// For a file renamed in this commit (kehu-git pairs a delete and an
+    /// add of similar content): the id before.
+    pub old_id: Option<String>,
+    /// The file was added in this commit.
+    pub added: bool,
+    /// The file was removed in this commit.
+    pub removed: bool,
     /// Field changes: (field, old, new); a missing side is `Null`.
     pub fields: Vec<(String, Value, Value)>,
 }
@@ -71,9 +80,9 @@ fn trailer(commit: &Value, key: &str) -> Option<String> {
 }
 
 /// Reads the events (newest or oldest first) and keeps the changes dated
-/// inside `period`, oldest first (by day, then commit time, then the
+/// inside `window`, oldest first (by day, then commit time, then the
 /// host's order).
-pub fn read(events: &Value, period: &Period) -> Result<Vec<Change>, PluginError> {
+pub fn read(events: &Value, window: &Period) -> Result<Vec<Change>, PluginError> {
     let events = match events {
         Value::Array(items) => items.as_slice(),
         Value::Object(map) => match map.get("events") {
@@ -92,7 +101,7 @@ pub fn read(events: &Value, period: &Period) -> Result<Vec<Change>, PluginError>
             .and_then(Value::as_str)
             .and_then(|d| d.parse().ok())
             .ok_or_else(|| bad("commit without a date"))?;
-        if !period.contains(day) {
+        if !window.contains(day) {
             continue;
         }
         let timestamp = commit.get("timestamp").and_then(Value::as_i64).unwrap_or(0);
@@ -107,6 +116,7 @@ pub fn read(events: &Value, period: &Period) -> Result<Vec<Change>, PluginError>
                 .get("id")
                 .and_then(Value::as_str)
                 .ok_or_else(|| bad("customer change without id"))?;
+            let status = customer.get("status").and_then(Value::as_str);
             let fields = match customer.get("fields") {
                 Some(Value::Array(f)) => f
                     .iter()
@@ -130,6 +140,12 @@ pub fn read(events: &Value, period: &Period) -> Result<Vec<Change>, PluginError>
                     why: why.clone(),
                     contact_trailer: trailer(commit, "Kehu-Contact"),
                     id: id.to_owned(),
+                    old_id: customer
+                        .get("old_id")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    added: status == Some("added"),
+                    removed: status == Some("removed"),
                     fields,
                 },
             ));
@@ -137,6 +153,64 @@ pub fn read(events: &Value, period: &Period) -> Result<Vec<Change>, PluginError>
     }
     keyed.sort_by_key(|(key, _)| *key);
     Ok(keyed.into_iter().map(|(_, c)| c).collect())
+}
+
+#[cfg(test)]
+impl Change {
+    /// A hand-edit of customer `id` on 2026-11-17 with no fields, for tests.
+    pub fn blank(id: &str) -> Change {
+        Change {
+            day: "2026-11-17".parse().unwrap(),
+            author: String::new(),
+            kind: "edit".into(),
+            why: String::new(),
+            contact_trailer: None,
+            id: id.into(),
+            old_id: None,
+            added: false,
+            removed: false,
+            fields: Vec::new(),
+        }
+    }
+}
+
+/// Where the customers renamed in a run of changes ended up: an id before
+/// a rename maps to the id at the end of the run (a chain `a → b → c` maps
+/// both `a` and `b` to `c`). kehu-git pairs a plain-git rename (a delete and
+/// an add of similar content) into one change with `old_id`, so a renamed
+/// file is one customer, not one lost and one new.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Renames {
+    to_end: BTreeMap<String, String>,
+}
+
+impl Renames {
+    /// The renames in `changes` (oldest first).
+    pub fn of(changes: &[Change]) -> Renames {
+        let mut to_end: BTreeMap<String, String> = BTreeMap::new();
+        // Newest first, so the end of every later rename is already known.
+        for change in changes.iter().rev() {
+            let Some(old) = change.old_id.as_ref().filter(|old| **old != change.id) else {
+                continue;
+            };
+            let end = to_end
+                .get(&change.id)
+                .cloned()
+                .unwrap_or_else(|| change.id.clone());
+            to_end.insert(old.clone(), end);
+        }
+        Renames { to_end }
+    }
+
+    /// The id `id` has at the end of the run (itself when never renamed).
+    pub fn resolve<'a>(&'a self, id: &'a str) -> &'a str {
+        self.to_end.get(id).map_or(id, String::as_str)
+    }
+
+    /// Whether nothing was renamed.
+    pub fn is_empty(&self) -> bool {
+        self.to_end.is_empty()
+    }
 }
 
 #[cfg(test)]
@@ -176,5 +250,24 @@ mod tests {
             Some((&json!("key"), &json!("strategic")))
         );
         assert!(read(&json!("x"), &period).is_err());
+    }
+
+    #[test]
+    fn renames_follow_chains() {
+        let change = |id: &str, old: Option<&str>| Change {
+            old_id: old.map(Into::into),
+            ..Change::blank(id)
+        };
+        let renames = Renames::of(&[
+            change("b", Some("a")),
+            change("b", None),
+            change("c", Some("b")),
+            change("y", Some("x")),
+        ]);
+        assert_eq!(renames.resolve("a"), "c");
+        assert_eq!(renames.resolve("b"), "c");
+        assert_eq!(renames.resolve("x"), "y");
+        assert_eq!(renames.resolve("z"), "z");
+        assert!(Renames::of(&[change("a", None)]).is_empty());
     }
 }

@@ -1,14 +1,16 @@
 //! `kehu report`: the weekly report for people and CI.
 //!
 //! Sections: headline KPIs, the portfolio by value tier / ABC / RFM with
-//! the change since the start of the period, grade movements with who, when
-//! and why, the tier migration matrix, contacts by owner and channel,
-//! overdue follow-ups, the customers most at risk, and the funnel.
+//! the change since the start of the period, the funnel with conversion and
+//! days per stage, grade movements with who, when and why, the tier
+//! migration matrix, contacts by owner and channel, overdue follow-ups, the
+//! customers most at risk, and the calibration of pipeline grades.
 //! Formats: Markdown (CI job summaries), self-contained HTML, JSON
 //! (`"schema": "kehu.report/1"`), long-form CSV and terminal tables.
 //!
-//! The grades, cadences and risk are kehu-analytics' (`grade_book`,
-//! `Policy::cadence_for`, `cadence::follow_up`, `bgnbd`, `risk`). Module
+//! The grades, cadences, risk, funnel flows and calibration are
+//! kehu-analytics' (`grade_book`, `Policy::cadence_for`,
+//! `cadence::follow_up`, `bgnbd`, `risk`, `funnel`, `calibration`). Module
 //! map: [`args`] the command line, [`period`] the period, [`history`] the
 //! period's changes, [`build`] gathering and computing, [`sections`] one
 //! module per section, [`model`] the report as data, [`render`] formats.
@@ -19,6 +21,7 @@ pub mod history;
 pub mod model;
 pub mod period;
 pub mod render;
+pub mod rewind;
 pub mod sections;
 
 #[cfg(test)]
@@ -33,22 +36,27 @@ use period::Period;
 pub fn help() -> String {
     format!(
         "\
-The weekly report: KPIs, portfolio, movements, contacts, risk, funnel.
+The weekly report: KPIs, portfolio, funnel, movements, contacts, risk,
+grade calibration.
 
 Usage: kehu report [--week YYYY-Www | --since DAY --until DAY] [--format FORMAT]
 
 The period defaults to the ISO week containing --as-of, up to --as-of. The
 book at the end of the period is read as it was then (a past week is
 reported as it was); the start figures come from the book at the end of the
-day before the period, the contacts, movements and transitions from the
-commits dated in the period. The same book, commit and period give the same
-bytes in every format.
+day before the period; contacts, movements, stage conversion and revenue
+booked from the commits dated in the period (and, for revenue growth, in
+the period of the same length before it). The same book, commit and period
+give the same bytes in every format. See docs/report.md.
 
 Options:
   --week YYYY-Www  an ISO week, e.g. 2026-W47 (Monday to Sunday)
   --since DAY      the first day of the period (default: six days before --until)
   --until DAY      the last day of the period (default: --as-of)
   --top N          customers in the at-risk list (default {top})
+  --calibrate      add the grade calibration: of the open deals graded A, B,
+                   C one, three and six months before the end, how many
+                   closed in time (reads those three past books from git)
   --format FORMAT  table (default), markdown, html, json or csv
   -h, --help       print this help
 
@@ -76,7 +84,7 @@ impl Plugin for Report {
             (None, None) => Format::Table,
         };
         let period = Period::resolve(&options.period, ctx.as_of())?;
-        let inputs = build::gather(ctx, &period)?;
+        let inputs = build::gather(ctx, &period, options.calibrate)?;
         let report = build::build(&inputs, &period, options.top)?;
         let mut out = Output::text(render::render(&report, format)?);
         for note in &inputs.notes {
@@ -90,5 +98,5 @@ kehu_plugin_sdk::export_plugin!(
     Report,
     name = "report",
     version = env!("CARGO_PKG_VERSION"),
-    about = "The weekly report: KPIs, portfolio, movements, contacts, risk, funnel"
+    about = "The weekly report: KPIs, portfolio, funnel, movements, contacts, risk, calibration"
 );

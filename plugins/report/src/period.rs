@@ -93,6 +93,11 @@ impl Period {
         shift(self.since, -1)
     }
 
+    /// The first day of the previous period of the same length.
+    pub fn previous_since(&self) -> Date {
+        shift(self.since, -self.days())
+    }
+
     /// Whether `day` falls in the period.
     pub fn contains(&self, day: Date) -> bool {
         self.since <= day && day <= self.until
@@ -116,6 +121,7 @@ mod tests {
         );
         assert_eq!(p.days(), 7);
         assert_eq!(p.start_day(), d("2026-11-15"));
+        assert_eq!(p.previous_since(), d("2026-11-09"));
         let p = Period::resolve(&PeriodArg::Default, d("2026-11-18")).unwrap();
         assert_eq!((p.since, p.until), (d("2026-11-16"), d("2026-11-18")));
         let p = Period::resolve(&PeriodArg::Week("2026-W01".into()), d("2026-11-22")).unwrap();

@@ -179,6 +179,10 @@ fn books() -> (Vec<Customer>, Vec<Customer>) {
             Some("2026-01-05"),
         )),
     ];
+    // bolt's order on 11-19 (in `history`) raised its all-time revenue.
+    let (mut end, mut start) = (end, start);
+    end[1].metrics.revenue_total = Some(510_000.0);
+    start[1].metrics.revenue_total = Some(500_000.0);
     (end, start)
 }
 
@@ -198,7 +202,8 @@ fn event(
            "customers": [{"id": id, "status": "modified", "fields": fields}]})
 }
 
-/// Newest first, as kehu-git lists them; the 11-10 event is outside the week.
+/// Newest first, as kehu-git lists them; the 11-10 and 11-12 events are in
+/// the week before.
 fn history() -> Value {
     json!([
         event(
@@ -232,7 +237,9 @@ fn history() -> Value {
             "classify: 1 regrade",
             json!([]),
             "bolt",
-            json!([{"field": "grade.pipeline", "old": "B", "new": "D"}, {"field": "metrics.revenue_12m", "old": 90000.0, "new": 100000.0}])
+            json!([{"field": "grade.pipeline", "old": "B", "new": "D"},
+                   {"field": "metrics.revenue_12m", "old": 90000.0, "new": 100000.0},
+                   {"field": "metrics.revenue_total", "old": 500000.0, "new": 510000.0}])
         ),
         event(
             "2026-11-18",
@@ -265,6 +272,16 @@ fn history() -> Value {
             json!([{"field": "stage", "old": "negotiation", "new": "won"}])
         ),
         event(
+            "2026-11-12",
+            12,
+            "Bot",
+            "import",
+            "import orders",
+            json!([["Kehu-Command", "import orders"]]),
+            "cyan",
+            json!([{"field": "metrics.revenue_total", "old": 200000.0, "new": 208000.0}])
+        ),
+        event(
             "2026-11-10",
             10,
             "Alice",
@@ -277,12 +294,24 @@ fn history() -> Value {
     ])
 }
 
+/// The book a month before the end of W47, where the grade calibration of
+/// A starts: cyan (negotiation, A) has since closed, dune (lead, A) is still
+/// open, bolt (already won) is not an open deal.
+fn month_before() -> Vec<Customer> {
+    let (_, mut book) = books();
+    for c in &mut book {
+        c.grade.pipeline = Some(if c.id == "echo" { "E" } else { "A" }.into());
+    }
+    book
+}
+
 fn host() -> TestHost {
     let (end, start) = books();
     let mut host = TestHost::new(day("2026-11-22"))
         .with_config(json!({}))
         .with_customers(end)
-        .with_book_at(day("2026-11-15"), start);
+        .with_book_at(day("2026-11-15"), start)
+        .with_book_at(day("2026-10-22"), month_before());
     host.changes = history();
     host
 }
@@ -321,9 +350,13 @@ fn headline_figures_by_hand() {
     // Won at the start: acme, bolt, echo; still won: acme, bolt.
     assert_eq!(k["retention"]["active_start"], 3);
     assert_eq!(k["retention"]["retained"], 2);
-    // 750,000 at the start: +10,000 / 750,000.
     assert_eq!(k["revenue_start"], 750_000.0);
-    assert!((k["revenue_growth"].as_f64().unwrap() - 10_000.0 / 750_000.0).abs() < 1e-12);
+    // Booked: bolt's revenue_total +10,000 on 11-19; the week before,
+    // cyan's +8,000 on 11-12: growth 10,000 / 8,000 − 1.
+    assert_eq!(r["previous_since"], "2026-11-09");
+    assert_eq!(k["revenue_period"], 10_000.0);
+    assert_eq!(k["revenue_previous"], 8_000.0);
+    assert_eq!(k["revenue_growth"], 0.25);
     let pareto = r["pareto"].as_array().unwrap();
     assert_eq!(pareto.len(), 21);
     assert_eq!(pareto[20]["revenue"], 1.0);
@@ -450,6 +483,72 @@ fn movements_contacts_funnel_and_follow_ups_by_hand() {
         json!([{"from": "negotiation", "to": "won", "count": 1},
                {"from": "won", "to": "churned", "count": 1}])
     );
+    // cyan entered won and echo churned, and both stayed; neither stay
+    // began in the week, so none is measured.
+    let flows: Vec<(String, u64, u64)> = r["funnel"]["conversion"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["entered"].as_u64().unwrap() > 0)
+        .map(|f| {
+            (
+                f["stage"].as_str().unwrap().to_owned(),
+                f["entered"].as_u64().unwrap(),
+                f["stayed"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(flows, vec![("won".into(), 1, 1), ("churned".into(), 1, 1)]);
+    assert!(
+        r["funnel"]["conversion"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["median_days"].is_null())
+    );
+
+    // One downgrade on 11-19, one upgrade on 11-20, day by day.
+    let series: Vec<(String, u64, u64)> = r["movement_series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["label"].as_str().unwrap().to_owned(),
+                b["upgrades"].as_u64().unwrap(),
+                b["downgrades"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(series.len(), 7);
+    assert_eq!(series[3], ("2026-11-19".into(), 0, 1));
+    assert_eq!(series[4], ("2026-11-20".into(), 1, 0));
+
+    // Graded A on 10-22: cyan (negotiation) closed, dune (lead) open; acme
+    // and bolt were already won, echo was E. No book for B and C.
+    assert!(r["calibration"].is_null());
+    let r: Value =
+        serde_json::from_str(&run(&host(), &["--format", "json", "--calibrate"])).unwrap();
+    assert_eq!(r["calibration"].as_array().unwrap().len(), 1);
+    let a = &r["calibration"][0];
+    assert_eq!(
+        (
+            &a["grade"],
+            &a["since"],
+            &a["graded"],
+            &a["closed"],
+            &a["open"],
+            &a["rate"]
+        ),
+        (
+            &json!("A"),
+            &json!("2026-10-22"),
+            &json!(2),
+            &json!(1),
+            &json!(1),
+            &json!(0.5)
+        )
+    );
 
     // dune never contacted; cyan 82 days since 09-01 against max 30 (C);
     // echo churned is left out; acme and bolt were contacted this week.
@@ -471,6 +570,39 @@ fn movements_contacts_funnel_and_follow_ups_by_hand() {
         .map(|a| a["score"].as_f64().unwrap())
         .collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+}
+
+/// The same week, with bolt's file renamed to `bolt-gmbh` with plain git on
+/// 11-21 (kehu-git reports one `renamed` change with `old_id`).
+fn renamed_host() -> TestHost {
+    let mut host = host();
+    for c in &mut host.book.customers {
+        if c.id == "bolt" {
+            c.id = "bolt-gmbh".into();
+        }
+    }
+    let mut events = history();
+    let rename = json!({"commit": {"date": "2026-11-21", "timestamp": 55, "author": "Dan",
+                                   "kind": "edit", "subject": "rename bolt", "trailers": []},
+                        "customers": [{"id": "bolt-gmbh", "old_id": "bolt", "status": "renamed",
+                                       "fields": []}]});
+    events.as_array_mut().unwrap().insert(1, rename);
+    host.changes = events;
+    host
+}
+
+#[test]
+fn a_renamed_customer_is_one_customer() {
+    let r = json_report(&renamed_host());
+    let plain = json_report(&host());
+    // Still retained, still one key → key row, its contact still bob's.
+    assert_eq!(r["kpis"]["retention"], plain["kpis"]["retention"]);
+    assert_eq!(r["migration"], plain["migration"]);
+    assert_eq!(r["contacts"], plain["contacts"]);
+    assert_eq!(r["funnel"], plain["funnel"]);
+    // The movement names the customer by its id at the end.
+    assert_eq!(r["movements"][0]["customer"], "bolt-gmbh");
+    assert_eq!(r["movements"][0]["name"], "Bolt");
 }
 
 #[test]
@@ -519,13 +651,29 @@ fn csv_and_table_carry_the_figures() {
 }
 
 #[test]
-fn a_past_week_reads_the_book_as_of_then_and_history_is_optional() {
+fn the_start_book_is_the_end_book_with_the_period_undone() {
     let (end, start) = books();
+    let period = crate::period::Period {
+        label: String::new(),
+        since: day("2026-11-16"),
+        until: day("2026-11-22"),
+    };
+    let changes = crate::history::read(&history(), &period).unwrap();
+    let (rebuilt, failed) = crate::rewind::rewind(&end, &changes);
+    assert_eq!(failed, 0);
+    assert_eq!(
+        serde_json::to_value(&rebuilt).unwrap(),
+        serde_json::to_value(&start).unwrap()
+    );
+}
+
+#[test]
+fn a_past_week_reads_the_book_as_of_then() {
+    let (end, _) = books();
     let host = TestHost::new(day("2026-11-30"))
         .with_config(json!({}))
         .with_customers(Vec::new())
-        .with_book_at(day("2026-11-22"), end)
-        .with_book_at(day("2026-11-15"), start);
+        .with_book_at(day("2026-11-22"), end);
     let mut with_history = host.clone();
     with_history.changes = history();
     let r: Value = serde_json::from_str(&run(
@@ -535,26 +683,17 @@ fn a_past_week_reads_the_book_as_of_then_and_history_is_optional() {
     .unwrap();
     assert_eq!(r["kpis"]["customers"], 5);
     assert_eq!(r["kpis"]["contacts"], 2);
-    // No book before the week: the start figures are left out, with a note.
+    assert_eq!(r["kpis"]["retention"]["active_start"], 3);
+    // No book as of 11-30 minus a month: --calibrate says so.
     let response = run_plugin::<Report>(
-        &host,
+        &with_history,
         "report",
-        &[
-            "--since",
-            "2026-11-20",
-            "--until",
-            "2026-11-22",
-            "--format",
-            "json",
-        ],
+        &["--week", "2026-W47", "--calibrate", "--format", "json"],
     )
     .unwrap();
     assert_eq!(response.exit_code, 0);
-    let r: Value = serde_json::from_str(&response.stdout).unwrap();
-    assert!(r["kpis"]["retention"].is_null());
-    assert!(r["migration"].is_null());
     assert!(
-        response.stderr.contains("no book as of 2026-11-19"),
+        response.stderr.contains("no book as of 2026-10-22"),
         "{}",
         response.stderr
     );
@@ -566,4 +705,76 @@ fn help_and_bad_usage() {
     assert!(out.contains("Usage: kehu report"));
     let response = run_plugin::<Report>(&host(), "report", &["--week", "2026-W99"]).unwrap();
     assert_eq!(response.exit_code, 2);
+}
+
+/// Parses the HTML as the well-formed markup the renderer promises: every
+/// element closed in order (or self-closed, or `<meta>`), every attribute
+/// value quoted, no raw `<` or `&` in text.
+fn check_markup(html: &str) -> Result<usize, String> {
+    let body = html.strip_prefix("<!DOCTYPE html>\n").ok_or("no doctype")?;
+    let mut open: Vec<&str> = Vec::new();
+    let mut rest = body;
+    let mut elements = 0;
+    while let Some(lt) = rest.find('<') {
+        let text = &rest[..lt];
+        if let Some(amp) = text.find('&') {
+            let entity = &text[amp..];
+            let end = entity.find(';').ok_or("a bare &")?;
+            if end > 6 {
+                return Err(format!("a bare & in {text:?}"));
+            }
+        }
+        let gt = rest[lt..].find('>').ok_or("an unclosed tag")? + lt;
+        let tag = &rest[lt + 1..gt];
+        rest = &rest[gt + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            let top = open.pop().ok_or(format!("</{name}> closes nothing"))?;
+            if top != name {
+                return Err(format!("</{name}> closes <{top}>"));
+            }
+            continue;
+        }
+        let name = tag.split([' ', '/']).next().unwrap_or_default();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(format!("bad tag <{tag}>"));
+        }
+        // Attributes: name="value" pairs.
+        let mut attrs = tag[name.len()..].trim().trim_end_matches('/').trim();
+        while !attrs.is_empty() {
+            let eq = attrs
+                .find("=\"")
+                .ok_or(format!("unquoted attribute in <{tag}>"))?;
+            let close = attrs[eq + 2..].find('"').ok_or("unterminated attribute")? + eq + 2;
+            attrs = attrs[close + 1..].trim_start();
+        }
+        elements += 1;
+        if !tag.ends_with('/') && name != "meta" {
+            open.push(name);
+        }
+    }
+    if !open.is_empty() {
+        return Err(format!("unclosed: {open:?}"));
+    }
+    Ok(elements)
+}
+
+#[test]
+fn html_is_well_formed_and_has_every_chart() {
+    let html = run(&renamed_host(), &["--format", "html"]);
+    let elements = check_markup(&html).unwrap();
+    assert!(elements > 100, "{elements}");
+    for id in [
+        "chart-tiers",
+        "chart-revenue",
+        "chart-pareto",
+        "chart-funnel",
+        "chart-movements",
+    ] {
+        assert!(html.contains(&format!("<figure id=\"{id}\">")), "{id}");
+    }
+    // The checker itself rejects broken markup.
+    assert!(check_markup("<!DOCTYPE html>\n<p><b></p></b>").is_err());
+    assert!(check_markup("<!DOCTYPE html>\n<p a=b></p>").is_err());
+    assert!(check_markup("<!DOCTYPE html>\n<p>a & b</p>").is_err());
+    assert!(check_markup("<!DOCTYPE html>\n<p>").is_err());
 }

@@ -79,6 +79,20 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// Runs git with author and committer dates set to `day` at noon UTC.
+pub fn git_on(dir: &Path, day: &str, args: &[&str]) -> String {
+    let stamp = format!("{day}T12:00:00+00:00");
+    let mut command = Command::new("git");
+    hermetic(&mut command)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_DATE", &stamp)
+        .env("GIT_COMMITTER_DATE", &stamp)
+        .args(args);
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "git {args:?}: {}", stderr(&output));
+    String::from_utf8(output.stdout).unwrap()
+}
+
 /// stdout as text.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

@@ -300,3 +300,23 @@ fn two_contacts_on_the_same_day_by_different_channels_conflict() {
         "{text}"
     );
 }
+
+#[test]
+fn a_merge_the_document_cannot_hold_falls_back_to_a_whole_file_conflict() {
+    // Ours rewrote [grade] as an inline table; theirs added a grade field.
+    // The edit lands inside the inline table, which the check of the merged
+    // document catches: both sides are kept whole instead of a wrong merge.
+    let base = "id = \"acme\"\n\n[grade]\ntier = \"key\"\n";
+    let ours = "id = \"acme\"\ngrade = { tier = \"key\" }\n";
+    let theirs = "id = \"acme\"\n\n[grade]\ntier = \"key\"\nabc = \"B\"\n";
+    let (text, merged) = merge(base, ours, theirs);
+    assert!(
+        matches!(&merged.conflicts[..], [Conflict::File { reason }] if reason.contains("grade")),
+        "{:?}",
+        merged.conflicts
+    );
+    assert_eq!(
+        text,
+        format!("<<<<<<< ours\n{ours}=======\n{theirs}>>>>>>> theirs\n")
+    );
+}

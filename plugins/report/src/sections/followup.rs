@@ -2,15 +2,49 @@
 //! kehu-analytics' `Policy::cadence_for` and `cadence::follow_up`) and the
 //! customers most at risk (kehu-analytics' BG/NBD fit and `risk`).
 
+use kehu_analytics::Policy;
 use kehu_analytics::bgnbd::{self, Observation};
 use kehu_analytics::cadence::{FollowUpStatus, follow_up};
 use kehu_analytics::risk::{RiskInputs, risk, typical_gap_days};
-use kehu_analytics::{PipelineGrade, Policy};
 use kehu_core::{Customer, Date};
 use kehu_plugin_sdk::PluginError;
+use serde::Serialize;
 
 use super::{NONE, Snapshot};
-use crate::model::{AtRisk, Overdue};
+
+/// A follow-up overdue at the end of the period.
+#[derive(Clone, Debug, Serialize)]
+pub struct Overdue {
+    /// Customer id.
+    pub customer: String,
+    /// Customer name.
+    pub name: String,
+    /// Owner (`(none)`).
+    pub owner: String,
+    /// The last contact, if any.
+    pub last_contact: Option<Date>,
+    /// Days since it, at the end of the period.
+    pub days_since: Option<i64>,
+    /// The cadence that applies, in words.
+    pub cadence: String,
+}
+
+/// A customer at risk.
+#[derive(Clone, Debug, Serialize)]
+pub struct AtRisk {
+    /// Customer id.
+    pub customer: String,
+    /// Customer name.
+    pub name: String,
+    /// Owner (`(none)`).
+    pub owner: String,
+    /// Risk score in 0..1.
+    pub score: f64,
+    /// `high`, `medium` or `low`.
+    pub band: &'static str,
+    /// The contributing signals in words.
+    pub reason: String,
+}
 
 fn owner(c: &Customer) -> String {
     c.owner.clone().unwrap_or_else(|| NONE.to_owned())
@@ -22,9 +56,7 @@ fn policy(snapshot: &Snapshot<'_>) -> Result<Policy, PluginError> {
 
 /// Whether a customer's follow-up is overdue on `day`, with its cadence in words.
 fn overdue_state(policy: &Policy, c: &Customer, day: Date) -> Option<(bool, String, Option<i64>)> {
-    let grade = c.grade.pipeline.as_deref().and_then(PipelineGrade::parse);
-    let own = c.cadence;
-    let choice = policy.cadence_for(grade, c.grade.tier.as_deref(), own)?;
+    let choice = policy.cadence_of(c)?;
     let state = follow_up(choice.cadence, c.contact.last, day);
     Some((
         state.status == FollowUpStatus::Overdue,

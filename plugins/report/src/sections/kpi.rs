@@ -2,11 +2,67 @@
 
 use std::collections::BTreeSet;
 
-use super::{Snapshot, money, revenue_cents, share};
-use crate::model::{Kpis, ParetoPoint, Retention};
+use kehu_analytics::cents;
+use serde::Serialize;
+
+use super::{Period, Snapshot, money, revenue_cents, share};
+use crate::history::Change;
 
 /// The stage of a customer who buys (DESIGN §3's funnel end).
 pub const ACTIVE_STAGE: &str = "won";
+
+/// Headline figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct Kpis {
+    /// Customers in the book at the end.
+    pub customers: usize,
+    /// Sum of revenue_12m at the end.
+    pub revenue: f64,
+    /// How many customers are the top 20% (rounded up).
+    pub top20_customers: usize,
+    /// Their share of revenue; `None` when revenue is zero.
+    pub top20_share: Option<f64>,
+    /// Mean satisfaction over customers with a survey score.
+    pub satisfaction: Option<f64>,
+    /// Customers with a survey score.
+    pub satisfaction_customers: usize,
+    /// Contacts recorded in the period.
+    pub contacts: usize,
+    /// Customers at the start (`None` without history).
+    pub customers_start: Option<usize>,
+    /// Active (stage `won`) at the start and still active at the end.
+    pub retention: Option<Retention>,
+    /// Sum of revenue_12m at the start.
+    pub revenue_start: Option<f64>,
+    /// Revenue booked in the period: the rise of every customer's
+    /// revenue_total in the period's commits (`None` without history).
+    pub revenue_period: Option<f64>,
+    /// The same over the previous period of the same length.
+    pub revenue_previous: Option<f64>,
+    /// revenue_period / revenue_previous − 1; `None` when nothing was
+    /// booked in the previous period.
+    pub revenue_growth: Option<f64>,
+}
+
+/// Customers active at the start and still active at the end.
+#[derive(Clone, Debug, Serialize)]
+pub struct Retention {
+    /// Active (stage `won`) at the start.
+    pub active_start: usize,
+    /// Of those, still in the book (under a new id if renamed) and `won` at the end.
+    pub retained: usize,
+    /// retained / active_start; `None` when nobody was active.
+    pub rate: Option<f64>,
+}
+
+/// A point of the Pareto curve.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ParetoPoint {
+    /// Share of customers, best first.
+    pub customers: f64,
+    /// Share of revenue they hold.
+    pub revenue: f64,
+}
 
 /// Revenues in cents, largest first (ties: the book's id order).
 fn ranked(snapshot: &Snapshot<'_>) -> Vec<i64> {
@@ -43,17 +99,31 @@ pub fn pareto(snapshot: &Snapshot<'_>) -> Vec<ParetoPoint> {
         .collect()
 }
 
-fn active<'a>(snapshot: &Snapshot<'a>) -> BTreeSet<&'a str> {
-    snapshot
-        .customers
+/// Revenue booked by `changes`, in cents: each rise (or correction) of the
+/// `metrics.revenue_total` of a customer already in the book (a total
+/// recorded for the first time counts from zero). A file added with a total
+/// brings past revenue, and a removed file's total is not a loss: neither
+/// counts.
+pub fn booked(changes: &[Change]) -> i64 {
+    changes
         .iter()
-        .filter(|c| c.stage == ACTIVE_STAGE)
-        .map(|c| c.id.as_str())
-        .collect()
+        .filter(|c| !c.added && !c.removed)
+        .filter_map(|c| c.field("metrics.revenue_total"))
+        .filter_map(|(old, new)| {
+            let new = new.as_f64()?;
+            Some(cents(Some(new)) - cents(old.as_f64()))
+        })
+        .sum()
 }
 
-/// The headline figures; `contacts` is counted from the period's history.
-pub fn kpis(end: &Snapshot<'_>, start: Option<&Snapshot<'_>>, contacts: usize) -> Kpis {
+/// The headline figures; `contacts` is counted from the period's history,
+/// `previous` is the previous period's changes.
+pub fn kpis(
+    end: &Snapshot<'_>,
+    start: Option<&Snapshot<'_>>,
+    history: Option<(&Period<'_>, &[Change])>,
+    contacts: usize,
+) -> Kpis {
     let revenues = ranked(end);
     let total: i64 = revenues.iter().sum();
     let (top20_customers, top20_share) = top20(&revenues, total);
@@ -66,9 +136,18 @@ pub fn kpis(end: &Snapshot<'_>, start: Option<&Snapshot<'_>>, contacts: usize) -
     let satisfaction =
         (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
     let retention = start.map(|s| {
-        let before = active(s);
-        let after = active(end);
-        let retained = before.intersection(&after).count();
+        let before: Vec<&str> = s
+            .customers
+            .iter()
+            .filter(|c| c.stage == ACTIVE_STAGE)
+            .map(|c| history.map_or(c.id.as_str(), |(p, _)| p.renames.resolve(&c.id)))
+            .collect::<BTreeSet<&str>>()
+            .into_iter()
+            .collect();
+        let retained = before
+            .iter()
+            .filter(|id| end.find(id).is_some_and(|c| c.stage == ACTIVE_STAGE))
+            .count();
         Retention {
             active_start: before.len(),
             retained,
@@ -76,6 +155,8 @@ pub fn kpis(end: &Snapshot<'_>, start: Option<&Snapshot<'_>>, contacts: usize) -
         }
     });
     let start_total: Option<i64> = start.map(|s| s.customers.iter().map(revenue_cents).sum());
+    let period = history.map(|(p, _)| booked(p.changes));
+    let previous = history.map(|(_, previous)| booked(previous));
     Kpis {
         customers: end.customers.len(),
         revenue: money(total),
@@ -87,6 +168,10 @@ pub fn kpis(end: &Snapshot<'_>, start: Option<&Snapshot<'_>>, contacts: usize) -
         customers_start: start.map(|s| s.customers.len()),
         retention,
         revenue_start: start_total.map(money),
-        revenue_growth: start_total.and_then(|s| share(total - s, s)),
+        revenue_period: period.map(money),
+        revenue_previous: previous.map(money),
+        revenue_growth: period
+            .zip(previous)
+            .and_then(|(now, before)| share(now - before, before)),
     }
 }

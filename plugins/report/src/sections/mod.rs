@@ -1,14 +1,23 @@
-//! One module per report section. Each takes the end book, the start book
-//! (when history allows) and the period's changes, and returns figures in
-//! a fixed order (kehu.toml's order, then names; never hash order).
+//! One module per report section: each defines its part of the report as
+//! data (serialized into the JSON document) and computes it from the end
+//! book, the start book (when history allows) and the period's changes, in
+//! a fixed order (kehu.toml's order, then names; never hash order). A new
+//! section is a module here, a field of [`crate::model::Report`] and a
+//! module under `render/grids/`.
 
-pub mod activity;
+pub mod calibration;
+pub mod contacts;
 pub mod followup;
+pub mod funnel;
 pub mod kpi;
+pub mod movements;
 pub mod portfolio;
 
 use kehu_analytics::cents;
 use kehu_core::{Config, Customer};
+use serde_json::Value;
+
+use crate::history::{Change, Renames};
 
 /// A book's customers and typed policy.
 pub struct Snapshot<'a> {
@@ -16,6 +25,25 @@ pub struct Snapshot<'a> {
     pub customers: &'a [Customer],
     /// kehu.toml.
     pub config: &'a Config,
+}
+
+impl<'a> Snapshot<'a> {
+    /// The customer with this id.
+    pub fn find(&self, id: &str) -> Option<&'a Customer> {
+        let customers = self.customers;
+        customers
+            .binary_search_by(|c| c.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &customers[i])
+    }
+}
+
+/// The period's changes, oldest first, and where renamed customers ended up.
+pub struct Period<'a> {
+    /// The changes dated in the period.
+    pub changes: &'a [Change],
+    /// The period's renames.
+    pub renames: &'a Renames,
 }
 
 /// Cents to an amount in the book's currency.
@@ -31,6 +59,15 @@ pub fn revenue_cents(customer: &Customer) -> i64 {
 /// `part / whole`, `None` when `whole` is zero.
 pub fn share(part: i64, whole: i64) -> Option<f64> {
     (whole != 0).then(|| part as f64 / whole as f64)
+}
+
+/// A JSON scalar as text; `None` for null.
+pub fn scalar(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
 }
 
 /// The name shown for a missing owner, tier or channel.

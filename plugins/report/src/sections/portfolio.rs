@@ -6,9 +6,41 @@ use std::collections::BTreeMap;
 use kehu_analytics::{Policy, grade_book};
 use kehu_core::Date;
 use kehu_plugin_sdk::PluginError;
+use serde::Serialize;
 
 use super::{Snapshot, money, revenue_cents, share};
-use crate::model::{Bucket, Portfolio};
+
+/// The book by three gradings.
+#[derive(Clone, Debug, Serialize)]
+pub struct Portfolio {
+    /// By value tier (computed by kehu-analytics, kehu.toml's order).
+    pub tiers: Vec<Bucket>,
+    /// By ABC class.
+    pub abc: Vec<Bucket>,
+    /// By RFM segment.
+    pub rfm: Vec<Bucket>,
+}
+
+/// One group of customers, at the end and at the start.
+#[derive(Clone, Debug, Serialize)]
+pub struct Bucket {
+    /// The tier, class or segment.
+    pub name: String,
+    /// Customers at the end.
+    pub count: usize,
+    /// Their revenue_12m.
+    pub revenue: f64,
+    /// Their share of the book's revenue.
+    pub share: Option<f64>,
+    /// Customers at the start (`None` without history).
+    pub count_start: Option<usize>,
+    /// Their revenue_12m at the start.
+    pub revenue_start: Option<f64>,
+    /// count − count_start.
+    pub count_change: Option<i64>,
+    /// revenue − revenue_start.
+    pub revenue_change: Option<f64>,
+}
 
 /// Count and revenue (cents) per group name.
 type Groups = BTreeMap<String, (usize, i64)>;

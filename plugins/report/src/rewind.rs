@@ -1,0 +1,171 @@
+//! The book at the start of the period, rebuilt from the book at its end by
+//! undoing the period's changes, newest first: a modified field goes back
+//! to its old value, an added file goes away, a removed file comes back
+//! from its old fields, a renamed file takes its old id again. The cost
+//! grows with the changes in the period, not with the customers (reading a
+//! whole past book from git objects costs several `kehu check`s on a large
+//! book).
+//!
+//! Customers are edited as JSON, whose shape is the customer file's (a
+//! history field `grade.tier` is `{"grade": {"tier": …}}`). kehu.toml is
+//! taken as it is at the end.
+
+use std::collections::BTreeMap;
+
+use kehu_core::Customer;
+use serde_json::{Map, Value};
+
+use crate::history::Change;
+
+/// Sets (or, for `Null`, removes) the dotted `field` in `object`.
+fn set(object: &mut Map<String, Value>, field: &str, value: &Value) {
+    match field.split_once('.') {
+        Some((table, rest)) => {
+            let inner = object
+                .entry(table.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(inner) = inner {
+                set(inner, rest, value);
+            }
+        }
+        None if value.is_null() => {
+            object.remove(field);
+        }
+        None => {
+            object.insert(field.to_owned(), value.clone());
+        }
+    }
+}
+
+/// `customer` with the fields of `change` set back to their old values.
+fn undo(customer: Option<&Customer>, change: &Change, id: &str) -> Option<Customer> {
+    let mut json = match customer {
+        Some(c) => serde_json::to_value(c).ok()?,
+        None => Value::Object(Map::new()),
+    };
+    let Value::Object(object) = &mut json else {
+        return None;
+    };
+    for (field, old, _) in &change.fields {
+        set(object, field, old);
+    }
+    object.insert("id".to_owned(), Value::String(id.to_owned()));
+    serde_json::from_value(json).ok()
+}
+
+/// The start book from the `end` book (in id order) and the period's
+/// `changes` (oldest first), in id order, and how many changes could not be
+/// undone (a customer the change names is missing, or its old fields do not
+/// make a customer).
+pub fn rewind(end: &[Customer], changes: &[Change]) -> (Vec<Customer>, usize) {
+    let mut book: BTreeMap<String, Customer> =
+        end.iter().map(|c| (c.id.clone(), c.clone())).collect();
+    let mut failed = 0;
+    for change in changes.iter().rev() {
+        let current = book.remove(&change.id);
+        if change.added {
+            continue;
+        }
+        let id = change.old_id.as_deref().unwrap_or(&change.id);
+        if current.is_none() && !change.removed {
+            failed += 1;
+            continue;
+        }
+        match undo(current.as_ref(), change, id) {
+            Some(before) => {
+                book.insert(id.to_owned(), before);
+            }
+            None => {
+                failed += 1;
+                if let Some(c) = current {
+                    book.insert(change.id.clone(), c);
+                }
+            }
+        }
+    }
+    (book.into_values().collect(), failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn change(id: &str, fields: Value) -> Change {
+        Change {
+            fields: fields
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    (
+                        f[0].as_str().unwrap().to_owned(),
+                        f[1].clone(),
+                        f[2].clone(),
+                    )
+                })
+                .collect(),
+            ..Change::blank(id)
+        }
+    }
+
+    fn customer(id: &str, stage: &str, tier: Option<&str>) -> Customer {
+        let mut c = Customer {
+            id: id.into(),
+            name: id.to_uppercase(),
+            stage: stage.into(),
+            ..Customer::default()
+        };
+        c.grade.tier = tier.map(Into::into);
+        c
+    }
+
+    #[test]
+    fn undoes_edits_adds_removals_and_renames() {
+        let end = vec![
+            customer("acme", "won", Some("strategic")),
+            customer("bolt-gmbh", "won", None),
+            customer("new", "lead", None),
+        ];
+        let mut added = change("new", json!([["stage", null, "lead"]]));
+        added.added = true;
+        let mut removed = change(
+            "gone",
+            json!([
+                ["id", "gone", null],
+                ["name", "Gone", null],
+                ["stage", "lost", null],
+                ["metrics.revenue_12m", 5.0, null]
+            ]),
+        );
+        removed.removed = true;
+        let mut renamed = change("bolt-gmbh", json!([["stage", "negotiation", "won"]]));
+        renamed.old_id = Some("bolt".into());
+        let changes = vec![
+            change("acme", json!([["grade.tier", null, "key"]])),
+            change(
+                "acme",
+                json!([
+                    ["grade.tier", "key", "strategic"],
+                    ["contact.last", "2026-11-01", "2026-11-17"]
+                ]),
+            ),
+            added,
+            removed,
+            renamed,
+        ];
+        let (start, failed) = rewind(&end, &changes);
+        assert_eq!(failed, 0);
+        let ids: Vec<&str> = start.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, vec!["acme", "bolt", "gone"]);
+        assert_eq!(start[0].grade.tier, None);
+        assert_eq!(start[0].contact.last, "2026-11-01".parse().ok());
+        assert_eq!(start[1].stage, "negotiation");
+        assert_eq!(start[1].name, "BOLT-GMBH");
+        assert_eq!(start[2].name, "Gone");
+        assert_eq!(start[2].metrics.revenue_12m, Some(5.0));
+        // A change naming a customer the end book lacks is counted.
+        let (_, failed) = rewind(&[], &[change("ghost", json!([["stage", "lead", "won"]]))]);
+        assert_eq!(failed, 1);
+    }
+}

@@ -1,0 +1,113 @@
+//! The funnel: customers per stage at the end and the start, the stage
+//! transitions in the period, and each stage's conversion and median days
+//! (kehu-analytics' `funnel::flows`), all from the period's commits.
+
+use std::collections::BTreeMap;
+
+use kehu_analytics::funnel::{StageFlow, StageMove, flows};
+use kehu_core::Customer;
+use serde::Serialize;
+
+use super::{Period, Snapshot, scalar};
+
+/// The funnel.
+#[derive(Clone, Debug, Serialize)]
+pub struct Funnel {
+    /// Customers per stage at the end, in kehu.toml's order.
+    pub stages: Vec<StageCount>,
+    /// Stage changes in the period.
+    pub transitions: Vec<Transition>,
+    /// Of those who entered each stage in the period: moved on, moved
+    /// back, dropped or stayed at its end; conversion; median days.
+    pub conversion: Vec<StageFlow>,
+}
+
+/// Customers in one stage.
+#[derive(Clone, Debug, Serialize)]
+pub struct StageCount {
+    /// The stage.
+    pub stage: String,
+    /// Customers at the end.
+    pub count: usize,
+    /// Customers at the start (`None` without history).
+    pub count_start: Option<usize>,
+}
+
+/// Customers who moved between two stages in the period.
+#[derive(Clone, Debug, Serialize)]
+pub struct Transition {
+    /// Stage before (`(new)` for a customer added in the period).
+    pub from: String,
+    /// Stage after.
+    pub to: String,
+    /// How many moves.
+    pub count: usize,
+}
+
+/// The label of a new customer's "stage before".
+const NEW: &str = "(new)";
+
+/// The stage changes in the period, oldest first, under end ids.
+fn moves(period: &Period<'_>) -> Vec<StageMove> {
+    period
+        .changes
+        .iter()
+        .filter_map(|change| {
+            let (old, new) = change.field("stage")?;
+            Some(StageMove {
+                customer: period.renames.resolve(&change.id).to_owned(),
+                day: change.day,
+                from: scalar(old),
+                to: scalar(new)?,
+            })
+        })
+        .collect()
+}
+
+/// The funnel at the end of `period` (and its start, when known).
+pub fn funnel(period: &Period<'_>, end: &Snapshot<'_>, start: Option<&Snapshot<'_>>) -> Funnel {
+    let mut order: Vec<String> = end.config.book.stages.clone();
+    let mut extra: Vec<String> = end
+        .customers
+        .iter()
+        .chain(start.map_or(&[][..], |s| s.customers))
+        .map(|c| c.stage.clone())
+        .filter(|s| !order.contains(s))
+        .collect();
+    extra.sort();
+    extra.dedup();
+    order.extend(extra);
+    let count =
+        |customers: &[Customer], stage: &str| customers.iter().filter(|c| c.stage == stage).count();
+    let stages = order
+        .iter()
+        .map(|stage| StageCount {
+            stage: stage.clone(),
+            count: count(end.customers, stage),
+            count_start: start.map(|s| count(s.customers, stage)),
+        })
+        .collect();
+    let moves = moves(period);
+    let rank = |stage: &str| order.iter().position(|s| s == stage).map_or(0, |i| i + 1);
+    let mut pairs: BTreeMap<(usize, &str, usize, &str), usize> = BTreeMap::new();
+    for m in &moves {
+        let from = m.from.as_deref().unwrap_or(NEW);
+        *pairs
+            .entry((rank(from), from, rank(&m.to), &m.to))
+            .or_insert(0) += 1;
+    }
+    let transitions = pairs
+        .into_iter()
+        .map(|((_, from, _, to), count)| Transition {
+            from: from.to_owned(),
+            to: to.to_owned(),
+            count,
+        })
+        .collect();
+    let conversion = flows(&order, &moves, |id| end.find(id).map(|c| c.stage.as_str()));
+    Funnel {
+        stages,
+        transitions,
+        conversion,
+    }
+}

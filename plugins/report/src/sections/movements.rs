@@ -1,0 +1,180 @@
+//! Grade movements in the period (who, when, why, from the commits), the
+//! movements per day or week for the chart, and the tier migration matrix.
+
+use std::collections::BTreeMap;
+
+use chrono::Datelike;
+use kehu_core::Date;
+use serde::Serialize;
+
+use super::{NONE, Period, Snapshot, scalar};
+use crate::period::shift;
+
+const PIPELINE: [&str; 5] = ["A", "B", "C", "D", "E"];
+
+/// A tier or pipeline grade that moved in the period.
+#[derive(Clone, Debug, Serialize)]
+pub struct Movement {
+    /// The commit's day.
+    pub date: Date,
+    /// Customer id (at the end of the period, if renamed since).
+    pub customer: String,
+    /// Customer name (the id when it left the book).
+    pub name: String,
+    /// `tier` or `pipeline`.
+    pub field: &'static str,
+    /// Before.
+    pub from: String,
+    /// After.
+    pub to: String,
+    /// `upgrade` or `downgrade`.
+    pub direction: &'static str,
+    /// The commit's author.
+    pub author: String,
+    /// `Kehu-Reason`, else the commit subject.
+    pub why: String,
+}
+
+/// Upgrades and downgrades in one day or week of the period (the chart).
+#[derive(Clone, Debug, Serialize)]
+pub struct MovementCount {
+    /// `2026-11-16`, or the ISO week `2026-W47`.
+    pub label: String,
+    /// The first day counted.
+    pub since: Date,
+    /// Tier and pipeline upgrades.
+    pub upgrades: usize,
+    /// Tier and pipeline downgrades.
+    pub downgrades: usize,
+}
+
+/// Recorded tier (`grade.tier`) at the start × at the end.
+#[derive(Clone, Debug, Serialize)]
+pub struct Migration {
+    /// Row and column labels: the tiers, then `(none)` (absent or ungraded).
+    pub labels: Vec<String>,
+    /// `counts[start][end]`.
+    pub counts: Vec<Vec<usize>>,
+}
+
+/// Every tier and pipeline grade that rose or fell, oldest first. Tiers rank
+/// in kehu.toml's order (first = best), pipeline grades A (soonest) to E.
+pub fn movements(period: &Period<'_>, end: &Snapshot<'_>) -> Vec<Movement> {
+    let tiers: Vec<&str> = end.config.tiers.iter().map(|t| t.name.as_str()).collect();
+    let mut out = Vec::new();
+    for change in period.changes {
+        for (field, label, order) in [
+            ("grade.tier", "tier", tiers.as_slice()),
+            ("grade.pipeline", "pipeline", PIPELINE.as_slice()),
+        ] {
+            let Some((old, new)) = change.field(field) else {
+                continue;
+            };
+            let (Some(from), Some(to)) = (scalar(old), scalar(new)) else {
+                continue;
+            };
+            let rank = |name: &str| order.iter().position(|t| *t == name);
+            let (Some(a), Some(b)) = (rank(&from), rank(&to)) else {
+                continue;
+            };
+            if a == b {
+                continue;
+            }
+            let id = period.renames.resolve(&change.id);
+            out.push(Movement {
+                date: change.day,
+                customer: id.to_owned(),
+                name: end
+                    .find(id)
+                    .map_or_else(|| id.to_owned(), |c| c.name.clone()),
+                field: label,
+                from,
+                to,
+                direction: if b < a { "upgrade" } else { "downgrade" },
+                author: change.author.clone(),
+                why: change.why.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Movements per day for a period of up to 14 days, else per ISO week
+/// (Monday first; the first bucket starts on the period's first day).
+/// Every day or week of the period has a bucket, empty or not.
+pub fn series(movements: &[Movement], since: Date, until: Date) -> Vec<MovementCount> {
+    let daily = since.days_until(until) < 14;
+    let bucket_of = |day: Date| -> Date {
+        if daily {
+            day
+        } else {
+            let back = i64::from(day.0.weekday().num_days_from_monday());
+            shift(day, -back).max(since)
+        }
+    };
+    let mut buckets: BTreeMap<Date, MovementCount> = BTreeMap::new();
+    let mut day = since;
+    while day <= until {
+        let key = bucket_of(day);
+        buckets.entry(key).or_insert_with(|| MovementCount {
+            label: if daily {
+                key.to_string()
+            } else {
+                let week = key.0.iso_week();
+                format!("{}-W{:02}", week.year(), week.week())
+            },
+            since: key,
+            upgrades: 0,
+            downgrades: 0,
+        });
+        let next = shift(day, 1);
+        if next == day {
+            break;
+        }
+        day = next;
+    }
+    for m in movements {
+        if let Some(b) = buckets.get_mut(&bucket_of(m.date)) {
+            if m.direction == "upgrade" {
+                b.upgrades += 1;
+            } else {
+                b.downgrades += 1;
+            }
+        }
+    }
+    buckets.into_values().collect()
+}
+
+/// Recorded tiers (`grade.tier`) at the start × at the end, over every
+/// customer in either book (a customer renamed in the period is one row
+/// under its end id); `(none)` = absent from that book or ungraded.
+pub fn migration(start: &Snapshot<'_>, end: &Snapshot<'_>, period: &Period<'_>) -> Migration {
+    let mut labels: Vec<String> = end.config.tiers.iter().map(|t| t.name.clone()).collect();
+    let mut extra: Vec<String> = start
+        .customers
+        .iter()
+        .chain(end.customers)
+        .filter_map(|c| c.grade.tier.clone())
+        .filter(|t| !labels.contains(t))
+        .collect();
+    extra.sort();
+    extra.dedup();
+    labels.extend(extra);
+    labels.push(NONE.to_owned());
+    let index = |tier: Option<&String>| {
+        tier.and_then(|t| labels.iter().position(|l| l == t))
+            .unwrap_or(labels.len() - 1)
+    };
+    let mut pairs: BTreeMap<&str, (Option<&String>, Option<&String>)> = BTreeMap::new();
+    for c in start.customers {
+        pairs.entry(period.renames.resolve(&c.id)).or_default().0 = c.grade.tier.as_ref();
+    }
+    for c in end.customers {
+        pairs.entry(&c.id).or_default().1 = c.grade.tier.as_ref();
+    }
+    let mut counts = vec![vec![0usize; labels.len()]; labels.len()];
+    for (from, to) in pairs.values() {
+        counts[index(*from)][index(*to)] += 1;
+    }
+    Migration { labels, counts }
+}
