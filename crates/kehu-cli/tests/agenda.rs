@@ -10,30 +10,29 @@ use std::process::{Command, Output};
 use common::{hermetic, plugin_dir, stderr, write};
 use serde_json::Value;
 
-/// Runs `kehu` with git's dates set to `date` (noon UTC), so commits land
-/// on that day and `--as-of` reads them back from history.
-fn kehu_on(dir: &Path, date: &str, args: &[&str]) -> Output {
+/// `program` in `dir`, hermetic, with git's dates set to `date` (noon
+/// UTC), so commits land on that day and `--as-of` reads them back.
+fn on(program: &str, dir: &Path, date: &str) -> Command {
     let stamp = format!("{date}T12:00:00+00:00");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kehu"));
+    let mut command = Command::new(program);
     hermetic(&mut command)
         .current_dir(dir)
         .env("GIT_AUTHOR_DATE", &stamp)
-        .env("GIT_COMMITTER_DATE", &stamp)
+        .env("GIT_COMMITTER_DATE", &stamp);
+    command
+}
+
+fn kehu_on(dir: &Path, date: &str, args: &[&str]) -> Output {
+    on(env!("CARGO_BIN_EXE_kehu"), dir, date)
         .arg("--plugin-dir")
         .arg(plugin_dir())
-        .args(args);
-    command.output().expect("run kehu")
+        .args(args)
+        .output()
+        .expect("run kehu")
 }
 
 fn git_on(dir: &Path, date: &str, args: &[&str]) {
-    let stamp = format!("{date}T12:00:00+00:00");
-    let mut command = Command::new("git");
-    hermetic(&mut command)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_DATE", &stamp)
-        .env("GIT_COMMITTER_DATE", &stamp)
-        .args(args);
-    let output = command.output().expect("run git");
+    let output = on("git", dir, date).args(args).output().expect("run git");
     assert!(output.status.success(), "git {args:?}: {}", stderr(&output));
 }
 
