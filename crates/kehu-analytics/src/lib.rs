@@ -27,6 +27,7 @@
 //! | [`bgnbd`] | BG/NBD likelihood, fit, P(alive), expected purchases |
 //! | [`mod@risk`], [`backtest`] | churn risk from weighted signals, and how good it was |
 //! | [`policy`] | kehu.toml in the shape the computations take |
+//! | [`flow`] | maximum flow, for `assign`'s bounds on its plans |
 
 pub mod abc;
 pub mod backtest;
@@ -34,6 +35,7 @@ pub mod bgnbd;
 pub mod book;
 pub mod cadence;
 pub mod calibration;
+pub mod flow;
 pub mod funnel;
 pub mod loyalty;
 pub mod money;

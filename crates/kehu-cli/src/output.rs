@@ -170,40 +170,13 @@ pub fn display(value: &Value) -> String {
     }
 }
 
-/// Neutralises a CSV cell that a spreadsheet would run as a formula
-/// (`=`, `+`, `-`, `@`, tab, CR) by prefixing a single quote, as OWASP
-/// recommends. Plain negative numbers stay numbers.
+/// Neutralises a CSV cell a spreadsheet would run as a formula (see
+/// [`kehu_core::escape::csv_safe`]).
 pub fn csv_safe(text: &str) -> String {
-    let risky = matches!(
-        text.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r')
-    );
-    if risky && text.parse::<f64>().is_err() {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
+    kehu_core::escape::csv_safe(text).into_owned()
 }
 
-/// Escapes text for a Markdown table cell: pipes, newlines and HTML.
-pub fn markdown_cell(text: &str) -> String {
-    let mut cell = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '|' => cell.push_str("\\|"),
-            '\n' | '\r' => cell.push(' '),
-            '<' => cell.push_str("&lt;"),
-            '>' => cell.push_str("&gt;"),
-            '&' => cell.push_str("&amp;"),
-            '`' | '*' | '_' | '[' | ']' | '\\' => {
-                cell.push('\\');
-                cell.push(ch);
-            }
-            _ => cell.push(ch),
-        }
-    }
-    cell
-}
+pub use kehu_core::escape::markdown_cell;
 
 #[cfg(test)]
 mod tests {
@@ -218,10 +191,6 @@ mod tests {
 
     #[test]
     fn csv_neutralises_formulas_but_keeps_negative_numbers() {
-        assert_eq!(csv_safe("=1+1"), "'=1+1");
-        assert_eq!(csv_safe("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_safe("-12.5"), "-12.5");
-        assert_eq!(csv_safe("\tx"), "'\tx");
         let mut out = Vec::new();
         sample()
             .write(&mut out, Format::Csv, "rows", false)

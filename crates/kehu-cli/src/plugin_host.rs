@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use kehu_core::Date;
 use kehu_plugin::host::{Registry, SearchPath};
 use kehu_plugin::protocol::{ChangeFilter, ContactWrite, LastContacts, LoggedContact};
-use kehu_plugin::services::{HostServices, ServiceError};
+use kehu_plugin::services::{HostServices, OutputStream, ServiceError};
 
 use crate::context::Context;
 use crate::session;
@@ -40,8 +40,8 @@ pub fn warn(context: &Context, message: &str) {
     }
 }
 /// Answers a plugin's requests for data from the book and its history, as
-/// of the run's `--as-of`. The book is loaded on first use only, so a
-/// plugin's `--help` costs nothing.
+/// of the run's `--as-of`. The book is loaded on use only, so a plugin's
+/// `--help` costs nothing.
 pub struct Services<'c> {
     context: std::cell::RefCell<&'c mut Context>,
     book: OnceCell<Result<kehu_core::Book, String>>,
@@ -94,16 +94,25 @@ impl<'c> Services<'c> {
 
 impl HostServices for Services<'_> {
     fn book(&self) -> Result<Vec<u8>, ServiceError> {
-        let book = self
-            .loaded_book()
-            .map_err(|e| ServiceError::new(format!("{e:#}")))?;
         let as_of = self.with_context(|c| c.as_of);
-        kehu_plugin::protocol::encode_book(
-            as_of,
-            &book.config,
-            book.customers.iter().map(|c| &c.customer),
-        )
-        .map_err(|e| ServiceError::new(e.to_string()))
+        let encode = |book: &kehu_core::Book| {
+            kehu_plugin::protocol::encode_book(
+                as_of,
+                &book.config,
+                book.customers.iter().map(|c| &c.customer),
+            )
+            .map_err(|e| ServiceError::new(e.to_string()))
+        };
+        if let Some(Ok(book)) = self.book.get() {
+            return encode(book);
+        }
+        // Loaded for this answer only and dropped before the plugin decodes
+        // its own copy: the host and the plugin never hold the book at once.
+        // A changeset coming back loads it again (from the parse cache).
+        let book = self
+            .with_context(session::load_for_reading)
+            .map_err(|e| ServiceError::new(format!("{e:#}")))?;
+        encode(&book)
     }
 
     fn book_at(&self, date: Date) -> Result<Vec<u8>, ServiceError> {
@@ -135,7 +144,13 @@ impl HostServices for Services<'_> {
                 let root = self
                     .with_context(|c| c.book_root())
                     .map_err(|e| ServiceError::new(format!("{e:#}")))?;
-                std::fs::read_to_string(root.join(kehu_core::CONFIG_FILE))
+                let path = root.join(kehu_core::CONFIG_FILE);
+                if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                    return Err(ServiceError::new(
+                        "kehu.toml is a symbolic link; not followed".to_owned(),
+                    ));
+                }
+                std::fs::read_to_string(path)
                     .map_err(|e| ServiceError::new(format!("reading kehu.toml: {e}")))?
             }
             _ => {
@@ -162,6 +177,13 @@ impl HostServices for Services<'_> {
     fn customer_history(&self, id: &str) -> Result<Vec<u8>, ServiceError> {
         let events = self.history(|history, rev| history.customer(id, rev))?;
         serde_json::to_vec(&events).map_err(|e| ServiceError::new(e.to_string()))
+    }
+
+    fn write_output(&self, stream: OutputStream, bytes: &[u8]) -> Option<std::io::Result<()>> {
+        Some(match stream {
+            OutputStream::Stdout => std::io::stdout().lock().write_all(bytes),
+            OutputStream::Stderr => std::io::stderr().lock().write_all(bytes),
+        })
     }
 
     fn changes(&self, since: Option<Date>, until: Option<Date>) -> Result<Vec<u8>, ServiceError> {

@@ -1,10 +1,13 @@
 //! Opening the book for a command: from the working tree, or from git as of
 //! a past day; and the checks every writing command shares.
 
+use std::path::Path;
+
 use anyhow::{Context as _, bail};
 use kehu_core::{Book, Entry, LoadOptions};
 
 use crate::context::Context;
+use crate::plugin_host;
 
 /// Loads the book a read command works on.
 ///
@@ -28,8 +31,36 @@ pub fn load_for_reading(context: &mut Context) -> anyhow::Result<Book> {
         return kehu_core::load_entries(entries, &options)
             .with_context(|| format!("reading the book at commit {}", short(&commit)));
     }
-    kehu_core::load_book(&root, &options)
-        .with_context(|| format!("reading the book at {}", root.display()))
+    load_work_tree(context, &root, &options)
+}
+
+/// Loads the book's working tree at `root` through the parse cache in the
+/// git directory (`.git/kehu/`), which saves parsing the files that did not
+/// change since the last run; the book is the same as without it. Set
+/// `KEHU_NO_CACHE=1` to load cold (e.g. to time it). A cache that cannot be
+/// opened or saved is a warning, never a failed command.
+pub fn load_work_tree(
+    context: &Context,
+    root: &Path,
+    options: &LoadOptions,
+) -> anyhow::Result<Book> {
+    let read = |e| anyhow::Error::new(e).context(format!("reading the book at {}", root.display()));
+    let cache = if kehu_cache::disabled() {
+        None
+    } else {
+        kehu_cache::BookCache::open(root).unwrap_or_else(|e| {
+            plugin_host::warn(context, &format!("{e}; loading without it"));
+            None
+        })
+    };
+    let Some(cache) = cache else {
+        return kehu_core::load_book(root, options).map_err(read);
+    };
+    let book = kehu_core::load_book_cached(root, options, &cache).map_err(read)?;
+    if let Err(e) = cache.save() {
+        plugin_host::warn(context, &e.to_string());
+    }
+    Ok(book)
 }
 
 /// Loads the working tree for a command that writes, refusing when the files
@@ -46,8 +77,7 @@ pub fn load_for_writing(context: &mut Context) -> anyhow::Result<Book> {
     let options = LoadOptions {
         as_of: context.as_of,
     };
-    kehu_core::load_book(&root, &options)
-        .with_context(|| format!("reading the book at {}", root.display()))
+    load_work_tree(context, &root, &options)
 }
 
 /// The first 10 hex digits of a commit id, as `git log --oneline` shows.

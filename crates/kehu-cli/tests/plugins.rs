@@ -36,7 +36,7 @@ fn plugins_lists_the_bundled_plugins_with_versions_and_paths() {
         assert!(names.contains(&name), "{name} missing from {names:?}");
     }
     for plugin in doc["plugins"].as_array().unwrap() {
-        assert_eq!(plugin["abi"], 1);
+        assert_eq!(plugin["abi"], kehu_plugin::ABI_VERSION);
         assert!(plugin["path"].as_str().unwrap().starts_with('/'));
     }
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::config::Config;
 use crate::customer_file::{self, Field, FieldSpans, Problem};
 use crate::diag::{Diagnostic, Pos};
+use crate::reuse::{LOCATED_FIELDS, ParsedFile};
 use crate::validate::{self, Context};
 use crate::{Customer, Date};
 
@@ -32,7 +33,7 @@ pub struct LoadedCustomer {
 }
 
 /// Fields whose place is kept after loading, for policy diagnostics.
-const LOCATED: [Field; 6] = [
+const LOCATED: [Field; LOCATED_FIELDS] = [
     Field::Id,
     Field::Owner,
     Field::Stage,
@@ -148,6 +149,18 @@ impl FileOutcome {
 
 /// The one path every customer file goes through once its bytes are read.
 pub(crate) fn load_file(path: String, bytes: &[u8], ctx: &Context<'_>) -> FileOutcome {
+    load_file_keeping(path, bytes, ctx, &mut |_| {})
+}
+
+/// [`load_file`], also handing `keep` what a parse cache may keep of the
+/// file: its parse, when the file read with no problem of its own (before
+/// the checks that depend on kehu.toml or the day).
+pub(crate) fn load_file_keeping(
+    path: String,
+    bytes: &[u8],
+    ctx: &Context<'_>,
+    keep: &mut dyn FnMut(&ParsedFile),
+) -> FileOutcome {
     let text = match crate::source::decode(&path, bytes) {
         Ok(text) => text,
         Err(diagnostics) => return FileOutcome::failed(path, diagnostics),
@@ -173,39 +186,87 @@ pub(crate) fn load_file(path: String, bytes: &[u8], ctx: &Context<'_>) -> FileOu
     // when it is sound and its id can be trusted.
     let id_ok = read.spans.is_valid(Field::Id)
         && validate::check_id(&path, &read.customer, &read.spans, &mut problems);
-    let trusted = read.sound && id_ok;
-    validate::check_values(&read.customer, &read.spans, ctx, &mut problems);
-    let has_errors = problems
-        .iter()
-        .any(|p| p.severity == crate::Severity::Error);
-    let (loaded, id) = if trusted {
-        let loaded = LoadedCustomer {
-            // Filled from the outcome's path when the book is assembled.
-            path: String::new(),
-            positions: locate(text, &read.spans),
-            customer: read.customer,
-            has_errors,
-        };
-        (Some(loaded), None)
-    } else {
+    let mut read = read;
+    validate::neutralise_controls(&mut read.customer, &read.spans, &mut problems);
+    if !(read.sound && id_ok) {
+        validate::check_values(&read.customer, &read.spans, ctx, &mut problems);
         let id_pos = read
             .spans
             .get(Field::Id)
             .map(|offset| Pos::of_offset(text, offset));
         let id = (!read.customer.id.is_empty()).then_some((read.customer.id, id_pos));
-        (None, id)
+        let diagnostics = place(&path, text, problems);
+        return FileOutcome {
+            path,
+            loaded: None,
+            id,
+            diagnostics,
+        };
+    }
+    let parsed = ParsedFile {
+        present: read.spans.present(),
+        positions: locate(text, &read.spans),
+        customer: read.customer,
     };
+    if problems.is_empty() {
+        keep(&parsed);
+    }
+    validate::check_values(&parsed.customer, &read.spans, ctx, &mut problems);
+    let has_errors = problems
+        .iter()
+        .any(|p| p.severity == crate::Severity::Error);
     let diagnostics = if problems.is_empty() {
         Vec::new()
     } else {
         place(&path, text, problems)
     };
     FileOutcome {
+        loaded: Some(LoadedCustomer {
+            // Filled from the outcome's path when the book is assembled.
+            path: String::new(),
+            positions: parsed.positions,
+            customer: parsed.customer,
+            has_errors,
+        }),
         path,
-        loaded,
-        id,
+        id: None,
         diagnostics,
     }
+}
+
+/// A file's outcome from what a parse cache kept of it, when the checks that
+/// run on every load find nothing; otherwise gives `path` back, for the file
+/// to be parsed again so its diagnostics get their lines and columns.
+pub(crate) fn reuse_file(
+    path: String,
+    parsed: ParsedFile,
+    ctx: &Context<'_>,
+) -> Result<FileOutcome, String> {
+    let spans = parsed.spans();
+    let mut parsed = parsed;
+    let mut problems = Vec::new();
+    let id_ok = spans.is_valid(Field::Id)
+        && validate::check_id(&path, &parsed.customer, &spans, &mut problems);
+    // A cache holds only clean parses; this keeps a damaged or forged one
+    // from smuggling terminal escapes past the loader.
+    validate::neutralise_controls(&mut parsed.customer, &spans, &mut problems);
+    if id_ok && problems.is_empty() {
+        validate::check_values(&parsed.customer, &spans, ctx, &mut problems);
+    }
+    if !id_ok || !problems.is_empty() {
+        return Err(path);
+    }
+    Ok(FileOutcome {
+        path,
+        loaded: Some(LoadedCustomer {
+            path: String::new(),
+            positions: parsed.positions,
+            customer: parsed.customer,
+            has_errors: false,
+        }),
+        id: None,
+        diagnostics: Vec::new(),
+    })
 }
 
 fn locate(text: &str, spans: &FieldSpans) -> [(u32, u32); LOCATED.len()] {

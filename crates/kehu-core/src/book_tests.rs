@@ -160,7 +160,7 @@ fn oversized_files_are_refused_unread() {
     assert_eq!(
         shown(&book),
         [
-            "customers/bi/big.toml: error: the file is 1048577 bytes, over the limit of 1048576 bytes"
+            "customers/bi/big.toml: error: the file is more than 1048576 bytes, over the limit of 1048576 bytes"
         ]
     );
 }

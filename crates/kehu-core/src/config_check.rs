@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use toml::de::DeTable;
+use toml::de::{DeTable, DeValue};
 
 use crate::config::Config;
 use crate::diag::{Diagnostic, Pos};
@@ -71,6 +71,13 @@ pub fn parse_config(bytes: &[u8]) -> ConfigReport {
         };
     }
     let doc = doc.get_ref();
+    let controls = control_characters(text, doc);
+    if !controls.is_empty() {
+        return ConfigReport {
+            config: None,
+            diagnostics: controls,
+        };
+    }
     let mut config: Config = match toml::from_str(text) {
         Ok(config) => config,
         Err(err) => {
@@ -106,6 +113,42 @@ pub fn parse_config(bytes: &[u8]) -> ConfigReport {
         config: Some(config),
         diagnostics,
     }
+}
+
+/// One error per string in kehu.toml holding a control character (a TOML
+/// escape such as `\u001b`): owner, tier and region names reach every table
+/// kehu prints, and terminal escape codes must not. Such a kehu.toml is not
+/// used.
+fn control_characters(text: &str, doc: &DeTable<'_>) -> Vec<Diagnostic> {
+    fn visit(value: &toml::Spanned<DeValue<'_>>, found: &mut Vec<Range<usize>>) {
+        match value.get_ref() {
+            DeValue::String(s) if s.chars().any(crate::validate::is_forbidden_control) => {
+                found.push(value.span());
+            }
+            DeValue::Array(items) => items.iter().for_each(|v| visit(v, found)),
+            DeValue::Table(table) => table.values().for_each(|v| visit(v, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for value in doc.values() {
+        visit(value, &mut found);
+    }
+    found
+        .into_iter()
+        .map(|span| {
+            let d = Diagnostic::error(
+                CONFIG_FILE,
+                "control-character",
+                "a string holds control characters (terminal escape codes?)",
+            )
+            .at(Some(Pos::of_offset(text, span.start)));
+            match spans::path_at(doc, span.start) {
+                Some(path) => d.field(display_path(&path.split('.').collect::<Vec<_>>())),
+                None => d,
+            }
+        })
+        .collect()
 }
 
 struct Checker<'a, 'i> {
@@ -303,6 +346,21 @@ mod tests {
             [
                 "kehu.toml:2:10: error: invalid basic string, expected `\"`",
                 "kehu.toml:3:2: error: key with no value, expected `=`",
+            ]
+        );
+    }
+
+    #[test]
+    fn control_characters_refuse_the_config() {
+        let r = parse_config(b"[owners.alice]\nname = \"Alice\\u001b[2J\"\n");
+        assert!(r.config.is_none());
+        assert_eq!(
+            r.diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            [
+                "kehu.toml:2:8: error: owners.alice.name: a string holds control characters (terminal escape codes?)"
             ]
         );
     }

@@ -185,6 +185,28 @@ impl FieldSpans {
         let offset = self.starts[field as usize];
         (offset != u32::MAX).then_some(offset as usize)
     }
+
+    /// One bit per field the file has (bit `Field as u32`).
+    pub(crate) fn present(&self) -> u32 {
+        self.starts
+            .iter()
+            .enumerate()
+            .filter(|(_, start)| **start != u32::MAX)
+            .fold(0, |mask, (i, _)| mask | 1 << i)
+    }
+
+    /// Spans of a file that read without problems, rebuilt from
+    /// [`FieldSpans::present`]: every field is valid and sits at offset 0
+    /// (a reused file with any problem is parsed again to place it).
+    pub(crate) fn from_present(mask: u32) -> Self {
+        let mut spans = FieldSpans::new();
+        for (i, start) in spans.starts.iter_mut().enumerate() {
+            if mask & (1 << i) != 0 {
+                *start = 0;
+            }
+        }
+        spans
+    }
 }
 
 /// A problem found in one file, placed by byte offset; turned into a

@@ -25,6 +25,7 @@
 //! | `not-finite` | NaN or infinity |
 //! | `out-of-range` | satisfaction outside 1..5, repurchase outside 0..1, numbers too large, policy thresholds out of order |
 //! | `inconsistent` | figures that contradict each other (warning) |
+//! | `control-character` | a text field holds control characters such as terminal escapes (shown as U+FFFD) |
 //! | `date-as-string` | a quoted date (warning; it loads) |
 //! | `invalid-id` | the id is not 2–64 of `[a-z0-9-]` |
 //! | `id-mismatch` | the id differs from the file stem |

@@ -19,12 +19,14 @@ mod customer_file;
 pub mod date;
 pub mod diag;
 pub mod edit;
+pub mod escape;
 pub mod expr;
 pub mod import;
 pub mod load;
 pub mod merge;
 pub mod model;
 pub mod policy;
+pub mod reuse;
 mod source;
 mod spans;
 mod suggest;
@@ -36,7 +38,10 @@ pub use config::{Cadence, Config, Owner, RfmWindow, Tier};
 pub use config_check::{CONFIG_FILE, ConfigReport, parse_config};
 pub use date::{Date, DateParseError};
 pub use diag::{Diagnostic, Pos, Severity};
-pub use load::{CUSTOMERS_DIR, Entry, EntryKind, LoadError, load_book, load_config, load_entries};
+pub use load::{
+    CUSTOMERS_DIR, Entry, EntryKind, LoadError, load_book, load_book_cached, load_config,
+    load_entries,
+};
 pub use model::{Contact, Customer, Grade, Metrics};
 pub use policy::check_policy;
 pub use source::MAX_FILE_BYTES;

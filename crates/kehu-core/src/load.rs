@@ -10,10 +10,13 @@ use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::book::{Book, FileOutcome, LoadOptions, LoadedCustomer, load_file};
+use crate::book::{
+    Book, FileOutcome, LoadOptions, LoadedCustomer, load_file, load_file_keeping, reuse_file,
+};
 use crate::config::Config;
 use crate::config_check::{CONFIG_FILE, parse_config};
 use crate::diag::{self, Diagnostic};
+use crate::reuse::{Lookup, NoCache, ParseCache};
 use crate::source::{MAX_FILE_BYTES, too_large};
 use crate::validate::Context;
 
@@ -130,7 +133,7 @@ fn read_config(root: &Path) -> Result<(crate::ConfigReport, String), LoadError> 
         None => (
             crate::ConfigReport {
                 config: None,
-                diagnostics: vec![too_large(CONFIG_FILE, MAX_FILE_BYTES + 1)],
+                diagnostics: vec![too_large(CONFIG_FILE, None)],
             },
             String::new(),
         ),
@@ -140,6 +143,17 @@ fn read_config(root: &Path) -> Result<(crate::ConfigReport, String), LoadError> 
 /// Loads the book at `root`: kehu.toml, then every file under `customers/`
 /// (any depth), read and checked in parallel.
 pub fn load_book(root: &Path, options: &LoadOptions) -> Result<Book, LoadError> {
+    load_book_cached(root, options, &NoCache)
+}
+
+/// [`load_book`], reusing the files `cache` parsed before and offering it
+/// every file parsed now. The book is the same as a cold load's: a cache
+/// only saves parsing (see [`crate::reuse`]).
+pub fn load_book_cached(
+    root: &Path,
+    options: &LoadOptions,
+    cache: &dyn ParseCache,
+) -> Result<Book, LoadError> {
     let (report, config_text) = read_config(root)?;
     let mut diagnostics = report.diagnostics;
     let (config, config_ok) = match report.config {
@@ -174,18 +188,7 @@ pub fn load_book(root: &Path, options: &LoadOptions) -> Result<Book, LoadError> 
     let outcomes: Vec<FileOutcome> = found
         .into_par_iter()
         .map(|item| match item {
-            Found::File(rel) => {
-                READ_BUFFER.with_borrow_mut(|buffer| match read_into(&root.join(&rel), buffer) {
-                    Ok(true) => load_file(rel, buffer, &ctx),
-                    Ok(false) => {
-                        FileOutcome::failed(rel.clone(), vec![too_large(&rel, MAX_FILE_BYTES + 1)])
-                    }
-                    Err(err) => FileOutcome::failed(
-                        rel.clone(),
-                        vec![Diagnostic::error(rel, "io-error", err.to_string())],
-                    ),
-                })
-            }
+            Found::File(rel) => load_one(root, rel, &ctx, cache),
             Found::Problem(outcome) => *outcome,
         })
         .collect();
@@ -196,6 +199,53 @@ pub fn load_book(root: &Path, options: &LoadOptions) -> Result<Book, LoadError> 
         diagnostics,
         outcomes,
     ))
+}
+
+/// Loads one customer file: from the cache when it has the file, else read
+/// and parsed (and offered to the cache).
+fn load_one(root: &Path, rel: String, ctx: &Context<'_>, cache: &dyn ParseCache) -> FileOutcome {
+    let known = match cache.by_path(&rel) {
+        Lookup::Hit(parsed) => {
+            return reuse_file(rel, *parsed, ctx).unwrap_or_else(|rel| {
+                read_then(root, rel, |rel, bytes| load_file(rel, bytes, ctx))
+            });
+        }
+        Lookup::Miss(key) => Some(key),
+        Lookup::Unknown => None,
+    };
+    read_then(root, rel, |rel, bytes| {
+        let key = match known {
+            Some(key) => key,
+            None => match cache.by_content(&rel, bytes) {
+                Lookup::Hit(parsed) => {
+                    return reuse_file(rel, *parsed, ctx)
+                        .unwrap_or_else(|rel| load_file(rel, bytes, ctx));
+                }
+                Lookup::Miss(key) => key,
+                Lookup::Unknown => return load_file(rel, bytes, ctx),
+            },
+        };
+        load_file_keeping(rel, bytes, ctx, &mut |parsed| {
+            cache.insert(key, bytes, parsed);
+        })
+    })
+}
+
+/// Reads the customer file `rel` into this thread's buffer and hands it to
+/// `load`; a file that cannot be read, or is too large, is a diagnostic.
+fn read_then(
+    root: &Path,
+    rel: String,
+    load: impl FnOnce(String, &[u8]) -> FileOutcome,
+) -> FileOutcome {
+    READ_BUFFER.with_borrow_mut(|buffer| match read_into(&root.join(&rel), buffer) {
+        Ok(true) => load(rel, buffer),
+        Ok(false) => FileOutcome::failed(rel.clone(), vec![too_large(&rel, None)]),
+        Err(err) => FileOutcome::failed(
+            rel.clone(),
+            vec![Diagnostic::error(rel, "io-error", err.to_string())],
+        ),
+    })
 }
 
 /// Loads a book from in-memory entries: `kehu.toml` and everything under

@@ -311,6 +311,45 @@ fn negative_money_and_counts() {
 }
 
 #[test]
+fn terminal_escapes_in_text_are_errors_and_never_loaded_raw() {
+    let text = with(
+        "name = \"ACME Corporation\"",
+        "name = \"ACME\\u001b[2J\\u001b]8;;http://evil\\u0007x\\tTab\"",
+    );
+    let result = check_file(PATH, text.as_bytes(), &config(), as_of());
+    assert_eq!(
+        result
+            .diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        [
+            "customers/ac/acme.toml:2:8: error: name: holds control characters (terminal escape codes?); shown as \u{FFFD}"
+        ]
+    );
+    assert_eq!(
+        result.customer.unwrap().name,
+        "ACME\u{FFFD}[2J\u{FFFD}]8;;http://evil\u{FFFD}x\tTab"
+    );
+}
+
+#[test]
+fn absurdly_large_money_and_counts() {
+    let text = with("revenue_total = 3400000.0", "revenue_total = 1e300").replacen(
+        "orders_total = 57",
+        "orders_total = 9223372036854775807",
+        1,
+    );
+    assert_eq!(
+        check(&text),
+        [
+            "customers/ac/acme.toml:17:17: error: metrics.revenue_total: 1e300 is above the limit of 1e15 (a typo?)",
+            "customers/ac/acme.toml:18:16: error: metrics.orders_total: 9223372036854775807 is above the limit of 1000000000000 (a typo?)",
+        ]
+    );
+}
+
+#[test]
 fn satisfaction_and_repurchase_ranges() {
     let text = with("satisfaction = 4.5", "satisfaction = 6").replacen(
         "repurchase = 0.7",

@@ -15,7 +15,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// after it); CRLF line ends need nothing here, TOML accepts them.
 pub(crate) fn decode<'a>(path: &str, bytes: &'a [u8]) -> Result<&'a str, Vec<Diagnostic>> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(vec![too_large(path, bytes.len() as u64)]);
+        return Err(vec![too_large(path, Some(bytes.len() as u64))]);
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(vec![
@@ -58,12 +58,17 @@ pub(crate) fn decode<'a>(path: &str, bytes: &'a [u8]) -> Result<&'a str, Vec<Dia
     Ok(text)
 }
 
-/// The diagnostic for a file over [`MAX_FILE_BYTES`].
-pub(crate) fn too_large(path: &str, len: u64) -> Diagnostic {
+/// The diagnostic for a file over [`MAX_FILE_BYTES`]. `len` is its size
+/// when known; a file read only up to the limit has just "more".
+pub(crate) fn too_large(path: &str, len: Option<u64>) -> Diagnostic {
+    let size = match len {
+        Some(len) => format!("{len} bytes"),
+        None => format!("more than {MAX_FILE_BYTES} bytes"),
+    };
     Diagnostic::error(
         path,
         "too-large",
-        format!("the file is {len} bytes, over the limit of {MAX_FILE_BYTES} bytes"),
+        format!("the file is {size}, over the limit of {MAX_FILE_BYTES} bytes"),
     )
 }
 

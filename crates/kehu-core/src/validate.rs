@@ -8,6 +8,13 @@ use crate::customer_file::{Field, FieldSpans, Problem, clip};
 use crate::suggest::hint;
 use crate::{Customer, Date};
 
+/// The largest amount of money a customer file may hold: a thousand
+/// trillion, above any real account, and low enough that sums over a whole
+/// book stay exact to the cent in `f64`. Larger is a typo or an attack.
+pub const MAX_MONEY: f64 = 1e15;
+/// The largest order count a customer file may hold; sums over a book of
+/// a million customers stay far from `i64` overflow.
+pub const MAX_COUNT: i64 = 1_000_000_000_000;
 /// Referral likelihoods a customer file may state.
 pub const REFERRALS: [&str; 3] = ["likely", "possible", "unlikely"];
 /// ABC classes.
@@ -114,6 +121,64 @@ pub(crate) fn check_id(
         ));
     }
     trusted
+}
+
+/// Replaces control characters (all but tab) in the customer's text fields
+/// with U+FFFD and reports each field as an error. Such characters come only
+/// from TOML escapes such as `\u001b`, and would otherwise reach every
+/// table kehu and its plugins print: a name holding `ESC [2J` clears the
+/// reader's terminal, an OSC 8 sequence plants a hidden link. The file still
+/// loads for reading (so reports show the rest); its errors stop any
+/// command from rewriting it.
+pub(crate) fn neutralise_controls(c: &mut Customer, spans: &FieldSpans, out: &mut Vec<Problem>) {
+    let mut v = Checker { spans, out };
+    let g = &mut c.grade;
+    let mut fields: Vec<(Field, &mut String)> =
+        vec![(Field::Name, &mut c.name), (Field::Stage, &mut c.stage)];
+    for (field, value) in [
+        (Field::Region, &mut c.region),
+        (Field::Industry, &mut c.industry),
+        (Field::Owner, &mut c.owner),
+        (Field::Tier, &mut g.tier),
+        (Field::Abc, &mut g.abc),
+        (Field::Rfm, &mut g.rfm),
+        (Field::Pipeline, &mut g.pipeline),
+        (Field::Loyalty, &mut g.loyalty),
+        (Field::Risk, &mut g.risk),
+        (Field::Referral, &mut c.metrics.referral),
+        (Field::ContactChannel, &mut c.contact.channel),
+    ] {
+        if let Some(value) = value.as_mut() {
+            fields.push((field, value));
+        }
+    }
+    for value in &mut g.pinned {
+        fields.push((Field::Pinned, value));
+    }
+    for (field, value) in fields {
+        if value.chars().any(is_forbidden_control) {
+            *value = value
+                .chars()
+                .map(|ch| {
+                    if is_forbidden_control(ch) {
+                        '\u{FFFD}'
+                    } else {
+                        ch
+                    }
+                })
+                .collect();
+            v.error(
+                "control-character",
+                field,
+                "holds control characters (terminal escape codes?); shown as \u{FFFD}".to_owned(),
+            );
+        }
+    }
+}
+
+/// A character no text field may hold: C0 and C1 controls and DEL, except tab.
+pub fn is_forbidden_control(ch: char) -> bool {
+    ch.is_control() && ch != '\t'
 }
 
 /// Every value check on a structurally sound customer.
@@ -374,6 +439,13 @@ impl Checker<'_> {
                 Some(v) if v < 0.0 => {
                     self.error("negative-value", field, format!("{v} is negative"));
                 }
+                Some(v) if v > MAX_MONEY => {
+                    self.error(
+                        "out-of-range",
+                        field,
+                        format!("{v:e} is above the limit of {MAX_MONEY:e} (a typo?)"),
+                    );
+                }
                 _ => {}
             }
         }
@@ -381,10 +453,18 @@ impl Checker<'_> {
             (Field::OrdersTotal, m.orders_total),
             (Field::Orders12m, m.orders_12m),
         ] {
-            if let Some(v) = value
-                && v < 0
-            {
-                self.error("negative-value", field, format!("{v} is negative"));
+            match value {
+                Some(v) if v < 0 => {
+                    self.error("negative-value", field, format!("{v} is negative"));
+                }
+                Some(v) if v > MAX_COUNT => {
+                    self.error(
+                        "out-of-range",
+                        field,
+                        format!("{v} is above the limit of {MAX_COUNT} (a typo?)"),
+                    );
+                }
+                _ => {}
             }
         }
         for (field, value, low, high) in [

@@ -40,6 +40,15 @@ pub enum GitError {
         /// Where the changes are: staged, unstaged, untracked.
         detail: String,
     },
+    /// A directory on the way to a file kehu would write is a symbolic link:
+    /// the write would land outside the book, so it is refused.
+    #[error("{path}: {link} is a symbolic link; kehu writes only inside the book")]
+    SymlinkOnPath {
+        /// The file, relative to the book root.
+        path: String,
+        /// The directory that is a link, relative to the book root.
+        link: String,
+    },
     /// The book has no commit yet, and the operation needs one.
     #[error("the book has no commits yet (make a first commit, e.g. with `kehu init`)")]
     NoCommits,

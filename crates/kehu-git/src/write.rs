@@ -151,6 +151,20 @@ impl Book {
             path: book_path.to_owned(),
             detail: detail.to_owned(),
         };
+        // A symbolic link on the way (an untracked `customers/ac` linking
+        // elsewhere) would make the write land outside the book.
+        let parts: Vec<&str> = book_path.split('/').collect();
+        for depth in 1..parts.len() {
+            let link = parts[..depth].join("/");
+            if fs::symlink_metadata(self.root().join(&link))
+                .is_ok_and(|m| m.file_type().is_symlink())
+            {
+                return Err(GitError::SymlinkOnPath {
+                    path: book_path.to_owned(),
+                    link,
+                });
+            }
+        }
         let in_head = match head_tree {
             Some(tree) => self.blob_in_tree(tree, git_path)?.map(|(id, _)| id),
             None => None,

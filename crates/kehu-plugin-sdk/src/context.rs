@@ -9,6 +9,7 @@ use kehu_plugin::protocol::{
 };
 
 use crate::PluginError;
+use crate::stream::{StdoutWriter, Streams};
 
 /// The plugin's view of one invocation.
 ///
@@ -19,6 +20,7 @@ pub struct Context<'a> {
     request: &'a Request,
     host: Option<&'a HostApi>,
     book: OnceCell<Book>,
+    streams: Streams<'a>,
 }
 
 impl<'a> Context<'a> {
@@ -27,7 +29,19 @@ impl<'a> Context<'a> {
             request,
             host,
             book: OnceCell::new(),
+            streams: Streams::new(host),
         }
+    }
+
+    /// A writer onto the host's standard output, for output too large to
+    /// build as one string (a report of every customer): the host prints it
+    /// as it comes, before the run's [`crate::Output`].
+    pub fn stdout(&self) -> StdoutWriter<'_> {
+        StdoutWriter::new(&self.streams)
+    }
+
+    pub(crate) fn streams(&self) -> &Streams<'a> {
+        &self.streams
     }
 
     /// The subcommand the user typed (the plugin's name).

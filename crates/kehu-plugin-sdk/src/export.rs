@@ -110,10 +110,20 @@ fn handle<P: Plugin + Default>(bytes: &[u8], host: Option<&HostApi>) -> Result<V
     let request = Request::from_json(bytes).map_err(|error| error.to_string())?;
     let mut ctx = Context::new(&request, host);
     let plugin = P::default();
-    let response = match plugin.run(&mut ctx, &request.args) {
+    let mut response = match plugin.run(&mut ctx, &request.args) {
         Ok(output) => output.into_response(),
         Err(error) => error.into_response(&request.command),
     };
+    // Stdout goes out raw, after what the plugin streamed; a host that does
+    // not take streamed output gets it all in the response.
+    let streams = ctx.streams();
+    if streams.send(response.stdout.as_bytes()).is_ok() {
+        response.stdout.clear();
+    }
+    let stdout = streams.take_kept();
+    if !stdout.is_empty() {
+        response.stdout = String::from_utf8_lossy(&stdout).into_owned() + &response.stdout;
+    }
     response
         .to_json()
         .map_err(|error| format!("cannot encode the response: {error}"))

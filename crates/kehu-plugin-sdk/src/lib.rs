@@ -29,11 +29,13 @@ mod context;
 mod export;
 mod flags;
 mod output;
+mod stream;
 pub mod testing;
 
 pub use context::Context;
 pub use flags::{WRITE_FLAGS_HELP, WriteFlags};
 pub use output::{Output, PluginError};
+pub use stream::StdoutWriter;
 
 pub use kehu_core;
 pub use kehu_plugin::protocol::{

@@ -17,7 +17,9 @@
 //! 3. The host calls [`PluginDescriptor::run`] with the request bytes and a
 //!    [`HostApi`]; the plugin may call [`HostApi::call`] any number of times
 //!    during `run` (never after it returns), and frees each answer with
-//!    [`HostApi::free_buffer`].
+//!    [`HostApi::free_buffer`]. It may also stream its output through
+//!    [`HostApi::write`] as it goes, so a large report is never held whole
+//!    nor escaped into the response JSON.
 //! 4. `run` stores a plugin-allocated [`Buffer`] in `*response` and returns a
 //!    status; the host reads it and frees it with
 //!    [`PluginDescriptor::free_buffer`].
@@ -25,8 +27,8 @@
 use std::ffi::{c_char, c_void};
 
 /// The ABI version this crate speaks. Bumped on any change to the layout or
-/// meaning of the structs and functions in this module.
-pub const ABI_VERSION: u32 = 1;
+/// meaning of the structs and functions in this module (2: [`HostApi::write`]).
+pub const ABI_VERSION: u32 = 2;
 
 /// The one symbol a plugin library exports, NUL-terminated for `dlsym`.
 pub const ENTRY_SYMBOL: &[u8] = b"kehu_plugin_entry\0";
@@ -47,6 +49,14 @@ pub const STATUS_ERROR: i32 = 2;
 pub const HOST_OK: i32 = 0;
 /// A host service failed; the buffer holds a UTF-8 message.
 pub const HOST_ERROR: i32 = 1;
+/// [`HostApi::write`]: this host does not take streamed output; the plugin
+/// returns it in its response instead.
+pub const HOST_UNSUPPORTED: i32 = 2;
+
+/// [`HostApi::write`]'s stream: the host's standard output.
+pub const STREAM_STDOUT: u32 = 1;
+/// [`HostApi::write`]'s stream: the host's standard error.
+pub const STREAM_STDERR: u32 = 2;
 
 /// A byte buffer owned by the side that allocated it.
 ///
@@ -141,7 +151,16 @@ pub struct HostApi {
     pub call: HostCallFn,
     /// Frees a buffer the host returned from `call`.
     pub free_buffer: FreeFn,
+    /// Writes `len` bytes at `data` to the host's [`STREAM_STDOUT`] or
+    /// [`STREAM_STDERR`] now, before `run` returns, without copying them
+    /// into any JSON. Returns [`HOST_OK`], [`HOST_ERROR`] (the write failed,
+    /// e.g. a closed pipe: stop writing), or [`HOST_UNSUPPORTED`].
+    pub write: HostWriteFn,
 }
+
+/// The signature of [`HostApi::write`].
+pub type HostWriteFn =
+    unsafe extern "C" fn(context: *mut c_void, stream: u32, data: *const u8, len: usize) -> i32;
 
 /// The signature of [`HostApi::call`].
 pub type HostCallFn = unsafe extern "C" fn(

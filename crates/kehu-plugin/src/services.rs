@@ -13,8 +13,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use kehu_core::Date;
 
 use crate::abi::{
-    Buffer, FreeFn, HOST_ERROR, HOST_OK, HostApi, RunFn, STATUS_ERROR, STATUS_OK, STATUS_PANIC,
-    free_rust_buffer,
+    Buffer, FreeFn, HOST_ERROR, HOST_OK, HOST_UNSUPPORTED, HostApi, RunFn, STATUS_ERROR, STATUS_OK,
+    STATUS_PANIC, STREAM_STDERR, STREAM_STDOUT, free_rust_buffer,
 };
 use crate::protocol::{ChangeFilter, HostCall, HostQuery, ProtocolError, Request, Response};
 
@@ -90,6 +90,24 @@ pub trait HostServices {
             "this host cannot read kehu.toml at {what} (`rules_at` is not offered)"
         )))
     }
+
+    /// Writes output the plugin streams while it runs, as it comes (see
+    /// [`crate::abi::HostApi::write`]). `None` when this host does not take
+    /// streamed output, the default: the plugin then returns its output in
+    /// the response, where a test host can read it.
+    fn write_output(&self, stream: OutputStream, bytes: &[u8]) -> Option<std::io::Result<()>> {
+        let _ = (stream, bytes);
+        None
+    }
+}
+
+/// Where streamed plugin output goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputStream {
+    /// The host's standard output.
+    Stdout,
+    /// The host's standard error.
+    Stderr,
 }
 
 /// A host service failed; the message reaches the plugin, which usually
@@ -189,6 +207,39 @@ unsafe extern "C" fn host_call(
     status
 }
 
+/// The host's [`HostApi::write`]: hands streamed output to the services and
+/// never unwinds into the plugin.
+unsafe extern "C" fn host_write(
+    context: *mut c_void,
+    stream: u32,
+    data: *const u8,
+    len: usize,
+) -> i32 {
+    let stream = match stream {
+        STREAM_STDOUT => OutputStream::Stdout,
+        STREAM_STDERR => OutputStream::Stderr,
+        _ => return HOST_ERROR,
+    };
+    if context.is_null() {
+        return HOST_ERROR;
+    }
+    // SAFETY: as in `host_call`.
+    let context = unsafe { &*context.cast::<CallContext<'_>>() };
+    let bytes: &[u8] = if data.is_null() || len == 0 {
+        &[]
+    } else {
+        // SAFETY: the ABI requires `len` readable bytes at `data`.
+        unsafe { std::slice::from_raw_parts(data, len) }
+    };
+    match catch_unwind(AssertUnwindSafe(|| {
+        context.services.write_output(stream, bytes)
+    })) {
+        Ok(Some(Ok(()))) => HOST_OK,
+        Ok(None) => HOST_UNSUPPORTED,
+        Ok(Some(Err(_))) | Err(_) => HOST_ERROR,
+    }
+}
+
 /// The text of a panic payload (`&str` or `String`, as `panic!` makes them).
 pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(text) = payload.downcast_ref::<&str>() {
@@ -220,6 +271,7 @@ pub unsafe fn invoke(
         context: std::ptr::from_ref(&context).cast_mut().cast::<c_void>(),
         call: host_call,
         free_buffer: free_rust_buffer,
+        write: host_write,
     };
     let mut out = Buffer::empty();
     // SAFETY: guaranteed by the caller; every pointer is valid for the call.

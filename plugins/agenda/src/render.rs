@@ -5,6 +5,7 @@
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use kehu_analytics::cadence::FollowUpStatus;
 use kehu_core::Date;
+use kehu_core::escape::{csv_safe, markdown_cell};
 use kehu_plugin_sdk::PluginError;
 use serde_json::{Value, json};
 
@@ -137,23 +138,17 @@ pub fn markdown(items: &[&Item], view: &View, as_of: Date) -> String {
     for (name, members) in groups(items, view) {
         out.push_str(&format!(
             "\n### {}\n\n| {} |\n|",
-            md(&name),
+            markdown_cell(&name),
             COLUMNS[2..].join(" | ")
         ));
         out.push_str(&" --- |".repeat(COLUMNS.len() - 2));
         out.push('\n');
         for item in members {
-            let row: Vec<String> = cells(item)[2..].iter().map(|c| md(c)).collect();
+            let row: Vec<String> = cells(item)[2..].iter().map(|c| markdown_cell(c)).collect();
             out.push_str(&format!("| {} |\n", row.join(" | ")));
         }
     }
     out
-}
-
-fn md(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
 }
 
 /// CSV, one row per follow-up with every column.
@@ -163,25 +158,13 @@ pub fn csv(items: &[&Item]) -> Result<String, PluginError> {
     writer.write_record(COLUMNS).map_err(fail)?;
     for item in items {
         writer
-            .write_record(cells(item).iter().map(|c| csv_safe(c)))
+            .write_record(cells(item).iter().map(|c| csv_safe(c).into_owned()))
             .map_err(fail)?;
     }
     let bytes = writer
         .into_inner()
         .map_err(|e| PluginError::Failed(format!("cannot write CSV: {e}")))?;
     String::from_utf8(bytes).map_err(|e| PluginError::Failed(e.to_string()))
-}
-
-fn csv_safe(text: &str) -> String {
-    let risky = matches!(
-        text.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r')
-    );
-    if risky && text.parse::<f64>().is_err() {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
 }
 
 /// One item as JSON.

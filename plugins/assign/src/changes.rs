@@ -45,7 +45,12 @@ pub fn reassign(plan: &Plan) -> Option<Changeset> {
             "assign: {n} customer{} to new owners",
             if n == 1 { "" } else { "s" }
         ),
-        body: format!("{}\n\n{}", crate::render::objective(plan), body.trim_end()),
+        body: format!(
+            "{}\n{}\n\n{}",
+            crate::render::objective(plan),
+            crate::render::solver(plan),
+            body.trim_end()
+        ),
         trailers: Vec::new(),
         edits,
     })

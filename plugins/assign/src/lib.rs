@@ -1,12 +1,17 @@
 //! `kehu assign`: customers to account managers by region, industry and
 //! tier, within capacity, keeping existing relationships and balancing
-//! weighted load, solved exactly (see `solve`).
+//! weighted load: exactly where the search is feasible, else greedy + local
+//! search with bounds from a flow relaxation (see `solve`).
 
 mod args;
+mod bound;
 mod changes;
+mod exact;
+mod greedy;
 mod plan;
 mod problem;
 mod render;
+mod review;
 mod solve;
 #[cfg(test)]
 mod tests;
@@ -33,6 +38,9 @@ impl Plugin for Assign {
             (None, None) => Format::Table,
         };
         let config = ctx.config()?;
+        if args.review {
+            return review::run(ctx, &config, args.since, format);
+        }
         let as_of = ctx.as_of();
         let book = ctx.book()?;
         let problem = Problem::build(&config, &book.customers, as_of)?;
@@ -56,10 +64,10 @@ impl Plugin for Assign {
     }
 }
 
-/// Runs the recursive solver on a thread whose stack fits one frame per
-/// customer.
+/// Runs the solvers on a thread whose stack fits one frame of the recursive
+/// exact search per customer it may search.
 fn solve_deep(problem: &Problem, rebalance: bool) -> Result<solve::Solution, PluginError> {
-    let stack = (1 << 20) + problem.items.len() * 1024;
+    let stack = (1 << 20) + problem.items.len().min(solve::EXACT_ITEMS) * 1024;
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .stack_size(stack)

@@ -2,8 +2,9 @@
 //! unassigned with their reason, per-owner loads before and after, and
 //! fairness figures.
 
+use crate::bound::Bounds;
 use crate::problem::{Problem, SCALE};
-use crate::solve::{Ratio, Solution};
+use crate::solve::{Method, Ratio, Solution};
 
 /// What happens to one customer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +55,8 @@ pub struct Line {
 pub struct OwnerRow {
     /// Owner or pool id.
     pub id: String,
+    /// Customers per tier before the plan (stored owners), in tier order.
+    pub by_tier_before: Vec<usize>,
     /// Customers per tier after the plan, in tier order.
     pub by_tier: Vec<usize>,
     /// Weighted load before.
@@ -66,6 +69,8 @@ pub struct OwnerRow {
     pub util_before: Option<f64>,
     /// Utilisation after.
     pub util_after: Option<f64>,
+    /// Revenue (12 months) of the customers before the plan.
+    pub revenue_before: f64,
     /// Revenue (12 months) of the customers after the plan.
     pub revenue: f64,
 }
@@ -100,10 +105,14 @@ pub struct Plan {
     pub kept_weight: f64,
     /// The objective's third term.
     pub max_utilisation: f64,
-    /// Nodes the solver visited.
+    /// The solver whose plan this is.
+    pub method: Method,
+    /// Nodes the exact solver visited.
     pub nodes: u64,
     /// Whether optimality is proven.
     pub proven: bool,
+    /// The relaxation's bounds, when they were computed.
+    pub bounds: Option<Bounds>,
     /// `--rebalance`.
     pub rebalance: bool,
 }
@@ -115,11 +124,15 @@ impl Plan {
         let mut before = vec![0i64; slots];
         let mut after = vec![0i64; slots];
         let mut by_tier = vec![vec![0usize; problem.tiers.len()]; slots];
+        let mut by_tier_before = by_tier.clone();
         let mut revenue = vec![0f64; slots];
+        let mut revenue_before = revenue.clone();
         let mut lines = Vec::with_capacity(problem.items.len());
         for (item, choice) in problem.items.iter().zip(&solution.choice) {
-            if let Some(s) = item.current.as_deref().and_then(|id| problem.slot(id)) {
+            if let Some(s) = item.current_slot {
                 before[s] += item.weight;
+                by_tier_before[s][item.tier_index] += 1;
+                revenue_before[s] += item.revenue;
             }
             if let Some(s) = *choice {
                 after[s] += item.weight;
@@ -170,12 +183,14 @@ impl Plan {
             .enumerate()
             .map(|(s, slot)| OwnerRow {
                 id: slot.id.clone(),
+                by_tier_before: by_tier_before[s].clone(),
                 by_tier: by_tier[s].clone(),
                 load_before: before[s] as f64 / SCALE,
                 load_after: after[s] as f64 / SCALE,
                 capacity: slot.capacity.map(|c| c as f64 / SCALE),
                 util_before: slot.capacity.map(|c| Ratio::new(before[s], c).value()),
                 util_after: slot.capacity.map(|c| Ratio::new(after[s], c).value()),
+                revenue_before: revenue_before[s],
                 revenue: revenue[s],
             })
             .collect();
@@ -192,8 +207,10 @@ impl Plan {
             total_weight: total as f64 / SCALE,
             kept_weight: solution.objective.kept as f64 / SCALE,
             max_utilisation: solution.objective.max_utilisation.value(),
+            method: solution.method,
             nodes: solution.nodes,
             proven: solution.proven,
+            bounds: solution.bounds,
             rebalance,
         }
     }

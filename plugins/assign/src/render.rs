@@ -9,6 +9,8 @@ use serde_json::json;
 
 use crate::args::Format;
 use crate::plan::{Plan, number};
+use crate::problem::SCALE;
+use crate::solve::Method;
 
 const NONE: &str = "-";
 
@@ -22,11 +24,11 @@ pub fn render(plan: &Plan, format: Format, as_of: Date) -> Result<String, String
     }
 }
 
-fn pct(value: Option<f64>) -> String {
+pub(crate) fn pct(value: Option<f64>) -> String {
     value.map_or_else(|| NONE.to_owned(), |v| format!("{:.1}%", v * 100.0))
 }
 
-fn opt(value: &Option<String>) -> String {
+pub(crate) fn opt(value: &Option<String>) -> String {
     value.clone().unwrap_or_else(|| NONE.to_owned())
 }
 
@@ -34,22 +36,52 @@ fn opt(value: &Option<String>) -> String {
 pub fn objective(plan: &Plan) -> String {
     format!(
         "objective: (1) assigned weight {} of {}; (2) kept relationships weight {}; \
-         (3) max utilisation {:.1}% — {} ({} search nodes{})",
+         (3) max utilisation {:.1}%{}",
         number(plan.assigned_weight),
         number(plan.total_weight),
         number(plan.kept_weight),
         plan.max_utilisation * 100.0,
-        if plan.proven {
-            "optimal"
-        } else {
-            "best found, NOT proven optimal (node limit)"
-        },
-        plan.nodes,
-        if plan.rebalance { ", --rebalance" } else { "" },
+        if plan.rebalance { " (--rebalance)" } else { "" },
     )
 }
 
-fn grid(markdown: bool, header: Vec<String>, rows: Vec<Vec<String>>) -> String {
+/// Which solver ran, whether the plan is proven optimal, and otherwise
+/// each term's bound and gap; one line.
+pub fn solver(plan: &Plan) -> String {
+    let mut line = format!("solver: {}", plan.method.as_str());
+    if plan.method == Method::Exact {
+        line.push_str(&format!(" ({} search nodes)", plan.nodes));
+    }
+    match (&plan.bounds, plan.proven) {
+        (None, true) => line.push_str(" — optimal (search complete)"),
+        (Some(_), true) => line.push_str(" — optimal (meets the flow relaxation's bounds)"),
+        (bounds, false) => {
+            line.push_str(" — NOT proven optimal");
+            if let Some(b) = bounds {
+                let assigned = b.assigned as f64 / SCALE;
+                let kept = b.kept as f64 / SCALE;
+                line.push_str(&format!(
+                    "; bounds: (1) ≤ {} (gap {}); (2) ≤ {} (gap {})",
+                    number(assigned),
+                    number(assigned - plan.assigned_weight),
+                    number(kept),
+                    number(kept - plan.kept_weight),
+                ));
+                match b.max_utilisation {
+                    Some(floor) => line.push_str(&format!(
+                        "; (3) ≥ {:.1}% (gap {:.1} points)",
+                        floor * 100.0,
+                        (plan.max_utilisation - floor) * 100.0
+                    )),
+                    None => line.push_str("; (3) no bound while (1) has a gap"),
+                }
+            }
+        }
+    }
+    line
+}
+
+pub(crate) fn grid(markdown: bool, header: Vec<String>, rows: Vec<Vec<String>>) -> String {
     if markdown {
         let mut out = format!(
             "| {} |\n|{}\n",
@@ -85,6 +117,7 @@ fn text(plan: &Plan, as_of: Date, markdown: bool) -> String {
     let mut out = String::new();
     writeln!(out, "Assignment plan as of {as_of}").ok();
     writeln!(out, "{}", objective(plan)).ok();
+    writeln!(out, "{}", solver(plan)).ok();
 
     let moves: Vec<Vec<String>> = plan
         .moves()
@@ -141,7 +174,12 @@ fn text(plan: &Plan, as_of: Date, markdown: bool) -> String {
         .iter()
         .map(|o| {
             let mut row = vec![o.id.clone()];
-            row.extend(o.by_tier.iter().map(|n| n.to_string()));
+            row.extend(
+                o.by_tier_before
+                    .iter()
+                    .zip(&o.by_tier)
+                    .map(|(b, a)| format!("{b} → {a}")),
+            );
             row.push(format!(
                 "{} → {}",
                 number(o.load_before),
@@ -149,7 +187,7 @@ fn text(plan: &Plan, as_of: Date, markdown: bool) -> String {
             ));
             row.push(o.capacity.map_or_else(|| "unlimited".to_owned(), number));
             row.push(format!("{} → {}", pct(o.util_before), pct(o.util_after)));
-            row.push(format!("{:.0}", o.revenue));
+            row.push(format!("{:.0} → {:.0}", o.revenue_before, o.revenue));
             row
         })
         .collect();
@@ -178,7 +216,7 @@ fn text(plan: &Plan, as_of: Date, markdown: bool) -> String {
     out
 }
 
-fn strings(list: &[&str]) -> Vec<String> {
+pub(crate) fn strings(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
 
@@ -195,11 +233,14 @@ fn json_doc(plan: &Plan, as_of: Date) -> Result<String, String> {
         .owners
         .iter()
         .map(|o| {
-            let tiers: serde_json::Map<String, serde_json::Value> =
-                plan.tiers.iter().zip(&o.by_tier).map(|(t, n)| (t.clone(), json!(n))).collect();
-            json!({"owner": o.id, "customers_by_tier": tiers, "load_before": o.load_before,
+            let tiers = |counts: &[usize]| -> serde_json::Map<String, serde_json::Value> {
+                plan.tiers.iter().zip(counts).map(|(t, n)| (t.clone(), json!(n))).collect()
+            };
+            json!({"owner": o.id, "customers_by_tier_before": tiers(&o.by_tier_before),
+                   "customers_by_tier": tiers(&o.by_tier), "load_before": o.load_before,
                    "load_after": o.load_after, "capacity": o.capacity, "utilisation_before": o.util_before,
-                   "utilisation_after": o.util_after, "revenue": o.revenue})
+                   "utilisation_after": o.util_after, "revenue_before": o.revenue_before,
+                   "revenue": o.revenue})
         })
         .collect();
     let fair = |f: crate::plan::Fairness| json!({"max": f.max, "mean": f.mean, "gini": f.gini});
@@ -212,8 +253,16 @@ fn json_doc(plan: &Plan, as_of: Date) -> Result<String, String> {
             "total_weight": plan.total_weight,
             "kept_weight": plan.kept_weight,
             "max_utilisation": plan.max_utilisation,
+        },
+        "solver": {
+            "method": plan.method.as_str(),
             "optimal": plan.proven,
             "nodes": plan.nodes,
+            "bounds": plan.bounds.map(|b| json!({
+                "assigned_weight": b.assigned as f64 / SCALE,
+                "kept_weight": b.kept as f64 / SCALE,
+                "max_utilisation": b.max_utilisation,
+            })),
         },
         "customers": lines,
         "owners": owners,

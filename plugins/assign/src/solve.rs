@@ -1,19 +1,29 @@
-//! The exact solver: branch and bound over the customers that may move,
-//! ordered so customers with identical eligibility (a class) are adjacent
-//! and take owners in non-decreasing order (no symmetric duplicates).
+//! The objective, the start every solver shares, and the choice of solver.
 //!
 //! The objective is lexicographic and compared exactly in integers:
 //! (1) assigned weight, maximised; (2) kept weight, maximised; (3) the
 //! highest utilisation over slots with a capacity, minimised as a
-//! fraction. The first optimum found in the fixed search order wins, so
-//! ties are deterministic.
+//! fraction.
+//!
+//! Up to [`EXACT_ITEMS`] customers free to move, the exact branch and bound
+//! (`exact`) runs first; when it proves its plan optimal within
+//! [`NODE_LIMIT`] nodes, that plan is the answer. Otherwise (a large book,
+//! or a search too long) the greedy + local search solver (`greedy`) runs
+//! too, the better plan wins, and the flow relaxation (`bound`) says how far
+//! from optimal it can be: each term's bound and gap are printed, and a plan
+//! that meets all three bounds is proven optimal all the same.
 
 use std::cmp::Ordering;
 
+use crate::bound::{self, Bounds};
 use crate::problem::Problem;
+use crate::{exact, greedy};
 
-/// Search nodes before the solver stops and returns the best plan so far.
-pub const NODE_LIMIT: u64 = 5_000_000;
+/// The most customers free to move for which the exact search runs.
+pub const EXACT_ITEMS: usize = 2_000;
+
+/// Search nodes before the exact search stops with the best plan so far.
+pub const NODE_LIMIT: u64 = 1_000_000;
 
 /// A utilisation `num / den`, compared exactly (as a fraction: 1/1 == 3/3).
 #[derive(Clone, Copy, Debug)]
@@ -85,6 +95,25 @@ impl Objective {
     }
 }
 
+/// Which solver produced the plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Branch and bound over every customer free to move.
+    Exact,
+    /// Greedy placement by classes, then local search (repair, balance).
+    Greedy,
+}
+
+impl Method {
+    /// Its name in the output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Exact => "exact branch and bound",
+            Method::Greedy => "greedy + local search",
+        }
+    }
+}
+
 /// The solver's answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Solution {
@@ -92,127 +121,126 @@ pub struct Solution {
     pub choice: Vec<Option<usize>>,
     /// Objective of `choice`.
     pub objective: Objective,
-    /// Search nodes visited.
+    /// The solver whose plan this is.
+    pub method: Method,
+    /// Search nodes the exact solver visited (0 when it did not run).
     pub nodes: u64,
-    /// False when the node limit stopped the search (best found, not proven).
+    /// Whether `choice` is proven optimal: the exact search finished, or
+    /// the plan meets the relaxation's bounds.
     pub proven: bool,
+    /// The relaxation's bounds (`None` when the exact search proved the
+    /// plan optimal and they were not needed).
+    pub bounds: Option<Bounds>,
 }
 
-/// Solves `problem`; `rebalance` frees customers with a valid current owner.
-pub fn solve(problem: &Problem, rebalance: bool) -> Solution {
-    let slots = problem.slots.len();
-    let mut load = vec![0i64; slots];
-    let mut choice: Vec<Option<usize>> = vec![None; problem.items.len()];
-    let mut fixed = vec![false; problem.items.len()];
-    // Pinned owners stay, whatever their capacity says.
-    for (i, item) in problem.items.iter().enumerate() {
-        if item.pinned {
-            fixed[i] = true;
-            if let Some(slot) = item.current.as_deref().and_then(|id| problem.slot(id)) {
-                choice[i] = Some(slot);
-                load[slot] += item.weight;
-            }
-        }
-    }
-    // Without --rebalance, valid relationships stay while the owner's current
-    // customers fit its capacity.
-    if !rebalance {
-        let mut current = load.clone();
+/// What every solver starts from: pinned customers on their stored owner
+/// and, without `--rebalance`, each valid relationship whose owner's
+/// current customers fit its capacity. `fixed` customers never move.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Start {
+    /// Load per slot of the fixed customers (milli-units).
+    pub load: Vec<i64>,
+    /// Slot per item; set for fixed items only.
+    pub choice: Vec<Option<usize>>,
+    /// Whether the item is fixed.
+    pub fixed: Vec<bool>,
+}
+
+impl Start {
+    /// Fixes what `rebalance` says may not move.
+    pub fn new(problem: &Problem, rebalance: bool) -> Start {
+        let mut load = vec![0i64; problem.slots.len()];
+        let mut choice: Vec<Option<usize>> = vec![None; problem.items.len()];
+        let mut fixed = vec![false; problem.items.len()];
+        // Pinned owners stay, whatever their capacity says.
         for (i, item) in problem.items.iter().enumerate() {
-            if let (false, Some(slot)) = (fixed[i], item.valid_current) {
-                current[slot] += item.weight;
-            }
-        }
-        for (i, item) in problem.items.iter().enumerate() {
-            if let (false, Some(slot)) = (fixed[i], item.valid_current)
-                && problem.slots[slot]
-                    .capacity
-                    .is_none_or(|cap| current[slot] <= cap)
-            {
+            if item.pinned {
                 fixed[i] = true;
-                choice[i] = Some(slot);
-                load[slot] += item.weight;
+                if let Some(slot) = item.current_slot {
+                    choice[i] = Some(slot);
+                    load[slot] += item.weight;
+                }
             }
         }
+        // Without --rebalance, valid relationships stay while the owner's
+        // current customers fit its capacity.
+        if !rebalance {
+            let mut current = load.clone();
+            for (i, item) in problem.items.iter().enumerate() {
+                if let (false, Some(slot)) = (fixed[i], item.valid_current) {
+                    current[slot] += item.weight;
+                }
+            }
+            for (i, item) in problem.items.iter().enumerate() {
+                if let (false, Some(slot)) = (fixed[i], item.valid_current)
+                    && problem.slots[slot]
+                        .capacity
+                        .is_none_or(|cap| current[slot] <= cap)
+                {
+                    fixed[i] = true;
+                    choice[i] = Some(slot);
+                    load[slot] += item.weight;
+                }
+            }
+        }
+        Start {
+            load,
+            choice,
+            fixed,
+        }
     }
-    let mut free: Vec<usize> = (0..problem.items.len()).filter(|i| !fixed[*i]).collect();
-    free.sort_by(|a, b| {
-        let (x, y) = (&problem.items[*a], &problem.items[*b]);
-        y.weight
-            .cmp(&x.weight)
-            .then_with(|| x.eligible.cmp(&y.eligible))
-            .then_with(|| x.valid_current.cmp(&y.valid_current))
-            .then_with(|| x.tier_index.cmp(&y.tier_index))
-            .then_with(|| x.id.cmp(&y.id))
-    });
-    let mut assigned = 0;
-    let mut kept = 0;
-    for (i, item) in problem.items.iter().enumerate() {
-        if let Some(slot) = choice[i] {
+
+    /// Items free to move.
+    pub fn free(&self) -> impl Iterator<Item = usize> + '_ {
+        self.fixed
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !**f)
+            .map(|(i, _)| i)
+    }
+}
+
+/// The objective of a complete choice.
+pub fn objective_of(problem: &Problem, choice: &[Option<usize>]) -> Objective {
+    let mut load = vec![0i64; problem.slots.len()];
+    let (mut assigned, mut kept) = (0, 0);
+    for (item, choice) in problem.items.iter().zip(choice) {
+        if let Some(s) = *choice {
+            load[s] += item.weight;
             assigned += item.weight;
-            if item.valid_current == Some(slot) {
+            if item.valid_current == Some(s) {
                 kept += item.weight;
             }
         }
     }
-    // Suffix bounds: weight that could still be assigned / kept.
-    let mut rest_assign = vec![0i64; free.len() + 1];
-    let mut rest_keep = vec![0i64; free.len() + 1];
-    // Per slot, the weight of remaining customers that fit and would stay
-    // with their valid current owner: when the first two terms can only tie
-    // the best plan, all of them must stay, which bounds the third term.
-    let mut forced = vec![0i64; problem.slots.len()];
-    let mut forced_item = vec![None; free.len()];
-    for (k, &i) in free.iter().enumerate().rev() {
-        let item = &problem.items[i];
-        let fits = item.eligible.iter().any(|&s| {
-            problem.slots[s]
-                .capacity
-                .is_none_or(|cap| load[s] + item.weight <= cap)
-        });
-        rest_assign[k] = rest_assign[k + 1] + if fits { item.weight } else { 0 };
-        rest_keep[k] = rest_keep[k + 1]
-            + if fits && item.valid_current.is_some() {
-                item.weight
-            } else {
-                0
-            };
-        if let (true, Some(slot)) = (fits, item.valid_current) {
-            forced[slot] += item.weight;
-            forced_item[k] = Some(slot);
-        }
+    Objective {
+        assigned,
+        kept,
+        max_utilisation: max_utilisation(problem, &load),
     }
-    let mut search = Search {
-        problem,
-        free: &free,
-        rest_assign,
-        rest_keep,
-        forced,
-        forced_item,
-        load,
-        choice: choice.clone(),
-        best: None,
-        nodes: 0,
-        stopped: false,
-    };
-    search.descend(0, assigned, kept, 0);
-    let (objective, best) = match search.best.take() {
-        Some(best) => best,
-        None => {
-            let objective = Objective {
-                assigned,
-                kept,
-                max_utilisation: max_utilisation(problem, &search.load),
-            };
-            (objective, choice)
+}
+
+/// Solves `problem`; `rebalance` frees customers with a valid current owner.
+pub fn solve(problem: &Problem, rebalance: bool) -> Solution {
+    let start = Start::new(problem, rebalance);
+    let free = start.free().count();
+    let mut best = None;
+    if free <= EXACT_ITEMS {
+        let exact = exact::solve(problem, &start, NODE_LIMIT);
+        if exact.proven {
+            return exact;
         }
-    };
-    Solution {
-        choice: best,
-        objective,
-        nodes: search.nodes,
-        proven: !search.stopped,
+        best = Some(exact);
     }
+    let greedy = greedy::solve(problem, &start);
+    let mut best = match best {
+        Some(exact) if !greedy.objective.better_than(&exact.objective) => exact,
+        _ => greedy,
+    };
+    let bounds = bound::bounds(problem, &start, &best.objective);
+    best.proven = bounds.met(&best.objective);
+    best.bounds = Some(bounds);
+    best
 }
 
 /// The highest utilisation over slots with a capacity.
@@ -224,126 +252,4 @@ pub fn max_utilisation(problem: &Problem, load: &[i64]) -> Ratio {
         .filter_map(|(slot, load)| slot.capacity.map(|cap| Ratio::new(*load, cap)))
         .max()
         .unwrap_or(Ratio::ZERO)
-}
-
-struct Search<'p> {
-    problem: &'p Problem,
-    free: &'p [usize],
-    rest_assign: Vec<i64>,
-    rest_keep: Vec<i64>,
-    forced: Vec<i64>,
-    forced_item: Vec<Option<usize>>,
-    load: Vec<i64>,
-    choice: Vec<Option<usize>>,
-    best: Option<(Objective, Vec<Option<usize>>)>,
-    nodes: u64,
-    stopped: bool,
-}
-
-impl Search<'_> {
-    /// Tries every option for free item `k` and onwards; `floor` is the
-    /// lowest option index allowed (class symmetry).
-    fn descend(&mut self, k: usize, assigned: i64, kept: i64, floor: usize) {
-        self.nodes += 1;
-        if self.nodes > NODE_LIMIT {
-            self.stopped = true;
-            return;
-        }
-        let current_max = max_utilisation(self.problem, &self.load);
-        if let Some((best, _)) = &self.best {
-            let mut bound = Objective {
-                assigned: assigned + self.rest_assign[k],
-                kept: kept + self.rest_keep[k],
-                max_utilisation: current_max,
-            };
-            if bound.assigned == best.assigned && bound.kept == best.kept {
-                bound.max_utilisation = self
-                    .problem
-                    .slots
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(s, slot)| {
-                        slot.capacity
-                            .map(|cap| Ratio::new(self.load[s] + self.forced[s], cap))
-                    })
-                    .max()
-                    .unwrap_or(Ratio::ZERO);
-            }
-            if !bound.better_than(best) {
-                return;
-            }
-        }
-        let Some(&i) = self.free.get(k) else {
-            let objective = Objective {
-                assigned,
-                kept,
-                max_utilisation: current_max,
-            };
-            self.best = Some((objective, self.choice.clone()));
-            return;
-        };
-        let problem = self.problem;
-        let item = &problem.items[i];
-        let same_class = |j: usize| {
-            let other = &problem.items[j];
-            other.weight == item.weight
-                && other.eligible == item.eligible
-                && other.valid_current == item.valid_current
-                && other.tier_index == item.tier_index
-        };
-        let floor = match k.checked_sub(1).map(|p| self.free[p]) {
-            Some(prev) if same_class(prev) => floor,
-            _ => 0,
-        };
-        // Options: eligible positions that fit, current owner first, then by
-        // utilisation after the move, then by position; unassigned last.
-        let mut options: Vec<(usize, usize)> = item
-            .eligible
-            .iter()
-            .enumerate()
-            .filter(|(pos, _)| *pos >= floor)
-            .filter(|(_, s)| {
-                problem.slots[**s]
-                    .capacity
-                    .is_none_or(|cap| self.load[**s] + item.weight <= cap)
-            })
-            .map(|(pos, s)| (pos, *s))
-            .collect();
-        options.sort_by(|a, b| {
-            let util = |s: usize| {
-                problem.slots[s].capacity.map_or(Ratio::ZERO, |cap| {
-                    Ratio::new(self.load[s] + item.weight, cap)
-                })
-            };
-            (Some(b.1) == item.valid_current)
-                .cmp(&(Some(a.1) == item.valid_current))
-                .then_with(|| util(a.1).cmp(&util(b.1)))
-                .then(a.0.cmp(&b.0))
-        });
-        let forced_slot = self.forced_item[k];
-        if let Some(s) = forced_slot {
-            self.forced[s] -= item.weight;
-        }
-        for (pos, slot) in options {
-            let keep = if item.valid_current == Some(slot) {
-                item.weight
-            } else {
-                0
-            };
-            self.load[slot] += item.weight;
-            self.choice[i] = Some(slot);
-            self.descend(k + 1, assigned + item.weight, kept + keep, pos);
-            self.load[slot] -= item.weight;
-            self.choice[i] = None;
-            if self.stopped {
-                break;
-            }
-        }
-        if !self.stopped {
-            self.descend(k + 1, assigned, kept, item.eligible.len());
-        }
-        if let Some(s) = forced_slot {
-            self.forced[s] += item.weight;
-        }
-    }
 }

@@ -9,8 +9,9 @@ use kehu_plugin_sdk::testing::{TestHost, run_plugin};
 use serde_json::Value;
 
 use crate::Assign;
+use crate::bound::bounds;
 use crate::problem::Problem;
-use crate::solve::{Objective, Ratio, solve};
+use crate::solve::{Method, Objective, Ratio, Start, objective_of, solve};
 
 fn day(text: &str) -> Date {
     text.parse().unwrap()
@@ -91,6 +92,10 @@ fn owner_away_hands_over_to_the_colleague() {
         doc["customers"][0]["reason"],
         "alice is away until 2026-11-30"
     );
+    let alice = &doc["owners"][0];
+    assert_eq!(alice["customers_by_tier_before"]["key"], 1);
+    assert_eq!(alice["customers_by_tier"]["key"], 0);
+    assert_eq!(doc["owners"][1]["customers_by_tier"]["key"], 1);
     let response = run(&config, customers.clone(), &["--dry-run"]);
     assert_eq!(response.mode, WriteMode::DryRun);
     let edits = response.changeset.unwrap().edits;
@@ -351,68 +356,89 @@ fn brute_force(problem: &Problem) -> Objective {
     }
 }
 
-#[test]
-fn random_instances_match_brute_force_and_respect_every_rule() {
+/// A random instance: up to 3 owners (some restricted, some away), up to
+/// `customers` customers of random region, tier and current owner.
+fn random_problem(rng: &mut Lcg, customers: u64) -> Problem {
     let tiers = ["strategic", "key", "ordinary", "small"];
     let regions = ["north", "south"];
+    let owners = 1 + rng.next(3) as usize;
+    let list: Vec<(String, Owner)> = (0..owners)
+        .map(|o| {
+            let mut owner = owner(&[], &[], (1 + rng.next(12)) as f64);
+            if rng.next(3) == 0 {
+                owner.regions = vec![regions[rng.next(2) as usize].to_owned()];
+            }
+            if rng.next(3) == 0 {
+                owner.tiers = vec![tiers[rng.next(4) as usize].to_owned()];
+            }
+            if rng.next(8) == 0 {
+                owner.away_until = Some(day("2026-12-01"));
+            }
+            (format!("o{o}"), owner)
+        })
+        .collect();
+    let config = Config {
+        owners: list.into_iter().collect(),
+        ..Config::default()
+    };
+    let customers: Vec<Customer> = (0..1 + rng.next(customers))
+        .map(|c| {
+            let current = match rng.next(owners as u64 + 1) {
+                0 => None,
+                o => Some(format!("o{}", o - 1)),
+            };
+            customer(
+                &format!("c{c}"),
+                regions[rng.next(2) as usize],
+                tiers[rng.next(4) as usize],
+                current.as_deref(),
+            )
+        })
+        .collect();
+    Problem::build(&config, &customers, day("2026-11-18")).unwrap()
+}
+
+/// Every customer on an eligible slot, no slot over capacity, fixed
+/// customers where the start put them.
+fn assert_valid(problem: &Problem, start: &Start, choice: &[Option<usize>], what: &str) {
+    let mut load = vec![0i64; problem.slots.len()];
+    for (i, (item, choice)) in problem.items.iter().zip(choice).enumerate() {
+        if start.fixed[i] {
+            assert_eq!(*choice, start.choice[i], "{what}: fixed {} moved", item.id);
+        }
+        if let Some(s) = choice {
+            if !start.fixed[i] {
+                assert!(item.eligible.contains(s), "{what}: {} on {s}", item.id);
+            }
+            load[*s] += item.weight;
+        }
+    }
+    for (i, (slot, l)) in problem.slots.iter().zip(&load).enumerate() {
+        let fixed: i64 = start.load[i];
+        assert!(
+            slot.capacity.is_none_or(|c| *l <= c.max(fixed)),
+            "{what}: {} over",
+            slot.id
+        );
+    }
+}
+
+#[test]
+fn random_instances_match_brute_force_and_respect_every_rule() {
     let mut rng = Lcg(7);
     for round in 0..600 {
-        let owners = 1 + rng.next(3) as usize;
-        let list: Vec<(String, Owner)> = (0..owners)
-            .map(|o| {
-                let mut owner = owner(&[], &[], (1 + rng.next(12)) as f64);
-                if rng.next(3) == 0 {
-                    owner.regions = vec![regions[rng.next(2) as usize].to_owned()];
-                }
-                if rng.next(3) == 0 {
-                    owner.tiers = vec![tiers[rng.next(4) as usize].to_owned()];
-                }
-                if rng.next(8) == 0 {
-                    owner.away_until = Some(day("2026-12-01"));
-                }
-                (format!("o{o}"), owner)
-            })
-            .collect();
-        let config = Config {
-            owners: list.into_iter().collect(),
-            ..Config::default()
-        };
-        let customers: Vec<Customer> = (0..1 + rng.next(7))
-            .map(|c| {
-                let current = match rng.next(owners as u64 + 1) {
-                    0 => None,
-                    o => Some(format!("o{}", o - 1)),
-                };
-                customer(
-                    &format!("c{c}"),
-                    regions[rng.next(2) as usize],
-                    tiers[rng.next(4) as usize],
-                    current.as_deref(),
-                )
-            })
-            .collect();
-        let problem = Problem::build(&config, &customers, day("2026-11-18")).unwrap();
+        let problem = random_problem(&mut rng, 7);
         for rebalance in [true, false] {
             let solution = solve(&problem, rebalance);
             assert!(solution.proven);
-            let mut load = vec![0i64; problem.slots.len()];
-            for (item, choice) in problem.items.iter().zip(&solution.choice) {
-                if let Some(s) = choice {
-                    assert!(
-                        item.eligible.contains(s),
-                        "round {round}: {} on {s}",
-                        item.id
-                    );
-                    load[*s] += item.weight;
-                }
-            }
-            for (slot, l) in problem.slots.iter().zip(&load) {
-                assert!(
-                    slot.capacity.is_none_or(|c| *l <= c),
-                    "round {round}: {} over",
-                    slot.id
-                );
-            }
+            assert_eq!(solution.method, Method::Exact);
+            let start = Start::new(&problem, rebalance);
+            assert_valid(
+                &problem,
+                &start,
+                &solution.choice,
+                &format!("round {round}"),
+            );
             if rebalance {
                 assert_eq!(solution.objective, brute_force(&problem), "round {round}");
             } else {
@@ -432,4 +458,39 @@ fn random_instances_match_brute_force_and_respect_every_rule() {
             }
         }
     }
+}
+
+#[test]
+fn greedy_plans_are_valid_and_the_bounds_hold_against_the_exact_optimum() {
+    let mut rng = Lcg(11);
+    let (mut proven, mut rounds) = (0, 0);
+    for round in 0..400 {
+        let problem = random_problem(&mut rng, 12);
+        for rebalance in [true, false] {
+            let what = format!("round {round}, rebalance {rebalance}");
+            let start = Start::new(&problem, rebalance);
+            let exact = crate::exact::solve(&problem, &start, u64::MAX);
+            assert!(exact.proven, "{what}");
+            let greedy = crate::greedy::solve(&problem, &start);
+            assert_valid(&problem, &start, &greedy.choice, &what);
+            assert_eq!(greedy.objective, objective_of(&problem, &greedy.choice));
+            assert!(!greedy.objective.better_than(&exact.objective), "{what}");
+            let bounds = bounds(&problem, &start, &greedy.objective);
+            let best = exact.objective;
+            assert!(bounds.assigned >= best.assigned, "{what}");
+            assert!(bounds.kept >= best.kept, "{what}");
+            if greedy.objective.assigned == bounds.assigned {
+                assert_eq!(best.assigned, bounds.assigned, "{what}");
+                let floor = bounds.max_utilisation.unwrap();
+                assert!(floor <= best.max_utilisation.value() + 1e-9, "{what}");
+            }
+            if bounds.met(&greedy.objective) {
+                assert_eq!(greedy.objective, best, "{what}: proven but not optimal");
+                proven += 1;
+            }
+            rounds += 1;
+        }
+    }
+    // The bounds are tight often enough to prove most small plans.
+    assert!(proven * 2 > rounds, "{proven} of {rounds} proven");
 }

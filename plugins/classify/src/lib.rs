@@ -17,6 +17,8 @@ mod render;
 #[cfg(test)]
 mod tests;
 
+use std::io::Write;
+
 use kehu_core::Date;
 use kehu_plugin_sdk::{Context, Output, Plugin, PluginError};
 
@@ -60,6 +62,7 @@ impl Plugin for Classify {
             format,
             as_of,
             ctx.color(),
+            &mut ctx.stdout(),
         )?);
         if args.check && counts.regrades > 0 {
             out = out.with_exit_code(1);
@@ -93,7 +96,8 @@ fn check_failed(counts: Counts) -> String {
     )
 }
 
-/// The report in `format`.
+/// The report in `format`: JSON and CSV (every customer) are written to
+/// `out` as they are rendered; the table and Markdown are returned.
 fn report(
     assessment: &Assessment<'_>,
     args: &Args,
@@ -101,15 +105,20 @@ fn report(
     format: Format,
     as_of: Date,
     color: bool,
+    out: &mut dyn Write,
 ) -> Result<String, PluginError> {
     let style = match format {
         Format::Json => {
-            return render::write_json(assessment, as_of)
-                .map_err(|e| PluginError::Failed(format!("writing JSON: {e}")));
+            render::write_json(assessment, as_of, out)
+                .and_then(|()| out.flush().map_err(serde_json::Error::io))
+                .map_err(|e| PluginError::Failed(format!("writing JSON: {e}")))?;
+            return Ok(String::new());
         }
         Format::Csv => {
-            return render::write_csv(assessment)
-                .map_err(|e| PluginError::Failed(format!("writing CSV: {e}")));
+            render::write_csv(assessment, out)
+                .and_then(|()| Ok(out.flush()?))
+                .map_err(|e| PluginError::Failed(format!("writing CSV: {e}")))?;
+            return Ok(String::new());
         }
         Format::Table => Style::Table { color },
         Format::Markdown => Style::Markdown,

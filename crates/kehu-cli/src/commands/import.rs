@@ -41,18 +41,39 @@ pub fn run(context: &mut Context, command: ImportCommand) -> anyhow::Result<Outc
 /// load: the files are validated as of today.
 fn load_work_tree(context: &mut Context) -> anyhow::Result<(std::path::PathBuf, Book)> {
     let root = context.book_root()?;
-    let book = kehu_core::load_book(
-        &root,
-        &LoadOptions {
-            as_of: context.today,
-        },
-    )
-    .with_context(|| format!("reading the book at {}", root.display()))?;
+    let options = LoadOptions {
+        as_of: context.today,
+    };
+    let book = crate::session::load_work_tree(context, &root, &options)?;
     Ok((root, book))
 }
 
+/// Reads the import file whole, refusing one over
+/// [`kehu_core::import::MAX_IMPORT_BYTES`] before reading it (memory stays
+/// bounded whatever the file, and a FIFO cannot grow it without end).
 fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    use std::io::Read as _;
+    let limit = kehu_core::import::MAX_IMPORT_BYTES;
+    let too_large = |len: u64| {
+        anyhow::anyhow!(
+            "{}: the file is {len} bytes, over the import limit of {limit} bytes; split it and import the parts in date order",
+            path.display()
+        )
+    };
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > limit {
+        return Err(too_large(len));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Refuses a file with bad rows, or (`--skip-bad`) lists them on stderr and

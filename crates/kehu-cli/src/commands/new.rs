@@ -37,7 +37,12 @@ pub fn run(context: &mut Context, args: NewArgs) -> anyhow::Result<Outcome> {
     if root.join(&path).exists() {
         bail!("{path} already exists (it does not load: run `kehu check`)");
     }
-    let template = match std::fs::read_to_string(root.join(CUSTOMER_TEMPLATE_PATH)) {
+    let template_path = root.join(CUSTOMER_TEMPLATE_PATH);
+    if std::fs::symlink_metadata(&template_path).is_ok_and(|m| m.file_type().is_symlink()) {
+        // A cloned book must not make kehu read (and commit) a file outside it.
+        bail!("{CUSTOMER_TEMPLATE_PATH} is a symbolic link; not followed");
+    }
+    let template = match std::fs::read_to_string(&template_path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             kehu_core::edit::DEFAULT_CUSTOMER_TEMPLATE.to_owned()

@@ -213,7 +213,7 @@ pub fn import_customers<'a>(
     map: &ColumnMap,
     book: impl IntoIterator<Item = &'a Customer>,
 ) -> Result<CustomersImport, ImportError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bytes = super::error::strip_bom(bytes)?;
     let delimiter = detect_delimiter(bytes);
     let decimal_comma = delimiter == b';';
     let mut reader = ReaderBuilder::new()

@@ -10,6 +10,10 @@ pub enum ImportError {
     /// The file holds no header and no rows.
     #[error("the file is empty")]
     Empty,
+    /// The file starts with a UTF-16 byte-order mark (a spreadsheet's
+    /// "Unicode text" export); kehu reads UTF-8 only.
+    #[error("the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8")]
+    Utf16,
     /// The header names no column for a required role (customer, date, amount, id).
     #[error("no `{role}` column (accepted names: {accepted}); the header has: {found}")]
     MissingColumn {
@@ -65,6 +69,15 @@ pub enum ImportError {
         /// 1-based line of the first data line.
         line: u64,
     },
+}
+
+/// The text of an import file: a UTF-8 byte-order mark dropped, a UTF-16
+/// one refused (its text would otherwise read as empty or as garbage).
+pub(crate) fn strip_bom(bytes: &[u8]) -> Result<&[u8], ImportError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(ImportError::Utf16);
+    }
+    Ok(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
 }
 
 /// One problem in one row: the 1-based line, the column, and why.

@@ -24,6 +24,11 @@ mod orders;
 mod orders_csv;
 mod values;
 
+/// The largest import file kehu reads (256 MiB, about eight million order
+/// rows): files are read whole, and this keeps memory bounded. Larger
+/// exports are split and imported in parts.
+pub const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
+
 pub use aggregate::{Aggregation, OrderMetrics, OrderSummary, aggregate, aggregate_orders};
 pub use customers::{ColumnMap, CustomersImport, CustomersSummary, import_customers};
 pub use error::{ImportError, Problem, RowError, bad_row_count};

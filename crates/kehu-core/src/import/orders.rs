@@ -83,7 +83,7 @@ impl OrderFile {
 /// line holding `,`, `;` or a tab is CSV, anything else is CDNOW (whose
 /// columns are separated by spaces). A UTF-8 byte-order mark is ignored.
 pub fn parse_orders(bytes: &[u8], format: Option<OrderFormat>) -> Result<OrderFile, ImportError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bytes = super::error::strip_bom(bytes)?;
     let format = match format {
         Some(format) => format,
         None => detect(bytes)?,
@@ -126,5 +126,20 @@ mod tests {
     fn empty_input_is_a_file_error() {
         assert_eq!(parse_orders(b"", None), Err(ImportError::Empty));
         assert_eq!(parse_orders(b"\xEF\xBB\xBF", None), Err(ImportError::Empty));
+    }
+
+    #[test]
+    fn utf16_is_refused_not_read_as_empty() {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(
+            "customer,date,amount\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        assert_eq!(parse_orders(&bytes, None), Err(ImportError::Utf16));
+        assert_eq!(
+            parse_orders(b"\xFE\xFF\x00c", None),
+            Err(ImportError::Utf16)
+        );
     }
 }

@@ -152,6 +152,28 @@ fn a_dirty_file_is_refused_and_left_unchanged() {
 }
 
 #[test]
+fn a_symlinked_directory_on_the_way_is_refused_and_nothing_lands_outside() {
+    let dir = new_book();
+    let root = dir.path();
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("customers/zz")).unwrap();
+    let request = CommitRequest {
+        files: vec![(
+            "customers/zz/zed.toml".to_owned(),
+            b"id = \"zed\"\n".to_vec(),
+        )],
+        subject: "new: zed".into(),
+        ..CommitRequest::default()
+    };
+    let err = open(root).commit(&request).unwrap_err();
+    assert!(
+        matches!(&err, GitError::SymlinkOnPath { link, .. } if link == "customers/zz"),
+        "{err}"
+    );
+    assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn a_held_index_lock_fails_the_commit_and_changes_nothing() {
     let dir = new_book();
     let root = dir.path();

@@ -1,11 +1,11 @@
 //! `--format csv`: one row per customer; for each selected grade its stored
 //! value, computed value, status and reason, and the ABC and RFM scores.
 
-use rayon::prelude::*;
+use std::io::Write;
 
 use crate::assess::Assessment;
 use crate::field::Field;
-use crate::render::{csv_safe, money};
+use crate::render::{csv_safe, money, write_chunked};
 
 fn header(assessment: &Assessment<'_>) -> Vec<String> {
     let mut header = vec!["id".to_owned(), "name".to_owned()];
@@ -40,9 +40,6 @@ fn header(assessment: &Assessment<'_>) -> Vec<String> {
 fn opt<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
-
-/// Customers per parallel chunk.
-const CHUNK: usize = 1024;
 
 /// Writes customers `range` as CSV rows (no header).
 fn write_rows(
@@ -87,21 +84,16 @@ fn write_rows(
         .map_err(|e| csv::Error::from(e.into_error()))
 }
 
-/// Writes the CSV with a header row; rows are rendered in parallel chunks
-/// and joined in id order.
-pub fn write_csv(assessment: &Assessment<'_>) -> Result<String, csv::Error> {
+/// Writes the CSV with a header row to `out`; rows are rendered in parallel
+/// chunks and written in id order.
+pub fn write_csv(assessment: &Assessment<'_>, out: &mut dyn Write) -> Result<(), csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(header(assessment))?;
-    let mut out = writer
+    let head = writer
         .into_inner()
         .map_err(|e| csv::Error::from(e.into_error()))?;
-    let n = assessment.customers.len();
-    let chunks = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| write_rows(assessment, c * CHUNK..n.min((c + 1) * CHUNK)))
-        .collect::<Result<Vec<_>, _>>()?;
-    for chunk in chunks {
-        out.extend_from_slice(&chunk);
-    }
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    out.write_all(&head)?;
+    write_chunked(assessment.customers.len(), out, csv::Error::from, |range| {
+        write_rows(assessment, range)
+    })
 }

@@ -1,14 +1,15 @@
 //! `--format json`: schema `kehu.classify/1`, every selected grade of every
 //! customer with its stored value, status, reason and scores.
 
+use std::io::Write;
+
 use kehu_core::Date;
-use rayon::prelude::*;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::assess::{Assessment, Cell};
 use crate::field::Field;
-use crate::render::money;
+use crate::render::{money, write_chunked};
 
 /// The schema tag of `classify`'s JSON.
 pub const SCHEMA: &str = "kehu.classify/1";
@@ -20,9 +21,6 @@ struct RfmMeans {
     frequency: f64,
     monetary: f64,
 }
-
-/// Customers per parallel chunk when rendering.
-const CHUNK: usize = 1024;
 
 struct CustomerOut<'s, 'a>(&'s Assessment<'a>, usize);
 
@@ -91,11 +89,15 @@ impl<T: std::fmt::Display> Serialize for Worded<'_, T> {
     }
 }
 
-/// Writes the document: the header keys one per line, then one customer
-/// per line (compact, so a 100,000-customer book stays small, and a diff of
-/// two reports shows one line per customer that changed). Customers are
-/// rendered in parallel chunks and joined in id order.
-pub fn write_json(assessment: &Assessment<'_>, as_of: Date) -> Result<String, serde_json::Error> {
+/// Writes the document to `out`: the header keys one per line, then one
+/// customer per line (compact, so a 100,000-customer book stays small, and
+/// a diff of two reports shows one line per customer that changed).
+/// Customers are rendered in parallel chunks and written in id order.
+pub fn write_json(
+    assessment: &Assessment<'_>,
+    as_of: Date,
+    out: &mut dyn Write,
+) -> Result<(), serde_json::Error> {
     let means = &assessment.grades.rfm_means;
     let header: [(&str, serde_json::Value); 5] = [
         ("schema", SCHEMA.into()),
@@ -112,31 +114,30 @@ pub fn write_json(assessment: &Assessment<'_>, as_of: Date) -> Result<String, se
             })?,
         ),
     ];
-    let mut out = String::from("{\n");
+    let mut head = String::from("{\n");
     for (key, value) in header {
-        out.push_str(&format!(
+        head.push_str(&format!(
             "  \"{key}\": {},\n",
             serde_json::to_string(&value)?
         ));
     }
+    head.push_str("  \"customers\": [\n");
+    out.write_all(head.as_bytes())
+        .map_err(serde_json::Error::io)?;
     let n = assessment.customers.len();
-    let chunks: Vec<Vec<u8>> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|chunk| -> Result<Vec<u8>, serde_json::Error> {
-            let mut buf = Vec::with_capacity(CHUNK * 1024);
-            for i in chunk * CHUNK..n.min((chunk + 1) * CHUNK) {
+    write_chunked(
+        n,
+        out,
+        serde_json::Error::io,
+        |range| -> Result<Vec<u8>, serde_json::Error> {
+            let mut buf = Vec::with_capacity(range.len() * 1024);
+            for i in range {
                 buf.extend_from_slice(b"    ");
                 serde_json::to_writer(&mut buf, &CustomerOut(assessment, i))?;
                 buf.extend_from_slice(if i + 1 < n { b",\n" } else { b"\n" });
             }
             Ok(buf)
-        })
-        .collect::<Result<_, _>>()?;
-    out.push_str("  \"customers\": [\n");
-    for chunk in &chunks {
-        // serde_json writes UTF-8 only.
-        out.push_str(&String::from_utf8_lossy(chunk));
-    }
-    out.push_str("  ]\n}\n");
-    Ok(out)
+        },
+    )?;
+    out.write_all(b"  ]\n}\n").map_err(serde_json::Error::io)
 }

@@ -2,6 +2,11 @@
 //! id order and field order, with no clock: the same book, commit and
 //! `--as-of` give the same bytes.
 
+use std::io::Write;
+use std::ops::Range;
+
+use rayon::prelude::*;
+
 mod csv_out;
 mod json_out;
 mod listing;
@@ -21,6 +26,34 @@ pub fn csv_safe(text: &str) -> std::borrow::Cow<'_, str> {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
         _ => text.into(),
     }
+}
+
+/// Customers per parallel chunk when rendering.
+const CHUNK: usize = 1024;
+/// Chunks rendered at a time: output of any size is written from a few
+/// megabytes of buffers.
+const WINDOW: usize = 8;
+
+/// Renders customers `0..n` with `render` in parallel chunks, a window of
+/// chunks at a time, and writes the chunks to `out` in order (`io` wraps a
+/// write error).
+pub fn write_chunked<E: Send>(
+    n: usize,
+    out: &mut dyn Write,
+    io: fn(std::io::Error) -> E,
+    render: impl Fn(Range<usize>) -> Result<Vec<u8>, E> + Sync,
+) -> Result<(), E> {
+    let chunks = n.div_ceil(CHUNK);
+    for first in (0..chunks).step_by(WINDOW) {
+        let window = (first..chunks.min(first + WINDOW))
+            .into_par_iter()
+            .map(|c| render(c * CHUNK..n.min((c + 1) * CHUNK)))
+            .collect::<Result<Vec<Vec<u8>>, E>>()?;
+        for chunk in window {
+            out.write_all(&chunk).map_err(io)?;
+        }
+    }
+    Ok(())
 }
 
 /// Money in cents as a JSON number in the book's currency.

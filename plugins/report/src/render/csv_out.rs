@@ -2,6 +2,7 @@
 //! `row` is the row's first cell (a tier, an owner, a date ...) and
 //! `column` names the figure. One parser reads all sections.
 
+use kehu_core::escape::csv_safe;
 use kehu_plugin_sdk::PluginError;
 
 use super::grids::grids;
@@ -27,7 +28,7 @@ pub fn render(report: &Report) -> Result<String, PluginError> {
             };
             for (column, value) in g.columns.iter().zip(row).skip(1) {
                 writer
-                    .write_record([g.key, key.as_str(), column.as_str(), value.as_str()])
+                    .write_record([g.key, &csv_safe(&key), column.as_str(), &csv_safe(value)])
                     .map_err(failed)?;
             }
         }
