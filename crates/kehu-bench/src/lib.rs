@@ -19,6 +19,7 @@ pub mod names;
 pub mod owners;
 pub mod parse;
 pub mod policy;
+pub mod regrade;
 pub mod render;
 pub mod rng;
 pub mod sample;
