@@ -101,9 +101,7 @@ impl Plugin for Agenda {
         let mut notes = Vec::new();
         let contacts = match history_days {
             Some(0) => Ok(Contacts::default()),
-            _ => ctx
-                .changes(Some(since), Some(until))
-                .and_then(|events| Contacts::read(&events, since, until)),
+            _ => contacts::from_host(ctx, since, until),
         };
         let (contacts, read_since) = match contacts {
             Ok(contacts) => (contacts, (history_days != Some(0)).then_some(since)),
