@@ -11,10 +11,12 @@
 //!   random non-churner, ties counting one half; computed from ranks
 //!   (Mann–Whitney U, tied scores get their average rank) in O(n log n).
 //!   `None` when everyone churned or nobody did.
-//! - **Calibration**: ten bins of the risk scale, [0, 0.1), [0.1, 0.2), …,
-//!   [0.9, 1.0] (a score of 1 falls in the last), each with its count, mean
+//! - **Calibration**: the customers in ten deciles of predicted risk (sorted
+//!   by score, lowest first, each decile a tenth of them; tied scores stay in
+//!   one decile, the lower), each with its count, score range, mean
 //!   predicted risk and observed churn rate. A calibrated score has the two
-//!   close in every bin.
+//!   close in every decile. With fewer than ten customers some deciles are
+//!   empty.
 
 use serde::Serialize;
 
@@ -39,14 +41,16 @@ pub struct Confusion {
     pub f1: Option<f64>,
 }
 
-/// One bin of the calibration table.
+/// One decile of the calibration table.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct CalibrationBin {
-    /// Lower edge of the bin (inclusive).
-    pub from: f64,
-    /// Upper edge (exclusive, except 1.0 for the last bin).
-    pub to: f64,
-    /// Customers whose score falls in the bin.
+    /// The decile, 1 (lowest predicted risk) to 10.
+    pub decile: u8,
+    /// The lowest score in the decile; `None` when it is empty.
+    pub from: Option<f64>,
+    /// The highest score in the decile; `None` when it is empty.
+    pub to: Option<f64>,
+    /// Customers in the decile.
     pub count: usize,
     /// Their mean score; `None` for an empty bin.
     pub mean_predicted: Option<f64>,
@@ -65,7 +69,7 @@ pub struct Backtest {
     pub confusion: Confusion,
     /// ROC AUC.
     pub roc_auc: Option<f64>,
-    /// Ten bins of the risk scale.
+    /// Ten deciles of predicted risk.
     pub calibration: Vec<CalibrationBin>,
 }
 
@@ -129,24 +133,38 @@ pub fn roc_auc(pairs: &[(f64, bool)]) -> Option<f64> {
     Some((rank_sum - p * (p + 1.0) / 2.0) / (p * n))
 }
 
-/// The calibration table over ten bins of the risk scale.
+/// The calibration table over ten deciles of predicted risk.
 pub fn calibration(pairs: &[(f64, bool)]) -> Vec<CalibrationBin> {
-    let mut sums = [(0usize, 0.0f64, 0usize); 10];
-    for &(score, churned) in pairs {
-        let bin = ((score.clamp(0.0, 1.0) * 10.0).floor() as usize).min(9);
-        sums[bin].0 += 1;
-        sums[bin].1 += score;
-        sums[bin].2 += usize::from(churned);
+    let mut sorted: Vec<(f64, bool)> = pairs.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let n = sorted.len();
+    // (count, sum of scores, churned, lowest, highest) per decile.
+    let mut sums = [(0usize, 0.0f64, 0usize, f64::INFINITY, f64::NEG_INFINITY); 10];
+    let mut tie_start = 0;
+    for (rank, &(score, churned)) in sorted.iter().enumerate() {
+        if rank > 0 && sorted[rank - 1].0.total_cmp(&score).is_ne() {
+            tie_start = rank;
+        }
+        let decile = (tie_start * 10 / n).min(9);
+        let d = &mut sums[decile];
+        d.0 += 1;
+        d.1 += score;
+        d.2 += usize::from(churned);
+        d.3 = d.3.min(score);
+        d.4 = d.4.max(score);
     }
     sums.iter()
-        .enumerate()
-        .map(|(k, &(count, total, churned))| CalibrationBin {
-            from: k as f64 / 10.0,
-            to: (k + 1) as f64 / 10.0,
-            count,
-            mean_predicted: (count > 0).then(|| total / count as f64),
-            observed_rate: ratio(churned, count),
-        })
+        .zip(1u8..)
+        .map(
+            |(&(count, total, churned, low, high), decile)| CalibrationBin {
+                decile,
+                from: (count > 0).then_some(low),
+                to: (count > 0).then_some(high),
+                count,
+                mean_predicted: (count > 0).then(|| total / count as f64),
+                observed_rate: ratio(churned, count),
+            },
+        )
         .collect()
 }
 
@@ -223,7 +241,7 @@ mod tests {
     }
 
     #[test]
-    fn calibration_bins() {
+    fn calibration_deciles() {
         let pairs = [
             (0.05, false),
             (0.15, true),
@@ -231,14 +249,30 @@ mod tests {
             (1.0, false),
             (0.91, true),
         ];
+        // Five customers: ranks 0..4 fall in deciles 1, 3, 5, 7, 9.
         let t = calibration(&pairs);
         assert_eq!(t.len(), 10);
-        assert_eq!(t[0].count, 1);
+        let counts: Vec<usize> = t.iter().map(|d| d.count).collect();
+        assert_eq!(counts, [1, 0, 1, 0, 1, 0, 1, 0, 1, 0]);
+        assert_eq!(
+            (t[0].decile, t[0].from, t[0].to),
+            (1, Some(0.05), Some(0.05))
+        );
         assert_eq!(t[0].observed_rate, Some(0.0));
-        assert_eq!(t[5].count, 0);
-        assert_eq!(t[5].mean_predicted, None);
-        assert_eq!(t[9].count, 3);
-        assert!((t[9].observed_rate.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!((t[1].from, t[1].mean_predicted), (None, None));
+        assert_eq!((t[8].decile, t[8].observed_rate), (9, Some(0.0)));
+        // A thousand customers: a hundred per decile, the riskiest churn.
+        let many: Vec<(f64, bool)> = (0..1000)
+            .map(|i| (f64::from(i) / 1000.0, i >= 900))
+            .collect();
+        let t = calibration(&many);
+        assert!(t.iter().all(|d| d.count == 100));
+        assert_eq!(t[9].observed_rate, Some(1.0));
+        assert_eq!(t[8].observed_rate, Some(0.0));
+        assert_eq!((t[9].from, t[9].to), (Some(0.9), Some(0.999)));
+        // Ties stay together, in the lower decile.
+        let tied = calibration(&[(0.5, true); 20]);
+        assert_eq!(tied[0].count, 20);
         let b = backtest(&pairs, 0.5);
         assert_eq!((b.customers, b.churned), (5, 3));
     }

@@ -26,6 +26,9 @@
 //! | [`cadence`], [`mod@urgency`] | follow-up intervals, due/overdue, the agenda's order |
 //! | [`bgnbd`] | BG/NBD likelihood, fit, P(alive), expected purchases |
 //! | [`mod@risk`], [`backtest`] | churn risk from weighted signals, and how good it was |
+//! | [`lifecycle`] | new / growing / mature / declining / lapsed from orders and revenue history |
+//! | [`complaints`] | complaints from history, satisfaction and complaint KPIs |
+//! | [`service`] | the service level serving a customer, channel suggestions |
 //! | [`policy`] | kehu.toml in the shape the computations take |
 //! | [`flow`] | maximum flow, for `assign`'s bounds on its plans |
 
@@ -35,14 +38,17 @@ pub mod bgnbd;
 pub mod book;
 pub mod cadence;
 pub mod calibration;
+pub mod complaints;
 pub mod flow;
 pub mod funnel;
+pub mod lifecycle;
 pub mod loyalty;
 pub mod money;
 pub mod pipeline;
 pub mod policy;
 pub mod rfm;
 pub mod risk;
+pub mod service;
 pub mod tier;
 pub mod urgency;
 

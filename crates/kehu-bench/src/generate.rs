@@ -385,6 +385,7 @@ pub fn generate(spec: &BookSpec) -> GeneratedBook {
         o.capacity = ((f64::from(load) / o.utilisation).ceil() as u32).max(10);
     }
 
+    crate::plans::add_plans(spec.seed, &mut customers, &tiers, &owners);
     customers.sort_by(|a, b| a.id.cmp(&b.id));
     GeneratedBook { owners, customers }
 }

@@ -14,6 +14,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
+use kehu_analytics::policy::Policy;
 use kehu_core::{Customer, Date};
 
 use crate::calendar::{as_of, days_before, epoch_seconds};
@@ -21,6 +22,7 @@ use crate::error::{BenchError, Result, io_at};
 use crate::generate::{BookSpec, generate};
 use crate::owners::Owner;
 use crate::policy::{TIERS, tier_weight};
+use crate::regrade::{policy_of, regrade};
 use crate::render::{customer_git_path, render_customer};
 use crate::rng::Rng;
 use crate::sample::policy_with_owners;
@@ -57,7 +59,7 @@ const MARKER: &str = ".git/kehu-bench.toml";
 
 /// Bumped whenever the generator's output changes, so that books cached by
 /// an older kehu-bench are rebuilt rather than reused.
-pub const GENERATOR_VERSION: i64 = 2;
+pub const GENERATOR_VERSION: i64 = 3;
 
 impl LargeBookInfo {
     /// The repository path of the focus customer's file.
@@ -375,9 +377,6 @@ fn edit_contact(state: &mut BookState, rng: &mut Rng, day: Date, avoid: &[usize]
         let new = ((old + rng.between(-0.5, 0.5)) * 10.0).round() / 10.0;
         c.metrics.satisfaction = Some(new.clamp(1.0, 5.0));
     }
-    if c.grade.pipeline.is_some() && rng.chance(0.15) {
-        c.grade.pipeline = Some((*rng.pick(&["A", "B", "C", "D", "E"])).to_owned());
-    }
     let id = c.id.clone();
     Edit {
         message: format!(
@@ -416,38 +415,22 @@ fn edit_grade(state: &mut BookState, rng: &mut Rng, avoid: &[usize]) -> Edit {
     }
 }
 
-fn edit_classify(state: &mut BookState, rng: &mut Rng, avoid: &[usize]) -> Edit {
-    let count = rng.int(2, 6) as usize;
-    let mut touched = Vec::with_capacity(count);
-    while touched.len() < count {
-        let mut avoid_all = avoid.to_vec();
-        avoid_all.extend(&touched);
-        touched.push(state.pick_owned(rng, &avoid_all));
-    }
-    for &i in &touched {
-        let g = &mut state.customers[i].grade;
-        let tier = g.tier.clone().unwrap_or_else(|| "small".to_owned());
-        if !g.pinned.iter().any(|p| p == "tier") {
-            let weight = tier_weight(&tier);
-            let index = TIERS.iter().position(|t| *t == tier).unwrap_or(3);
-            let next = if weight >= 4 || rng.chance(0.5) {
-                (index + 1).min(3)
-            } else {
-                index.saturating_sub(1)
-            };
-            g.tier = Some(TIERS[next].to_owned());
-        }
-        g.abc = Some((*rng.pick(&["A", "B", "C"])).to_owned());
-        g.pipeline = Some((*rng.pick(&["A", "B", "C", "D", "E"])).to_owned());
+/// The month's `kehu classify --apply`: every unpinned grade set to what
+/// classify computes as of `day`; `None` when nothing changes.
+fn monthly_classify(state: &mut BookState, policy: &Policy, day: Date) -> Result<Option<Edit>> {
+    let touched = regrade(&mut state.customers, policy, day)?;
+    if touched.is_empty() {
+        return Ok(None);
     }
     let trailers = trailer_customers(state, &touched);
-    Edit {
+    Ok(Some(Edit {
         message: format!(
-            "classify: regrade {count} customers\n\nKehu-Command: classify\n{trailers}"
+            "classify: regrade {} customers\n\nMonthly regrade as of {day}.\n\nKehu-Command: classify\n{trailers}",
+            touched.len()
         ),
         author: Person::bot(),
         touched,
-    }
+    }))
 }
 
 fn edit_import(state: &mut BookState, rng: &mut Rng, day: Date, avoid: &[usize]) -> Edit {
@@ -501,13 +484,18 @@ fn edit_by_hand(state: &mut BookState, rng: &mut Rng, avoid: &[usize]) -> Edit {
 }
 
 fn next_edit(state: &mut BookState, rng: &mut Rng, day: Date, avoid: &[usize]) -> Edit {
-    match rng.weighted(&[(0u8, 70), (1, 6), (2, 8), (3, 8), (4, 8)]) {
+    match rng.weighted(&[(0u8, 70), (1, 6), (3, 12), (4, 12)]) {
         0 => edit_contact(state, rng, day, avoid),
         1 => edit_grade(state, rng, avoid),
-        2 => edit_classify(state, rng, avoid),
         3 => edit_import(state, rng, day, avoid),
         _ => edit_by_hand(state, rng, avoid),
     }
+}
+
+/// Year and month of a day, to run classify once a month.
+fn month_of(day: Date) -> (i32, u32) {
+    use chrono::Datelike;
+    (day.0.year(), day.0.month())
 }
 
 fn book_bytes(files: &[(String, String)], policy: &str) -> u64 {
@@ -578,6 +566,10 @@ pub fn write_large_book(
             c.contact.last = Some(first_day.max(c.since.unwrap_or(first_day)));
         }
     }
+    // The book starts graded: a team that adopts kehu runs classify first.
+    let grading = policy_of(&policy)?;
+    regrade(&mut state.customers, &grading, first_day)?;
+    let mut graded_month = month_of(first_day);
     let mut files: Vec<(String, String)> =
         (0..state.customers.len()).map(|i| state.file(i)).collect();
     files.push(("kehu.toml".to_owned(), policy.clone()));
@@ -659,7 +651,17 @@ pub fn write_large_book(
             merges += 1;
             continue;
         }
-        let edit = next_edit(&mut state, &mut rng, day_of(when(i)), &[]);
+        let day = day_of(when(i));
+        let monthly = if month_of(day) != graded_month {
+            graded_month = month_of(day);
+            monthly_classify(&mut state, &grading, day)?
+        } else {
+            None
+        };
+        let edit = match monthly {
+            Some(edit) => edit,
+            None => next_edit(&mut state, &mut rng, day, &[]),
+        };
         let files: Vec<_> = edit.touched.iter().map(|&k| state.file(k)).collect();
         tip = stream.commit(&CommitSpec {
             branch: "main",
@@ -680,6 +682,10 @@ pub fn write_large_book(
         )?;
     }
     run_git(dir, &["reset", "-q", "--hard"])?;
+    // A real book is packed and has a commit graph; fast-import's packs
+    // (no deltas across its checkpoints, no graph) are not representative.
+    run_git(dir, &["repack", "-adfq"])?;
+    run_git(dir, &["commit-graph", "write", "--reachable"])?;
 
     let final_files: Vec<(String, String)> =
         (0..state.customers.len()).map(|k| state.file(k)).collect();

@@ -58,30 +58,42 @@ enum Command {
         /// Where generated books are kept (default: target/bench-books).
         #[arg(long)]
         cache: Option<PathBuf>,
-        /// Timed runs per row; the table shows the best and the median.
-        #[arg(long, default_value_t = 3)]
-        runs: usize,
+        /// Timed runs per row; the table shows the median and the spread
+        /// (default 3, 1 with --quick).
+        #[arg(long)]
+        runs: Option<usize>,
+        /// A quick look: one run per row on books of 2,000 and 20,000
+        /// customers with 20,000 commits (unless given), e.g. to check one's
+        /// own rows with --only before a full run.
+        #[arg(long)]
+        quick: bool,
         /// Time limit of one run, in seconds.
         #[arg(long, default_value_t = 300)]
         timeout: u64,
-        /// Customers in the small book.
-        #[arg(long, default_value_t = 10_000)]
-        small: usize,
-        /// Customers in the large book.
-        #[arg(long, default_value_t = 100_000)]
-        large: usize,
-        /// Commits in each book's history.
-        #[arg(long, default_value_t = 200_000)]
-        commits: usize,
+        /// Customers in the small book (default 10,000).
+        #[arg(long)]
+        small: Option<usize>,
+        /// Customers in the large book (default 100,000).
+        #[arg(long)]
+        large: Option<usize>,
+        /// Commits in each book's history (default 200,000).
+        #[arg(long)]
+        commits: Option<usize>,
         /// Seed of the books.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Which books to run on (default: both).
         #[arg(long = "book", value_enum)]
         books: Vec<BookChoice>,
-        /// Only rows whose command contains this text (and their baselines).
+        /// Only rows whose command contains this text (and the rows they are
+        /// compared with); repeat or separate with commas for several, e.g.
+        /// `--only classify,agenda`.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// Where to write bench.md and bench.json (default:
+        /// bench-results beside the book cache).
         #[arg(long)]
-        only: Option<String>,
+        out: Option<PathBuf>,
         /// The CDNOW master file for the import row (default:
         /// shared/data/CDNOW_master.txt beside the repository or an
         /// ancestor of it).
@@ -179,8 +191,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             books,
             only,
+            out,
+            quick,
             cdnow,
         } => {
+            let runs = runs.unwrap_or(if quick { 1 } else { 3 });
+            let small = small.unwrap_or(if quick { 2_000 } else { 10_000 });
+            let large = large.unwrap_or(if quick { 20_000 } else { 100_000 });
+            let commits = commits.unwrap_or(if quick { 20_000 } else { 200_000 });
             let cdnow = cdnow.or_else(find_cdnow);
             let self_exe = std::env::current_exe()?;
             let exe_dir = self_exe.parent().map(PathBuf::from).unwrap_or_default();
@@ -228,15 +246,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 filter: only,
                 cdnow,
             };
-            println!(
-                "kehu-bench run: kehu {}, {} runs per row (best and median), {} CPUs, as-of {}",
+            let out = out.unwrap_or_else(|| {
+                options.cache.parent().map_or_else(
+                    || PathBuf::from("bench-results"),
+                    |p| p.join("bench-results"),
+                )
+            });
+            let started = harness::describe_machine();
+            let results = harness::run(&harness::default_rows(), &options)?;
+            let preamble = format!(
+                "kehu-bench run: kehu {} ({}), {} runs per row (median and spread), {} CPUs, books as of {}; started {started}, ended {}",
                 options.kehu.display(),
+                harness::describe_commit(&repo_root()),
                 options.runs,
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
-                kehu_bench::calendar::as_of()
+                kehu_bench::calendar::as_of(),
+                harness::describe_machine(),
             );
-            let results = harness::run(&harness::default_rows(), &options)?;
+            println!("{preamble}");
             print!("{}", harness::render_table(&results));
+            let [markdown, json] = harness::write_reports(&out, &preamble, &results)?;
+            println!("written: {} and {}", markdown.display(), json.display());
         }
         Command::Parse { dir } => {
             let summary = parse::parse_book(&dir)?;

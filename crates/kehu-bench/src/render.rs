@@ -1,7 +1,7 @@
 //! Customer files in the canonical layout of DESIGN §1.
 //!
 //! Keys come in a fixed order (id, name, region, industry, owner, since,
-//! stage, expected_close, then `[grade]`, `[metrics]`, `[contact]`), dates
+//! stage, expected_close, then `[grade]`, `[metrics]`, `[contact]`, `[plan]`), dates
 //! are TOML local dates, money has at most two decimals, and empty tables
 //! are left out: the bytes a person would write by hand, and the same bytes
 //! for the same customer every time.
@@ -61,19 +61,19 @@ pub fn customer_git_path(id: &str) -> String {
     format!("customers/{shard}/{id}.toml")
 }
 
-fn line_str(out: &mut String, key: &str, value: &Option<String>) {
+pub(crate) fn line_str(out: &mut String, key: &str, value: &Option<String>) {
     if let Some(value) = value {
         let _ = writeln!(out, "{key} = {}", quote(value));
     }
 }
 
-fn line_date(out: &mut String, key: &str, value: &Option<Date>) {
+pub(crate) fn line_date(out: &mut String, key: &str, value: &Option<Date>) {
     if let Some(value) = value {
         let _ = writeln!(out, "{key} = {value}");
     }
 }
 
-fn line_float(out: &mut String, key: &str, value: Option<f64>, decimals: usize) {
+pub(crate) fn line_float(out: &mut String, key: &str, value: Option<f64>, decimals: usize) {
     if let Some(value) = value {
         let _ = writeln!(out, "{key} = {}", float(value, decimals));
     }
@@ -138,6 +138,9 @@ pub fn render_customer(c: &Customer) -> String {
         out.push_str("\n[contact]\n");
         line_date(&mut out, "last", &k.last);
         line_str(&mut out, "channel", &k.channel);
+    }
+    if let Some(plan) = &c.plan {
+        crate::plans::render_plan(&mut out, plan);
     }
     out
 }

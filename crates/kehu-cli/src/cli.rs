@@ -78,10 +78,13 @@ pub enum Command {
     /// Print every customer, flattened (csv, json or jsonl).
     Export(ExportArgs),
     /// Record a contact (a follow-up): updates [contact], optionally
-    /// satisfaction and the pipeline grade, in one commit.
+    /// satisfaction and the pipeline grade, in one commit; may record or
+    /// resolve a complaint.
     Contact(ContactArgs),
     /// Set grades by hand, with a reason; the fields become pinned.
     Grade(GradeArgs),
+    /// A customer's key account plan, and what changed since its last review.
+    Plan(PlanArgs),
     /// One customer's timeline from git: grades, contacts, owners, metrics.
     History(HistoryArgs),
     /// The book-wide audit log from git.
@@ -219,6 +222,14 @@ pub struct ContactArgs {
     /// The pipeline grade after this follow-up (A..E).
     #[arg(long, value_name = "A..E")]
     pub grade: Option<String>,
+    /// Record a complaint made in this contact (the Kehu-Complaint
+    /// trailer); its reference is the commit's id.
+    #[arg(long, value_name = "TEXT")]
+    pub complaint: Option<String>,
+    /// Close the open complaint whose commit id starts with REF (at least
+    /// 7 hex digits, as `git log --oneline` shows it).
+    #[arg(long, value_name = "REF")]
+    pub resolved: Option<String>,
     #[command(flatten)]
     pub write: WriteArgs,
 }
@@ -248,6 +259,13 @@ pub struct GradeArgs {
     pub reason: String,
     #[command(flatten)]
     pub write: WriteArgs,
+}
+
+/// `kehu plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The customer id.
+    pub id: String,
 }
 
 /// `kehu history`.

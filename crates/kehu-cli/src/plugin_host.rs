@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use kehu_core::Date;
 use kehu_plugin::host::{Registry, SearchPath};
+use kehu_plugin::protocol::{ChangeFilter, ContactWrite, LastContacts, LoggedContact};
 use kehu_plugin::services::{HostServices, OutputStream, ServiceError};
 
 use crate::context::Context;
@@ -79,7 +80,7 @@ impl<'c> Services<'c> {
             self.with_context(|c| (c.book_root(), c.reads_the_past(), c.as_of));
         let root: PathBuf = root.map_err(|e| ServiceError::new(format!("{e:#}")))?;
         let repo = kehu_git::Book::open(&root).map_err(|e| ServiceError::new(e.to_string()))?;
-        let history = repo.history();
+        let history = repo.indexed_history();
         let rev = if past {
             history
                 .commit_at_end_of(as_of, None)
@@ -186,14 +187,65 @@ impl HostServices for Services<'_> {
     }
 
     fn changes(&self, since: Option<Date>, until: Option<Date>) -> Result<Vec<u8>, ServiceError> {
-        let until = until.or_else(|| Some(self.with_context(|c| c.as_of)));
-        let events = self.history(|history, rev| {
-            history.log(&kehu_git::LogQuery {
-                rev: rev.map(str::to_owned),
-                since,
-                until,
-            })
-        })?;
+        self.changes_filtered(since, until, &ChangeFilter::default())
+    }
+
+    fn changes_filtered(
+        &self,
+        since: Option<Date>,
+        until: Option<Date>,
+        filter: &ChangeFilter,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let filter = kehu_git::ChangeFilter {
+            fields: filter.fields.as_ref().map(|f| f.iter().cloned().collect()),
+            contacts: filter.contacts,
+        };
+        let events =
+            self.history(|history, rev| history.log(&self.window(rev, since, until, filter)))?;
         serde_json::to_vec(&events).map_err(|e| ServiceError::new(e.to_string()))
+    }
+
+    fn last_contacts(
+        &self,
+        since: Option<Date>,
+        until: Option<Date>,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let logs = self.history(|history, rev| {
+            history.last_contacts(&self.window(rev, since, until, Default::default()))
+        })?;
+        let customers = logs
+            .into_iter()
+            .map(|log| LoggedContact {
+                id: log.id,
+                contact: log.contact,
+                field: log
+                    .field
+                    .map(|(value, bookkeeping)| ContactWrite { value, bookkeeping }),
+            })
+            .collect();
+        Ok(LastContacts {
+            schema: kehu_plugin::protocol::SCHEMA.to_owned(),
+            customers,
+        }
+        .to_json())
+    }
+}
+
+impl Services<'_> {
+    /// The history query for a window ending at `until`, or at the run's
+    /// `--as-of` when open.
+    fn window(
+        &self,
+        rev: Option<&str>,
+        since: Option<Date>,
+        until: Option<Date>,
+        filter: kehu_git::ChangeFilter,
+    ) -> kehu_git::LogQuery {
+        kehu_git::LogQuery {
+            rev: rev.map(str::to_owned),
+            since,
+            until: until.or_else(|| Some(self.with_context(|c| c.as_of))),
+            filter,
+        }
     }
 }

@@ -40,11 +40,13 @@ const LOCATED: [Field; LOCATED_FIELDS] = [
     Field::Tier,
     Field::Pipeline,
     Field::ContactLast,
+    Field::PlanReviewed,
 ];
 
 impl LoadedCustomer {
     /// The line and column of a field's value (`id`, `owner`, `stage`,
-    /// `grade.tier`, `grade.pipeline`, `contact.last`), if the file has it.
+    /// `grade.tier`, `grade.pipeline`, `contact.last`, `plan.reviewed`), if
+    /// the file has it.
     pub fn position(&self, field: &str) -> Option<Pos> {
         LOCATED
             .iter()
@@ -212,6 +214,9 @@ pub(crate) fn load_file_keeping(
         keep(&parsed);
     }
     validate::check_values(&parsed.customer, &read.spans, ctx, &mut problems);
+    if let Some(plan) = &parsed.customer.plan {
+        crate::plan_file::check(plan, &read.plan_spans, ctx, &mut problems);
+    }
     let has_errors = problems
         .iter()
         .any(|p| p.severity == crate::Severity::Error);
@@ -253,7 +258,9 @@ pub(crate) fn reuse_file(
     if id_ok && problems.is_empty() {
         validate::check_values(&parsed.customer, &spans, ctx, &mut problems);
     }
-    if !id_ok || !problems.is_empty() {
+    // A plan's checks need the places of its keys, which a cache does not
+    // keep (nor the plan itself): a customer with a plan is parsed again.
+    if !id_ok || !problems.is_empty() || spans.get(Field::Plan).is_some() {
         return Err(path);
     }
     Ok(FileOutcome {

@@ -41,6 +41,10 @@ pub struct Config {
     pub checks: Checks,
     /// `[owners.<id>]`: account managers by id. Empty means any owner.
     pub owners: BTreeMap<String, Owner>,
+    /// `[targets]`: the service KPI targets of the report.
+    pub targets: crate::service::Targets,
+    /// `[lifecycle]`: thresholds of the lifecycle stages.
+    pub lifecycle: crate::service::Lifecycle,
     /// Top-level tables kehu itself does not know (plugin sections), by name,
     /// as JSON values (dates become `YYYY-MM-DD…` strings). Filled by
     /// [`crate::parse_config`]; kept when the config crosses to a plugin as JSON.
@@ -63,6 +67,8 @@ impl Default for Config {
             churn: Churn::default(),
             checks: Checks::default(),
             owners: BTreeMap::new(),
+            targets: crate::service::Targets::default(),
+            lifecycle: crate::service::Lifecycle::default(),
             extra: BTreeMap::new(),
         }
     }
@@ -94,6 +100,15 @@ impl Config {
         match &self.checks.key_account_tiers {
             Some(names) => names.iter().map(String::as_str).collect(),
             None => self.tiers.iter().take(2).map(|t| t.name.as_str()).collect(),
+        }
+    }
+
+    /// The tiers whose customers need a reviewed key account plan:
+    /// `[checks] plan_tiers`, else the first tier.
+    pub fn plan_tiers(&self) -> Vec<&str> {
+        match &self.checks.plan_tiers {
+            Some(names) => names.iter().map(String::as_str).collect(),
+            None => self.tiers.iter().take(1).map(|t| t.name.as_str()).collect(),
         }
     }
 
@@ -162,6 +177,10 @@ pub struct Tier {
     /// Contact cadence for customers of this tier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cadence: Option<Cadence>,
+    /// How customers of this tier are served: dedicated or pooled, the
+    /// preferred channels, business reviews, response time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<crate::service::ServiceLevel>,
 }
 
 fn one() -> f64 {
@@ -169,6 +188,7 @@ fn one() -> f64 {
 }
 
 fn default_tiers() -> Vec<Tier> {
+    use crate::service::{ServiceLevel, ServiceModel};
     let tier =
         |name: &str, when: Option<&str>, weight: f64, pooled: bool, ideal: u32, max: u32| Tier {
             name: name.to_owned(),
@@ -176,35 +196,67 @@ fn default_tiers() -> Vec<Tier> {
             weight,
             pooled,
             cadence: Some(Cadence { ideal, max }),
+            service: None,
         };
+    let with = |tier: Tier, service: ServiceLevel| Tier {
+        service: Some(service),
+        ..tier
+    };
     vec![
-        tier(
-            "strategic",
-            Some(
-                "revenue_12m >= 500000 or (abc == \"A\" and revenue_12m >= 250000 and satisfaction >= 4)",
+        with(
+            tier(
+                "strategic",
+                Some(
+                    "revenue_12m >= 500000 or (abc == \"A\" and revenue_12m >= 250000 and satisfaction >= 4)",
+                ),
+                8.0,
+                false,
+                14,
+                30,
             ),
-            8.0,
-            false,
-            14,
-            30,
+            ServiceLevel::new(
+                ServiceModel::Dedicated,
+                &["visit", "meeting", "call"],
+                Some(90),
+                Some(4),
+            ),
         ),
-        tier(
-            "key",
-            Some("revenue_12m >= 100000 or abc == \"A\""),
-            4.0,
-            false,
-            30,
-            60,
+        with(
+            tier(
+                "key",
+                Some("revenue_12m >= 100000 or abc == \"A\""),
+                4.0,
+                false,
+                30,
+                60,
+            ),
+            ServiceLevel::new(
+                ServiceModel::Dedicated,
+                &["call", "meeting", "visit"],
+                Some(180),
+                Some(8),
+            ),
         ),
-        tier(
-            "ordinary",
-            Some("revenue_12m >= 10000 or abc == \"B\""),
-            2.0,
-            false,
-            90,
-            180,
+        with(
+            tier(
+                "ordinary",
+                Some("revenue_12m >= 10000 or abc == \"B\""),
+                2.0,
+                false,
+                90,
+                180,
+            ),
+            ServiceLevel::new(
+                ServiceModel::Dedicated,
+                &["call", "email"],
+                Some(365),
+                Some(24),
+            ),
         ),
-        tier("small", None, 1.0, true, 180, 365),
+        with(
+            tier("small", None, 1.0, true, 180, 365),
+            ServiceLevel::new(ServiceModel::Pool, &["email", "message"], None, Some(48)),
+        ),
     ]
 }
 
@@ -547,6 +599,12 @@ pub struct Checks {
     /// Tiers that count as key accounts; default: the first two tiers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_account_tiers: Option<Vec<String>>,
+    /// Customers of `plan_tiers` need a key account plan reviewed within
+    /// this many days; 0 switches the check off.
+    pub plan_review_days: u32,
+    /// Tiers whose customers need a plan; default: the first tier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_tiers: Option<Vec<String>>,
 }
 
 impl Default for Checks {
@@ -556,6 +614,8 @@ impl Default for Checks {
             owner_capacity: true,
             a_grade_contact: true,
             key_account_tiers: None,
+            plan_review_days: 90,
+            plan_tiers: None,
         }
     }
 }

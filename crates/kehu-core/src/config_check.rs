@@ -12,6 +12,7 @@ use crate::diag::{Diagnostic, Pos};
 use crate::{source, spans};
 
 mod rules;
+mod service_rules;
 
 /// The policy file's path relative to the book root.
 pub const CONFIG_FILE: &str = "kehu.toml";
@@ -107,6 +108,7 @@ pub fn parse_config(bytes: &[u8]) -> ConfigReport {
     };
     check.unknown_keys(&mut config);
     check.consistency(&config);
+    check.service(&config);
     let mut diagnostics = check.diagnostics;
     crate::diag::sort(&mut diagnostics);
     ConfigReport {
@@ -321,10 +323,11 @@ fn toml_to_json(value: toml::Value) -> serde_json::Value {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn report(text: &str) -> Vec<String> {
+    /// The diagnostics of a kehu.toml text, as printed.
+    pub(crate) fn report(text: &str) -> Vec<String> {
         parse_config(text.as_bytes())
             .diagnostics
             .iter()

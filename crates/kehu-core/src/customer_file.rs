@@ -47,9 +47,11 @@ pub(crate) enum Field {
     Contact,
     ContactLast,
     ContactChannel,
+    Plan,
+    PlanReviewed,
 }
 
-const FIELD_COUNT: usize = Field::ContactChannel as usize + 1;
+const FIELD_COUNT: usize = Field::PlanReviewed as usize + 1;
 
 impl Field {
     /// The dotted path of the field in the file.
@@ -85,6 +87,8 @@ impl Field {
             Contact => "contact",
             ContactLast => "contact.last",
             ContactChannel => "contact.channel",
+            Plan => "plan",
+            PlanReviewed => "plan.reviewed",
         }
     }
 
@@ -102,6 +106,7 @@ impl Field {
             "grade" => Grade,
             "metrics" => Metrics,
             "contact" => Contact,
+            "plan" => Plan,
             _ => return None,
         })
     }
@@ -262,6 +267,8 @@ pub(crate) struct Read {
     /// True when some string may span lines (a multi-line string, or an
     /// unknown key kehu did not look into): conflict markers could hide there.
     pub multiline: bool,
+    /// Where the keys of `[plan]` are, for its value checks.
+    pub plan_spans: crate::plan_file::PlanSpans,
 }
 
 /// Parses `text` into a customer, pushing every syntax, type and unknown-key
@@ -288,6 +295,7 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Read> {
         customer: Customer::default(),
         spans: FieldSpans::new(),
         multiline: false,
+        plan_spans: Default::default(),
         problems,
     };
     reader.root(doc.get_ref());
@@ -295,6 +303,7 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Read> {
         customer,
         spans,
         multiline,
+        plan_spans,
         ..
     } = reader;
     for field in [Field::Id, Field::Name, Field::Stage] {
@@ -317,6 +326,7 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Read> {
         spans,
         sound,
         multiline,
+        plan_spans,
     })
 }
 
@@ -324,6 +334,7 @@ struct Reader<'p> {
     customer: Customer,
     spans: FieldSpans,
     multiline: bool,
+    plan_spans: crate::plan_file::PlanSpans,
     problems: &'p mut Vec<Problem>,
 }
 
@@ -347,6 +358,25 @@ impl Reader<'_> {
                 Since => self.customer.since = self.date(field, value),
                 Stage => self.customer.stage = self.string(field, value).unwrap_or_default(),
                 ExpectedClose => self.customer.expected_close = self.date(field, value),
+                Plan => {
+                    let Some(table) = self.table(field, value) else {
+                        continue;
+                    };
+                    let before = self.problems.len();
+                    let (plan, spans) =
+                        crate::plan_file::read(table, self.problems, &mut self.multiline);
+                    if let Some(at) = spans.get("plan.reviewed") {
+                        self.spans.set(PlanReviewed, &(at..at));
+                        if self.problems[before..].iter().any(|p| {
+                            p.severity == Severity::Error
+                                && p.field.as_deref() == Some("plan.reviewed")
+                        }) {
+                            self.spans.set_wrong(PlanReviewed);
+                        }
+                    }
+                    self.customer.plan = Some(plan);
+                    self.plan_spans = spans;
+                }
                 Grade | Metrics | Contact => {
                     let Some(table) = self.table(field, value) else {
                         continue;
@@ -551,55 +581,88 @@ impl Reader<'_> {
     }
 
     fn date(&mut self, field: Field, value: &Spanned<DeValue<'_>>) -> Option<Date> {
-        match value.get_ref() {
-            DeValue::Datetime(dt) => match (dt.date, dt.time, dt.offset) {
-                (Some(d), None, None) => {
-                    let date =
-                        Date::from_ymd(i32::from(d.year), u32::from(d.month), u32::from(d.day));
-                    if date.is_none() {
-                        self.problems.push(Problem::error(
-                            "wrong-type",
-                            Some(field),
-                            Some(value.span().start),
-                            format!("{dt} is not a real day"),
-                        ));
-                    }
-                    date
-                }
-                _ => {
-                    self.wrong_type(field, value, "a date such as 2026-11-18");
-                    None
-                }
-            },
-            DeValue::String(text) => match text.parse::<Date>() {
-                Ok(date) => {
-                    self.problems.push(Problem::warning(
-                        "date-as-string",
-                        Some(field),
-                        Some(value.span().start),
-                        format!("the date is quoted; write it as a TOML date: {date}"),
-                    ));
-                    Some(date)
-                }
-                Err(_) => {
-                    self.problems.push(Problem::error(
+        let (date, wrong) = read_date(value, field.path(), self.problems);
+        if wrong {
+            self.spans.set_wrong(field);
+        }
+        date
+    }
+}
+
+/// Reads a TOML date, pushing its problems under the dotted `path`; the
+/// flag is true when the value is not a date at all (a wrong type). A quoted
+/// date is read, with a warning.
+pub(crate) fn read_date(
+    value: &Spanned<DeValue<'_>>,
+    path: &str,
+    problems: &mut Vec<Problem>,
+) -> (Option<Date>, bool) {
+    let at = Some(value.span().start);
+    let problem = |severity, code, message| Problem {
+        severity,
+        code,
+        field: Some(path.to_owned()),
+        message,
+        offset: at,
+    };
+    match value.get_ref() {
+        DeValue::Datetime(dt) => match (dt.date, dt.time, dt.offset) {
+            (Some(d), None, None) => {
+                let date = Date::from_ymd(i32::from(d.year), u32::from(d.month), u32::from(d.day));
+                if date.is_none() {
+                    problems.push(problem(
+                        Severity::Error,
                         "wrong-type",
-                        Some(field),
-                        Some(value.span().start),
-                        format!("expected a date such as 2026-11-18, found \"{text}\""),
+                        format!("{dt} is not a real day"),
                     ));
-                    None
                 }
-            },
-            _ => {
-                self.wrong_type(field, value, "a date such as 2026-11-18");
-                None
+                (date, false)
             }
+            _ => {
+                problems.push(problem(
+                    Severity::Error,
+                    "wrong-type",
+                    format!(
+                        "expected a date such as 2026-11-18, found {}",
+                        describe(value.get_ref())
+                    ),
+                ));
+                (None, true)
+            }
+        },
+        DeValue::String(text) => match text.parse::<Date>() {
+            Ok(date) => {
+                problems.push(problem(
+                    Severity::Warning,
+                    "date-as-string",
+                    format!("the date is quoted; write it as a TOML date: {date}"),
+                ));
+                (Some(date), false)
+            }
+            Err(_) => {
+                problems.push(problem(
+                    Severity::Error,
+                    "wrong-type",
+                    format!("expected a date such as 2026-11-18, found \"{text}\""),
+                ));
+                (None, false)
+            }
+        },
+        other => {
+            problems.push(problem(
+                Severity::Error,
+                "wrong-type",
+                format!(
+                    "expected a date such as 2026-11-18, found {}",
+                    describe(other)
+                ),
+            ));
+            (None, true)
         }
     }
 }
 
-fn string_of<'a>(value: &'a DeValue<'_>) -> Option<&'a str> {
+pub(crate) fn string_of<'a>(value: &'a DeValue<'_>) -> Option<&'a str> {
     match value {
         DeValue::String(s) => Some(s.as_ref()),
         _ => None,
@@ -607,7 +670,7 @@ fn string_of<'a>(value: &'a DeValue<'_>) -> Option<&'a str> {
 }
 
 /// `integer 42`, `a table`, … for type messages.
-fn describe(value: &DeValue<'_>) -> String {
+pub(crate) fn describe(value: &DeValue<'_>) -> String {
     match value {
         DeValue::String(s) => format!("string \"{}\"", clip(s)),
         DeValue::Integer(i) => format!("integer {i}"),

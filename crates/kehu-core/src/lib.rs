@@ -25,8 +25,12 @@ pub mod import;
 pub mod load;
 pub mod merge;
 pub mod model;
+pub mod plan;
+mod plan_file;
+mod plan_policy;
 pub mod policy;
 pub mod reuse;
+pub mod service;
 mod source;
 mod spans;
 mod suggest;
@@ -49,5 +53,7 @@ pub use validate::{canonical_path, is_valid_id};
 
 #[cfg(test)]
 mod book_tests;
+#[cfg(test)]
+mod plan_tests;
 #[cfg(test)]
 mod rule_tests;

@@ -44,6 +44,9 @@ pub struct Customer {
     pub metrics: Metrics,
     /// The latest contact; the full log is the git history.
     pub contact: Contact,
+    /// The key account plan, for strategic and key customers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<crate::plan::Plan>,
 }
 
 /// `[grade]`: what `classify` computes or a person sets with `kehu grade`.

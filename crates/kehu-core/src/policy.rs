@@ -1,6 +1,7 @@
 //! Policy checks a CI can gate on (`[checks]` in kehu.toml switches each
-//! off): key accounts without a personal owner, owners over capacity, and
-//! pipeline-A customers not contacted within their cadence.
+//! off): key accounts without a personal owner, owners over capacity,
+//! pipeline-A customers not contacted within their cadence, and strategic
+//! customers without a recently reviewed plan.
 //!
 //! They are warnings, not errors: the data is valid, and a command that
 //! fixes the situation (`kehu contact`, `assign --apply`) must not be
@@ -27,6 +28,9 @@ pub fn check_policy(book: &Book, as_of: Date) -> Vec<Diagnostic> {
     }
     if checks.a_grade_contact {
         a_grade_contact(book, as_of, &mut out);
+    }
+    if checks.plan_review_days > 0 {
+        crate::plan_policy::plan_review(book, as_of, &mut out);
     }
     diag::sort(&mut out);
     out

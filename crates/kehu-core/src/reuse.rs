@@ -18,11 +18,11 @@ use crate::customer_file::FieldSpans;
 
 /// Bumped whenever what the loader keeps, or how it parses, changes: a cache
 /// written by another version must be dropped, not trusted.
-pub const PARSED_FORMAT: u32 = 1;
+pub const PARSED_FORMAT: u32 = 2;
 
 /// How many fields [`ParsedFile::positions`] places (see
 /// [`crate::LoadedCustomer::position`]).
-pub const LOCATED_FIELDS: usize = 6;
+pub const LOCATED_FIELDS: usize = 7;
 
 /// What the loader keeps of a customer file that parsed without any problem.
 #[derive(Clone, Debug, PartialEq)]

@@ -64,6 +64,21 @@ fn is_canonical(path: &str, id: &str) -> bool {
             == Some(".toml")
 }
 
+/// `unknown owner "x" (kehu.toml defines alice, bruno)`, with a hint.
+pub(crate) fn unknown_owner_message(owner: &str, config: &Config) -> String {
+    format!(
+        "unknown owner \"{}\" (kehu.toml defines {}){}",
+        clip(owner),
+        config
+            .owners
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+        hint(owner, config.owners.keys().map(String::as_str))
+    )
+}
+
 /// What the checks need besides the customer.
 pub(crate) struct Context<'a> {
     /// The policy; `None` when kehu.toml is unusable (vocabulary checks off).
@@ -338,17 +353,7 @@ impl Checker<'_> {
             None => self.error(
                 "unknown-value",
                 Field::Owner,
-                format!(
-                    "unknown owner \"{}\" (kehu.toml defines {}){}",
-                    clip(owner),
-                    config
-                        .owners
-                        .keys()
-                        .map(String::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    hint(owner, config.owners.keys().map(String::as_str))
-                ),
+                unknown_owner_message(owner, config),
             ),
             Some(o) if !o.active => self.warning(
                 "owner-inactive",

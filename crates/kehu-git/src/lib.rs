@@ -37,8 +37,8 @@ pub use book::Book;
 pub use build::RawCommit;
 pub use error::GitError;
 pub use history::{
-    BookDiff, CommitInfo, CustomerChange, Event, FieldBlame, FieldChange, History, Kind, LogQuery,
-    Snapshot, Status,
+    BookDiff, ChangeFilter, CommitInfo, ContactLog, CustomerChange, Event, FieldBlame, FieldChange,
+    History, Kind, LogQuery, Snapshot, Status,
 };
 pub use identity::Person;
 pub use message::Message;

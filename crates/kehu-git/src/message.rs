@@ -12,6 +12,10 @@ pub const CUSTOMER: &str = "Kehu-Customer";
 pub const CONTACT: &str = "Kehu-Contact";
 /// Why a grade was set by hand.
 pub const REASON: &str = "Kehu-Reason";
+/// A complaint recorded with a contact; its reference is the commit's id.
+pub const COMPLAINT: &str = "Kehu-Complaint";
+/// The id of the complaint commit a contact resolves.
+pub const RESOLVED: &str = "Kehu-Resolved";
 /// The blob id of `kehu.toml` the change was made under.
 pub const RULES: &str = "Kehu-Rules";
 

@@ -4,7 +4,9 @@ use std::cell::OnceCell;
 
 use kehu_core::{Config, Date};
 use kehu_plugin::abi::{Buffer, HOST_OK, HostApi};
-use kehu_plugin::protocol::{Book, HostCall, HostQuery, Request, Rules};
+use kehu_plugin::protocol::{
+    Book, ChangeFilter, HostCall, HostQuery, LastContacts, Request, Rules,
+};
 
 use crate::PluginError;
 use crate::stream::{StdoutWriter, Streams};
@@ -121,7 +123,38 @@ impl<'a> Context<'a> {
         since: Option<Date>,
         until: Option<Date>,
     ) -> Result<serde_json::Value, PluginError> {
-        self.call_json(&HostQuery::Changes { since, until })
+        self.changes_filtered(since, until, &ChangeFilter::default())
+    }
+
+    /// [`Context::changes`] narrowed to what the plugin reads: only some
+    /// fields, only contacts (see [`ChangeFilter`]). The host skips what is
+    /// left out, which on a long history is most of the cost.
+    pub fn changes_filtered(
+        &self,
+        since: Option<Date>,
+        until: Option<Date>,
+        filter: &ChangeFilter,
+    ) -> Result<serde_json::Value, PluginError> {
+        self.call_json(&HostQuery::Changes {
+            since,
+            until,
+            filter: filter.clone(),
+        })
+    }
+
+    /// Per customer, the latest contact commit and the latest write of
+    /// `contact.last` from `since` to `until` (both inclusive, either open;
+    /// `until` defaults to `as_of`). Fails on a host that does not offer
+    /// it; [`Context::changes_filtered`] with a contacts filter carries the
+    /// same information.
+    pub fn last_contacts(
+        &self,
+        since: Option<Date>,
+        until: Option<Date>,
+    ) -> Result<LastContacts, PluginError> {
+        self.call(&HostQuery::LastContacts { since, until }, |bytes| {
+            LastContacts::from_json(bytes).map_err(|error| PluginError::Host(error.to_string()))
+        })
     }
 
     /// The text of `kehu.toml` at git revision `rev` (`main~3`, a tag), or

@@ -38,7 +38,9 @@ pub use output::{Output, PluginError};
 pub use stream::StdoutWriter;
 
 pub use kehu_core;
-pub use kehu_plugin::protocol::{Book, Rules, WriteMode};
+pub use kehu_plugin::protocol::{
+    Book, ChangeFilter, ContactWrite, LastContacts, LoggedContact, Rules, WriteMode,
+};
 pub use serde_json;
 
 #[doc(hidden)]

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use kehu_core::{Customer, Date};
 use kehu_plugin::abi::{Buffer, HostApi};
-use kehu_plugin::protocol::{Book, Request, Response, Rules, SCHEMA, encode_book};
+use kehu_plugin::protocol::{Book, LastContacts, Request, Response, Rules, SCHEMA, encode_book};
 use kehu_plugin::services::{CallFailure, HostServices, ServiceError, invoke};
 
 use crate::Plugin;
@@ -32,8 +32,12 @@ pub struct TestHost {
     /// What `ctx.customer_history(id)` returns, by id; a missing id is an
     /// error, as with the real host.
     pub histories: BTreeMap<String, serde_json::Value>,
-    /// What `ctx.changes(..)` returns, whatever the window.
+    /// What `ctx.changes(..)` returns, whatever the window
+    /// (`ctx.changes_filtered` filters it as the protocol says).
     pub changes: serde_json::Value,
+    /// What `ctx.last_contacts(..)` returns, whatever the window; `None`
+    /// makes the call fail, as with a host that does not offer it.
+    pub last_contacts: Option<LastContacts>,
     /// What `ctx.book_at(date)` returns, by day; a missing day is an error.
     pub books_at: BTreeMap<Date, Book>,
     /// What `ctx.rules_at(None)` returns: the book's own `kehu.toml` text;
@@ -56,6 +60,7 @@ impl TestHost {
             },
             histories: BTreeMap::new(),
             changes: serde_json::json!([]),
+            last_contacts: None,
             books_at: BTreeMap::new(),
             kehu_toml: None,
             rules: BTreeMap::new(),
@@ -132,6 +137,17 @@ impl HostServices for TestHost {
 
     fn changes(&self, _since: Option<Date>, _until: Option<Date>) -> Result<Vec<u8>, ServiceError> {
         serde_json::to_vec(&self.changes).map_err(|error| ServiceError::new(error.to_string()))
+    }
+
+    fn last_contacts(
+        &self,
+        _since: Option<Date>,
+        _until: Option<Date>,
+    ) -> Result<Vec<u8>, ServiceError> {
+        self.last_contacts
+            .as_ref()
+            .map(LastContacts::to_json)
+            .ok_or_else(|| ServiceError::new("this test host does not offer `last_contacts`"))
     }
 
     fn rules_at(&self, rev: Option<&str>) -> Result<Vec<u8>, ServiceError> {

@@ -213,7 +213,8 @@ impl Default for Response {
 /// | `book` | `{}` | a [`Book`] as of the request's `as_of` |
 /// | `book_at` | `{"date": "YYYY-MM-DD"}` | a [`Book`] as it was on that day (the last commit of the day) |
 /// | `customer_history` | `{"id": "acme"}` | the customer's timeline (kehu-git's JSON) |
-/// | `changes` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?}` | book-wide field changes in the window, inclusive (kehu-git's JSON) |
+/// | `changes` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?, "fields": ["grade.tier", ...]?, "contacts": bool?}` | book-wide field changes in the window, inclusive (kehu-git's JSON), narrowed by a [`ChangeFilter`] |
+/// | `last_contacts` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?}` | a [`LastContacts`]: per customer, the latest contact commit and the latest write of `contact.last` in the window |
 /// | `rules_at` | `{"rev": "REV"?}` | a [`Rules`]: the text of `kehu.toml` at git revision REV; without `rev` (or `null`), the `kehu.toml` the book was read from |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HostCall {
@@ -244,6 +245,16 @@ pub enum HostQuery {
     },
     /// Book-wide changes between two days, both inclusive, either open.
     Changes {
+        /// First day, or from the beginning.
+        since: Option<Date>,
+        /// Last day, or up to the request's `as_of`.
+        until: Option<Date>,
+        /// What to leave out (the default keeps everything).
+        filter: ChangeFilter,
+    },
+    /// The last contacts per customer between two days (the agenda's
+    /// question), answered without shipping every contact commit.
+    LastContacts {
         /// First day, or from the beginning.
         since: Option<Date>,
         /// Last day, or up to the request's `as_of`.
@@ -284,6 +295,180 @@ struct ChangesParams {
     since: Option<Date>,
     #[serde(default)]
     until: Option<Date>,
+    #[serde(default)]
+    fields: Option<Vec<String>>,
+    #[serde(default)]
+    contacts: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WindowParams {
+    #[serde(default)]
+    since: Option<Date>,
+    #[serde(default)]
+    until: Option<Date>,
+}
+
+/// What a `changes` call leaves out, so the host reads and sends only what
+/// the plugin needs. The default (no fields named, `contacts` off) is every
+/// change, as before these parameters existed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeFilter {
+    /// Only these dotted fields (`grade.tier`, `metrics.revenue_12m`); a
+    /// customer change that touches none of them is left out, unless it is
+    /// a rename (kept, with no fields, so readers can follow the id).
+    /// `None`: every field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<String>>,
+    /// Only contacts: every customer of a contact commit (`Kehu-Command:
+    /// contact` or a `Kehu-Contact` trailer), and from other commits the
+    /// customers whose `contact.last` changed, plus renames.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub contacts: bool,
+}
+
+impl ChangeFilter {
+    /// Only these fields.
+    pub fn fields<I, S>(fields: I) -> ChangeFilter
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        ChangeFilter {
+            fields: Some(fields.into_iter().map(Into::into).collect()),
+            contacts: false,
+        }
+    }
+
+    /// Only contacts (and, with [`ChangeFilter::fields`] set, only those
+    /// fields of them).
+    pub fn contacts(mut self) -> ChangeFilter {
+        self.contacts = true;
+        self
+    }
+
+    /// Whether this filter keeps everything.
+    pub fn is_everything(&self) -> bool {
+        self.fields.is_none() && !self.contacts
+    }
+
+    /// Whether a commit record (kehu-git's JSON) is a contact commit.
+    fn is_contact_commit(commit: Option<&serde_json::Value>) -> bool {
+        let Some(commit) = commit else { return false };
+        commit.get("kind").and_then(serde_json::Value::as_str) == Some("contact")
+            || commit
+                .get("trailers")
+                .and_then(serde_json::Value::as_array)
+                .is_some_and(|trailers| {
+                    trailers.iter().any(|t| {
+                        t.get(0)
+                            .and_then(serde_json::Value::as_str)
+                            .is_some_and(|k| k.eq_ignore_ascii_case(CONTACT_TRAILER))
+                    })
+                })
+    }
+
+    /// Applies the filter to a list of events in kehu-git's JSON (the
+    /// answer of an unfiltered `changes`): the reference a host's own
+    /// filtering must agree with. Events left without customers are dropped.
+    pub fn apply(&self, events: serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        if self.is_everything() {
+            return events;
+        }
+        let Value::Array(events) = events else {
+            return events;
+        };
+        let wanted = |field: &Value| {
+            let name = field.get("field").and_then(Value::as_str).unwrap_or("");
+            self.fields
+                .as_ref()
+                .is_none_or(|set| set.iter().any(|f| f == name))
+        };
+        let mut out = Vec::with_capacity(events.len());
+        for mut event in events {
+            let contact = Self::is_contact_commit(event.get("commit"));
+            let Some(Value::Array(customers)) = event.get_mut("customers") else {
+                continue;
+            };
+            customers.retain_mut(|customer| {
+                let renamed = customer.get("old_id").is_some_and(|v| !v.is_null());
+                let Some(Value::Array(fields)) = customer.get_mut("fields") else {
+                    return renamed || (self.contacts && contact);
+                };
+                let touches_contact = fields
+                    .iter()
+                    .any(|f| f.get("field").and_then(Value::as_str) == Some(CONTACT_FIELD));
+                fields.retain(&wanted);
+                renamed
+                    || if self.contacts {
+                        contact || touches_contact
+                    } else {
+                        !fields.is_empty()
+                    }
+            });
+            if !customers.is_empty() {
+                out.push(event);
+            }
+        }
+        Value::Array(out)
+    }
+}
+
+/// The trailer that marks a contact commit.
+const CONTACT_TRAILER: &str = "Kehu-Contact";
+/// The field a contact writes.
+const CONTACT_FIELD: &str = "contact.last";
+
+/// The answer to `last_contacts`: what the history of a window says about
+/// each customer's contacts, in one record per customer it mentions.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastContacts {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The customers the window's history mentions, sorted by id, under
+    /// their latest id (renames followed).
+    pub customers: Vec<LoggedContact>,
+}
+
+/// One customer's contacts in a window.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedContact {
+    /// The customer id (after any rename in the window).
+    pub id: String,
+    /// The latest contact day of the window's contact commits: the
+    /// `contact.last` such a commit wrote, else its author date.
+    #[serde(default)]
+    pub contact: Option<Date>,
+    /// The latest value any commit of the window wrote to `contact.last`.
+    #[serde(default)]
+    pub field: Option<ContactWrite>,
+}
+
+/// The latest write of `contact.last`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactWrite {
+    /// The value written (`None`: the field was removed or is not a day).
+    pub value: Option<Date>,
+    /// The commit was bookkeeping (kind `import`, `regrade` or `assign`: a
+    /// tool copying the field), not a contact or a hand edit.
+    pub bookkeeping: bool,
+}
+
+impl LastContacts {
+    /// Encodes the answer.
+    pub fn to_json(&self) -> Vec<u8> {
+        // Strings and dates always serialize.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Reads an answer and checks its schema.
+    pub fn from_json(bytes: &[u8]) -> Result<LastContacts, ProtocolError> {
+        let answer: LastContacts = parse("last_contacts answer", bytes)?;
+        check_schema("last_contacts answer", &answer.schema)?;
+        Ok(answer)
+    }
 }
 
 impl HostCall {
@@ -295,8 +480,22 @@ impl HostCall {
             HostQuery::CustomerHistory { id } => {
                 ("customer_history", serde_json::json!({ "id": id }))
             }
-            HostQuery::Changes { since, until } => (
-                "changes",
+            HostQuery::Changes {
+                since,
+                until,
+                filter,
+            } => {
+                let mut params = serde_json::json!({ "since": since, "until": until });
+                // Only what is set, so an older host still reads a plain call.
+                if let (Some(map), Ok(serde_json::Value::Object(extra))) =
+                    (params.as_object_mut(), serde_json::to_value(filter))
+                {
+                    map.extend(extra);
+                }
+                ("changes", params)
+            }
+            HostQuery::LastContacts { since, until } => (
+                "last_contacts",
                 serde_json::json!({ "since": since, "until": until }),
             ),
             HostQuery::RulesAt { rev } => ("rules_at", serde_json::json!({ "rev": rev })),
@@ -344,9 +543,22 @@ impl HostCall {
                 Ok(HostQuery::CustomerHistory { id })
             }
             "changes" => {
-                let ChangesParams { since, until } =
+                let ChangesParams {
+                    since,
+                    until,
+                    fields,
+                    contacts,
+                } = serde_json::from_value(params).map_err(invalid)?;
+                Ok(HostQuery::Changes {
+                    since,
+                    until,
+                    filter: ChangeFilter { fields, contacts },
+                })
+            }
+            "last_contacts" => {
+                let WindowParams { since, until } =
                     serde_json::from_value(params).map_err(invalid)?;
-                Ok(HostQuery::Changes { since, until })
+                Ok(HostQuery::LastContacts { since, until })
             }
             "rules_at" => {
                 let RulesParams { rev } = serde_json::from_value(params).map_err(invalid)?;
@@ -361,7 +573,7 @@ impl HostCall {
             other => Err(ProtocolError::InvalidField {
                 what: "host call",
                 reason: format!(
-                    "unknown method `{other}` (known: book, book_at, customer_history, changes, rules_at)"
+                    "unknown method `{other}` (known: book, book_at, customer_history, changes, last_contacts, rules_at)"
                 ),
             }),
         }
@@ -589,6 +801,16 @@ mod tests {
             HostQuery::Changes {
                 since: Some(day("2026-01-01")),
                 until: None,
+                filter: ChangeFilter::default(),
+            },
+            HostQuery::Changes {
+                since: None,
+                until: Some(day("2026-06-30")),
+                filter: ChangeFilter::fields(["grade.tier", "contact.last"]).contacts(),
+            },
+            HostQuery::LastContacts {
+                since: Some(day("2026-01-01")),
+                until: Some(day("2026-06-30")),
             },
             HostQuery::RulesAt { rev: None },
             HostQuery::RulesAt {
@@ -609,6 +831,26 @@ mod tests {
         let bad_day =
             br#"{"schema":"kehu.plugin/1","method":"changes","params":{"since":"2026-02-30"}}"#;
         assert!(HostCall::parse(bad_day).is_err());
+        // A plain `changes` call carries no filter keys (older hosts refuse
+        // unknown parameters); a call from an older plugin still parses.
+        let plain = HostCall::new(&HostQuery::Changes {
+            since: None,
+            until: None,
+            filter: ChangeFilter::default(),
+        });
+        assert_eq!(
+            plain.params,
+            serde_json::json!({"since": null, "until": null})
+        );
+        let old =
+            br#"{"schema":"kehu.plugin/1","method":"changes","params":{"since":"2026-01-01"}}"#;
+        assert!(matches!(
+            HostCall::parse(old).unwrap(),
+            HostQuery::Changes { filter, .. } if filter.is_everything()
+        ));
+        let bad_fields =
+            br#"{"schema":"kehu.plugin/1","method":"changes","params":{"fields":"grade.tier"}}"#;
+        assert!(HostCall::parse(bad_fields).is_err());
         let no_date = br#"{"schema":"kehu.plugin/1","method":"book_at","params":{}}"#;
         assert!(HostCall::parse(no_date).is_err());
         let empty_rev = br#"{"schema":"kehu.plugin/1","method":"rules_at","params":{"rev":""}}"#;
@@ -618,6 +860,75 @@ mod tests {
             HostCall::parse(no_params).unwrap(),
             HostQuery::RulesAt { rev: None }
         );
+    }
+
+    #[test]
+    fn change_filters_keep_what_they_name() {
+        let events = serde_json::json!([
+            {"commit": {"kind": "contact", "trailers": [["Kehu-Contact", "call"]]},
+             "customers": [{"id": "a", "fields": [{"field": "contact.last", "old": null, "new": "2026-11-18"},
+                                                  {"field": "grade.pipeline", "old": "C", "new": "B"}]},
+                           {"id": "b", "fields": []}]},
+            {"commit": {"kind": "edit", "trailers": []},
+             "customers": [{"id": "c", "fields": [{"field": "metrics.referral", "old": "likely", "new": "possible"}]},
+                           {"id": "d", "old_id": "dd", "fields": []}]},
+            {"commit": {"kind": "import", "trailers": [["Kehu-Command", "import"]]},
+             "customers": [{"id": "e", "fields": [{"field": "contact.last", "old": "2026-01-01", "new": "2026-02-01"},
+                                                  {"field": "metrics.revenue_12m", "old": 1.0, "new": 2.0}]}]}
+        ]);
+        let ids = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|e| e["customers"].as_array().unwrap().iter())
+                .map(|c| {
+                    let fields: Vec<&str> = c["fields"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|f| f["field"].as_str().unwrap())
+                        .collect();
+                    format!("{}:{}", c["id"].as_str().unwrap(), fields.join(","))
+                })
+                .collect()
+        };
+        assert_eq!(ChangeFilter::default().apply(events.clone()), events);
+        let revenue = ChangeFilter::fields(["metrics.revenue_12m"]).apply(events.clone());
+        assert_eq!(ids(&revenue), ["d:", "e:metrics.revenue_12m"]);
+        let contacts = ChangeFilter::fields(["contact.last"])
+            .contacts()
+            .apply(events.clone());
+        assert_eq!(
+            ids(&contacts),
+            ["a:contact.last", "b:", "d:", "e:contact.last"]
+        );
+        let all_contact_fields = ChangeFilter::default().contacts().apply(events);
+        assert_eq!(
+            ids(&all_contact_fields),
+            [
+                "a:contact.last,grade.pipeline",
+                "b:",
+                "d:",
+                "e:contact.last,metrics.revenue_12m"
+            ]
+        );
+    }
+
+    #[test]
+    fn last_contacts_answers_round_trip() {
+        let answer = LastContacts {
+            schema: SCHEMA.to_owned(),
+            customers: vec![LoggedContact {
+                id: "acme".into(),
+                contact: Some(day("2026-11-18")),
+                field: Some(ContactWrite {
+                    value: None,
+                    bookkeeping: true,
+                }),
+            }],
+        };
+        assert_eq!(LastContacts::from_json(&answer.to_json()).unwrap(), answer);
+        assert!(LastContacts::from_json(br#"{"schema":"kehu.plugin/2","customers":[]}"#).is_err());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::abi::{
     Buffer, FreeFn, HOST_ERROR, HOST_OK, HOST_UNSUPPORTED, HostApi, RunFn, STATUS_ERROR, STATUS_OK,
     STATUS_PANIC, STREAM_STDERR, STREAM_STDOUT, free_rust_buffer,
 };
-use crate::protocol::{HostCall, HostQuery, ProtocolError, Request, Response};
+use crate::protocol::{ChangeFilter, HostCall, HostQuery, ProtocolError, Request, Response};
 
 /// The data a plugin may ask for while it runs. The CLI implements it over
 /// the book it loaded (as of the request's `as_of`) and its history backend;
@@ -44,6 +44,41 @@ pub trait HostServices {
     /// means from the first commit / up to `as_of`), as kehu-git serializes
     /// them.
     fn changes(&self, since: Option<Date>, until: Option<Date>) -> Result<Vec<u8>, ServiceError>;
+
+    /// [`HostServices::changes`] narrowed by `filter` (only some fields,
+    /// only contacts). A host with a history index answers it without
+    /// reading what is left out; this default asks for every change and
+    /// filters the JSON with [`ChangeFilter::apply`], so the answer is the
+    /// same either way.
+    fn changes_filtered(
+        &self,
+        since: Option<Date>,
+        until: Option<Date>,
+        filter: &ChangeFilter,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let all = self.changes(since, until)?;
+        if filter.is_everything() {
+            return Ok(all);
+        }
+        let events: serde_json::Value = serde_json::from_slice(&all)
+            .map_err(|e| ServiceError::new(format!("the history is not JSON: {e}")))?;
+        serde_json::to_vec(&filter.apply(events)).map_err(|e| ServiceError::new(e.to_string()))
+    }
+
+    /// The last contacts per customer from `since` to `until` (inclusive,
+    /// either open), as a [`crate::protocol::LastContacts`]. Hosts that
+    /// cannot answer keep this default, which says so; a plugin then falls
+    /// back to `changes` with a contacts filter.
+    fn last_contacts(
+        &self,
+        since: Option<Date>,
+        until: Option<Date>,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let _ = (since, until);
+        Err(ServiceError::new(
+            "this host does not offer `last_contacts`",
+        ))
+    }
 
     /// The text of `kehu.toml` at git revision `rev`, or (for `None`) the
     /// one the book was read from, as a [`crate::protocol::Rules`]. An
@@ -101,7 +136,12 @@ fn dispatch(services: &dyn HostServices, request: &[u8]) -> Result<Vec<u8>, Stri
         HostQuery::Book => services.book(),
         HostQuery::BookAt { date } => services.book_at(*date),
         HostQuery::CustomerHistory { id } => services.customer_history(id),
-        HostQuery::Changes { since, until } => services.changes(*since, *until),
+        HostQuery::Changes {
+            since,
+            until,
+            filter,
+        } => services.changes_filtered(*since, *until, filter),
+        HostQuery::LastContacts { since, until } => services.last_contacts(*since, *until),
         HostQuery::RulesAt { rev } => services.rules_at(rev.as_deref()),
     };
     answer.map_err(|error| error.to_string())

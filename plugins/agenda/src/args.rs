@@ -46,6 +46,11 @@ pub struct Options {
     pub explain: Option<String>,
     /// `--vevent`: calendar entries as VEVENT instead of VTODO.
     pub vevent: bool,
+    /// `--batch`: the pooled customers due for a standard mass contact,
+    /// one list per channel.
+    pub batch: bool,
+    /// `--channel X`: with `--batch`, only the list of channel X.
+    pub channel: Option<String>,
     /// `--format`; `None` = the global format, else table.
     pub format: Option<Format>,
     /// `--help` was asked for.
@@ -80,6 +85,8 @@ impl Options {
                 "-h" | "--help" => options.help = true,
                 "--overdue" => options.overdue = true,
                 "--vevent" => options.vevent = true,
+                "--batch" => options.batch = true,
+                "--channel" => options.channel = Some(value(flag, inline, &mut args)?.to_owned()),
                 "--owner" => options.owner = Some(value(flag, inline, &mut args)?.to_owned()),
                 "--explain" => options.explain = Some(value(flag, inline, &mut args)?.to_owned()),
                 "--days" => {
@@ -110,6 +117,20 @@ impl Options {
         {
             return Err(PluginError::Usage(
                 "`--explain` cannot be combined with `--owner`, `--days` or `--overdue`".into(),
+            ));
+        }
+        if options.channel.is_some() && !options.batch {
+            return Err(PluginError::Usage("`--channel` goes with `--batch`".into()));
+        }
+        if options.batch
+            && (options.explain.is_some()
+                || options.days.is_some()
+                || options.overdue
+                || options.format == Some(Format::Ics))
+        {
+            return Err(PluginError::Usage(
+                "`--batch` cannot be combined with `--explain`, `--days`, `--overdue` or `--format ics`"
+                    .into(),
             ));
         }
         if options.overdue && options.days.is_some() {
@@ -160,6 +181,9 @@ mod tests {
             &["--overdue", "--days", "3"],
             &["--explain", "a", "--owner", "b"],
             &["--frobnicate"],
+            &["--channel", "email"],
+            &["--batch", "--overdue"],
+            &["--batch", "--format", "ics"],
         ] {
             assert_eq!(parse(args).unwrap_err().exit_code(), 2, "{args:?}");
         }

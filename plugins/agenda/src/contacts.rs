@@ -11,8 +11,25 @@
 use std::collections::HashMap;
 
 use kehu_core::Date;
-use kehu_plugin_sdk::PluginError;
+use kehu_plugin_sdk::{ChangeFilter, Context, LastContacts, PluginError};
 use serde_json::Value;
+
+/// The contacts of `since..=until` from the host: its `last_contacts`
+/// answer (one record per customer), or on a host without it the contact
+/// changes (`changes` with a contacts filter) read by [`Contacts::read`].
+pub fn from_host(ctx: &Context<'_>, since: Date, until: Date) -> Result<Contacts, PluginError> {
+    match ctx.last_contacts(Some(since), Some(until)) {
+        Ok(answer) => Ok(Contacts::from_answer(answer)),
+        Err(_) => {
+            let filter = ChangeFilter::fields([CONTACT_FIELD]).contacts();
+            let events = ctx.changes_filtered(Some(since), Some(until), &filter)?;
+            Contacts::read(&events, since, until)
+        }
+    }
+}
+
+/// The field a contact writes.
+const CONTACT_FIELD: &str = "contact.last";
 
 /// What the history says about one customer's contacts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -110,7 +127,7 @@ impl Contacts {
                 let written = match customer.get("fields") {
                     Some(Value::Array(fields)) => fields
                         .iter()
-                        .find(|f| f.get("field").and_then(Value::as_str) == Some("contact.last"))
+                        .find(|f| f.get("field").and_then(Value::as_str) == Some(CONTACT_FIELD))
                         .map(|f| as_day(f.get("new"))),
                     _ => None,
                 };
@@ -128,6 +145,22 @@ impl Contacts {
             }
         }
         Ok(Contacts { by_id })
+    }
+
+    /// The host's `last_contacts` answer.
+    pub fn from_answer(answer: LastContacts) -> Contacts {
+        let by_id = answer
+            .customers
+            .into_iter()
+            .map(|c| {
+                let logged = Logged {
+                    contact: c.contact,
+                    field_set: c.field.map(|w| (w.value, w.bookkeeping)),
+                };
+                (c.id, logged)
+            })
+            .collect();
+        Contacts { by_id }
     }
 
     /// What the history says about `id`.

@@ -3,11 +3,16 @@
 //! in the customer's file overrides both), from the last contact (the
 //! latest of `[contact].last` and the contact commits in history).
 //!
+//! Overdue key account plan actions are listed below the follow-ups, on
+//! the agenda of the action's owner ([`actions`]).
+//!
 //! Module map: [`args`] the command line, [`contacts`] the last contact
 //! from the book and history, [`plan`] cadence, status, urgency and views,
 //! [`render`] tables, CSV, Markdown and JSON, [`ics`] the calendar.
 
+pub mod actions;
 pub mod args;
+pub mod batch;
 pub mod contacts;
 pub mod ics;
 pub mod plan;
@@ -30,6 +35,7 @@ Follow-ups by cadence: who is due, who is overdue, and when the next ones come.
 
 Usage: kehu agenda [--owner X] [--days N | --overdue] [--format FORMAT] [--vevent]
        kehu agenda --explain ID
+       kehu agenda --batch [--channel X] [--owner X] [--format csv]
 
 Each customer has an ideal and a maximum interval between contacts: the
 stricter of its pipeline grade's (kehu.toml [cadence]: A 1, B 7, C 15,
@@ -38,7 +44,10 @@ D 30, E 365 days) and its tier's ([[tiers]] cadence), or its own
 maximum overdue. The last contact is the latest of [contact].last and the
 latest contact commit in git history (kind contact or a Kehu-Contact
 trailer); when they disagree the agenda says so. Lost, churned and
-grade-E customers stay on the agenda at their cadence.
+grade-E customers stay on the agenda at their cadence. Open key account
+plan actions ([[plan.actions]]) past their due day follow, on the agenda
+of each action's owner. The channel column is the first preferred channel
+of the customer's tier (kehu.toml [[tiers]] service).
 
 Order: urgency = tier weight × (days past ideal + step past max), the step
 (kehu.toml [agenda] step_days, default 30) added once the maximum is
@@ -55,6 +64,10 @@ Options:
                    default: today's due and all overdue, grouped by owner
   --overdue        only the overdue
   --explain ID     one customer's cadence, last contact and urgency terms
+  --batch          the pooled customers (tier service model `pool`) due or
+                   overdue, one list per suggested channel, for a mass contact
+  --channel X      with --batch: only the list of channel X (plain CSV for a
+                   mailing tool: --batch --channel email --format csv)
   --format FORMAT  table (default), json, csv, markdown or ics
                    (ics: one VTODO per follow-up, RFC 5545)
   --vevent         with --format ics: all-day VEVENTs instead of VTODOs
@@ -88,9 +101,7 @@ impl Plugin for Agenda {
         let mut notes = Vec::new();
         let contacts = match history_days {
             Some(0) => Ok(Contacts::default()),
-            _ => ctx
-                .changes(Some(since), Some(until))
-                .and_then(|events| Contacts::read(&events, since, until)),
+            _ => contacts::from_host(ctx, since, until),
         };
         let (contacts, read_since) = match contacts {
             Ok(contacts) => (contacts, (history_days != Some(0)).then_some(since)),
@@ -101,7 +112,8 @@ impl Plugin for Agenda {
                 (Contacts::default(), None)
             }
         };
-        let planned = plan::plan(&policy, &book.customers, &contacts, read_since, as_of, step);
+        let mut planned = plan::plan(&policy, &book.customers, &contacts, read_since, as_of, step);
+        batch::suggest_channels(&config, &book.customers, &mut planned);
         notes.extend(planned.warnings.iter().map(|w| format!("warning: {w}")));
         if !planned.without_cadence.is_empty() {
             let shown = planned.without_cadence.len().min(10);
@@ -116,7 +128,21 @@ impl Plugin for Agenda {
                 planned.without_cadence[..shown].join(", ")
             ));
         }
-        let stdout = if let Some(id) = &options.explain {
+        let stdout = if options.batch {
+            let lists = batch::lists(
+                &config,
+                &book.customers,
+                &planned,
+                options.channel.as_deref(),
+                options.owner.as_deref(),
+            );
+            match format {
+                Format::Csv => batch::csv(&lists, options.channel.is_some())?,
+                Format::Json => batch::json(&lists, as_of)?,
+                Format::Markdown => batch::markdown(&lists, as_of),
+                Format::Table | Format::Ics => batch::terminal(&lists, as_of, ctx.color()),
+            }
+        } else if let Some(id) = &options.explain {
             let item = planned.items.iter().find(|i| &i.id == id).ok_or_else(|| {
                 if book.customers.iter().any(|c| &c.id == id) {
                     PluginError::Data(format!(
@@ -141,11 +167,23 @@ impl Plugin for Agenda {
                 overdue: options.overdue,
             };
             let items = view.select(&planned, as_of);
+            let overdue_actions = actions::overdue(&book.customers, as_of, view.owner.as_deref());
             match format {
-                Format::Table => render::terminal(&items, &view, as_of, ctx.color()),
-                Format::Markdown => render::markdown(&items, &view, as_of),
+                Format::Table => {
+                    render::terminal(&items, &view, as_of, ctx.color())
+                        + &actions::terminal(&overdue_actions, ctx.color())
+                }
+                Format::Markdown => {
+                    render::markdown(&items, &view, as_of) + &actions::markdown(&overdue_actions)
+                }
                 Format::Csv => render::csv(&items)?,
-                Format::Json => render::json(&items, &view, as_of, &planned.without_cadence)?,
+                Format::Json => render::json(
+                    &items,
+                    &view,
+                    as_of,
+                    &planned.without_cadence,
+                    actions::json(&overdue_actions),
+                )?,
                 Format::Ics => ics::calendar(
                     &items,
                     as_of,

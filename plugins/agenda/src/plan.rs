@@ -43,6 +43,8 @@ pub struct Item {
     pub day: Date,
     /// The urgency score and its terms, as of the run's day.
     pub urgency: Urgency,
+    /// The channel the tier's service level suggests (see [`crate::batch`]).
+    pub channel: Option<String>,
 }
 
 /// Every customer with a cadence, and what could not be planned.
@@ -165,6 +167,7 @@ pub fn plan(
             day,
             urgency: urgency(cadence, state.days_since, weight, step),
             last,
+            channel: None,
         });
     }
     out.items

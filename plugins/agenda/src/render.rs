@@ -14,12 +14,13 @@ use crate::plan::{Item, View};
 /// The version tag of the agenda's JSON document.
 pub const JSON_SCHEMA: &str = "kehu.agenda/1";
 
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 12] = [
     "day",
     "owner",
     "id",
     "name",
     "status",
+    "channel",
     "last contact",
     "days",
     "cadence",
@@ -46,13 +47,14 @@ pub fn score(x: f64) -> String {
     kehu_core::expr::format_number((x * 100.0).round() / 100.0 + 0.0)
 }
 
-fn cells(item: &Item) -> [String; 11] {
+fn cells(item: &Item) -> [String; 12] {
     [
         item.day.to_string(),
         item.owner.clone().unwrap_or_default(),
         item.id.clone(),
         item.name.clone(),
         status_word(item.status).to_owned(),
+        item.channel.clone().unwrap_or_default(),
         item.last.day.map_or("never".to_owned(), |d| d.to_string()),
         item.days_since.map_or(String::new(), |d| d.to_string()),
         format!("{}/{}", item.cadence.ideal, item.cadence.max),
@@ -106,16 +108,7 @@ pub fn title(view: &View, as_of: Date, count: usize) -> String {
 pub fn terminal(items: &[&Item], view: &View, as_of: Date, color: bool) -> String {
     let mut out = format!("{}\n", title(view, as_of, items.len()));
     for (name, members) in groups(items, view) {
-        let mut table = Table::new();
-        table
-            .load_preset(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header(COLUMNS[2..].iter().map(Cell::new));
-        if color {
-            table.enforce_styling();
-        } else {
-            table.force_no_tty();
-        }
+        let mut table = new_table(&COLUMNS[2..], color);
         for item in members {
             let overdue = item.status == FollowUpStatus::Overdue;
             table.add_row(cells(item)[2..].iter().map(|text| {
@@ -130,6 +123,21 @@ pub fn terminal(items: &[&Item], view: &View, as_of: Date, color: bool) -> Strin
         out.push_str(&format!("\n{name}\n{table}\n"));
     }
     out
+}
+
+/// An empty terminal table with this header; styled only when `color`.
+pub(crate) fn new_table(header: &[&str], color: bool) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header.iter().map(Cell::new));
+    if color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table
 }
 
 /// Markdown: a section per group.
@@ -176,6 +184,7 @@ pub fn item_json(item: &Item) -> Value {
         "stage": item.stage,
         "day": item.day,
         "status": item.status,
+        "channel": item.channel,
         "last_contact": item.last.day,
         "contact_field": item.last.field,
         "contact_logged": item.last.logged,
@@ -194,6 +203,7 @@ pub fn json(
     view: &View,
     as_of: Date,
     without_cadence: &[String],
+    plan_actions: Value,
 ) -> Result<String, PluginError> {
     let doc = json!({
         "schema": JSON_SCHEMA,
@@ -207,6 +217,7 @@ pub fn json(
         },
         "items": items.iter().map(|i| item_json(i)).collect::<Vec<_>>(),
         "without_cadence": without_cadence,
+        "plan_actions": plan_actions,
     });
     pretty(&doc)
 }

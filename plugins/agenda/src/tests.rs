@@ -10,6 +10,7 @@ use kehu_core::config::Cadence;
 use kehu_core::{Config, Contact, Customer, Date, Grade};
 use kehu_plugin::protocol::Response;
 use kehu_plugin_sdk::testing::{TestHost, run_plugin};
+use kehu_plugin_sdk::{ContactWrite, LastContacts, LoggedContact};
 use serde_json::{Value, json};
 
 use crate::Agenda;
@@ -188,8 +189,8 @@ fn contact_event(date: &str, ts: i64, id: &str, fields: Value) -> Value {
            "customers": [{"id": id, "fields": fields}]})
 }
 
-#[test]
-fn disagreement_between_file_and_history_is_noted() {
+/// Four customers whose files and contact commits disagree, or not.
+fn disagreement_host() -> TestHost {
     let mut host = host(
         "2026-11-18",
         vec![
@@ -212,6 +213,44 @@ fn disagreement_between_file_and_history_is_noted() {
         {"commit": {"date": "2026-11-05", "timestamp": 40, "kind": "import", "trailers": []},
          "customers": [{"id": "iris", "fields": [{"field": "contact.last", "old": null, "new": "2026-11-04"}]}]},
     ]);
+    host
+}
+
+#[test]
+fn the_hosts_last_contacts_plan_like_the_contact_changes() {
+    let from_changes = disagreement_host();
+    let mut from_answer = disagreement_host();
+    from_answer.changes = json!("a host with last_contacts is not asked for changes");
+    let logged = |id: &str, contact: Option<&str>, field: Option<(&str, bool)>| LoggedContact {
+        id: id.into(),
+        contact: contact.map(day),
+        field: field.map(|(value, bookkeeping)| ContactWrite {
+            value: Some(day(value)),
+            bookkeeping,
+        }),
+    };
+    // The window is the longest maximum interval (14 d): gamma's contact of
+    // 11-02 is outside it.
+    from_answer.last_contacts = Some(LastContacts {
+        schema: kehu_plugin::protocol::SCHEMA.into(),
+        customers: vec![
+            logged("beta", Some("2026-11-15"), None),
+            logged("hugo", Some("2026-11-03"), Some(("2026-11-03", false))),
+            logged("iris", None, Some(("2026-11-04", true))),
+        ],
+    });
+    for args in [&["--days", "30"][..], &["--explain", "gamma"][..]] {
+        assert_eq!(
+            run_json(&from_answer, args),
+            run_json(&from_changes, args),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn disagreement_between_file_and_history_is_noted() {
+    let host = disagreement_host();
     let doc = run_json(&host, &["--days", "30"]);
     let items = doc["items"].as_array().unwrap();
     let by_id = |id: &str| items.iter().find(|i| i["id"] == id).unwrap().clone();

@@ -14,7 +14,7 @@
 //!
 //! Reported: precision, recall and F1 at the threshold (predicted churn when
 //! risk ≥ threshold, default kehu.toml `[churn] high`), ROC AUC, and the
-//! calibration table over ten bins of the risk scale (kehu-analytics
+//! calibration table over ten deciles of predicted risk (kehu-analytics
 //! `backtest`).
 
 use std::collections::HashMap;
@@ -184,10 +184,21 @@ pub fn run(run: &Run<'_, '_>, at: Date) -> Result<Output, PluginError> {
     ] {
         summary.push(vec![name.to_owned(), value]);
     }
-    let mut calibration = Table::new(&["risk", "customers", "mean_predicted", "observed_churn"]);
+    let mut calibration = Table::new(&[
+        "decile",
+        "risk",
+        "customers",
+        "mean_predicted",
+        "observed_churn",
+    ]);
     for bin in &result.calibration {
+        let range = match (bin.from, bin.to) {
+            (Some(from), Some(to)) => format!("{from:.3}-{to:.3}"),
+            _ => "-".to_owned(),
+        };
         calibration.push(vec![
-            format!("{:.1}-{:.1}", bin.from, bin.to),
+            bin.decile.to_string(),
+            range,
             bin.count.to_string(),
             fixed(bin.mean_predicted, 3),
             fixed(bin.observed_rate, 3),
@@ -196,7 +207,7 @@ pub fn run(run: &Run<'_, '_>, at: Date) -> Result<Output, PluginError> {
     out.stdout.push_str(&summary.render(run.format, false)?);
     if people {
         out.stdout.push_str(&format!(
-            "{gap}Calibration (predicted risk bins × observed churn rate)\n{gap}"
+            "{gap}Calibration (deciles of predicted risk × observed churn rate)\n{gap}"
         ));
     } else {
         out.stdout.push('\n');
@@ -220,8 +231,9 @@ fn backtest_json(b: &Backtest) -> Value {
         "f1": opt_num(c.f1),
         "roc_auc": opt_num(b.roc_auc),
         "calibration": b.calibration.iter().map(|bin| json!({
-            "from": num(bin.from),
-            "to": num(bin.to),
+            "decile": bin.decile,
+            "from": opt_num(bin.from),
+            "to": opt_num(bin.to),
             "count": bin.count,
             "mean_predicted": opt_num(bin.mean_predicted),
             "observed_rate": opt_num(bin.observed_rate),

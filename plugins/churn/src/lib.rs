@@ -29,7 +29,9 @@ pub mod score;
 mod tests;
 
 use kehu_core::{Config, Date};
-use kehu_plugin_sdk::{Context, Output, Plugin, PluginError, WRITE_FLAGS_HELP, WriteFlags};
+use kehu_plugin_sdk::{
+    ChangeFilter, Context, Output, Plugin, PluginError, WRITE_FLAGS_HELP, WriteFlags,
+};
 
 use args::{Mode, Options};
 use history::Trails;
@@ -117,7 +119,8 @@ impl Run<'_, '_> {
     }
 
     /// The book-wide history signals for a scoring as of `as_of`: one
-    /// `changes` call over [`history::window`]. Without history (a host
+    /// `changes` call over [`history::window`], for the signals' fields only
+    /// (the host then skips every other field's diff). Without history (a host
     /// that has none, or `--history-days 0`) this is `Err(why)` and the
     /// history signals are left out.
     pub fn trails(&self, as_of: Date) -> Result<Trails, String> {
@@ -127,7 +130,10 @@ impl Run<'_, '_> {
         }
         let (since, until) = history::window(as_of, days);
         let read = || -> Result<Trails, PluginError> {
-            let events = self.ctx.changes(Some(since), Some(until))?;
+            let filter = ChangeFilter::fields(history::FIELDS);
+            let events = self
+                .ctx
+                .changes_filtered(Some(since), Some(until), &filter)?;
             Trails::read(&events, since, until)
         };
         read().map_err(|e| format!("history unavailable ({e})"))

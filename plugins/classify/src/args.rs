@@ -20,6 +20,9 @@ changed; they show as `pinned (computed: X)`.
 
 Options:
   --only FIELDS       compare only these grades, comma-separated: tier,abc,rfm,pipeline,loyalty
+  --only lifecycle    each customer's lifecycle stage (new, growing, mature,
+                      declining, lapsed) with its reason, from orders and the
+                      revenue_12m history in git; shown, never written
   --all               list every customer and grade, not only those whose stored grade differs
   --check             exit 1 when a stored, unpinned grade differs from the computed one
                       (a CI gate), and print those

@@ -11,6 +11,7 @@ mod assess;
 mod changes;
 mod field;
 mod impact;
+mod lifecycle;
 mod policy;
 mod render;
 
@@ -32,6 +33,9 @@ pub struct Classify;
 
 impl Plugin for Classify {
     fn run(&self, ctx: &mut Context<'_>, args: &[String]) -> Result<Output, PluginError> {
+        if lifecycle::wanted(args) {
+            return lifecycle::run(ctx, args);
+        }
         let args = args::parse(args)?;
         if args.help {
             return Ok(Output::text(args::help()));

@@ -19,7 +19,8 @@ use crate::model::{Report, SCHEMA};
 use crate::period::Period;
 use crate::rewind::rewind;
 use crate::sections::{
-    self, Snapshot, calibration, contacts, followup, funnel, kpi, movements, portfolio,
+    self, Snapshot, calibration, contacts, followup, funnel, kpi, lifecycle, movements, portfolio,
+    service,
 };
 
 /// A book's kehu.toml, typed (the same reading as `Context::config`).
@@ -49,6 +50,10 @@ pub struct Inputs<'a> {
     pub start: Option<Book>,
     /// The period's changes; `None` without history.
     pub changes: Option<Vec<Change>>,
+    /// Complaint trailers of the whole history up to the period's end.
+    pub complaints: Vec<kehu_analytics::complaints::ComplaintEvent>,
+    /// Each customer's recorded `revenue_12m` values up to the period's end.
+    pub revenue: BTreeMap<String, Vec<(Date, f64)>>,
     /// The previous period's changes (same length, just before).
     pub previous: Vec<Change>,
     /// The grade calibration's windows: (grade, months, first day).
@@ -81,18 +86,26 @@ pub fn gather<'a>(
         since: period.previous_since(),
         until: period.until,
     };
-    let (changes, previous) = match ctx.changes(Some(both.since), Some(both.until)) {
+    // The whole history to the period's end: a complaint opened long before
+    // the period may be open or resolved in it, and lifecycle trends span
+    // the recorded revenue values; `history::read` keeps the two periods.
+    let (changes, previous, complaints, revenue) = match ctx.changes(None, Some(both.until)) {
         Ok(events) => {
             let (previous, changes): (Vec<Change>, Vec<Change>) = history::read(&events, &both)?
                 .into_iter()
                 .partition(|c| c.day < period.since);
-            (Some(changes), previous)
+            (
+                Some(changes),
+                previous,
+                service::events(&events),
+                kehu_analytics::lifecycle::revenue_histories(&events, period.until),
+            )
         }
         Err(e) => {
             notes.push(format!(
-                "no history ({e}): contacts, movements, transitions and revenue growth are left out"
+                "no history ({e}): contacts, movements, transitions, revenue growth and complaints are left out"
             ));
-            (None, Vec::new())
+            (None, Vec::new(), Vec::new(), BTreeMap::new())
         }
     };
     let start = changes.as_ref().map(|changes| {
@@ -134,6 +147,8 @@ pub fn gather<'a>(
         end,
         start,
         changes,
+        complaints,
+        revenue,
         previous,
         windows,
         window_books,
@@ -186,6 +201,13 @@ pub fn build(inputs: &Inputs<'_>, period: &Period, top: usize) -> Result<Report,
         start: period.start_day(),
         previous_since: period.previous_since(),
         currency: end_config.book.currency.clone(),
+        service: service::service(&end, &inputs.complaints, period),
+        lifecycle: lifecycle::lifecycle(
+            &end,
+            period.until,
+            start.as_ref().map(|s| (s, period.start_day())),
+            &inputs.revenue,
+        ),
         kpis: kpi::kpis(
             &end,
             start.as_ref(),

@@ -34,6 +34,10 @@ pub struct Report {
     pub currency: String,
     /// Headline figures.
     pub kpis: Kpis,
+    /// Satisfaction and complaints per tier and owner, against targets.
+    pub service: kehu_analytics::complaints::ServiceKpis,
+    /// Customers per lifecycle stage at the start and end, and the moves.
+    pub lifecycle: crate::sections::lifecycle::LifecycleSummary,
     /// The book by value tier, ABC class and RFM segment.
     pub portfolio: Portfolio,
     /// The Pareto curve: share of revenue held by the top share of customers.

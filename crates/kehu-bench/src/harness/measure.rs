@@ -29,6 +29,9 @@ pub struct Measurement {
     /// Peak resident set size of the child (and the children it waited
     /// for), in bytes.
     pub peak_rss: u64,
+    /// User plus system CPU time of the child and the children it waited
+    /// for: steadier than wall time on a busy machine.
+    pub cpu: Duration,
     /// How it ended.
     pub outcome: Outcome,
     /// The first part of its standard error, for SKIP and FAIL reasons.
@@ -123,9 +126,15 @@ pub fn measure(command: &mut Command, limit: Duration) -> Result<Measurement, Be
         wall,
         // Linux reports ru_maxrss in KiB.
         peak_rss: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
+        cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
         outcome,
         stderr,
     })
+}
+
+fn timeval(t: libc::timeval) -> Duration {
+    Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
+        + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
 }
 
 #[cfg(test)]
@@ -145,6 +154,7 @@ mod tests {
         assert_eq!(m.outcome, Outcome::Exited(3));
         assert_eq!(m.stderr.trim(), "oops");
         assert!(m.peak_rss > 1_000_000, "{}", m.peak_rss);
+        assert!(m.cpu <= m.wall * 4, "{:?} {:?}", m.cpu, m.wall);
         assert!(m.wall > Duration::ZERO);
     }
 

@@ -3,6 +3,7 @@
 //! ratio to its baseline, target and PASS/FAIL/SKIP.
 
 mod measure;
+mod report;
 mod rows;
 mod table;
 
@@ -12,8 +13,12 @@ use std::process::Command;
 use std::time::Duration;
 
 pub use measure::{Measurement, Outcome, measure};
-pub use rows::{Action, BookSize, CAT, CHECK, PARSE, Row, Target, default_rows};
-pub use table::render_table;
+pub use report::{to_json, write_reports};
+pub use rows::{
+    Action, BookSize, CACHE_DIR, CAT, CHECK, CLASSIFY, HISTORY_MEMORY_FACTOR, HISTORY_MEMORY_SLACK,
+    IMPORT, LIFETIMES, NO_CACHE_ENV, PARSE, Row, Target, default_rows,
+};
+pub use table::{Line, lines, render_table};
 
 use crate::calendar::{as_of, days_before};
 use crate::error::{BenchError, Result, io_at};
@@ -36,13 +41,40 @@ pub struct Options {
     pub timeout: Duration,
     /// The books, by size.
     pub books: Vec<(BookSize, LargeBookSpec)>,
-    /// Only rows whose label contains this text (and their baselines).
-    pub filter: Option<String>,
+    /// Only rows whose label contains one of these texts (and the rows
+    /// they are compared with); every row when empty.
+    pub filter: Vec<String>,
     /// `CDNOW_master.txt`, for the import row.
     pub cdnow: Option<PathBuf>,
     /// Build missing books with `BIN book …` in a subprocess (normally this
     /// binary) instead of in this process.
     pub build_with: Option<PathBuf>,
+}
+
+/// The UTC time and the load average now, for the report's header:
+/// `2026-11-22 19:40 UTC, load 3.1 2.8 2.5`.
+pub fn describe_machine() -> String {
+    let now = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
+    let load = fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".to_owned());
+    format!("{now}, load {load}")
+}
+
+/// The commit the repository at `root` is on, `main at abc1234`, or
+/// `unknown commit` outside git.
+pub fn describe_commit(root: &Path) -> String {
+    let output = Command::new("git")
+        .current_dir(root)
+        .args(["log", "-1", "--format=%h", "HEAD"])
+        .output();
+    match output {
+        Ok(o) if o.status.success() => {
+            format!("commit {}", String::from_utf8_lossy(&o.stdout).trim())
+        }
+        _ => "unknown commit".to_owned(),
+    }
 }
 
 /// A row's runs, or why it has none.
@@ -52,6 +84,8 @@ pub enum RowStatus {
     Ran {
         /// Wall time of each run.
         walls: Vec<Duration>,
+        /// CPU time (user + system) of each run.
+        cpus: Vec<Duration>,
         /// Highest peak RSS over the runs, in bytes.
         peak_rss: u64,
     },
@@ -79,14 +113,26 @@ impl RowResult {
         }
     }
 
+    /// Slowest run.
+    pub fn worst(&self) -> Option<Duration> {
+        match &self.status {
+            RowStatus::Ran { walls, .. } => walls.iter().max().copied(),
+            _ => None,
+        }
+    }
+
     /// Median run (the lower middle for an even count).
     pub fn median(&self) -> Option<Duration> {
         match &self.status {
-            RowStatus::Ran { walls, .. } if !walls.is_empty() => {
-                let mut sorted = walls.clone();
-                sorted.sort();
-                Some(sorted[(sorted.len() - 1) / 2])
-            }
+            RowStatus::Ran { walls, .. } => median(walls),
+            _ => None,
+        }
+    }
+
+    /// Median CPU time of the runs.
+    pub fn cpu(&self) -> Option<Duration> {
+        match &self.status {
+            RowStatus::Ran { cpus, .. } => median(cpus),
             _ => None,
         }
     }
@@ -98,6 +144,13 @@ impl RowResult {
             _ => None,
         }
     }
+}
+
+/// The lower middle of some durations.
+fn median(values: &[Duration]) -> Option<Duration> {
+    let mut sorted = values.to_vec();
+    sorted.sort();
+    sorted.get(sorted.len().checked_sub(1)? / 2).copied()
 }
 
 /// One book's results.
@@ -123,11 +176,15 @@ impl BookResult {
     }
 }
 
-/// The cache directory of a book spec.
+/// The cache directory of a book spec, keyed by the generator version so
+/// that books of an older generator are never reused.
 pub fn book_dir(cache: &Path, spec: &LargeBookSpec) -> PathBuf {
     cache.join(format!(
-        "c{}-m{}-s{}",
-        spec.customers, spec.commits, spec.seed
+        "c{}-m{}-s{}-g{}",
+        spec.customers,
+        spec.commits,
+        spec.seed,
+        crate::history::GENERATOR_VERSION
     ))
 }
 
@@ -193,8 +250,17 @@ pub struct Context<'a> {
     pub kehu: &'a Path,
     /// The row's own scratch directory.
     pub scratch: &'a Path,
+    /// The row's own directory in memory (`/dev/shm`), else `scratch`.
+    pub tmpfs: &'a Path,
     /// The CDNOW master file, when present.
     pub cdnow: Option<&'a Path>,
+    /// Where the books are kept (`{cache}`).
+    pub cache: &'a Path,
+}
+
+/// This crate's `scripts/` directory (`{scripts}`).
+pub fn scripts_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts")
 }
 
 /// Fills the placeholders of a row's arguments or scripts.
@@ -211,7 +277,10 @@ pub fn expand(template: &str, cx: &Context<'_>) -> String {
         .replace("{year}", &days_before(as_of(), 365).to_string())
         .replace("{kehu}", &cx.kehu.display().to_string())
         .replace("{scratch}", &cx.scratch.display().to_string())
+        .replace("{tmpfs}", &cx.tmpfs.display().to_string())
         .replace("{cdnow}", &cdnow)
+        .replace("{cache}", &cx.cache.display().to_string())
+        .replace("{scripts}", &scripts_dir().display().to_string())
 }
 
 fn command_for(row: &Row, cx: &Context<'_>, options: &Options) -> Command {
@@ -238,6 +307,9 @@ fn command_for(row: &Row, cx: &Context<'_>, options: &Options) -> Command {
         None => cx.info.dir.clone(),
     };
     hermetic(&mut command, &dir);
+    if !row.warm {
+        command.env(NO_CACHE_ENV, "1");
+    }
     command
 }
 
@@ -323,15 +395,44 @@ pub fn run_row(row: &Row, info: &LargeBookInfo, options: &Options) -> RowStatus 
     if let Err(e) = fs::create_dir_all(&scratch) {
         return RowStatus::Skipped(format!("{}: {e}", scratch.display()));
     }
+    let shm = Path::new("/dev/shm");
+    let tmpfs = if mentions(row, "{tmpfs}") && shm.is_dir() {
+        let dir = shm.join(format!("kehu-bench-{}", std::process::id()));
+        if let Err(e) = fs::create_dir_all(&dir) {
+            return RowStatus::Skipped(format!("{}: {e}", dir.display()));
+        }
+        dir
+    } else {
+        scratch.clone()
+    };
+    let status = run_row_in(row, info, options, &scratch, &tmpfs);
+    if tmpfs != scratch {
+        let _ = fs::remove_dir_all(&tmpfs);
+    }
+    status
+}
+
+fn run_row_in(
+    row: &Row,
+    info: &LargeBookInfo,
+    options: &Options,
+    scratch: &Path,
+    tmpfs: &Path,
+) -> RowStatus {
     let cx = Context {
         info,
         kehu: &options.kehu,
-        scratch: &scratch,
+        scratch,
+        tmpfs,
         cdnow: options.cdnow.as_deref(),
+        cache: &options.cache,
     };
     let mut walls = Vec::new();
+    let mut cpus = Vec::new();
     let mut peak = 0;
-    for run in 0..options.runs.max(1) {
+    // A warm row's first, untimed run fills the cache.
+    let first = if row.warm { 0 } else { 1 };
+    for run in first..=options.runs.max(1) {
         if let Some(prepare) = &row.prepare {
             let mut command = shell(&expand(prepare, &cx));
             hermetic(&mut command, &info.dir);
@@ -350,34 +451,43 @@ pub fn run_row(row: &Row, info: &LargeBookInfo, options: &Options) -> RowStatus 
             Outcome::TimedOut => return RowStatus::TimedOut(options.timeout),
             _ => return RowStatus::Skipped(failure("", &m)),
         }
+        if run == 0 {
+            continue;
+        }
         walls.push(m.wall);
+        cpus.push(m.cpu);
         peak = peak.max(m.peak_rss);
-        if run == 0 && m.wall > Duration::from_secs(30) {
+        if run == 1 && m.wall > Duration::from_secs(30) {
             break;
         }
     }
     RowStatus::Ran {
         walls,
+        cpus,
         peak_rss: peak,
     }
 }
 
-fn wanted_rows(rows: &[Row], filter: Option<&str>) -> Vec<Row> {
-    let Some(filter) = filter else {
+/// The rows whose label contains one of `filters` (all rows without
+/// filters), with the rows they are compared with.
+pub fn wanted_rows(rows: &[Row], filters: &[String]) -> Vec<Row> {
+    if filters.is_empty() {
         return rows.to_vec();
-    };
-    let mut keep: Vec<bool> = rows.iter().map(|r| r.label.contains(filter)).collect();
-    // Keep the baselines of kept rows, transitively (they come earlier).
-    for i in (0..rows.len()).rev() {
-        if !keep[i] {
-            continue;
+    }
+    let mut keep: Vec<bool> = rows
+        .iter()
+        .map(|r| filters.iter().any(|f| r.label.contains(f.as_str())))
+        .collect();
+    // Keep the rows kept rows refer to, transitively: baselines come
+    // earlier, so one backward pass after marking the memory references.
+    for i in 0..rows.len() {
+        if keep[i] {
+            mark(rows, &mut keep, i, rows[i].memory_like.as_deref());
         }
-        if let Some(baseline) = &rows[i].baseline {
-            for (j, candidate) in rows.iter().enumerate().take(i) {
-                if candidate.book == rows[i].book && &candidate.label == baseline {
-                    keep[j] = true;
-                }
-            }
+    }
+    for i in (0..rows.len()).rev() {
+        if keep[i] {
+            mark(rows, &mut keep, i, rows[i].baseline.as_deref());
         }
     }
     rows.iter()
@@ -387,9 +497,19 @@ fn wanted_rows(rows: &[Row], filter: Option<&str>) -> Vec<Row> {
         .collect()
 }
 
+/// Marks the row of row `i`'s book labelled `label`.
+fn mark(rows: &[Row], keep: &mut [bool], i: usize, label: Option<&str>) {
+    let Some(label) = label else { return };
+    for (j, candidate) in rows.iter().enumerate() {
+        if candidate.book == rows[i].book && candidate.label == label {
+            keep[j] = true;
+        }
+    }
+}
+
 /// Builds the books and runs `rows` on them, printing progress to stderr.
 pub fn run(rows: &[Row], options: &Options) -> Result<Vec<BookResult>> {
-    let rows = wanted_rows(rows, options.filter.as_deref());
+    let rows = wanted_rows(rows, &options.filter);
     let mut results = Vec::new();
     for (size, spec) in &options.books {
         let book_rows: Vec<&Row> = rows.iter().filter(|r| r.book == *size).collect();
@@ -454,7 +574,7 @@ mod tests {
     #[test]
     fn filter_keeps_baselines() {
         let rows = default_rows();
-        let kept = wanted_rows(&rows, Some("history"));
+        let kept = wanted_rows(&rows, &["history".to_owned()]);
         let labels: Vec<&str> = kept.iter().map(|r| r.label.as_str()).collect();
         assert!(labels.contains(&"kehu history {focus}"));
         assert!(labels.contains(&"git log --format=%H -- {focus_path}"));
@@ -478,7 +598,7 @@ mod tests {
             runs: 2,
             timeout: Duration::from_secs(60),
             books: vec![(BookSize::Small, spec)],
-            filter: None,
+            filter: Vec::new(),
             cdnow: None,
             build_with: None,
         };

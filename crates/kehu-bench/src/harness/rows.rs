@@ -12,12 +12,27 @@
 //! `{as_of}` (2026-11-20, the book's last day), `{week}` and `{year}` (a week
 //! and a year before it), `{kehu}` (the binary), `{scratch}` (an empty
 //! directory of the row's own, for commands that need a fresh book) and
-//! `{cdnow}` (`CDNOW_master.txt` of the shared data, when present). A row
+//! `{cdnow}` (`CDNOW_master.txt` of the shared data, when present),
+//! `{cache}` (where the books are kept), `{scripts}` (this crate's
+//! `scripts/`) and `{tmpfs}` (a directory of the row's own in `/dev/shm`,
+//! else `{scratch}`). A row
 //! whose command fails or does not exist yet prints SKIP with the reason.
 //!
-//! A row may run an untimed `prepare` script before each timed run (to drop
-//! a cache for a cold run, or to create a fresh book), and may run somewhere
-//! else than the generated book (`in_dir`).
+//! A row may run an untimed `prepare` script before each timed run (to
+//! create a fresh book), and may run somewhere else than the generated book
+//! (`in_dir`).
+//!
+//! Cold and warm: every kehu row runs with kehu's parse cache turned off
+//! (`KEHU_NO_CACHE=1`), so that rows compare like with like; a `cold()` row
+//! also deletes the cache (`.git/kehu/`) first, and a `warm()` row runs with
+//! the cache on, after one untimed run that fills it.
+//!
+//! Memory: every kehu row on a generated book must peak under 3× the size
+//! of the book's files plus 64 MiB ([`Row::no_memory_target`] for rows that
+//! run elsewhere), and a row marked `memory_like(other)` must not need more
+//! than 1.5× the peak of `other` plus 32 MiB: `kehu log` over the whole
+//! 200,000-commit history against one week of it, so memory does not grow
+//! with the length of the history.
 
 use std::fmt;
 
@@ -70,7 +85,7 @@ impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Target::None => f.write_str("-"),
-            Target::RatioAtMost(r) => write!(f, "≤ {r:.1}×"),
+            Target::RatioAtMost(r) => write!(f, "≤ {r}×"),
             Target::OverheadAtMostMs(ms) => write!(f, "≤ +{ms} ms"),
             Target::SecondsAtMost(s) => write!(f, "≤ {s} s"),
         }
@@ -99,7 +114,21 @@ pub struct Row {
     pub prepare: Option<String>,
     /// Where the command runs (and `KEHU_BOOK`), if not in the book.
     pub dir: Option<String>,
+    /// Runs with kehu's parse cache on, after one untimed run that fills it.
+    pub warm: bool,
+    /// The label of a row (same book) whose peak memory this one must stay
+    /// near: see [`HISTORY_MEMORY_FACTOR`].
+    pub memory_like: Option<String>,
 }
+
+/// A `memory_like` row may peak at this multiple of the other row's peak …
+pub const HISTORY_MEMORY_FACTOR: f64 = 1.5;
+/// … plus this many bytes.
+pub const HISTORY_MEMORY_SLACK: u64 = 32 * 1024 * 1024;
+/// The environment variable that turns kehu's parse cache off.
+pub const NO_CACHE_ENV: &str = "KEHU_NO_CACHE";
+/// Where kehu keeps its derived caches inside the git directory.
+pub const CACHE_DIR: &str = ".git/kehu";
 
 impl Row {
     fn new(book: BookSize, label: String, action: Action, memory_target: bool) -> Row {
@@ -113,6 +142,8 @@ impl Row {
             ok_codes: vec![0],
             prepare: None,
             dir: None,
+            warm: false,
+            memory_like: None,
         }
     }
 
@@ -205,6 +236,26 @@ impl Row {
         self.label = label.to_owned();
         self
     }
+
+    /// Cold: kehu's cache deleted before each run (and turned off).
+    pub fn cold(self) -> Row {
+        self.prepare(&format!("rm -rf {CACHE_DIR}"))
+    }
+
+    /// Warm: kehu's cache on and filled by an untimed run; labelled
+    /// `LABEL (warm)`.
+    pub fn warm(mut self) -> Row {
+        self.warm = true;
+        self.label = format!("{} (warm)", self.label);
+        self
+    }
+
+    /// Peak memory at most [`HISTORY_MEMORY_FACTOR`] × that of the row
+    /// labelled `label` plus [`HISTORY_MEMORY_SLACK`].
+    pub fn memory_like(mut self, label: &str) -> Row {
+        self.memory_like = Some(label.to_owned());
+        self
+    }
 }
 
 /// Label of the `cat` baseline.
@@ -216,68 +267,116 @@ pub const CHECK: &str = "kehu check";
 
 const CAT_SCRIPT: &str = "find customers -type f -name '*.toml' -print0 | xargs -0 cat >/dev/null";
 
+/// Label of the classify row the warm run is compared with.
+pub const CLASSIFY: &str = "kehu classify --format json";
+
+/// The rows that run on each generated book, so the table also shows how
+/// every command grows from the small book to the large one.
+fn book_rows(book: BookSize) -> Vec<Row> {
+    let focus_log = "git log --format=%H -- {focus_path}";
+    let week_log = "git log --since={week} --raw -- customers/";
+    vec![
+        // Foundation (issues 2, 11): reading and checking.
+        Row::shell(book, CAT, CAT_SCRIPT),
+        Row::parse_toml(book).vs(CAT),
+        Row::kehu(book, "check")
+            .codes(&[0, 1])
+            .cold()
+            .vs(PARSE)
+            .at_most(1.0),
+        Row::kehu(book, "check").codes(&[0, 1]).warm().vs(CHECK),
+        // Classify (issues 5, 11): cold against check, warm against cold.
+        Row::kehu(book, "classify --format json")
+            .cold()
+            .vs(CHECK)
+            .at_most(1.3),
+        Row::kehu(book, "classify --format json")
+            .warm()
+            .vs(CLASSIFY)
+            .at_most(0.25),
+        Row::kehu(book, "classify --check").codes(&[0, 1]).vs(CHECK),
+        Row::kehu(book, "classify --dry-run").vs(CHECK),
+        // Assign, agenda, churn, report (issues 6–9).
+        Row::kehu(book, "assign --plan").vs(CHECK).at_most(2.0),
+        Row::kehu(book, "agenda").vs(CHECK).at_most(1.3),
+        Row::kehu(book, "churn").vs(CHECK).at_most(2.0),
+        Row::kehu(book, "churn --model").vs(CHECK),
+        Row::kehu(book, "churn --all --format json").vs(CHECK),
+        Row::kehu(book, "churn --dry-run").vs(CHECK),
+        Row::kehu(book, "report --since {week}")
+            .vs(CHECK)
+            .at_most(3.0),
+        Row::kehu(book, "report --since {year}")
+            .vs(CHECK)
+            .memory_like("kehu report --since {week}"),
+        // History (issue 3).
+        Row::git(book, "log --format=%H -- {focus_path}"),
+        Row::kehu(book, "history {focus}")
+            .vs(focus_log)
+            .at_most(1.5),
+        Row::git(book, "log --since={week} --raw -- customers/"),
+        Row::kehu(book, "log --since {week}")
+            .vs(week_log)
+            .at_most(2.0),
+        Row::kehu(book, "log --since {year}").vs(week_log),
+    ]
+}
+
 /// Every row of the harness, in table order.
 pub fn default_rows() -> Vec<Row> {
     use BookSize::{Large, Small};
-    vec![
-        // Foundation (issue 2, 11): reading and checking.
-        Row::shell(Small, CAT, CAT_SCRIPT),
-        Row::parse_toml(Small).vs(CAT),
-        Row::kehu(Small, "check")
-            .codes(&[0, 1])
-            .vs(PARSE)
-            .at_most(1.0),
-        // History (issue 3) on 10,000 customers and 200,000 commits.
-        Row::git(Small, "log --format=%H -- {focus_path}"),
-        Row::kehu(Small, "history {focus}")
-            .vs("git log --format=%H -- {focus_path}")
-            .at_most(1.5),
-        Row::git(Small, "log --since={week} --raw -- customers/"),
-        Row::kehu(Small, "log --since {week}")
-            .vs("git log --since={week} --raw -- customers/")
-            .at_most(2.0),
+    let mut rows = book_rows(Small);
+    rows.extend([
+        // History (issue 3): the whole 200,000 commits, on the small book.
         Row::git(Small, "log --raw -- customers/"),
-        Row::kehu(Small, "log").vs("git log --raw -- customers/"),
+        Row::kehu(Small, "log")
+            .vs("git log --raw -- customers/")
+            .memory_like("kehu log --since {week}"),
         // Import (issue 3): all CDNOW transactions into a new book.
         Row::kehu(Small, "import orders {cdnow} --format cdnow --create")
-            .label("kehu import orders CDNOW_master --create")
+            .label(IMPORT)
             .prepare("rm -rf {scratch}/book && {kehu} init {scratch}/book >/dev/null")
             .in_dir("{scratch}/book")
             .no_memory_target()
             .within_s(5.0),
+        // The same in memory: this machine's disk (ext4 without a journal,
+        // shared with seven builds) makes creating 23,570 files just after
+        // others deleted theirs cost seconds of kernel time.
+        Row::kehu(Small, "import orders {cdnow} --format cdnow --create")
+            .label("kehu import orders CDNOW_master --create (tmpfs)")
+            .prepare("rm -rf {tmpfs}/book && {kehu} init {tmpfs}/book >/dev/null")
+            .in_dir("{tmpfs}/book")
+            .no_memory_target()
+            .within_s(5.0),
+        // Churn (issue 9): the BG/NBD fit on CDNOW against Python lifetimes.
+        Row::shell(
+            Small,
+            LIFETIMES,
+            "${KEHU_BENCH_PYTHON:-python3} {scripts}/lifetimes_fit.py {cdnow}",
+        ),
+        Row::kehu(Small, "churn --model")
+            .label("kehu churn --model (CDNOW book)")
+            .prepare(
+                "test -f {cache}/cdnow-book/kehu.toml || { rm -rf {cache}/cdnow-book && {kehu} init {cache}/cdnow-book >/dev/null && {kehu} --book {cache}/cdnow-book import orders {cdnow} --format cdnow --create >/dev/null; }",
+            )
+            .in_dir("{cache}/cdnow-book")
+            .no_memory_target()
+            .vs(LIFETIMES)
+            .at_most(0.1),
         // Plugins (issue 4): discovery overhead.
         Row::kehu(Small, "--version"),
         Row::kehu(Small, "plugins")
             .vs("kehu --version")
             .overhead_ms(10.0),
-        // Scale (issue 11) on 100,000 customers and 200,000 commits.
-        Row::shell(Large, CAT, CAT_SCRIPT),
-        Row::parse_toml(Large).vs(CAT),
-        Row::kehu(Large, "check")
-            .codes(&[0, 1])
-            .vs(PARSE)
-            .at_most(1.0),
-        Row::kehu(Large, "classify --format json")
-            .vs(CHECK)
-            .at_most(1.3),
-        Row::kehu(Large, "assign --plan").vs(CHECK).at_most(2.0),
-        Row::kehu(Large, "agenda").vs(CHECK).at_most(1.3),
-        Row::kehu(Large, "churn").vs(CHECK).at_most(2.0),
-        Row::kehu(Large, "churn --model").vs(CHECK),
-        Row::kehu(Large, "report --since {week}")
-            .vs(CHECK)
-            .at_most(3.0),
-        Row::kehu(Large, "report --since {year}").vs(CHECK),
-        Row::git(Large, "log --format=%H -- {focus_path}"),
-        Row::kehu(Large, "history {focus}")
-            .vs("git log --format=%H -- {focus_path}")
-            .at_most(1.5),
-        Row::git(Large, "log --since={week} --raw -- customers/"),
-        Row::kehu(Large, "log --since {week}")
-            .vs("git log --since={week} --raw -- customers/")
-            .at_most(2.0),
-    ]
+    ]);
+    rows.extend(book_rows(Large));
+    rows
 }
+
+/// Label of the CDNOW import row.
+pub const IMPORT: &str = "kehu import orders CDNOW_master --create";
+/// Label of the lifetimes baseline.
+pub const LIFETIMES: &str = "python lifetimes BetaGeoFitter (CDNOW)";
 
 #[cfg(test)]
 mod tests {
@@ -293,6 +392,13 @@ mod tests {
                         .iter()
                         .any(|r| r.book == row.book && &r.label == baseline),
                     "{}: no baseline {baseline}",
+                    row.label
+                );
+            }
+            if let Some(other) = &row.memory_like {
+                assert!(
+                    rows.iter().any(|r| r.book == row.book && &r.label == other),
+                    "{}: no row {other}",
                     row.label
                 );
             }

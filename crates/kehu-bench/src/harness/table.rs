@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use comfy_table::{Table, presets::ASCII_MARKDOWN};
 
-use super::{BookResult, RowResult, RowStatus, Target};
+use super::{
+    BookResult, HISTORY_MEMORY_FACTOR, HISTORY_MEMORY_SLACK, RowResult, RowStatus, Target,
+};
 
 /// A duration for people: `842 ms`, `4.21 s`.
 pub fn format_duration(d: Duration) -> String {
@@ -69,6 +71,15 @@ fn compare(row: &RowResult, book: &BookResult) -> (String, Option<bool>, Option<
     }
 }
 
+/// Whether a `memory_like` row's peak stays within
+/// [`HISTORY_MEMORY_FACTOR`] × the other row's peak + [`HISTORY_MEMORY_SLACK`];
+/// `None` without that rule or without both peaks.
+fn history_memory_ok(row: &RowResult, book: &BookResult) -> Option<bool> {
+    let other = book.row(row.row.memory_like.as_deref()?)?.peak_rss()?;
+    let limit = (other as f64 * HISTORY_MEMORY_FACTOR) as u64 + HISTORY_MEMORY_SLACK;
+    Some(row.peak_rss()? <= limit)
+}
+
 /// The verdict of one row: PASS, FAIL (…), SKIP: reason, or `-` when it has
 /// no target.
 pub fn verdict(row: &RowResult, book: &BookResult) -> String {
@@ -85,12 +96,16 @@ pub fn verdict(row: &RowResult, book: &BookResult) -> String {
     } else {
         None
     };
+    let history_ok = history_memory_ok(row, book);
     let mut failed = Vec::new();
     if time_ok == Some(false) {
         failed.push("time");
     }
     if memory_ok == Some(false) {
         failed.push("memory");
+    }
+    if history_ok == Some(false) {
+        failed.push("memory grows with history");
     }
     if !failed.is_empty() {
         return format!("FAIL ({})", failed.join(", "));
@@ -100,14 +115,104 @@ pub fn verdict(row: &RowResult, book: &BookResult) -> String {
     {
         return format!("SKIP: {reason}");
     }
-    if time_ok.is_none() && memory_ok.is_none() {
+    if time_ok.is_none() && memory_ok.is_none() && history_ok.is_none() {
         return "-".to_owned();
     }
     "PASS".to_owned()
 }
 
-/// The whole report: a header line per book, then one table.
-pub fn render_table(books: &[BookResult]) -> String {
+/// One printed line of the table, as text cells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    /// `10k`, `100k`.
+    pub book: String,
+    /// The row's label.
+    pub command: String,
+    /// Median wall time.
+    pub median: String,
+    /// Fastest and slowest run.
+    pub spread: String,
+    /// Median CPU time (user + system).
+    pub cpu: String,
+    /// Peak resident memory over the runs.
+    pub peak_rss: String,
+    /// The row compared with.
+    pub baseline: String,
+    /// `0.83×`, `+2.1 ms`.
+    pub ratio: String,
+    /// The targets: time, `mem` (3× + 64 MiB), `mem~` (as the row named).
+    pub target: String,
+    /// PASS, FAIL (…), SKIP: …, or `-`.
+    pub result: String,
+}
+
+/// Column titles of [`Line`], in order.
+pub const HEADER: [&str; 10] = [
+    "book", "command", "median", "spread", "cpu", "peak RSS", "baseline", "ratio", "target",
+    "result",
+];
+
+impl Line {
+    /// The cells in [`HEADER`] order.
+    pub fn cells(&self) -> [&str; 10] {
+        [
+            &self.book,
+            &self.command,
+            &self.median,
+            &self.spread,
+            &self.cpu,
+            &self.peak_rss,
+            &self.baseline,
+            &self.ratio,
+            &self.target,
+            &self.result,
+        ]
+    }
+}
+
+fn or_dash(value: Option<String>) -> String {
+    value.unwrap_or_else(|| "-".into())
+}
+
+/// The table's lines, books in order.
+pub fn lines(books: &[BookResult]) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for book in books {
+        for row in &book.rows {
+            let (ratio, _, _) = compare(row, book);
+            let mut target = row.row.target.to_string();
+            if row.row.memory_target {
+                target.push_str(", mem");
+            }
+            if let Some(other) = &row.row.memory_like {
+                target.push_str(&format!(", mem~`{other}`"));
+            }
+            let spread = match (row.best(), row.worst()) {
+                (Some(a), Some(b)) if a != b => {
+                    Some(format!("{}–{}", format_duration(a), format_duration(b)))
+                }
+                (Some(_), Some(_)) => Some("1 run".to_owned()),
+                _ => None,
+            };
+            lines.push(Line {
+                book: format_count(book.info.spec.customers),
+                command: row.row.label.clone(),
+                median: or_dash(row.median().map(format_duration)),
+                spread: or_dash(spread),
+                cpu: or_dash(row.cpu().map(format_duration)),
+                peak_rss: or_dash(row.peak_rss().map(format_mib)),
+                baseline: or_dash(row.row.baseline.clone()),
+                ratio,
+                target,
+                result: verdict(row, book),
+            });
+        }
+    }
+    lines
+}
+
+/// A header line per book: its size, history, memory limit and place.
+pub fn render_books(books: &[BookResult]) -> String {
     let mut out = String::new();
     for book in books {
         let info = &book.info;
@@ -123,38 +228,19 @@ pub fn render_table(books: &[BookResult]) -> String {
             info.dir.display()
         ));
     }
+    out
+}
+
+/// The whole report: a header line per book, one table, then the growth
+/// from the small book to the large one.
+pub fn render_table(books: &[BookResult]) -> String {
+    let mut out = render_books(books);
     let mut table = Table::new();
-    table.load_preset(ASCII_MARKDOWN).set_header(vec![
-        "book",
-        "command",
-        "best",
-        "median",
-        "peak mem",
-        "baseline",
-        "vs baseline",
-        "target",
-        "result",
-    ]);
-    for book in books {
-        for row in &book.rows {
-            let (comparison, _, _) = compare(row, book);
-            let memory_target = if row.row.memory_target { ", mem" } else { "" };
-            table.add_row(vec![
-                format_count(book.info.spec.customers),
-                row.row.label.clone(),
-                row.best()
-                    .map(format_duration)
-                    .unwrap_or_else(|| "-".into()),
-                row.median()
-                    .map(format_duration)
-                    .unwrap_or_else(|| "-".into()),
-                row.peak_rss().map(format_mib).unwrap_or_else(|| "-".into()),
-                row.row.baseline.clone().unwrap_or_else(|| "-".into()),
-                comparison,
-                format!("{}{memory_target}", row.row.target),
-                verdict(row, book),
-            ]);
-        }
+    table
+        .load_preset(ASCII_MARKDOWN)
+        .set_header(HEADER.to_vec());
+    for line in lines(books) {
+        table.add_row(line.cells().to_vec());
     }
     out.push_str(&table.to_string());
     out.push('\n');
@@ -218,6 +304,7 @@ mod tests {
             row,
             status: RowStatus::Ran {
                 walls: vec![Duration::from_millis(ms)],
+                cpus: vec![Duration::from_millis(ms / 2)],
                 peak_rss: rss,
             },
         }

@@ -3,6 +3,10 @@
 //! `grade.pipeline` when given (a follow-up regrades, as the practice
 //! demands), in one commit whose body is the note and whose trailers are
 //! `Kehu-Command: contact`, `Kehu-Customer` and `Kehu-Contact: <channel>`.
+//! `--complaint TEXT` adds `Kehu-Complaint: TEXT` (the commit's id is the
+//! complaint's reference); `--resolved REF` adds `Kehu-Resolved: <id>` and is
+//! refused unless REF names an open complaint of the customer. A channel
+//! outside the tier's service level is recorded with a warning.
 
 use anyhow::bail;
 use kehu_core::validate::PIPELINE_GRADES;
@@ -11,8 +15,10 @@ use serde_json::Value;
 
 use crate::apply::{self, Change, Target};
 use crate::cli::ContactArgs;
+use crate::commands::{audit, complaints};
 use crate::context::Context;
 use crate::exit::Outcome;
+use crate::plugin_host::warn;
 use crate::session;
 
 /// Validates the options, then applies and commits the contact.
@@ -32,6 +38,36 @@ pub fn run(context: &mut Context, args: ContactArgs) -> anyhow::Result<Outcome> 
     }
     if args.note.trim().is_empty() {
         bail!("--note is empty: say what the contact was about");
+    }
+    let mut trailers = Vec::new();
+    if let Some(text) = &args.complaint {
+        if text.trim().is_empty() {
+            bail!("--complaint is empty: say what the customer complained about");
+        }
+        trailers.push((
+            kehu_git::message::COMPLAINT.to_owned(),
+            text.trim().to_owned(),
+        ));
+    }
+    if let Some(reference) = &args.resolved {
+        let repo = audit::open(context)?;
+        let known = complaints::of_customer(&repo.history(), &id)?;
+        let complaint = kehu_analytics::complaints::find_open(&known, &id, reference)
+            .map_err(|e| anyhow::anyhow!("--resolved {reference}: {e}"))?;
+        trailers.push((kehu_git::message::RESOLVED.to_owned(), complaint.id.clone()));
+    }
+    if let Some(served) =
+        kehu_analytics::service::service_of(&book.config, customer.customer.grade.tier.as_deref())
+        && !served.level.allows(&args.channel)
+    {
+        warn(
+            context,
+            &format!(
+                "{id}: {} is outside the service level of tier {} (kehu.toml [[tiers]] service); recorded anyway",
+                args.channel,
+                served.describe()
+            ),
+        );
     }
     let at = args.at.unwrap_or(context.as_of);
     if at > context.today {
@@ -99,7 +135,7 @@ pub fn run(context: &mut Context, args: ContactArgs) -> anyhow::Result<Outcome> 
         Changeset {
             subject: format!("contact: {id} by {}", args.channel),
             body: args.note.trim().to_owned(),
-            trailers: Vec::new(),
+            trailers,
             edits,
         },
     );

@@ -60,6 +60,11 @@ pub fn run(context: &mut Context, args: DemoArgs) -> anyhow::Result<Outcome> {
             .as_ref()
             .map_or("nothing".to_owned(), |(a, b)| format!("{a} -> {b}")),
     )?;
+    writeln!(
+        out,
+        "  {} complaints recorded with contacts, {} still open",
+        summary.complaints.0, summary.complaints.1
+    )?;
     writeln!(out, "  explore it: cd {} && git log --stat", root.display())?;
     drop(out);
 

@@ -63,7 +63,7 @@ pub fn run(context: &mut Context, args: LogArgs) -> anyhow::Result<Outcome> {
     };
     let root = context.book_root()?;
     let repo = audit::open(context)?;
-    let history = repo.history();
+    let history = repo.indexed_history();
     let start = audit::start_rev(context, &history)?;
     // Following owners back in time needs every commit after `--until` too.
     let query = LogQuery {
@@ -74,6 +74,7 @@ pub fn run(context: &mut Context, args: LogArgs) -> anyhow::Result<Outcome> {
         } else {
             args.until
         },
+        ..LogQuery::default()
     };
     let mut owners = args
         .owner

@@ -3,6 +3,7 @@
 mod audit;
 mod blame;
 pub mod check;
+mod complaints;
 mod completions;
 mod contact;
 mod demo;
@@ -16,6 +17,7 @@ pub mod log;
 mod man;
 mod merge_file;
 mod new;
+mod plan;
 pub mod plugin;
 mod plugins;
 
@@ -33,6 +35,7 @@ pub fn run(context: &mut Context, command: Command) -> anyhow::Result<Outcome> {
         Command::Contact(args) => contact::run(context, args),
         Command::Grade(args) => grade::run(context, args),
         Command::Import(command) => import::run(context, command),
+        Command::Plan(args) => plan::run(context, args),
         Command::History(args) => history::run(context, args),
         Command::Log(args) => log::run(context, args),
         Command::Diff(args) => diff::run(context, args),

@@ -6,6 +6,9 @@
 //! the practice asks), the data team imports each month's orders, managers
 //! regrade a few accounts by hand with a reason, a review branch of key
 //! account regrades is merged in May, and a customer is renamed in August.
+//! Now and then a follow-up records a complaint (`Kehu-Complaint`), and a
+//! later follow-up of that customer usually resolves it (`Kehu-Resolved`);
+//! one customer in seven orders less and less, so lifecycle stages spread.
 //!
 //! Every commit is written straight into the object database with a fixed
 //! author and time ([`kehu_git::RawCommit`]), so the same binary builds the
@@ -46,6 +49,8 @@ pub struct Summary {
     pub regrades: usize,
     /// The customer renamed: (old id, new id).
     pub renamed: Option<(String, String)>,
+    /// Complaints recorded, and of those still open at the end.
+    pub complaints: (usize, usize),
     /// The id of the largest customer by revenue (for `history`).
     pub biggest: String,
 }
@@ -68,7 +73,22 @@ struct Story<'a> {
     summary: Summary,
     /// Customers the review branch touches: nobody else edits them until the merge.
     reserved: BTreeSet<String>,
+    /// Draws for complaints, apart from `rng` so the rest of the story
+    /// does not depend on them.
+    complaint_rng: ChaCha8Rng,
+    /// Open complaints: customer id → the complaint commit's id.
+    open_complaints: BTreeMap<String, String>,
 }
+
+/// What customers complain about in the story.
+const COMPLAINTS: [&str; 6] = [
+    "Late delivery of the last order",
+    "Invoice does not match the quote",
+    "Damaged goods on arrival",
+    "No answer from support within the promised time",
+    "Wrong items in the shipment",
+    "Price increase without notice",
+];
 
 /// Plays the story into `repo` (a new, empty repository) and checks out
 /// `main` at its end.
@@ -90,6 +110,8 @@ pub fn play(
         head: None,
         summary: Summary::default(),
         reserved: BTreeSet::new(),
+        complaint_rng: ChaCha8Rng::seed_from_u64(4_242),
+        open_complaints: BTreeMap::new(),
     };
     let data_team = ("Data Team", "data@example.com");
     story.commit(
@@ -299,22 +321,45 @@ impl Story<'_> {
         };
         let owner = customer.owner.clone().unwrap_or_default();
         let author = self.author(&owner);
-        self.commit(
+        let mut trailers = vec![
+            ("Kehu-Command", "contact".to_owned()),
+            ("Kehu-Customer", id.to_owned()),
+            ("Kehu-Contact", channel.to_owned()),
+        ];
+        let resolves = match self.open_complaints.get(id) {
+            Some(complaint) if self.complaint_rng.random_bool(0.6) => {
+                trailers.push(("Kehu-Resolved", complaint.clone()));
+                true
+            }
+            _ => false,
+        };
+        let complains = !resolves
+            && !self.open_complaints.contains_key(id)
+            && self.complaint_rng.random_bool(0.05);
+        if complains {
+            let text = COMPLAINTS
+                .choose(&mut self.complaint_rng)
+                .copied()
+                .unwrap_or("Service problem");
+            trailers.push(("Kehu-Complaint", text.to_owned()));
+        }
+        let trailers: Vec<(&str, &str)> = trailers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let commit = self.commit(
             today,
             minute,
             (&author.0, &author.1),
-            message(
-                &format!("contact: {id} by {channel}"),
-                &body,
-                &[
-                    ("Kehu-Command", "contact"),
-                    ("Kehu-Customer", id),
-                    ("Kehu-Contact", channel),
-                ],
-            ),
+            message(&format!("contact: {id} by {channel}"), &body, &trailers),
             vec![(path, bytes)],
             Vec::new(),
         )?;
+        if resolves {
+            self.open_complaints.remove(id);
+        }
+        if complains {
+            self.open_complaints.insert(id.to_owned(), commit);
+            self.summary.complaints.0 += 1;
+        }
+        self.summary.complaints.1 = self.open_complaints.len();
         let grade = self.files[id].customer.grade.pipeline.clone();
         let cadence = cadence_days(self.config, grade.as_deref(), &tier);
         let file = self
@@ -346,8 +391,16 @@ impl Story<'_> {
             let orders = self.rng.random_range(1..=3_i64);
             let average = metrics.revenue_total.unwrap_or(1000.0)
                 / metrics.orders_total.unwrap_or(1).max(1) as f64;
+            // One customer in seven is fading: small orders, so its
+            // revenue_12m falls and the lifecycle shows it declining.
+            let (scale, kept) = if fading(&id) {
+                (0.25, 0.8)
+            } else {
+                (1.0, 0.97)
+            };
             let amount =
-                (average * orders as f64 * self.rng.random_range(0.6..1.4) * 100.0).round() / 100.0;
+                (average * orders as f64 * scale * self.rng.random_range(0.6..1.4) * 100.0).round()
+                    / 100.0;
             let last = today - Days::new(self.rng.random_range(1..=27));
             let last = metrics.last_order.map_or(last, |d| d.0.max(last));
             let edits: Vec<(&str, Value)> = vec![
@@ -365,7 +418,7 @@ impl Story<'_> {
                 ),
                 (
                     "metrics.revenue_12m",
-                    money(metrics.revenue_12m.unwrap_or(0.0) * 0.97 + amount),
+                    money(metrics.revenue_12m.unwrap_or(0.0) * kept + amount),
                 ),
                 ("metrics.last_order", Value::from(last.to_string())),
             ];
@@ -624,6 +677,14 @@ fn message(subject: &str, body: &str, trailers: &[(&str, &str)]) -> String {
             .collect(),
     }
     .render()
+}
+
+/// Whether a customer's orders fade over the story (one in seven, by id).
+fn fading(id: &str) -> bool {
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    hash % 7 == 0
 }
 
 fn day((year, month, day): (i32, u32, u32)) -> NaiveDate {

@@ -131,19 +131,22 @@ impl<'b> History<'b> {
                                     Some(old_blob),
                                     Some(new),
                                     Some(&old_path),
+                                    None,
                                 )?);
                                 if let Some((p, _)) = parents.first() {
                                     follow.push((*p, old_path));
                                 }
                             }
-                            None => change = Some(self.change(&path, None, Some(new), None)?),
+                            None => {
+                                change = Some(self.change(&path, None, Some(new), None, None)?)
+                            }
                         }
                     }
                     (None, None) => {
                         // A root commit without the file: nothing to report.
                     }
                     (old, new) => {
-                        let mut merged = self.change(&path, old, new, None)?;
+                        let mut merged = self.change(&path, old, new, None, None)?;
                         if parents.len() > 1 && new.is_some() {
                             self.keep_merge_own_fields(&mut merged, &parents, &before, &parts)?;
                         }
@@ -215,7 +218,7 @@ impl<'b> History<'b> {
                 Some(tree) => self.objects.blob_at(tree, parts)?,
                 None => None,
             };
-            let theirs = self.change(&path, base_blob, Some(other_blob), None)?;
+            let theirs = self.change(&path, base_blob, Some(other_blob), None, None)?;
             for field in &after {
                 let same_as_other = merged
                     .fields

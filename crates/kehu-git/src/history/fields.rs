@@ -41,7 +41,7 @@ fn flatten_de(table: &toml::de::DeTable<'_>, prefix: &str, out: &mut Fields) -> 
     Ok(())
 }
 
-fn de_to_json(value: &toml::de::DeValue<'_>) -> Result<serde_json::Value, String> {
+pub(crate) fn de_to_json(value: &toml::de::DeValue<'_>) -> Result<serde_json::Value, String> {
     use toml::de::DeValue;
     Ok(match value {
         DeValue::String(s) => serde_json::Value::String(s.to_string()),

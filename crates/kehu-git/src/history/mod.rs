@@ -10,23 +10,29 @@
 //! show up exactly like kehu's own commits.
 
 mod blame;
+mod contacts;
 mod customer;
 mod fields;
+mod filter;
+mod index;
 mod log;
 mod objects;
+mod quick;
 mod records;
 mod snapshot;
 mod treediff;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 use std::sync::Arc;
 
 use git2::Oid;
 
 pub use blame::FieldBlame;
+pub use contacts::ContactLog;
 pub use fields::{Fields, diff_fields, flatten};
+pub use filter::{CONTACT_FIELD, ChangeFilter, is_contact};
 pub use log::LogQuery;
 pub use records::{CommitInfo, CustomerChange, Event, FieldChange, Kind, Status};
 pub use snapshot::Snapshot;
@@ -54,6 +60,8 @@ pub struct BookDiff {
 pub struct History<'b> {
     objects: Objects<'b>,
     parsed: RefCell<HashMap<Oid, Rc<Result<Fields, String>>>>,
+    /// The derived history index, when this reader keeps one.
+    index: Option<index::Index>,
 }
 
 /// Parsed blobs kept at most; beyond this the cache starts over.
@@ -66,11 +74,24 @@ const RENAME_SIMILARITY: f64 = 0.5;
 const RENAME_PAIRS_MAX: usize = 10_000;
 
 impl Book {
-    /// The history reader for this book.
+    /// The history reader for this book: every query walks git.
     pub fn history(&self) -> History<'_> {
         History {
             objects: Objects::new(&self.repo, &self.prefix),
             parsed: RefCell::new(HashMap::new()),
+            index: None,
+        }
+    }
+
+    /// The history reader that keeps the derived history index in
+    /// `.git/kehu/` (see `history/index.rs`): book-wide queries (`log`,
+    /// `last_contacts`) read the index, adding the commits it lacks, so
+    /// only the first query over a stretch of history diffs its commits.
+    /// The answers are those of [`Book::history`].
+    pub fn indexed_history(&self) -> History<'_> {
+        History {
+            index: Some(index::Index::new(self.repo.path(), &self.prefix)),
+            ..self.history()
         }
     }
 }
@@ -91,14 +112,24 @@ impl<'b> History<'b> {
         Ok(parsed)
     }
 
-    /// The change of one customer file between two blobs.
-    fn change(
+    /// The field changes between two blobs, limited to `want` when given:
+    /// the changed lines alone when both files are flat enough
+    /// ([`quick::diff`]), else both files parsed whole. Also says whether a
+    /// side did not parse.
+    fn field_changes(
         &self,
-        path: &str,
         old: Option<Oid>,
         new: Option<Oid>,
-        renamed_from: Option<&str>,
-    ) -> Result<CustomerChange, GitError> {
+        want: Option<&BTreeSet<String>>,
+    ) -> Result<(Vec<FieldChange>, bool), GitError> {
+        if old == new {
+            return Ok((Vec::new(), false));
+        }
+        let old_bytes = old.map(|id| self.objects.blob(id)).transpose()?;
+        let new_bytes = new.map(|id| self.objects.blob(id)).transpose()?;
+        if let Some(changes) = quick::diff(old_bytes.as_deref(), new_bytes.as_deref(), want) {
+            return Ok((changes, false));
+        }
         let mut unparsable = false;
         let old_fields = match old {
             Some(id) => Some(self.fields(id)?),
@@ -111,6 +142,24 @@ impl<'b> History<'b> {
         let empty = Fields::new();
         let a = parsed_or_empty(&old_fields, &empty, &mut unparsable);
         let b = parsed_or_empty(&new_fields, &empty, &mut unparsable);
+        let mut changes = diff_fields(a, b);
+        if let Some(want) = want {
+            changes.retain(|c| want.contains(&c.field));
+        }
+        Ok((changes, unparsable))
+    }
+
+    /// The change of one customer file between two blobs, with the field
+    /// changes in `want` (all when `None`).
+    fn change(
+        &self,
+        path: &str,
+        old: Option<Oid>,
+        new: Option<Oid>,
+        renamed_from: Option<&str>,
+        want: Option<&BTreeSet<String>>,
+    ) -> Result<CustomerChange, GitError> {
+        let (fields, unparsable) = self.field_changes(old, new, want)?;
         let status = match (old, new, renamed_from) {
             (_, _, Some(_)) => Status::Renamed,
             (None, _, _) => Status::Added,
@@ -123,14 +172,18 @@ impl<'b> History<'b> {
             status,
             old_id: renamed_from.map(customer_id),
             old_path: renamed_from.map(|p| format!("customers/{p}")),
-            fields: diff_fields(a, b),
+            fields,
             unparsable,
         })
     }
 
     /// Turns a commit's deltas into customer changes, pairing deletes and
     /// adds of the same or similar content as renames.
-    fn changes(&self, deltas: Vec<Delta>) -> Result<Vec<CustomerChange>, GitError> {
+    fn changes(
+        &self,
+        deltas: Vec<Delta>,
+        want: Option<&BTreeSet<String>>,
+    ) -> Result<Vec<CustomerChange>, GitError> {
         let (mut adds, mut dels): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
         for (i, d) in deltas.iter().enumerate() {
             match (d.old, d.new) {
@@ -154,9 +207,9 @@ impl<'b> History<'b> {
             match renamed_from.get(&i) {
                 Some(&del) => {
                     let old = &deltas[del];
-                    out.push(self.change(&d.path, old.old, d.new, Some(&old.path))?);
+                    out.push(self.change(&d.path, old.old, d.new, Some(&old.path), want)?);
                 }
-                None => out.push(self.change(&d.path, d.old, d.new, None)?),
+                None => out.push(self.change(&d.path, d.old, d.new, None, want)?),
             }
         }
         Ok(out)
@@ -235,7 +288,7 @@ impl<'b> History<'b> {
         Ok(BookDiff {
             from: a.to_string(),
             to: b.to_string(),
-            customers: self.changes(deltas)?,
+            customers: self.changes(deltas, None)?,
             rules_changed: ids_a.rules != ids_b.rules,
         })
     }
@@ -290,5 +343,7 @@ pub(crate) fn canonical_path(id: &str) -> String {
     format!("{fan}/{id}.toml")
 }
 
+#[cfg(test)]
+mod index_tests;
 #[cfg(test)]
 mod tests;

@@ -5,13 +5,13 @@
 use std::sync::Arc;
 
 use kehu_core::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::message::{self, Message};
 
 /// What kind of change a commit is, from its `Kehu-Command` trailer; commits
 /// without one (hand edits with plain git, merges) are `edit`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// `kehu contact`.
@@ -68,7 +68,7 @@ impl std::str::FromStr for Kind {
 }
 
 /// One commit, as the history reports it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CommitInfo {
     /// The commit id (hex).
     pub id: String,
@@ -154,7 +154,7 @@ impl CommitInfo {
 }
 
 /// One field's change; `None` means the key was absent on that side.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
     /// Dotted path, e.g. `grade.tier`.
     pub field: String,
@@ -165,7 +165,7 @@ pub struct FieldChange {
 }
 
 /// How a customer file changed in one commit.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The file appeared.
@@ -179,7 +179,7 @@ pub enum Status {
 }
 
 /// One customer's change in one commit (or between two revisions).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CustomerChange {
     /// The customer id after the change (before it, for a removal): the file stem.
     pub id: String,
@@ -196,7 +196,7 @@ pub struct CustomerChange {
     /// Field changes, sorted by field. For an added file every field is new.
     pub fields: Vec<FieldChange>,
     /// The old or new file was not valid TOML; `fields` covers what parsed.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unparsable: bool,
 }
 

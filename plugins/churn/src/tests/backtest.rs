@@ -21,9 +21,10 @@
 //! At threshold 0.6: predicted c1 c2 c3 c7 → TP 3 (c1 c2 c7), FP 1 (c3),
 //! FN 1 (c4), TN 3 (c5 c6 c8): precision = recall = F1 = 0.75. ROC AUC:
 //! churners {1, 1, 0.75, 0.35} against stayers {0.6, 0.25, 0, 0}: 15 of 16
-//! pairs ordered right (0.35 < 0.6) = 0.9375. Calibration: [0, 0.1) 2 at
-//! rate 0; [0.2, 0.3) c5 at 0; [0.3, 0.4) c4 at 1; [0.6, 0.7) c3 at 0;
-//! [0.7, 0.8) c7 at 1; [0.9, 1] c1 c2 at 1.
+//! pairs ordered right (0.35 < 0.6) = 0.9375. Calibration by deciles of the
+//! eight scores (rank r of a tie's first member → decile ⌊10r/8⌋ + 1): c6
+//! c8 (0) in 1 at rate 0; c5 in 3 at 0; c4 in 4 at 1; c3 in 6 at 0; c7 in 7
+//! at 1; c1 c2 (1) in 8 at 1.
 
 use kehu_core::Customer;
 use kehu_plugin_sdk::testing::TestHost;
@@ -131,11 +132,11 @@ fn figures_match_the_hand_count() {
             (1, Some(0.0)),
             (1, Some(1.0)),
             (0, None),
-            (0, None),
             (1, Some(0.0)),
             (1, Some(1.0)),
-            (0, None),
             (2, Some(1.0)),
+            (0, None),
+            (0, None),
         ]
     );
 }

@@ -5,7 +5,6 @@ mod backtest;
 mod cdnow;
 mod explain;
 mod listing;
-mod scale;
 
 use kehu_core::{Config, Customer, Date, Metrics};
 use kehu_plugin::protocol::Response;

@@ -12,7 +12,6 @@ mod json_out;
 mod listing;
 
 pub use csv_out::write_csv;
-#[cfg(test)]
 pub use json_out::SCHEMA;
 pub use json_out::write_json;
 

@@ -5,6 +5,7 @@
 pub mod csv_out;
 pub mod grids;
 pub mod html;
+pub mod kpi_service;
 pub mod markdown;
 pub mod table;
 

@@ -10,8 +10,10 @@ pub mod contacts;
 pub mod followup;
 pub mod funnel;
 pub mod kpi;
+pub mod lifecycle;
 pub mod movements;
 pub mod portfolio;
+pub mod service;
 
 use kehu_analytics::cents;
 use kehu_core::{Config, Customer};

@@ -93,6 +93,8 @@ pub fn opt<T: ToString>(value: Option<T>) -> String {
 pub fn grids(r: &Report) -> Vec<Grid> {
     let mut out = Vec::new();
     out.extend(kpi::grids(r));
+    out.extend(super::kpi_service::grids(&r.service));
+    out.extend(super::kpi_service::lifecycle_grids(&r.lifecycle));
     out.extend(portfolio::grids(r));
     out.extend(funnel::grids(r));
     out.extend(movements::grids(r));

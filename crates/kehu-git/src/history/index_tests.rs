@@ -1,0 +1,326 @@
+//! Narrow queries and the history index against the plain walk, on a book
+//! with contacts (one back-dated, one without the field), an import, a hand
+//! edit, a rename, a policy change and a merged branch.
+
+use std::fs;
+use std::path::Path;
+
+use super::*;
+use crate::test_support::{customer, git, git_at, new_book, open, write};
+
+fn day(text: &str) -> kehu_core::Date {
+    text.parse().unwrap()
+}
+
+fn set(root: &Path, path: &str, from: &str, to: &str) {
+    let text = fs::read_to_string(root.join(path)).unwrap();
+    assert!(text.contains(from), "{from} not in {path}");
+    fs::write(root.join(path), text.replacen(from, to, 1)).unwrap();
+}
+
+fn commit(root: &Path, date: &str, message: &str) {
+    git_at(root, date, &["commit", "-qam", message]);
+}
+
+const ACME: &str = "customers/ac/acme.toml";
+const ZHONG: &str = "customers/zh/zhongshan.toml";
+const STEEL: &str = "customers/zh/zhongshan-steel.toml";
+
+/// The busy book: see the module comment.
+fn busy_book() -> tempfile::TempDir {
+    let dir = new_book();
+    let root = dir.path();
+    fs::write(
+        root.join(ACME),
+        format!(
+            "{}\n[contact]\nlast = 2026-01-02\n",
+            customer("acme", "key")
+        ),
+    )
+    .unwrap();
+    fs::write(
+        root.join(ZHONG),
+        format!(
+            "{}\n[contact]\nlast = 2026-01-02\n",
+            customer("zhongshan", "small")
+        ),
+    )
+    .unwrap();
+    commit(root, "2026-01-06T09:00:00+00:00", "Add contact sections");
+    set(
+        root,
+        ACME,
+        "last = 2026-01-02",
+        "last = 2026-01-10\nchannel = \"call\"",
+    );
+    commit(
+        root,
+        "2026-01-10T10:00:00+00:00",
+        "contact: acme by call\n\nCall.\n\nKehu-Command: contact\nKehu-Customer: acme\nKehu-Contact: call",
+    );
+    // Back-dated with --at: the commit is later than the contact.
+    set(root, ZHONG, "last = 2026-01-02", "last = 2026-01-08");
+    commit(
+        root,
+        "2026-01-12T10:00:00+08:00",
+        "contact: zhongshan by visit\n\nVisit.\n\nKehu-Command: contact\nKehu-Customer: zhongshan\nKehu-Contact: visit",
+    );
+    set(root, ACME, "revenue_12m = 1000.0", "revenue_12m = 1500.0");
+    set(root, ACME, "last = 2026-01-10", "last = 2026-01-14");
+    commit(
+        root,
+        "2026-01-15T10:00:00+00:00",
+        "import: orders\n\nKehu-Command: import\nKehu-Customer: acme",
+    );
+    set(root, ZHONG, "last = 2026-01-08", "last = 2026-01-19");
+    commit(
+        root,
+        "2026-01-20T10:00:00+00:00",
+        "Fix zhongshan's contact day",
+    );
+    // A contact commit without the field.
+    set(root, ACME, "channel = \"call\"", "channel = \"visit\"");
+    commit(
+        root,
+        "2026-01-22T10:00:00+00:00",
+        "contact: acme by visit\n\nKehu-Command: contact\nKehu-Customer: acme\nKehu-Contact: visit",
+    );
+    git(root, &["mv", ZHONG, STEEL]);
+    set(
+        root,
+        STEEL,
+        "id = \"zhongshan\"",
+        "id = \"zhongshan-steel\"",
+    );
+    commit(root, "2026-01-25T10:00:00+00:00", "Rename zhongshan");
+    set(root, STEEL, "last = 2026-01-19", "last = 2026-01-28");
+    commit(
+        root,
+        "2026-01-28T10:00:00+00:00",
+        "contact: zhongshan-steel by call\n\nKehu-Command: contact\nKehu-Customer: zhongshan-steel\nKehu-Contact: call",
+    );
+    git(root, &["checkout", "-qb", "side"]);
+    set(root, STEEL, "tier = \"small\"", "tier = \"ordinary\"");
+    commit(
+        root,
+        "2026-02-02T10:00:00+00:00",
+        "Regrade on a branch\n\nKehu-Command: grade\nKehu-Customer: zhongshan-steel\nKehu-Reason: bigger",
+    );
+    git(root, &["checkout", "-q", "main"]);
+    set(root, ACME, "tier = \"key\"", "tier = \"strategic\"");
+    commit(
+        root,
+        "2026-02-01T10:00:00+00:00",
+        "grade: acme\n\nKehu-Command: grade\nKehu-Customer: acme\nKehu-Reason: grew",
+    );
+    write(root, "kehu.toml", "[book]\nname = \"test 2\"\n");
+    commit(root, "2026-02-03T10:00:00+00:00", "Rename the book");
+    git_at(
+        root,
+        "2026-02-04T10:00:00+00:00",
+        &["merge", "-q", "--no-ff", "-m", "Merge side", "side"],
+    );
+    dir
+}
+
+fn queries() -> Vec<LogQuery> {
+    let mut out = Vec::new();
+    let windows = [
+        (None, None),
+        (Some("2026-01-10"), None),
+        (Some("2026-01-12"), Some("2026-01-25")),
+        (None, Some("2026-01-06")),
+        (Some("2026-03-01"), None),
+    ];
+    let filters = [
+        ChangeFilter::default(),
+        ChangeFilter::fields(["grade.tier", "metrics.revenue_12m"]),
+        ChangeFilter::fields([CONTACT_FIELD]).contacts(),
+        ChangeFilter::default().contacts(),
+    ];
+    for (since, until) in windows {
+        for filter in &filters {
+            out.push(LogQuery {
+                rev: None,
+                since: since.map(day),
+                until: until.map(day),
+                filter: filter.clone(),
+            });
+        }
+    }
+    out
+}
+
+#[test]
+fn narrow_queries_equal_the_full_log_filtered() {
+    let dir = busy_book();
+    let book = open(dir.path());
+    let history = book.history();
+    for query in queries() {
+        let all = history
+            .log(&LogQuery {
+                filter: ChangeFilter::default(),
+                ..query.clone()
+            })
+            .unwrap();
+        let expected: Vec<Event> = all
+            .into_iter()
+            .filter_map(|e| query.filter.apply(e))
+            .collect();
+        assert_eq!(history.log(&query).unwrap(), expected, "{query:?}");
+    }
+}
+
+#[test]
+fn last_contacts_follow_contacts_writes_and_renames() {
+    let dir = busy_book();
+    let book = open(dir.path());
+    let logs = book.history().last_contacts(&LogQuery::default()).unwrap();
+    assert_eq!(
+        logs,
+        vec![
+            ContactLog {
+                id: "acme".into(),
+                // The contact without the field counts on its own day.
+                contact: Some(day("2026-01-22")),
+                field: Some((Some(day("2026-01-14")), true)),
+            },
+            ContactLog {
+                id: "zhongshan-steel".into(),
+                contact: Some(day("2026-01-28")),
+                field: Some((Some(day("2026-01-28")), false)),
+            },
+        ]
+    );
+    let january = book
+        .history()
+        .last_contacts(&LogQuery {
+            since: Some(day("2026-01-11")),
+            until: Some(day("2026-01-21")),
+            ..LogQuery::default()
+        })
+        .unwrap();
+    assert_eq!(
+        january,
+        vec![
+            ContactLog {
+                id: "acme".into(),
+                contact: None,
+                field: Some((Some(day("2026-01-14")), true)),
+            },
+            ContactLog {
+                id: "zhongshan".into(),
+                // Back-dated: the day written, not the commit's.
+                contact: Some(day("2026-01-08")),
+                field: Some((Some(day("2026-01-19")), false)),
+            },
+        ]
+    );
+}
+
+fn index_file(root: &Path) -> std::path::PathBuf {
+    index::Index::new(&root.join(".git"), "").path().to_owned()
+}
+
+/// Every query, through the index and through the plain walk.
+fn assert_index_agrees(root: &Path) {
+    let book = open(root);
+    for query in queries() {
+        let cold = book.history().log(&query).unwrap();
+        let warm = book.indexed_history().log(&query).unwrap();
+        assert_eq!(warm, cold, "{query:?}");
+        assert_eq!(
+            book.indexed_history().last_contacts(&query).unwrap(),
+            book.history().last_contacts(&query).unwrap(),
+            "{query:?}"
+        );
+    }
+}
+
+#[test]
+fn the_index_answers_like_the_walk_and_follows_head() {
+    let dir = busy_book();
+    let root = dir.path();
+    let book = open(root);
+    // A narrow first query indexes only its window; a wider one extends it.
+    let week = LogQuery {
+        since: Some(day("2026-01-28")),
+        ..LogQuery::default()
+    };
+    assert_eq!(
+        book.indexed_history().log(&week).unwrap(),
+        book.history().log(&week).unwrap()
+    );
+    let partial = fs::read_to_string(index_file(root)).unwrap();
+    assert!(!partial.contains("Start the book") && partial.lines().count() < 9);
+    assert_index_agrees(root);
+    // HEAD moves on: the new commit goes on top.
+    set(root, ACME, "tier = \"strategic\"", "tier = \"key\"");
+    commit(root, "2026-02-10T10:00:00+00:00", "Back to key");
+    assert_index_agrees(root);
+    // An amended tip: the old tip is not on the line any more.
+    set(root, ACME, "tier = \"key\"", "tier = \"ordinary\"");
+    git_at(
+        root,
+        "2026-02-10T11:00:00+00:00",
+        &["commit", "-qa", "--amend", "-m", "Down to ordinary"],
+    );
+    assert_index_agrees(root);
+    let text = fs::read_to_string(index_file(root)).unwrap();
+    assert!(!text.contains("Back to key"));
+    // As of a past commit (a revision on the indexed line).
+    let past = LogQuery {
+        rev: Some("HEAD~3".into()),
+        ..LogQuery::default()
+    };
+    assert_eq!(
+        book.indexed_history().log(&past).unwrap(),
+        book.history().log(&past).unwrap()
+    );
+    // Another branch is not indexed: the walk answers.
+    let side = LogQuery {
+        rev: Some("side".into()),
+        ..LogQuery::default()
+    };
+    assert_eq!(
+        book.indexed_history().log(&side).unwrap(),
+        book.history().log(&side).unwrap()
+    );
+}
+
+#[test]
+fn a_damaged_or_foreign_index_is_rebuilt() {
+    let dir = busy_book();
+    let root = dir.path();
+    let book = open(root);
+    let all = LogQuery::default();
+    let cold = book.history().log(&all).unwrap();
+    assert_eq!(book.indexed_history().log(&all).unwrap(), cold);
+    let good = fs::read_to_string(index_file(root)).unwrap();
+    let damages = [
+        String::new(),
+        good[..good.len() / 2].to_owned(),
+        good.replacen("\"c\":\"", "\"c\":\"0", 1),
+        good.replace(
+            &format!("\"kehu_history_index\":{}", index::VERSION),
+            "\"kehu_history_index\":99",
+        ),
+        good.replacen("\"fields\":[", "\"fields\":{", 1),
+        good.lines().skip(2).collect::<Vec<_>>().join("\n") + "\n",
+    ];
+    for damaged in damages {
+        fs::write(index_file(root), &damaged).unwrap();
+        // The first query may meet the damage mid-way and fail; the file
+        // is then gone and the next query rebuilds it.
+        let first = book.indexed_history().log(&all);
+        if let Ok(events) = first {
+            assert_eq!(events, cold);
+        } else {
+            assert!(!index_file(root).exists());
+        }
+        assert_eq!(book.indexed_history().log(&all).unwrap(), cold);
+        assert_eq!(fs::read_to_string(index_file(root)).unwrap(), good);
+    }
+    // Never committed: it lives inside .git.
+    assert!(git(root, &["status", "--porcelain"]).is_empty());
+}
