@@ -5,14 +5,15 @@
 //! and every line a successful commit added is still in HEAD.
 
 mod common;
+mod writers;
 
 use std::path::Path;
 use std::process::Output;
 
-use common::writers::{
+use common::{git, plugin_dir, stderr, stdout};
+use writers::{
     assert_check_passes, assert_fsck_clean, customer_id, orders_book, spawn_kehu, status,
 };
-use common::{git, plugin_dir, stderr, stdout};
 
 const CHANNELS: [&str; 5] = ["call", "visit", "email", "meeting", "message"];
 

@@ -14,16 +14,17 @@
 //! Each test prints where its kills landed (`cargo test -- --nocapture`).
 
 mod common;
+mod writers;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::writers::{
+use common::{AS_OF, copy_dir, git, kehu, plugin_dir, stderr};
+use writers::{
     Rng, assert_check_passes, assert_fsck_clean, customer_files, head, orders_book, orders_csv,
     run_ok, spawn_kehu, status,
 };
-use common::{AS_OF, copy_dir, git, kehu, plugin_dir, stderr};
 
 /// Customers in the book, and in the second orders file (15 of them new).
 const CUSTOMERS: usize = 30;

@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-pub mod writers;
-
 /// The fixed date every test runs "today" at.
 pub const AS_OF: &str = "2026-11-20";
 

@@ -1,11 +1,13 @@
 //! Helpers for the crash and concurrent-writer tests: a book of a few dozen
 //! customers built by a real `kehu import`, and snapshots of its state.
 
+#![allow(dead_code)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use super::{AS_OF, git, hermetic, kehu, new_book, stderr};
+use crate::common::{AS_OF, git, hermetic, kehu, new_book, stderr};
 
 /// A small seeded generator (splitmix64): the same runs on every machine.
 pub struct Rng(pub u64);
@@ -133,7 +135,7 @@ pub fn assert_fsck_clean(root: &Path) {
         "--strict",
     ]);
     let output = command.output().unwrap();
-    let text = format!("{}{}", super::stdout(&output), stderr(&output));
+    let text = format!("{}{}", crate::common::stdout(&output), stderr(&output));
     assert!(
         output.status.success() && !text.contains("error") && !text.contains("missing"),
         "git fsck in {}: {text}",
@@ -145,7 +147,7 @@ pub fn assert_fsck_clean(root: &Path) {
 /// it printed.
 pub fn assert_check_passes(root: &Path) -> String {
     let output = kehu(root, &["check"]);
-    let text = format!("{}{}", super::stdout(&output), stderr(&output));
+    let text = format!("{}{}", crate::common::stdout(&output), stderr(&output));
     assert!(
         matches!(output.status.code(), Some(0 | 1)) && text.contains(" 0 errors"),
         "kehu check in {}: {text}",
