@@ -156,10 +156,23 @@ pub fn isolated_kehu() -> (tempfile::TempDir, PathBuf) {
 }
 
 /// Runs the binary at `exe` with `args` in `dir`.
+///
+/// A freshly copied executable can be "busy" for a moment: a test thread that
+/// forks while another holds the copy's write handle passes that handle to its
+/// child until the child execs (the classic ETXTBSY race of parallel tests), so
+/// exec is retried for a short while.
 pub fn run_exe(exe: &Path, dir: &Path, args: &[&str]) -> Output {
     let mut command = Command::new(exe);
     hermetic(&mut command).current_dir(dir).args(args);
-    command.output().expect("run kehu")
+    for _ in 0..100 {
+        match command.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            result => return result.expect("run kehu"),
+        }
+    }
+    panic!("run kehu: {} stayed busy for 2 s", exe.display())
 }
 
 /// The library file of a bundled plugin.
