@@ -31,8 +31,14 @@ pub struct Cli {
 
 /// The global options that take a value: what a parser that walks the
 /// command line by hand (top-level help, plugin arguments) must skip over.
-pub const GLOBAL_VALUE_OPTIONS: [&str; 5] =
-    ["--book", "--format", "--as-of", "--color", "--plugin-dir"];
+pub const GLOBAL_VALUE_OPTIONS: [&str; 6] = [
+    "--book",
+    "--format",
+    "--as-of",
+    "--today",
+    "--color",
+    "--plugin-dir",
+];
 
 /// Options every command takes.
 #[derive(Debug, Clone, Args)]
@@ -47,6 +53,10 @@ pub struct GlobalArgs {
     /// Read the book as committed at the end of this day (YYYY-MM-DD; default today).
     #[arg(long, global = true, value_name = "DATE")]
     pub as_of: Option<Date>,
+    /// The day kehu takes as today (YYYY-MM-DD; default: the system clock):
+    /// pins every "days since" figure, for reproducible scripts and tests.
+    #[arg(long, global = true, value_name = "DATE", env = "KEHU_TODAY")]
+    pub today: Option<Date>,
     /// When to colour output; NO_COLOR in the environment means never.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -13,11 +13,11 @@ use crate::output::Format;
 pub struct Context {
     /// The options as given.
     pub global: GlobalArgs,
-    /// `--as-of`, or today in local time.
+    /// `--as-of`, or today.
     pub as_of: Date,
     /// Whether stdout gets colour.
     pub color: bool,
-    /// Today in local time (read once).
+    /// `--today` (KEHU_TODAY), else today in local time (read once).
     pub today: Date,
     book_root: Option<PathBuf>,
 }
@@ -25,7 +25,9 @@ pub struct Context {
 impl Context {
     /// Resolves the global options; reads the clock and the terminal once.
     pub fn new(global: GlobalArgs) -> Context {
-        let today = Date(chrono::Local::now().date_naive());
+        let today = global
+            .today
+            .unwrap_or_else(|| Date(chrono::Local::now().date_naive()));
         let as_of = global.as_of.unwrap_or(today);
         let color = match global.color {
             ColorChoice::Always => true,

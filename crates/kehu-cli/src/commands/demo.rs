@@ -70,6 +70,9 @@ pub fn run(context: &mut Context, args: DemoArgs) -> anyhow::Result<Outcome> {
 
     context.global.book = Some(root);
     context.global.as_of = Some(story::end_date());
+    // The story's last day is "today" for the tour, whatever the clock says,
+    // so the demo prints the same thing every day.
+    context.global.today = Some(story::end_date());
     *context = Context::new(context.global.clone());
     heading(&format!("kehu check --as-of {}", story::end_date()))?;
     // Policy findings are part of the story (a CI would gate on them); the
