@@ -54,7 +54,6 @@ pub fn hermetic(command: &mut Command) -> &mut Command {
         .env("GIT_COMMITTER_DATE", "2026-11-20T10:00:00+00:00")
         .env("NO_COLOR", "1")
         .env("TZ", "UTC")
-        .env("KEHU_TODAY", "2026-11-20")
         .env_remove("KEHU_BOOK")
         .env_remove("KEHU_PLUGIN_PATH")
         .env("HOME", std::env::temp_dir())
