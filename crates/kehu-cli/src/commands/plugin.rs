@@ -40,10 +40,23 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
     }
     let plugin = registry.require(&name)?;
 
+    let commits = args.iter().any(|a| a == "--apply");
     let mut request = Request::new(&name, args, context.as_of);
     request.format = context.global.format.map(|f| f.name().to_owned());
     request.color = context.color;
     request.book_dir = context.book_root().ok().map(|p| p.display().to_string());
+
+    // A write a killed kehu left half-done is repaired before the plugin
+    // reads the book: else it plans from a half-written tree (and may find
+    // nothing to change, leaving the journal behind). `--apply` is the SDK's
+    // flag for a committing run (kehu_plugin_sdk::WriteFlags).
+    if commits
+        && let Ok(root) = context.book_root()
+        && let Ok(repo) = kehu_git::Book::open(&root)
+        && let Some(note) = repo.recover()?
+    {
+        eprintln!("kehu: {note}");
+    }
 
     let services = Services::new(context);
     let response = plugin
