@@ -127,15 +127,10 @@ enum BookChoice {
     Large,
 }
 
-fn repo_root() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize().unwrap_or(root)
-}
-
 /// `shared/data/CDNOW_master.txt` beside the repository or beside one of
 /// its ancestors (a worktree lives deeper than a clone).
 fn find_cdnow() -> Option<PathBuf> {
-    repo_root()
+    harness::repo_dir()
         .ancestors()
         .map(|dir| dir.join("shared/data/CDNOW_master.txt"))
         .find(|path| path.is_file())
@@ -144,7 +139,7 @@ fn find_cdnow() -> Option<PathBuf> {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Sample { root } => {
-            let root = root.unwrap_or_else(repo_root);
+            let root = root.unwrap_or_else(harness::repo_dir);
             let (summary, policy) = sample::write_sample(&root)?;
             println!(
                 "sample book in {}: {} written, {} unchanged, {} removed; {} {}",
@@ -207,7 +202,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if beside.is_file() {
                     beside
                 } else {
-                    repo_root().join("target/release/kehu")
+                    harness::repo_dir().join("target/release/kehu")
                 }
             });
             let cache = cache.unwrap_or_else(|| match exe_dir.parent() {
@@ -216,7 +211,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 {
                     target.join("bench-books")
                 }
-                _ => repo_root().join("target/bench-books"),
+                _ => harness::repo_dir().join("target/bench-books"),
             });
             let books = if books.is_empty() {
                 vec![BookChoice::Small, BookChoice::Large]
@@ -257,7 +252,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let preamble = format!(
                 "kehu-bench run: kehu {} ({}), {} runs per row (median and spread), {} CPUs, books as of {}; started {started}, ended {}",
                 options.kehu.display(),
-                harness::describe_commit(&repo_root()),
+                harness::describe_commit(&harness::repo_dir()),
                 options.runs,
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
                 kehu_bench::calendar::as_of(),
