@@ -213,8 +213,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 _ => harness::repo_dir().join("target/bench-books"),
             });
+            // The large book first: its rows are the issues' targets, and a
+            // run cut short keeps them.
             let books = if books.is_empty() {
-                vec![BookChoice::Small, BookChoice::Large]
+                vec![BookChoice::Large, BookChoice::Small]
             } else {
                 books
             };
@@ -248,16 +250,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 )
             });
             let started = harness::describe_machine();
-            let results = harness::run(&harness::default_rows(), &options)?;
-            let preamble = format!(
-                "kehu-bench run: kehu {} ({}), {} runs per row (median and spread), {} CPUs, books as of {}; started {started}, ended {}",
-                options.kehu.display(),
-                harness::describe_commit(&harness::repo_dir()),
-                options.runs,
-                std::thread::available_parallelism().map_or(1, |n| n.get()),
-                kehu_bench::calendar::as_of(),
-                harness::describe_machine(),
-            );
+            let preamble = || {
+                format!(
+                    "kehu-bench run: kehu {} ({}), {} runs per row (median and spread), {} CPUs, books as of {}; started {started}, ended {}",
+                    options.kehu.display(),
+                    harness::describe_commit(&harness::repo_dir()),
+                    options.runs,
+                    std::thread::available_parallelism().map_or(1, |n| n.get()),
+                    kehu_bench::calendar::as_of(),
+                    harness::describe_machine(),
+                )
+            };
+            let results = harness::run(&harness::default_rows(), &options, |so_far| {
+                let [markdown, _] = harness::write_reports(&out, &preamble(), so_far)?;
+                eprintln!(
+                    "kehu-bench: {} book(s) done, written to {}",
+                    so_far.len(),
+                    markdown.display()
+                );
+                Ok(())
+            })?;
+            let preamble = preamble();
             println!("{preamble}");
             print!("{}", harness::render_table(&results));
             let [markdown, json] = harness::write_reports(&out, &preamble, &results)?;

@@ -542,8 +542,15 @@ fn mark(rows: &[Row], keep: &mut [bool], i: usize, label: Option<&str>) {
     }
 }
 
-/// Builds the books and runs `rows` on them, printing progress to stderr.
-pub fn run(rows: &[Row], options: &Options) -> Result<Vec<BookResult>> {
+/// Builds the books and runs `rows` on them, printing progress to stderr
+/// and handing `after_book` the results so far (smallest book first) each
+/// time a book is done, so a long run that is cut short still leaves the
+/// books it finished.
+pub fn run(
+    rows: &[Row],
+    options: &Options,
+    mut after_book: impl FnMut(&[BookResult]) -> Result<()>,
+) -> Result<Vec<BookResult>> {
     let rows = wanted_rows(rows, &options.filter);
     let mut results = Vec::new();
     for (size, spec) in &options.books {
@@ -588,6 +595,8 @@ pub fn run(rows: &[Row], options: &Options) -> Result<Vec<BookResult>> {
             });
         }
         results.push(book);
+        results.sort_by_key(|b| b.info.spec.customers);
+        after_book(&results)?;
     }
     Ok(results)
 }
@@ -656,7 +665,13 @@ mod tests {
             Row::shell(BookSize::Small, "bad prepare", "true").prepare("exit 4"),
             Row::shell(BookSize::Small, "needs cdnow", "cat {cdnow}"),
         ];
-        let results = run(&rows, &options).unwrap();
+        let mut reported = Vec::new();
+        let results = run(&rows, &options, |so_far| {
+            reported.push(so_far.len());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(reported, [1]);
         assert_eq!(results.len(), 1);
         let book = &results[0];
         let cat = book.row(CAT).unwrap();
