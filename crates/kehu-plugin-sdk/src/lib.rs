@@ -25,6 +25,7 @@
 //! at the boundary, fetches what the plugin asks for from the host, and
 //! encodes the [`Output`]. See `docs/plugins.md`.
 
+mod argv;
 mod context;
 mod export;
 mod flags;
@@ -32,6 +33,7 @@ mod output;
 mod stream;
 pub mod testing;
 
+pub use argv::{Choice, Flags, choose};
 pub use context::Context;
 pub use flags::{WRITE_FLAGS_HELP, WriteFlags};
 pub use output::{Output, PluginError};
