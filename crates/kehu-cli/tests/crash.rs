@@ -27,10 +27,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{AS_OF, copy_dir, git, kehu, plugin_dir, stderr};
+use common::{AS_OF, copy_dir, git, head, kehu, plugin_dir, stderr};
 use writers::{
-    Rng, assert_check_passes, assert_fsck_clean, customer_files, head, orders_book, orders_csv,
-    run_ok, spawn_kehu, status,
+    Rng, assert_check_passes, assert_fsck_clean, customer_files, orders_book, orders_csv, run_ok,
+    spawn_kehu, status,
 };
 
 /// Customers in the book, and in the second orders file (15 of them new).
@@ -325,15 +325,16 @@ fn a_writer_killed_while_moving_the_branch_leaves_no_lock_behind() {
     let after = State::of(root);
     // The state of the same import killed while git moved the branch: the
     // branch and index as before, half the files written, and the journal,
-    // index.lock and `refs/heads/main.lock` (cut short) of a process that
+    // index.lock and the branch's lock (cut short) of a process that
     // cannot be running.
-    git(root, &["update-ref", "refs/heads/main", &before.head]);
+    let branch = git(root, &["symbolic-ref", "HEAD"]).trim().to_owned();
+    git(root, &["update-ref", &branch, &before.head]);
     git(root, &["read-tree", &before.head]);
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
     let host = host.trim();
     let dead = 4_000_000_000_u32;
     let mut journal = format!(
-        "kehu write journal 1\npid {dead}\nhost {host}\nref refs/heads/main\nold {}\nnew {}\n",
+        "kehu write journal 1\npid {dead}\nhost {host}\nref {branch}\nold {}\nnew {}\n",
         before.head, after.head
     );
     for (n, (path, new)) in after.files.iter().enumerate() {
@@ -358,7 +359,7 @@ fn a_writer_killed_while_moving_the_branch_leaves_no_lock_behind() {
         format!("kehu pid={dead} host={host}\n"),
     )
     .unwrap();
-    let ref_lock = git_dir.join("refs/heads/main.lock");
+    let ref_lock = git_dir.join(format!("{branch}.lock"));
     std::fs::write(&ref_lock, &after.head[..12]).unwrap();
     let check = assert_check_passes(root);
     assert!(check.contains("kehu-write.journal"), "{check}");

@@ -6,16 +6,12 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{git, kehu, new_book, stderr, stdout};
+use common::{git, head, kehu, new_book, stderr, stdout};
 
 /// The CDNOW sample kept with kehu-core's import tests (no header; sample
 /// id before the master id).
 fn cdnow_sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../kehu-core/tests/data/CDNOW_sample.txt")
-}
-
-fn head(dir: &Path) -> String {
-    git(dir, &["rev-parse", "HEAD"])
 }
 
 #[test]
@@ -143,6 +139,21 @@ fn a_bad_row_is_named_by_line_and_nothing_is_written() {
     assert!(acme.contains("revenue_total = 100.0\n"), "{acme}");
 }
 
+/// `kehu import customers crm.csv` with the CRM export's column map.
+fn import_crm(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "import",
+        "customers",
+        "crm.csv",
+        "--map",
+        "Account=id",
+        "--map",
+        "Company=name",
+    ];
+    args.extend_from_slice(extra);
+    kehu(dir, &args)
+}
+
 #[test]
 fn customers_from_a_crm_export_with_a_column_map() {
     let book = new_book();
@@ -152,35 +163,12 @@ fn customers_from_a_crm_export_with_a_column_map() {
         "Account,Company,Region,Notes\nacme,ACME Corporation,east,call back\nzhongshan-steel,Zhongshan Steel,overseas,\n",
     )
     .unwrap();
-    let output = kehu(
-        dir,
-        &[
-            "import",
-            "customers",
-            "crm.csv",
-            "--map",
-            "Account=id",
-            "--map",
-            "Company=name",
-            "--dry-run",
-        ],
-    );
+    let output = import_crm(dir, &["--dry-run"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("customers/ac/acme.toml (new customer `acme`)"));
     assert!(!dir.join("customers/ac").exists(), "dry run writes nothing");
 
-    let output = kehu(
-        dir,
-        &[
-            "import",
-            "customers",
-            "crm.csv",
-            "--map",
-            "Account=id",
-            "--map",
-            "Company=name",
-        ],
-    );
+    let output = import_crm(dir, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let acme = fs::read_to_string(dir.join("customers/ac/acme.toml")).unwrap();
     assert!(
@@ -201,18 +189,7 @@ fn customers_from_a_crm_export_with_a_column_map() {
         "Account,Company,Region\nacme,ACME Corporation,west\n",
     )
     .unwrap();
-    let output = kehu(
-        dir,
-        &[
-            "import",
-            "customers",
-            "crm.csv",
-            "--map",
-            "Account=id",
-            "--map",
-            "Company=name",
-        ],
-    );
+    let output = import_crm(dir, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let diff = git(
         dir,

@@ -163,6 +163,32 @@ pub trait Choice: Copy + 'static {
     }
 }
 
+/// The output formats most plugins print, as `--format` names them:
+/// `table` (the default), `json`, `csv`, `markdown` (or `md`). A plugin that
+/// prints more (a calendar, a web page) defines its own [`Choice`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned tables for people (comfy-table).
+    Table,
+    /// One JSON document with a `schema` tag.
+    Json,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Markdown tables, for CI job summaries.
+    Markdown,
+}
+
+impl Choice for Format {
+    const CHOICES: &'static [(&'static str, Format)] = &[
+        ("table", Format::Table),
+        ("json", Format::Json),
+        ("csv", Format::Csv),
+        ("markdown", Format::Markdown),
+        ("md", Format::Markdown),
+    ];
+    const DEFAULT: Format = Format::Table;
+}
+
 /// The value named `text` in `choices`, or a usage error naming `flag` and
 /// listing the names.
 pub fn choose<T: Copy>(flag: &str, text: &str, choices: &[(&str, T)]) -> Result<T, PluginError> {

@@ -27,13 +27,14 @@
 
 mod argv;
 mod context;
+pub mod events;
 mod export;
 mod flags;
 mod output;
 mod stream;
 pub mod testing;
 
-pub use argv::{Choice, Flags, choose};
+pub use argv::{Choice, Flags, Format, choose};
 pub use context::Context;
 pub use flags::{WRITE_FLAGS_HELP, WriteFlags};
 pub use output::{Output, PluginError};

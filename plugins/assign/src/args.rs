@@ -2,7 +2,8 @@
 //! mistake is a usage error naming the flag.
 
 use kehu_core::Date;
-use kehu_plugin_sdk::{Choice, Flags, PluginError, WRITE_FLAGS_HELP, WriteFlags, WriteMode};
+pub use kehu_plugin_sdk::Format;
+use kehu_plugin_sdk::{Flags, PluginError, WRITE_FLAGS_HELP, WriteFlags, WriteMode};
 
 /// The help text of `kehu assign --help`.
 pub fn help() -> String {
@@ -51,30 +52,6 @@ Exit codes: 0 everyone assigned (or the review printed); 1 some customers cannot
 (listed with the reason); 2 bad usage or bad data.
 "
     )
-}
-
-/// Output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// comfy-table for people.
-    Table,
-    /// One JSON document, schema `kehu.assign/1`.
-    Json,
-    /// One row per customer.
-    Csv,
-    /// Markdown tables.
-    Markdown,
-}
-
-impl Choice for Format {
-    const CHOICES: &'static [(&'static str, Format)] = &[
-        ("table", Format::Table),
-        ("json", Format::Json),
-        ("csv", Format::Csv),
-        ("markdown", Format::Markdown),
-        ("md", Format::Markdown),
-    ];
-    const DEFAULT: Format = Format::Table;
 }
 
 /// What the user asked for.

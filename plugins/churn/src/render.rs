@@ -5,35 +5,12 @@
 
 use comfy_table::{Cell, Color, ContentArrangement, Table as ComfyTable, presets};
 use kehu_core::escape::{csv_safe, markdown_cell};
-use kehu_plugin_sdk::{Choice, PluginError};
+pub use kehu_plugin_sdk::Format;
+use kehu_plugin_sdk::PluginError;
 use serde_json::{Map, Value};
 
 /// The version tag of every JSON document kehu prints.
 pub const JSON_SCHEMA: &str = "kehu/1";
-
-/// An output format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// Aligned table for people.
-    Table,
-    /// One JSON document.
-    Json,
-    /// Comma-separated values with a header row.
-    Csv,
-    /// Markdown (CI job summaries).
-    Markdown,
-}
-
-impl Choice for Format {
-    const CHOICES: &'static [(&'static str, Format)] = &[
-        ("table", Format::Table),
-        ("json", Format::Json),
-        ("csv", Format::Csv),
-        ("markdown", Format::Markdown),
-        ("md", Format::Markdown),
-    ];
-    const DEFAULT: Format = Format::Table;
-}
 
 /// How a cell is toned on a colour terminal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

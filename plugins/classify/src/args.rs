@@ -1,7 +1,8 @@
 //! `kehu classify` arguments: parsed by hand, so `--help` is ours and every
 //! mistake is a usage error naming the flag.
 
-use kehu_plugin_sdk::{Choice, Flags, PluginError, WRITE_FLAGS_HELP, WriteFlags, WriteMode};
+pub use kehu_plugin_sdk::Format;
+use kehu_plugin_sdk::{Flags, PluginError, WRITE_FLAGS_HELP, WriteFlags, WriteMode};
 
 use crate::field::{Field, FieldSet};
 
@@ -36,30 +37,6 @@ Exit codes: 0 done; 1 --check found stored grades that differ; 2 bad usage or ba
 (a broken kehu.toml names its line and column).
 "
     )
-}
-
-/// Output formats `classify` writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// comfy-table for people.
-    Table,
-    /// One JSON document, schema `kehu.classify/1`.
-    Json,
-    /// One row per customer, every score and reason.
-    Csv,
-    /// A Markdown table, for CI job summaries.
-    Markdown,
-}
-
-impl Choice for Format {
-    const CHOICES: &'static [(&'static str, Format)] = &[
-        ("table", Format::Table),
-        ("json", Format::Json),
-        ("csv", Format::Csv),
-        ("markdown", Format::Markdown),
-        ("md", Format::Markdown),
-    ];
-    const DEFAULT: Format = Format::Table;
 }
 
 /// What the user asked for.

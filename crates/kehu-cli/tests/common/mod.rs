@@ -97,6 +97,37 @@ pub fn git_on(dir: &Path, day: &str, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// Runs `kehu` with `args` in `dir` and returns stdout, failing the test
+/// (with both streams) on a non-zero exit.
+pub fn ok(dir: &Path, args: &[&str]) -> String {
+    let output = kehu(dir, args);
+    assert!(
+        output.status.success(),
+        "kehu {args:?} exited {:?}: {}{}",
+        output.status.code(),
+        stdout(&output),
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+/// Commits everything in `dir` (`git add -A`), authored and committed on
+/// `day` at noon UTC.
+pub fn commit_all_on(dir: &Path, day: &str, message: &str) {
+    git_on(dir, day, &["add", "-A"]);
+    git_on(dir, day, &["commit", "-q", "-m", message]);
+}
+
+/// HEAD's commit id.
+pub fn head(dir: &Path) -> String {
+    git(dir, &["rev-parse", "HEAD"]).trim().to_owned()
+}
+
+/// The canonical path of customer `id`'s file (`customers/ac/acme.toml`).
+pub fn customer_path(id: &str) -> String {
+    format!("customers/{}/{id}.toml", &id[..2])
+}
+
 /// stdout as text.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
