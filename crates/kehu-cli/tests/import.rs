@@ -57,7 +57,11 @@ fn the_cdnow_sample_builds_a_new_book_in_one_commit() {
     );
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("Read 6919 rows (cdnow sample)"));
-    assert_eq!(git(dir, &["rev-parse", "HEAD~1"]), before, "one commit");
+    assert_eq!(
+        git(dir, &["rev-parse", "HEAD~1"]).trim(),
+        before,
+        "one commit"
+    );
     assert_eq!(
         git(dir, &["status", "--porcelain", "--untracked-files=all"]),
         ""
@@ -90,7 +94,7 @@ fn the_cdnow_sample_builds_a_new_book_in_one_commit() {
     let output = kehu(dir, &["--as-of", "1997-12-31", "import", "orders", sample]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("after 1997-12-31"));
-    assert_eq!(git(dir, &["rev-parse", "HEAD~1"]), after);
+    assert_eq!(git(dir, &["rev-parse", "HEAD~1"]).trim(), after);
 }
 
 const ORDERS: &str = "customer,date,amount\n\
