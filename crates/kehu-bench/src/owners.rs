@@ -378,8 +378,14 @@ mod tests {
             assert!(l < o.capacity || (l == 0 && o.capacity == 10), "{}", o.id);
         }
         let weight = tier_weight("key");
-        let k = least_loaded(&book.owners, &load, &book.customers[newcomer], weight, || 1.0)
-            .unwrap();
+        let k = least_loaded(
+            &book.owners,
+            &load,
+            &book.customers[newcomer],
+            weight,
+            || 1.0,
+        )
+        .unwrap();
         load[k] += weight;
         assert!(load[k] <= book.owners[k].capacity);
     }

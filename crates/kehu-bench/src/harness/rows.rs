@@ -298,7 +298,10 @@ fn cold_and_warm(book: BookSize, args: &str, baseline: &str, ratio: f64) -> [Row
     };
     [
         Row::kehu(book, args).vs(baseline).at_most(ratio),
-        Row::kehu(book, args).warm().vs(warm_baseline).at_most(ratio),
+        Row::kehu(book, args)
+            .warm()
+            .vs(warm_baseline)
+            .at_most(ratio),
     ]
 }
 
@@ -311,7 +314,10 @@ fn book_rows(book: BookSize) -> Vec<Row> {
         // Foundation (issues 2, 11): reading and checking.
         Row::shell(book, CAT, CAT_SCRIPT),
         Row::parse_toml(book).vs(CAT),
-        Row::kehu(book, "check").codes(&[0, 1]).vs(PARSE).at_most(1.0),
+        Row::kehu(book, "check")
+            .codes(&[0, 1])
+            .vs(PARSE)
+            .at_most(1.0),
         Row::kehu(book, "check").codes(&[0, 1]).warm().vs(CHECK),
         // Plugins (issue 4): handing the book to a plugin adds at most 25%
         // to loading it. `hello` (the skeleton) takes the book and only
