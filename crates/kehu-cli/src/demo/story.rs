@@ -8,7 +8,10 @@
 //! account regrades is merged in May, and a customer is renamed in August.
 //! Now and then a follow-up records a complaint (`Kehu-Complaint`), and a
 //! later follow-up of that customer usually resolves it (`Kehu-Resolved`);
-//! one customer in seven orders less and less, so lifecycle stages spread.
+//! one customer in seven orders less and less, so lifecycle stages spread;
+//! and a follow-up of an open deal now and then moves it a stage on the
+//! funnel (lead → qualified → proposal → negotiation → won) or loses it,
+//! so the report's funnel conversion has moves in every week.
 //!
 //! Every commit is written straight into the object database with a fixed
 //! author and time ([`kehu_git::RawCommit`]), so the same binary builds the
@@ -78,6 +81,8 @@ struct Story<'a> {
     complaint_rng: ChaCha8Rng,
     /// Open complaints: customer id → the complaint commit's id.
     open_complaints: BTreeMap<String, String>,
+    /// Draws for stage moves, apart from `rng` like `complaint_rng`.
+    stage_rng: ChaCha8Rng,
 }
 
 /// What customers complain about in the story.
@@ -112,6 +117,7 @@ pub fn play(
         reserved: BTreeSet::new(),
         complaint_rng: ChaCha8Rng::seed_from_u64(4_242),
         open_complaints: BTreeMap::new(),
+        stage_rng: ChaCha8Rng::seed_from_u64(1_717),
     };
     let data_team = ("Data Team", "data@example.com");
     story.commit(
@@ -311,14 +317,21 @@ impl Story<'_> {
                 regraded = Some((grade.to_owned(), next.to_owned()));
             }
         }
+        let moved = self.stage_move(&customer.stage);
+        if let Some(to) = moved {
+            edits.push(("stage", Value::from(to)));
+        }
         let (path, bytes) = self.edit(id, &edits)?;
         let note = NOTES.choose(&mut self.rng).copied().unwrap_or("Follow-up.");
-        let body = match &regraded {
+        let mut body = match &regraded {
             Some((from, to)) => {
                 format!("{note}\n\nPipeline grade {from} -> {to} after this follow-up.")
             }
             None => note.to_owned(),
         };
+        if let Some(to) = moved {
+            body.push_str(&format!("\n\nStage {} -> {to}.", customer.stage));
+        }
         let owner = customer.owner.clone().unwrap_or_default();
         let author = self.author(&owner);
         let mut trailers = vec![
@@ -369,6 +382,27 @@ impl Story<'_> {
         file.next_due = today + Days::new(cadence);
         self.summary.contacts += 1;
         Ok(())
+    }
+
+    /// Where a follow-up moves an open deal in `stage`, if anywhere: on to
+    /// the next stage of the funnel (one follow-up in twelve) or lost (one
+    /// in forty). Won, lost and churned customers stay.
+    fn stage_move(&mut self, stage: &str) -> Option<&'static str> {
+        let next = match stage {
+            "lead" => "qualified",
+            "qualified" => "proposal",
+            "proposal" => "negotiation",
+            "negotiation" => "won",
+            _ => return None,
+        };
+        let roll: f64 = self.stage_rng.random();
+        if roll < 1.0 / 12.0 {
+            Some(next)
+        } else if roll < 1.0 / 12.0 + 1.0 / 40.0 {
+            Some("lost")
+        } else {
+            None
+        }
     }
 
     /// The first working day of a month: last month's orders, aggregated.
