@@ -9,9 +9,10 @@
 //! Now and then a follow-up records a complaint (`Kehu-Complaint`), and a
 //! later follow-up of that customer usually resolves it (`Kehu-Resolved`);
 //! one customer in seven orders less and less, so lifecycle stages spread;
-//! and a follow-up of an open deal now and then moves it a stage on the
-//! funnel (lead → qualified → proposal → negotiation → won) or loses it,
-//! so the report's funnel conversion has moves in every week.
+//! and open deals move along the funnel (lead → qualified → proposal →
+//! negotiation → won, or lost): now and then after a follow-up, and at the
+//! pipeline review every Tuesday and Thursday, so the report's funnel
+//! conversion has moves in every week.
 //!
 //! Every commit is written straight into the object database with a fixed
 //! author and time ([`kehu_git::RawCommit`]), so the same binary builds the
@@ -196,6 +197,9 @@ pub fn play(
         }
         if today.ordinal().is_multiple_of(41) {
             story.hand_regrade(today)?;
+        }
+        if matches!(today.weekday(), Weekday::Tue | Weekday::Thu) {
+            story.pipeline_review(today)?;
         }
         story.contacts(today)?;
         today = today + Days::new(1);
@@ -388,13 +392,7 @@ impl Story<'_> {
     /// the next stage of the funnel (one follow-up in twelve) or lost (one
     /// in forty). Won, lost and churned customers stay.
     fn stage_move(&mut self, stage: &str) -> Option<&'static str> {
-        let next = match stage {
-            "lead" => "qualified",
-            "qualified" => "proposal",
-            "proposal" => "negotiation",
-            "negotiation" => "won",
-            _ => return None,
-        };
+        let next = next_stage(stage)?;
         let roll: f64 = self.stage_rng.random();
         if roll < 1.0 / 12.0 {
             Some(next)
@@ -403,6 +401,45 @@ impl Story<'_> {
         } else {
             None
         }
+    }
+
+    /// The sales team's pipeline review: one open deal moves on a stage
+    /// (or, one time in five, is lost), with the reason in the commit.
+    fn pipeline_review(&mut self, today: NaiveDate) -> anyhow::Result<()> {
+        let open: Vec<(String, String)> = self
+            .files
+            .values()
+            .filter(|f| next_stage(&f.customer.stage).is_some())
+            .filter(|f| !self.reserved.contains(&f.customer.id) && f.customer.owner.is_some())
+            .map(|f| (f.customer.id.clone(), f.customer.stage.clone()))
+            .collect();
+        let Some((id, from)) = open.choose(&mut self.stage_rng).cloned() else {
+            return Ok(());
+        };
+        let (to, reason) = match next_stage(&from) {
+            Some(next) if !self.stage_rng.random_bool(0.2) => (next, stage_reason(next)),
+            _ => ("lost", "Chose another supplier; deal closed as lost."),
+        };
+        let (path, bytes) = self.edit(&id, &[("stage", Value::from(to))])?;
+        let owner = self.files[&id].customer.owner.clone().unwrap_or_default();
+        let author = self.author(&owner);
+        self.commit(
+            today,
+            15 * 60,
+            (&author.0, &author.1),
+            message(
+                &format!("stage: {id} {from} -> {to}"),
+                reason,
+                &[
+                    ("Kehu-Command", "edit"),
+                    ("Kehu-Customer", &id),
+                    ("Kehu-Reason", reason),
+                ],
+            ),
+            vec![(path, bytes)],
+            Vec::new(),
+        )?;
+        Ok(())
     }
 
     /// The first working day of a month: last month's orders, aggregated.
@@ -738,6 +775,25 @@ fn money(value: f64) -> Value {
 
 fn revenue(customer: &Customer) -> f64 {
     customer.metrics.revenue_12m.unwrap_or(0.0)
+}
+
+/// The funnel's stages up to `won`, in order.
+const FUNNEL: [&str; 5] = ["lead", "qualified", "proposal", "negotiation", "won"];
+
+/// The stage after an open deal's `stage`; `None` for won, lost, churned.
+fn next_stage(stage: &str) -> Option<&'static str> {
+    let at = FUNNEL[..4].iter().position(|s| *s == stage)?;
+    Some(FUNNEL[at + 1])
+}
+
+/// Why a deal moved into `stage` at the pipeline review.
+fn stage_reason(stage: &str) -> &'static str {
+    match stage {
+        "qualified" => "Budget and need confirmed on the discovery call.",
+        "proposal" => "Sent the proposal after the site visit.",
+        "negotiation" => "Terms under negotiation with procurement.",
+        _ => "Contract signed.",
+    }
 }
 
 /// The next grade up (`better`) or down, staying within A..E.
