@@ -364,10 +364,23 @@ fn a_writer_killed_while_moving_the_branch_leaves_no_lock_behind() {
     let check = assert_check_passes(root);
     assert!(check.contains("kehu-write.journal"), "{check}");
 
+    // A dry run writes nothing, not even the repair, and will not plan
+    // from the half-written files: it names the journal and stops.
+    let command = import_args();
+    let mut refs: Vec<&str> = command.iter().map(String::as_str).collect();
+    refs.push("--dry-run");
+    let output = kehu(root, &refs);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("kehu-write.journal") && text.contains("--dry-run writes nothing"),
+        "{text}"
+    );
+    assert!(ref_lock.exists() && git_dir.join("kehu-write.journal").exists());
+
     // The same command again repairs the book (the ref lock included, or
     // the branch could never move again) and makes the commit.
-    let command = import_args();
-    let refs: Vec<&str> = command.iter().map(String::as_str).collect();
+    refs.pop();
     let output = kehu(root, &refs);
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");

@@ -163,6 +163,12 @@ pub trait Choice: Copy + 'static {
     }
 }
 
+/// Arguments as a plugin receives them, from string literals (for tests:
+/// `Options::parse(&words(&["--days", "7"]))`).
+pub fn words(list: &[&str]) -> Vec<String> {
+    list.iter().map(|word| (*word).to_owned()).collect()
+}
+
 /// The output formats most plugins print, as `--format` names them:
 /// `table` (the default), `json`, `csv`, `markdown` (or `md`). A plugin that
 /// prints more (a calendar, a web page) defines its own [`Choice`].
@@ -235,7 +241,7 @@ mod tests {
     }
 
     fn parse(args: &[&str]) -> Result<Parsed, PluginError> {
-        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        let args = words(args);
         let mut parsed = Parsed::default();
         let mut flags = Flags::new(&args);
         while let Some(flag) = flags.next_flag()? {

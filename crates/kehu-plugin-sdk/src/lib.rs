@@ -34,7 +34,7 @@ mod output;
 mod stream;
 pub mod testing;
 
-pub use argv::{Choice, Flags, Format, choose};
+pub use argv::{Choice, Flags, Format, choose, words};
 pub use context::Context;
 pub use flags::{WRITE_FLAGS_HELP, WriteFlags};
 pub use output::{Output, PluginError};

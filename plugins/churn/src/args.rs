@@ -144,8 +144,7 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Options, PluginError> {
-        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-        Options::parse(&args)
+        Options::parse(&kehu_plugin_sdk::words(args))
     }
 
     #[test]

@@ -127,7 +127,7 @@ mod tests {
     use super::*;
 
     fn args(list: &[&str]) -> Result<Args, PluginError> {
-        parse(&list.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>())
+        parse(&kehu_plugin_sdk::words(list))
     }
 
     #[test]
