@@ -11,9 +11,11 @@
 //! See `docs/plugins.md` for the whole picture.
 
 pub mod abi;
+pub mod binary_book;
 pub mod policy;
 pub mod protocol;
 pub mod services;
+pub mod wire;
 
 #[cfg(feature = "host")]
 pub mod host;
