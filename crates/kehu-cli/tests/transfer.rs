@@ -15,6 +15,8 @@ fn run(book: &std::path::Path, encoding: Option<&str>, args: &[&str]) -> Output 
     hermetic(&mut command)
         .current_dir(book)
         .env("KEHU_NO_CACHE", "1")
+        .arg("--plugin-dir")
+        .arg(plugin_dir())
         .args(["--as-of", "2026-11-20", "--today", "2026-11-20"])
         .args(args);
     match encoding {
