@@ -30,7 +30,7 @@ mod tests;
 
 use kehu_core::{Config, Date};
 use kehu_plugin_sdk::{
-    ChangeFilter, Context, Output, Plugin, PluginError, WRITE_FLAGS_HELP, WriteFlags,
+    ChangeFilter, Choice, Context, Output, Plugin, PluginError, WRITE_FLAGS_HELP, WriteFlags,
 };
 
 use args::{Mode, Options};
@@ -134,7 +134,7 @@ impl Run<'_, '_> {
             let events = self
                 .ctx
                 .changes_filtered(Some(since), Some(until), &filter)?;
-            Trails::read(&events, since, until)
+            history::read(&events, since, until)
         };
         read().map_err(|e| format!("history unavailable ({e})"))
     }
@@ -148,17 +148,9 @@ impl Run<'_, '_> {
         let (since, until) = history::window(as_of, days);
         let read = || -> Result<Trails, PluginError> {
             let events = self.ctx.customer_history(id)?;
-            Trails::read(&events, since, until)
+            history::read(&events, since, until)
         };
         read().map_err(|e| format!("history unavailable ({e})"))
-    }
-}
-
-fn format_of(ctx: &Context<'_>, options: &Options) -> Result<Format, PluginError> {
-    match (options.format, ctx.format()) {
-        (Some(f), _) => Ok(f),
-        (None, Some(text)) => Format::parse(text),
-        (None, None) => Ok(Format::Table),
     }
 }
 
@@ -174,7 +166,7 @@ impl Plugin for Churn {
                 "`--apply`, `--dry-run` and `--branch` go with the listing only".into(),
             ));
         }
-        let format = format_of(ctx, &options)?;
+        let format = Format::or_global(options.format, ctx.format())?;
         let config = ctx.config()?;
         let run = Run {
             ctx,

@@ -4,10 +4,12 @@
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow};
 use kehu_plugin::host::Registry;
 use kehu_plugin::protocol::{Request, WriteMode};
+use kehu_plugin_sdk::WriteFlags;
 
 use crate::apply;
 use crate::cli::{ColorChoice, GLOBAL_VALUE_OPTIONS, WriteArgs};
@@ -15,6 +17,7 @@ use crate::output::Format;
 
 use crate::context::Context;
 use crate::exit::{Outcome, PluginFailure};
+use crate::out_file::OutFile;
 use crate::plugin_host::{self, Services};
 
 /// Runs the plugin named by `argv[0]`.
@@ -31,7 +34,9 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
                 .map_err(|w| anyhow!("argument {w:?} is not UTF-8"))
         })
         .collect::<anyhow::Result<_>>()?;
-    let args = take_global_options(context, args)?;
+    let (args, out) = take_global_options(context, args)?;
+    // Opened before the plugin runs: a bad path fails before a long report.
+    let out = out.as_deref().map(OutFile::create).transpose()?;
 
     let search = plugin_host::search_path(context);
     let registry = Registry::load_one(&search, &name);
@@ -40,31 +45,29 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
     }
     let plugin = registry.require(&name)?;
 
-    let commits = args.iter().any(|a| a == "--apply");
+    // A run that will write repairs a killed kehu write before the plugin
+    // reads the book (apply::recover_before_writing). Whether it writes is
+    // read with the SDK's own parser of the write flags, the one every
+    // bundled plugin uses; the response's mode decides what is written.
+    let writes = WriteFlags::parse(&args).ok().and_then(|flags| flags.mode);
+    if let Some(mode) = &writes
+        && let Ok(root) = context.book_root()
+    {
+        apply::recover_before_writing(&root, &apply::Mode::from_plugin(mode))?;
+    }
+
     let mut request = Request::new(&name, args, context.as_of);
     request.format = context.global.format.map(|f| f.name().to_owned());
     request.color = context.color;
     request.book_dir = context.book_root().ok().map(|p| p.display().to_string());
 
-    // A write a killed kehu left half-done is repaired before the plugin
-    // reads the book: else it plans from a half-written tree (and may find
-    // nothing to change, leaving the journal behind). `--apply` is the SDK's
-    // flag for a committing run (kehu_plugin_sdk::WriteFlags).
-    if commits
-        && let Ok(root) = context.book_root()
-        && let Ok(repo) = kehu_git::Book::open(&root)
-        && let Some(note) = repo.recover()?
-    {
-        eprintln!("kehu: {note}");
-    }
-
-    let services = Services::new(context);
+    let services = Services::new(context).with_out(out);
     let response = plugin
         .run(&request, &services)
         .map_err(|e| PluginFailure(e.to_string()))?;
-    std::io::stdout()
-        .write_all(response.stdout.as_bytes())
-        .context("writing to stdout")?;
+    services
+        .write_stdout(response.stdout.as_bytes())
+        .context("writing the plugin's output")?;
     std::io::stderr()
         .write_all(response.stderr.as_bytes())
         .context("writing to stderr")?;
@@ -106,6 +109,12 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
             quiet,
         )?;
     }
+    // A run that failed (exit 2 and up) leaves `--out FILE` as it was.
+    if let Some(out) = services.take_out()
+        && (0..=1).contains(&response.exit_code)
+    {
+        out.commit()?;
+    }
     Ok(match response.exit_code {
         0 => Outcome::Clean,
         1 => Outcome::Findings,
@@ -116,8 +125,13 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
 /// Global options given after the plugin's name (`kehu classify --as-of D`)
 /// still belong to kehu: take them out of the plugin's arguments and apply
 /// them. `--format` stays with the plugin too, which prints its own formats.
-fn take_global_options(context: &mut Context, args: Vec<String>) -> anyhow::Result<Vec<String>> {
+/// `--out FILE` is the host's (the plugin never sees it) and is returned.
+fn take_global_options(
+    context: &mut Context,
+    args: Vec<String>,
+) -> anyhow::Result<(Vec<String>, Option<PathBuf>)> {
     let mut global = context.global.clone();
+    let mut out = None;
     let mut rest = Vec::with_capacity(args.len());
     let mut words = args.into_iter();
     while let Some(word) = words.next() {
@@ -136,7 +150,7 @@ fn take_global_options(context: &mut Context, args: Vec<String>) -> anyhow::Resu
             global.quiet = true;
             continue;
         }
-        if !GLOBAL_VALUE_OPTIONS.contains(&flag.as_str()) {
+        if !GLOBAL_VALUE_OPTIONS.contains(&flag.as_str()) && flag != OUT {
             rest.push(word);
             continue;
         }
@@ -144,6 +158,8 @@ fn take_global_options(context: &mut Context, args: Vec<String>) -> anyhow::Resu
             .or_else(|| words.next())
             .ok_or_else(|| anyhow!("{flag} needs a value"))?;
         match flag.as_str() {
+            OUT if value.is_empty() => anyhow::bail!("--out needs a file name"),
+            OUT => out = Some(PathBuf::from(value)),
             "--as-of" => global.as_of = Some(value.parse()?),
             "--book" => global.book = Some(value.into()),
             "--plugin-dir" => global.plugin_dir.push(value.into()),
@@ -158,5 +174,8 @@ fn take_global_options(context: &mut Context, args: Vec<String>) -> anyhow::Resu
         }
     }
     *context = Context::new(global);
-    Ok(rest)
+    Ok((rest, out))
 }
+
+/// The host's option that sends a plugin's stdout to a file.
+const OUT: &str = "--out";

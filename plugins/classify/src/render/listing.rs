@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use kehu_core::escape::markdown_cell;
 use unicode_width::UnicodeWidthStr;
 
 /// How a listing is drawn.
@@ -168,12 +169,6 @@ fn write_row(
     }
     line.push_str("│\n");
     out.write_all(line.as_bytes())
-}
-
-fn markdown_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('\n', " ")
 }
 
 #[cfg(test)]
