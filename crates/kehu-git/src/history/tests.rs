@@ -132,8 +132,13 @@ fn a_merge_of_two_branches_counts_each_change_once() {
     let dir = merged_book();
     let book = open(dir.path());
     let history = book.history();
-    // Book-wide, first-parent: the merge brings zhongshan's change, once.
+    // Book-wide: zhongshan's change by the side commit that made it, once;
+    // the merge decided nothing itself.
     let log = history.log(&LogQuery::default()).unwrap();
+    assert_eq!(
+        book.indexed_history().log(&LogQuery::default()).unwrap(),
+        log
+    );
     let summary: Vec<(String, Vec<String>)> = log
         .iter()
         .map(|e| {
@@ -149,8 +154,8 @@ fn a_merge_of_two_branches_counts_each_change_once() {
     assert_eq!(
         summary,
         vec![
-            ("Merge side".into(), vec!["zhongshan:Modified".into()]),
             ("ACME is an A".into(), vec!["acme:Modified".into()]),
+            ("Zhongshan grows".into(), vec!["zhongshan:Modified".into()]),
             (
                 "Start the book".into(),
                 vec!["acme:Added".into(), "zhongshan:Added".into()]
@@ -212,6 +217,77 @@ fn a_merge_of_edits_to_one_file_credits_each_field_to_its_own_commit() {
         ],
         "the merge decided nothing itself"
     );
+}
+
+#[test]
+fn the_log_credits_a_regrade_merged_from_a_branch_to_its_author() {
+    let dir = new_book();
+    let root = dir.path();
+    git(root, &["checkout", "-q", "-b", "review"]);
+    hand_edit(root, ACME, "tier = \"key\"", "tier = \"strategic\"");
+    git_at(
+        root,
+        "2026-02-01T10:00:00+00:00",
+        &[
+            "commit",
+            "-qa",
+            "--author",
+            "Bo Reviewer <bo@example.com>",
+            "-m",
+            "grade: acme\n\nKehu-Command: grade\nKehu-Customer: acme\nKehu-Reason: grew",
+        ],
+    );
+    git(root, &["checkout", "-q", "main"]);
+    hand_edit(root, ZHONG, "tier = \"small\"", "tier = \"ordinary\"");
+    git_at(
+        root,
+        "2026-02-02T10:00:00+00:00",
+        &["commit", "-qam", "Zhongshan grows"],
+    );
+    git_at(
+        root,
+        "2026-02-03T10:00:00+00:00",
+        &["merge", "-q", "--no-ff", "-m", "Merge review", "review"],
+    );
+    let book = open(root);
+    for history in [book.history(), book.indexed_history()] {
+        let log = history.log(&LogQuery::default()).unwrap();
+        let regrades: Vec<(&str, &str, Option<&str>, Option<serde_json::Value>)> = log
+            .iter()
+            .filter_map(|e| {
+                let change = e.customers.iter().find(|c| c.id == "acme")?;
+                let tier = change.field("grade.tier")?;
+                Some((
+                    e.commit.author.as_str(),
+                    e.commit.subject.as_str(),
+                    e.commit.trailer("Kehu-Reason"),
+                    tier.new.clone(),
+                ))
+            })
+            .filter(|(_, subject, _, _)| *subject != "Start the book")
+            .collect();
+        assert_eq!(
+            regrades,
+            vec![(
+                "Bo Reviewer",
+                "grade: acme",
+                Some("grew"),
+                Some(json!("strategic"))
+            )]
+        );
+        assert!(
+            log.iter().all(|e| e.commit.parents.len() < 2),
+            "the merge decided nothing itself"
+        );
+        // As of the merge's first parent, the branch is not there yet.
+        let before = history
+            .log(&LogQuery {
+                rev: Some("HEAD^1".into()),
+                ..LogQuery::default()
+            })
+            .unwrap();
+        assert!(before.iter().all(|e| e.commit.author != "Bo Reviewer"));
+    }
 }
 
 #[test]
