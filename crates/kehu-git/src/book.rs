@@ -40,8 +40,8 @@ impl std::fmt::Debug for Book {
 /// memory: a timeline walk over a 200,000-commit book peaked at 455 MiB.
 /// Small windows, unmapped least-recently-used first, keep memory in
 /// proportion to the book while walks move steadily through the pack.
-const PACK_WINDOW: usize = 16 << 20;
-const PACK_MAPPED_LIMIT: usize = 64 << 20;
+const PACK_WINDOW: usize = 32 << 20;
+const PACK_MAPPED_LIMIT: usize = 96 << 20;
 
 /// Sets the pack window limits once per process, before the first
 /// repository is opened.

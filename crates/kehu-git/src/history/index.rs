@@ -232,6 +232,10 @@ struct Footer {
     /// Whether it holds every commit of the older segments too (a merge
     /// of them): readers then ignore those.
     whole: bool,
+    /// How deep the index goes from this segment's tip: every commit
+    /// reachable from it and committed at or after this time (every one,
+    /// for `None`) is in this segment or an older one.
+    floor: Option<i64>,
 }
 
 /// Why the index could not be used (the caller then walks git).
@@ -412,24 +416,41 @@ impl Index {
         let _ = fs::remove_dir_all(&self.dir);
     }
 
-    /// Makes the index hold every commit reachable from `head`.
-    pub(crate) fn ensure(&self, history: &History<'_>, head: Oid) -> Result<(), Trouble> {
+    /// Makes the index hold every commit reachable from `head` committed
+    /// at or after `cutoff` (every one, for `None`). A first query with a
+    /// narrow window indexes just that window; a wider one goes deeper.
+    pub(crate) fn ensure(
+        &self,
+        history: &History<'_>,
+        head: Oid,
+        cutoff: Option<i64>,
+    ) -> Result<(), Trouble> {
         let live = self.live()?;
+        let floor = live.first().map(|s| s.footer.floor);
+        // Deep enough already: known commits need not be walked through.
+        let deep = floor.is_some_and(|f| f.is_none_or(|f| cutoff.is_some_and(|c| f <= c)));
         let tip = hex(head);
-        if live.iter().any(|s| s.footer.tip == tip) {
+        if deep && live.iter().any(|s| s.footer.tip == tip) {
             return Ok(());
         }
         let known = self.known(&live)?;
-        if known.contains(&head) {
+        if deep && known.contains(&head) {
             return Ok(());
         }
+        // Never shallower than what is there: a commit merged in from an
+        // old branch must be indexed as deep as the rest.
+        let cut = match (cutoff, floor) {
+            (None, _) | (Some(_), Some(None)) => None,
+            (Some(c), None) => Some(c),
+            (Some(c), Some(Some(f))) => Some(c.min(f)),
+        };
         fs::create_dir_all(&self.dir)?;
         let number = live.first().map_or(1, |s| s.number + 1);
         let tmp = self
             .dir
             .join(format!(".seg-{number:06}.tmp-{}", std::process::id()));
-        let written = self.write_segment(history, head, &known, &tmp);
-        let result = written.and_then(|(_, mut ids)| {
+        let written = self.write_segment(history, head, &known, deep, cut, &tmp);
+        let result = written.and_then(|mut ids| {
             fs::write(self.segment_path(number, "ids"), ids_bytes(&mut ids))?;
             self.publish(&tmp, number)
         });
@@ -453,26 +474,32 @@ impl Index {
         }
     }
 
-    /// Writes the commits reachable from `head` that `known` lacks, newest
-    /// first, to `path` with a footer; returns their number and ids.
+    /// Writes the commits reachable from `head` and committed at or after
+    /// `cut` that `known` lacks, newest first, to `path` with a footer;
+    /// returns their ids. Known commits are walked through (to reach older
+    /// ones) unless the index is `deep` enough already.
     fn write_segment(
         &self,
         history: &History<'_>,
         head: Oid,
         known: &Known,
+        deep: bool,
+        cut: Option<i64>,
         path: &Path,
-    ) -> Result<(u64, Vec<[u8; 20]>), Trouble> {
+    ) -> Result<Vec<[u8; 20]>, Trouble> {
         let mut out = BufWriter::new(File::create(path)?);
         let mut ids: Vec<[u8; 20]> = Vec::new();
         let objects = &history.objects;
         let mut walk = Walk::new(objects, head)?;
-        let skip = |id: &Oid| known.contains(id);
+        let skip =
+            |id: &Oid, time: i64| cut.is_some_and(|c| time < c) || (deep && known.contains(id));
         let mut batch = Vec::with_capacity(JOB);
         let mut more = true;
         let mut next_batch = |batch: &mut Vec<Oid>| -> Result<bool, Trouble> {
             batch.clear();
             while batch.len() < JOB {
                 match walk.next(objects, &skip)? {
+                    Some((id, _)) if known.contains(&id) => {}
                     Some((id, _)) => {
                         let mut raw = [0u8; 20];
                         raw.copy_from_slice(id.as_bytes());
@@ -515,18 +542,18 @@ impl Index {
                 },
             )?;
         }
-        let count = ids.len() as u64;
         let footer = Footer {
             kehu_history_index: VERSION,
             prefix: self.prefix.clone(),
             tip: hex(head),
-            count,
+            count: ids.len() as u64,
             whole: false,
+            floor: cut,
         };
         serde_json::to_writer(&mut out, &footer).map_err(std::io::Error::from)?;
         out.write_all(b"\n")?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        Ok((count, ids))
+        Ok(ids)
     }
 
     /// Merges the live segments into one new segment that holds them whole,
@@ -571,6 +598,7 @@ impl Index {
                 tip: hex(head),
                 count,
                 whole: true,
+                floor: newest.footer.floor,
             };
             serde_json::to_writer(&mut out, &footer).map_err(std::io::Error::from)?;
             out.write_all(b"\n")?;
@@ -655,7 +683,10 @@ impl Index {
                 heap.push((t, r.number, i));
             }
         }
-        if let Some(missing) = wanted.iter().next() {
+        // Below a floor the parents are missing on purpose.
+        if let Some(missing) = wanted.iter().next()
+            && live[0].footer.floor.is_none()
+        {
             return Err(Trouble::Corrupt(format!("commit {missing} is not indexed")));
         }
         Ok(())
@@ -832,7 +863,23 @@ fn parallel(
         let mut batch = first;
         let mut more = true;
         loop {
-            if job_tx.send((sent, batch)).is_err() {
+            // At most two jobs per worker in flight: results that wait for
+            // an earlier, slower job are held in memory meanwhile.
+            while sent - written >= 2 * workers && failure.is_none() {
+                let Ok((seq, result)) = done_rx.recv() else {
+                    break;
+                };
+                match result {
+                    Ok(buf) => {
+                        ready.insert(seq, buf);
+                    }
+                    Err(trouble) => failure = Some(trouble),
+                }
+                if let Err(trouble) = write_ready(&mut ready, &mut written, out) {
+                    failure = failure.or(Some(trouble));
+                }
+            }
+            if failure.is_some() || job_tx.send((sent, batch)).is_err() {
                 break;
             }
             sent += 1;

@@ -187,7 +187,7 @@ impl<'b> History<'b> {
         visited: &mut bool,
         visit: &mut impl FnMut(Found<'_>) -> Result<ControlFlow<()>, GitError>,
     ) -> Result<(), Trouble> {
-        index.ensure(self, self.objects.head()?)?;
+        index.ensure(self, self.objects.head()?, query.cutoff())?;
         index.read(start, query.cutoff(), |entry, customers| {
             let Some(change) = &entry.b else {
                 return Ok(ControlFlow::Continue(()));
@@ -233,7 +233,7 @@ impl<'b> History<'b> {
         let cutoff = query.cutoff();
         let want = query.filter.needed();
         let mut walk = Walk::new(&self.objects, start)?;
-        while let Some((oid, ids)) = walk.next(&self.objects, &|_| false)? {
+        while let Some((oid, ids)) = walk.next(&self.objects, &|_, _| false)? {
             if cutoff.is_some_and(|cut| ids.time < cut) {
                 break;
             }

@@ -548,3 +548,62 @@ fn a_removed_customer_still_has_a_history() {
     assert!(book.history().customer("nobody", None).unwrap().is_empty());
     assert!(book.history().blame("nobody", None).unwrap().is_empty());
 }
+
+#[test]
+fn a_partial_clone_says_what_to_fetch_and_works_once_fetched() {
+    let dir = merged_book();
+    let origin = dir.path();
+    git(origin, &["config", "uploadpack.allowFilter", "true"]);
+    let parent = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", origin.display());
+    git(
+        parent.path(),
+        &[
+            "clone",
+            "-q",
+            "--filter=blob:none",
+            "--no-checkout",
+            &url,
+            "clone",
+        ],
+    );
+    let clone = parent.path().join("clone");
+    // Only HEAD's blobs are fetched by the checkout; older ones stay away.
+    git(&clone, &["checkout", "-q", "main"]);
+    let book = open(&clone);
+    let error = book.history().customer("zhongshan", None).unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, GitError::MissingObject { .. }), "{message}");
+    assert!(message.contains("partial clone"), "{message}");
+    assert!(message.contains("promisor remote `origin`"), "{message}");
+    let fetch = "git fetch --refetch origin";
+    assert!(message.contains(fetch), "{message}");
+    assert!(book.history().log(&LogQuery::default()).is_err());
+    // What the message says to do makes the history readable.
+    git(
+        &clone,
+        &["config", "--unset", "remote.origin.partialclonefilter"],
+    );
+    git(&clone, &["fetch", "-q", "--refetch", "origin"]);
+    let book = open(&clone);
+    assert_eq!(
+        book.history().customer("zhongshan", None).unwrap(),
+        open(origin).history().customer("zhongshan", None).unwrap()
+    );
+}
+
+#[test]
+fn a_shallow_clone_reads_history_down_to_its_boundary() {
+    let dir = merged_book();
+    let origin = dir.path();
+    let parent = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", origin.display());
+    git(parent.path(), &["clone", "-q", "--depth=1", &url, "clone"]);
+    let clone = parent.path().join("clone");
+    let book = open(&clone);
+    let log = book.history().log(&LogQuery::default()).unwrap();
+    // The shallow tip is a root: the whole book arrives in it, as with git log.
+    assert!(!log.is_empty());
+    assert_eq!(log[0].commit.subject, "Merge side");
+    assert!(book.history().customer("acme", None).is_ok());
+}

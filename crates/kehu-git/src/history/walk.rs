@@ -11,6 +11,10 @@ use git2::Oid;
 use super::objects::{BookIds, Objects};
 use crate::error::GitError;
 
+/// Which commits (with their committer time) a walk leaves out, with
+/// everything only they lead to.
+pub(crate) type Skip<'a> = dyn Fn(&Oid, i64) -> bool + 'a;
+
 /// The walk's state: the commits found but not yet visited.
 pub(crate) struct Walk {
     /// By committer time, then by the order found (`seq` counts down, so
@@ -29,25 +33,30 @@ impl Walk {
             seen: HashSet::new(),
             seq: u64::MAX,
         };
-        walk.push(objects, start)?;
+        walk.push(objects, start, &|_, _| false)?;
         Ok(walk)
     }
 
-    fn push(&mut self, objects: &Objects<'_>, id: Oid) -> Result<(), GitError> {
+    fn push(&mut self, objects: &Objects<'_>, id: Oid, skip: &Skip<'_>) -> Result<(), GitError> {
         if self.seen.insert(id) {
             let time = objects.book_ids_by_id(id)?.time;
-            self.queue.push((time, self.seq, id));
-            self.seq = self.seq.wrapping_sub(1);
+            if skip(&id, time) {
+                objects.forget(id);
+            } else {
+                self.queue.push((time, self.seq, id));
+                self.seq = self.seq.wrapping_sub(1);
+            }
         }
         Ok(())
     }
 
     /// The next commit, newest first, with its book ids; its parents are
-    /// queued unless `skip` says they are not wanted (already known, say).
+    /// queued unless `skip` (given a parent and its committer time) says
+    /// they are not wanted: already known, or older than a cutoff.
     pub(crate) fn next(
         &mut self,
         objects: &Objects<'_>,
-        skip: &dyn Fn(&Oid) -> bool,
+        skip: &Skip<'_>,
     ) -> Result<Option<(Oid, BookIds)>, GitError> {
         let Some((_, _, id)) = self.queue.pop() else {
             return Ok(None);
@@ -55,9 +64,7 @@ impl Walk {
         let ids = objects.book_ids_by_id(id)?;
         objects.forget(id);
         for parent in ids.parents.iter() {
-            if !skip(parent) {
-                self.push(objects, *parent)?;
-            }
+            self.push(objects, *parent, skip)?;
         }
         Ok(Some((id, ids)))
     }
