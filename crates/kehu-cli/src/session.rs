@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use kehu_core::{Book, Entry, LoadOptions};
 
+use crate::apply;
 use crate::context::Context;
 use crate::plugin_host;
 
@@ -63,10 +64,11 @@ pub fn load_work_tree(
     Ok(book)
 }
 
-/// Loads the working tree for a command that writes, refusing when the files
-/// it is about to touch have errors (a file that fails validation is never
-/// rewritten: a person must fix it first).
-pub fn load_for_writing(context: &mut Context) -> anyhow::Result<Book> {
+/// Loads the working tree for a command that writes in `mode`, after
+/// repairing what a killed kehu write left ([`apply::recover_before_writing`]).
+/// The files it is about to touch are validated by the write (a file that
+/// fails validation is never rewritten: a person must fix it first).
+pub fn load_for_writing(context: &mut Context, mode: &apply::Mode) -> anyhow::Result<Book> {
     if context.reads_the_past() {
         bail!(
             "--as-of {} reads the past; commands that write work on today's book",
@@ -74,6 +76,7 @@ pub fn load_for_writing(context: &mut Context) -> anyhow::Result<Book> {
         );
     }
     let root = context.book_root()?;
+    apply::recover_before_writing(&root, mode)?;
     let options = LoadOptions {
         as_of: context.as_of,
     };

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{git, kehu, plugin_dir, stderr, stdout, write};
+use common::{customer_path, git, kehu, plugin_dir, stderr, stdout, write};
 use serde_json::Value;
 
 const POLICY: &str = r#"[book]
@@ -26,10 +26,6 @@ fn customer(id: &str, owner: Option<&str>, tier: &str) -> String {
         "id = \"{id}\"\nname = \"{}\"\nregion = \"north\"\n{owner}stage = \"won\"\n\n[grade]\ntier = \"{tier}\"\n",
         id.to_uppercase()
     )
-}
-
-fn path(id: &str) -> String {
-    format!("customers/{}/{id}.toml", &id[..2])
 }
 
 /// Commits everything, authored on `day`.
@@ -82,19 +78,31 @@ fn review_reads_reassignments_and_tier_changes_from_git_and_sees_its_own_plan() 
     let dir = temp.path();
     git(dir, &["init", "-q", "-b", "main"]);
     write(dir, "kehu.toml", POLICY);
-    write(dir, &path("acme"), &customer("acme", Some("bob"), "key"));
-    write(dir, &path("beta"), &customer("beta", Some("alice"), "key"));
     write(
         dir,
-        &path("delta"),
+        &customer_path("acme"),
+        &customer("acme", Some("bob"), "key"),
+    );
+    write(
+        dir,
+        &customer_path("beta"),
+        &customer("beta", Some("alice"), "key"),
+    );
+    write(
+        dir,
+        &customer_path("delta"),
         &customer("delta", Some("bob"), "small"),
     );
     commit_on(dir, "2026-08-01", "the book");
-    write(dir, &path("acme"), &customer("acme", Some("alice"), "key"));
+    write(
+        dir,
+        &customer_path("acme"),
+        &customer("acme", Some("alice"), "key"),
+    );
     commit_on(dir, "2026-09-15", "hand acme over to alice");
     write(
         dir,
-        &path("beta"),
+        &customer_path("beta"),
         &customer("beta", Some("alice"), "strategic"),
     );
     commit_on(dir, "2026-10-05", "beta is strategic now");

@@ -8,7 +8,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{git, git_on, kehu, new_book, stderr, stdout};
+use common::{commit_all_on, git, git_on, kehu, new_book, ok, stderr, write};
 use serde_json::Value;
 
 const ACME: &str = "customers/ac/acme.toml";
@@ -40,13 +40,6 @@ stage = "won"
 tier = "ordinary"
 "#;
 
-/// Writes a file (creating directories) below the book.
-fn put(dir: &Path, path: &str, text: &str) {
-    let path = dir.join(path);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
-
 /// Replaces one line that starts with `key = ` in a file.
 fn set(dir: &Path, path: &str, key: &str, value: &str) {
     let text = fs::read_to_string(dir.join(path)).unwrap();
@@ -65,24 +58,6 @@ fn set(dir: &Path, path: &str, key: &str, value: &str) {
         .collect();
     assert!(found, "{key} not in {path}");
     fs::write(dir.join(path), lines.join("\n") + "\n").unwrap();
-}
-
-/// Commits everything with a message, on `day`.
-fn commit(dir: &Path, day: &str, message: &str) {
-    git_on(dir, day, &["add", "-A"]);
-    git_on(dir, day, &["commit", "-q", "-m", message]);
-}
-
-/// Runs kehu and returns stdout, failing the test on a non-zero exit.
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let output = kehu(dir, args);
-    assert!(
-        output.status.success(),
-        "kehu {args:?} exited {:?}: {}",
-        output.status.code(),
-        stderr(&output)
-    );
-    stdout(&output)
 }
 
 /// Runs kehu with `--format json` and parses the document.
@@ -110,10 +85,10 @@ fn redact(dir: &Path, text: &str) -> String {
 fn book() -> tempfile::TempDir {
     let temp = new_book();
     let dir = temp.path();
-    put(dir, ACME, ACME_TEXT);
-    commit(dir, "2026-01-10", "add acme by hand");
-    put(dir, GLOBEX, GLOBEX_TEXT);
-    commit(dir, "2026-01-12", "add globex by hand");
+    write(dir, ACME, ACME_TEXT);
+    commit_all_on(dir, "2026-01-10", "add acme by hand");
+    write(dir, GLOBEX, GLOBEX_TEXT);
+    commit_all_on(dir, "2026-01-12", "add globex by hand");
     temp
 }
 
@@ -123,7 +98,7 @@ fn history_shows_a_hand_edit_committed_without_trailers() {
     let dir = temp.path();
     set(dir, ACME, "tier", "\"strategic\"");
     set(dir, ACME, "owner", "\"chen\"");
-    commit(dir, "2026-03-02", "acme moves up after the framework deal");
+    commit_all_on(dir, "2026-03-02", "acme moves up after the framework deal");
 
     let doc = json(dir, &["history", "acme"]);
     let events = doc["events"].as_array().unwrap();
@@ -154,19 +129,19 @@ fn history_shows_a_hand_edit_committed_without_trailers() {
 fn history_reads_contacts_and_reasons_from_trailers() {
     let temp = book();
     let dir = temp.path();
-    put(
+    write(
         dir,
         ACME,
         &format!("{ACME_TEXT}\n[contact]\nlast = 2026-04-01\nchannel = \"visit\"\n"),
     );
     set(dir, ACME, "pipeline", "\"B\"");
-    commit(
+    commit_all_on(
         dir,
         "2026-04-02",
         "contact: acme by visit\n\nMet the CFO on site;\nrenewal likely in Q1.\n\nKehu-Command: contact\nKehu-Customer: acme\nKehu-Contact: visit",
     );
     set(dir, ACME, "tier", "\"strategic\"");
-    commit(
+    commit_all_on(
         dir,
         "2026-04-20",
         "grade: acme\n\nKehu-Command: grade\nKehu-Customer: acme\nKehu-Reason: Signed the three-year framework",
@@ -219,10 +194,10 @@ fn a_merge_of_two_branches_counts_each_change_once() {
         .to_owned();
     git(dir, &["branch", "side"]);
     set(dir, ACME, "tier", "\"strategic\"");
-    commit(dir, "2026-02-01", "acme: strategic");
+    commit_all_on(dir, "2026-02-01", "acme: strategic");
     git(dir, &["checkout", "-q", "side"]);
     set(dir, GLOBEX, "tier", "\"key\"");
-    commit(dir, "2026-02-02", "globex: key");
+    commit_all_on(dir, "2026-02-02", "globex: key");
     git(dir, &["checkout", "-q", &main]);
     git_on(
         dir,
@@ -278,12 +253,12 @@ fn history_follows_a_rename_made_with_git_mv() {
     let temp = book();
     let dir = temp.path();
     set(dir, ACME, "tier", "\"strategic\"");
-    commit(dir, "2026-02-01", "acme: strategic");
+    commit_all_on(dir, "2026-02-01", "acme: strategic");
     git(dir, &["mv", ACME, "customers/ac/acme-corp.toml"]);
     set(dir, "customers/ac/acme-corp.toml", "id", "\"acme-corp\"");
-    commit(dir, "2026-03-01", "rename acme to acme-corp");
+    commit_all_on(dir, "2026-03-01", "rename acme to acme-corp");
     set(dir, "customers/ac/acme-corp.toml", "stage", "\"won\"");
-    commit(dir, "2026-04-01", "acme-corp: won");
+    commit_all_on(dir, "2026-04-01", "acme-corp: won");
 
     let doc = json(dir, &["history", "acme-corp"]);
     let events = doc["events"].as_array().unwrap();
@@ -321,9 +296,9 @@ fn as_of_reads_the_past_without_touching_the_work_tree() {
     let temp = book();
     let dir = temp.path();
     set(dir, ACME, "tier", "\"strategic\"");
-    commit(dir, "2026-03-02", "acme: strategic");
+    commit_all_on(dir, "2026-03-02", "acme: strategic");
     set(dir, ACME, "owner", "\"chen\"");
-    commit(dir, "2026-05-02", "acme to chen");
+    commit_all_on(dir, "2026-05-02", "acme to chen");
     // An uncommitted edit that the past must not see nor lose.
     set(dir, ACME, "stage", "\"negotiation\"");
     let before = fs::read(dir.join(ACME)).unwrap();
@@ -388,19 +363,19 @@ fn diff_between_two_commits_is_field_level() {
     let start = git(dir, &["rev-parse", "HEAD"]).trim().to_owned();
     set(dir, ACME, "tier", "\"strategic\"");
     set(dir, ACME, "revenue_12m", "1400000.0");
-    put(
+    write(
         dir,
         "customers/in/initech.toml",
         "id = \"initech\"\nname = \"Initech\"\nowner = \"alice\"\nsince = 2026-02-01\nstage = \"lead\"\nnotes = \"\"\"\nFirst call went well.\nBudget in March.\n\"\"\"\n",
     );
     fs::remove_file(dir.join(GLOBEX)).unwrap();
-    commit(dir, "2026-02-01", "february clean-up");
-    put(
+    commit_all_on(dir, "2026-02-01", "february clean-up");
+    write(
         dir,
         "customers/in/initech.toml",
         "id = \"initech\"\nname = \"Initech\"\nowner = \"alice\"\nsince = 2026-02-01\nstage = \"lead\"\nnotes = \"\"\"\nFirst call went well.\nBudget in April.\nCTO joins next time.\n\"\"\"\n",
     );
-    commit(dir, "2026-02-10", "initech notes");
+    commit_all_on(dir, "2026-02-10", "initech notes");
 
     let table = ok(dir, &["diff", &start]);
     insta::assert_snapshot!("diff_table", table);
@@ -456,13 +431,13 @@ fn blame_names_the_hand_regrade_and_its_reason() {
     let temp = book();
     let dir = temp.path();
     set(dir, ACME, "tier", "\"strategic\"");
-    commit(
+    commit_all_on(
         dir,
         "2026-03-02",
         "acme: strategic by hand\n\nKehu-Reason: Board approved the key-account plan",
     );
     set(dir, ACME, "stage", "\"won\"");
-    commit(dir, "2026-03-09", "acme signed");
+    commit_all_on(dir, "2026-03-09", "acme signed");
 
     let doc = json(dir, &["blame", "acme"]);
     let field = |name: &str| {
@@ -499,18 +474,18 @@ fn log_filters_by_window_kind_and_owner() {
     let temp = book();
     let dir = temp.path();
     set(dir, ACME, "tier", "\"strategic\"");
-    commit(
+    commit_all_on(
         dir,
         "2026-03-02",
         "grade: acme\n\nKehu-Command: grade\nKehu-Reason: framework",
     );
     set(dir, GLOBEX, "stage", "\"churned\"");
-    commit(dir, "2026-03-05", "globex churned");
+    commit_all_on(dir, "2026-03-05", "globex churned");
     // ACME passes from alice to bruno; the hand-over shows for both.
     set(dir, ACME, "owner", "\"bruno\"");
-    commit(dir, "2026-03-09", "acme to bruno");
+    commit_all_on(dir, "2026-03-09", "acme to bruno");
     set(dir, ACME, "stage", "\"won\"");
-    commit(dir, "2026-03-12", "acme won");
+    commit_all_on(dir, "2026-03-12", "acme won");
 
     let customers = |doc: &Value| -> Vec<String> {
         doc["changes"]

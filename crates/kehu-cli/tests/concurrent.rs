@@ -10,7 +10,7 @@ mod writers;
 use std::path::Path;
 use std::process::Output;
 
-use common::{git, plugin_dir, stderr, stdout};
+use common::{customer_path, git, plugin_dir, stderr, stdout};
 use writers::{
     assert_check_passes, assert_fsck_clean, customer_id, orders_book, spawn_kehu, status,
 };
@@ -139,7 +139,7 @@ fn eight_contacts_at_once_all_land() {
     // the index lock in turn).
     assert_eq!(committed, 8);
     for (i, outcome) in outcomes.iter().enumerate() {
-        let path = kehu_path(&customer_id(i));
+        let path = customer_path(&customer_id(i));
         let file = git(root, &["show", &format!("HEAD:{path}")]);
         assert!(
             file.contains(&format!("channel = \"{}\"", CHANNELS[i % CHANNELS.len()])),
@@ -159,9 +159,4 @@ fn classify_and_contacts_at_once_lose_nothing() {
     let outcomes = run_together(root, commands);
     let committed = check_outcomes(root, &base, &outcomes);
     assert!(committed >= 1, "no write succeeded");
-}
-
-/// The canonical path of a customer file.
-fn kehu_path(id: &str) -> String {
-    format!("customers/{}/{id}.toml", &id[..2])
 }

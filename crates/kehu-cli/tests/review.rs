@@ -12,17 +12,6 @@ use serde_json::Value;
 
 const ACME: &str = "customers/ac/acme-civil.toml";
 
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = kehu(dir, args);
-    assert!(
-        out.status.success(),
-        "kehu {args:?}: {}{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    stdout(&out)
-}
-
 /// `kehu classify --check`'s exit code in `dir` (the CI gate).
 fn gate(dir: &Path) -> Option<i32> {
     let plugins = plugin_dir().display().to_string();

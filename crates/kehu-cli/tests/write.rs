@@ -65,6 +65,22 @@ fn state(dir: &Path) -> RepoState {
     }
 }
 
+/// Runs each `(args, expected)`: kehu exits 2 naming `expected` on stderr
+/// and leaves the repository exactly as it was.
+fn assert_refused(dir: &Path, cases: &[(Vec<&str>, &str)]) {
+    let before = state(dir);
+    for (args, expected) in cases {
+        let output = kehu(dir, args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains(expected),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(state(dir), before, "{args:?}");
+    }
+}
+
 /// The `-`/`+` lines of the last commit's diff of ACME, without headers.
 fn last_diff(dir: &Path) -> Vec<String> {
     git(dir, &["diff", "--unified=0", "HEAD~1", "HEAD", "--", ACME])
@@ -146,8 +162,7 @@ fn contact_changes_only_its_lines_and_commits_with_trailers() {
 fn contact_validates_before_writing() {
     let book = book_with_acme();
     let dir = book.path();
-    let before = state(dir);
-    for (args, expected) in [
+    let cases = [
         (
             vec!["contact", "acme", "--channel", "fax", "--note", "x"],
             "not a channel of this book",
@@ -208,16 +223,8 @@ fn contact_validates_before_writing() {
             vec!["contact", "nobody", "--channel", "call", "--note", "x"],
             "no customer `nobody`",
         ),
-    ] {
-        let output = kehu(dir, &args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(
-            stderr(&output).contains(expected),
-            "{args:?}: {}",
-            stderr(&output)
-        );
-        assert_eq!(state(dir), before, "{args:?}");
-    }
+    ];
+    assert_refused(dir, &cases);
 }
 
 #[test]
@@ -314,8 +321,7 @@ fn grade_pins_and_unpin_releases() {
 fn grade_refuses_values_outside_the_policy() {
     let book = book_with_acme();
     let dir = book.path();
-    let before = state(dir);
-    for (args, expected) in [
+    let cases = [
         (
             vec!["grade", "acme", "--tier", "gold", "--reason", "x"],
             "strategic, key, ordinary, small",
@@ -337,16 +343,8 @@ fn grade_refuses_values_outside_the_policy() {
             vec!["grade", "acme", "--tier", "key", "--reason", " "],
             "--reason is empty",
         ),
-    ] {
-        let output = kehu(dir, &args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(
-            stderr(&output).contains(expected),
-            "{args:?}: {}",
-            stderr(&output)
-        );
-        assert_eq!(state(dir), before, "{args:?}");
-    }
+    ];
+    assert_refused(dir, &cases);
 }
 
 #[test]

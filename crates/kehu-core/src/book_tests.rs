@@ -382,3 +382,22 @@ fn a_symlinked_kehu_toml_is_not_followed() {
     );
     assert_eq!(ids(&book), ["acme"]);
 }
+
+#[test]
+fn a_key_too_deep_for_the_parser_is_placed_on_its_line_and_field() {
+    let config = crate::parse_config(TEST_CONFIG.as_bytes()).config.unwrap();
+    let text = customer(
+        "deep",
+        &format!("# deep below\nnotes{} = 1\n", ".a".repeat(5_000)),
+    );
+    let check = crate::check_file("customers/de/deep.toml", text.as_bytes(), &config, as_of());
+    let shown: Vec<String> = check.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(
+        shown[0].starts_with(
+            "customers/de/deep.toml:5:1: error: notes: recursion limit: the key `notes.a.a"
+        ),
+        "{shown:?}"
+    );
+    assert!(shown[0].ends_with("is 5001 levels deep"), "{shown:?}");
+}

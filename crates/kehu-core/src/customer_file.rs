@@ -280,12 +280,15 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Read> {
             // Slow path for broken files only: recover to list every error.
             let (_, errors) = DeTable::parse_recoverable(text);
             for err in errors {
-                problems.push(Problem::error(
-                    "toml-syntax",
-                    None,
-                    err.span().map(|s| s.start),
-                    syntax_message(text, &err),
-                ));
+                problems.push(match err.span() {
+                    Some(span) => Problem::error(
+                        "toml-syntax",
+                        None,
+                        Some(span.start),
+                        syntax_message(text, &err),
+                    ),
+                    None => unplaced_syntax_error(text, &err),
+                });
             }
             return None;
         }
@@ -692,6 +695,46 @@ pub(crate) fn clip(text: &str) -> String {
     match text.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),
+    }
+}
+
+/// A syntax error the parser gives no place for: its recursion limit, hit
+/// by a dotted key of thousands of parts (`deep.a.a.a… = 1`). The deepest
+/// key in the file is where it is, so the diagnostic names its line and its
+/// top-level field, as every other error does.
+fn unplaced_syntax_error(text: &str, err: &toml::de::Error) -> Problem {
+    let mut deepest: Option<(usize, &str, usize)> = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let trimmed = line.trim_start();
+        let key = match trimmed.strip_prefix('[') {
+            Some(header) => header.trim_start_matches('[').split(']').next(),
+            None => trimmed.split('=').next(),
+        };
+        let Some(key) = key
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && !k.starts_with('#'))
+        else {
+            continue;
+        };
+        let depth = key.matches('.').count() + 1;
+        if deepest.is_none_or(|(_, _, most)| depth > most) {
+            let at = start + (line.len() - trimmed.len());
+            deepest = Some((at, key, depth));
+        }
+    }
+    let message = syntax_message(text, err);
+    match deepest.filter(|(_, _, depth)| *depth > 1) {
+        Some((at, key, depth)) => Problem {
+            severity: Severity::Error,
+            code: "toml-syntax",
+            field: key.split('.').next().map(|top| clip(top.trim())),
+            message: format!("{message}: the key `{}` is {depth} levels deep", clip(key)),
+            offset: Some(at),
+        },
+        None => Problem::error("toml-syntax", None, None, message),
     }
 }
 

@@ -154,7 +154,6 @@ pub(crate) fn stale_owner(git_dir: &Path) -> Option<Owner> {
 /// when the lock is not provably stale (or another process took it first).
 fn take_over_stale(git_dir: &Path, path: &Path, me: &Owner) -> Option<Owner> {
     let owner = stale_owner(git_dir)?;
-    let taken_at = fs::metadata(path).and_then(|m| m.modified()).ok();
     let aside = git_dir.join(format!("index.lock.stale-{}", me.pid));
     fs::rename(path, &aside).ok()?;
     // Between the read and the rename another process may have taken the
@@ -166,40 +165,7 @@ fn take_over_stale(git_dir: &Path, path: &Path, me: &Owner) -> Option<Owner> {
         return None;
     }
     let _ = fs::remove_file(&aside);
-    if let Some(taken_at) = taken_at {
-        remove_ref_locks_since(git_dir, taken_at);
-    }
     Some(owner)
-}
-
-/// Removes the ref locks (`HEAD.lock`, `packed-refs.lock`, `refs/heads/**.lock`)
-/// made while a dead kehu process held `index.lock`: that process was killed
-/// while moving its branch, and git would refuse every later ref update.
-/// Older locks are someone else's and stay.
-fn remove_ref_locks_since(git_dir: &Path, taken_at: std::time::SystemTime) {
-    let mut pending = vec![git_dir.join("refs").join("heads")];
-    let mut locks = vec![git_dir.join("HEAD.lock"), git_dir.join("packed-refs.lock")];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => pending.push(path),
-                Ok(t) if t.is_file() && path.extension().is_some_and(|e| e == "lock") => {
-                    locks.push(path)
-                }
-                _ => {}
-            }
-        }
-    }
-    for lock in locks {
-        let made = fs::metadata(&lock).and_then(|m| m.modified());
-        if made.is_ok_and(|made| made >= taken_at) {
-            let _ = fs::remove_file(&lock);
-        }
-    }
 }
 
 /// The refusal for a lock still held after waiting: names the holder and

@@ -95,8 +95,7 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<WriteFlags, PluginError> {
-        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-        WriteFlags::parse(&args)
+        WriteFlags::parse(&crate::words(args))
     }
 
     #[test]

@@ -25,13 +25,16 @@
 //! at the boundary, fetches what the plugin asks for from the host, and
 //! encodes the [`Output`]. See `docs/plugins.md`.
 
+mod argv;
 mod context;
+pub mod events;
 mod export;
 mod flags;
 mod output;
 mod stream;
 pub mod testing;
 
+pub use argv::{Choice, Flags, Format, choose, words};
 pub use context::Context;
 pub use flags::{WRITE_FLAGS_HELP, WriteFlags};
 pub use output::{Output, PluginError};

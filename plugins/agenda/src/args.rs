@@ -1,6 +1,6 @@
 //! The command line of `kehu agenda`, parsed by hand.
 
-use kehu_plugin_sdk::PluginError;
+use kehu_plugin_sdk::{Choice, Flags, PluginError};
 
 /// An output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,20 +17,16 @@ pub enum Format {
     Ics,
 }
 
-impl Format {
-    /// Reads a `--format` value.
-    pub fn parse(text: &str) -> Result<Format, PluginError> {
-        match text {
-            "table" => Ok(Format::Table),
-            "json" => Ok(Format::Json),
-            "csv" => Ok(Format::Csv),
-            "markdown" | "md" => Ok(Format::Markdown),
-            "ics" => Ok(Format::Ics),
-            other => Err(PluginError::Usage(format!(
-                "`--format {other}`: agenda prints table, json, csv, markdown or ics"
-            ))),
-        }
-    }
+impl Choice for Format {
+    const CHOICES: &'static [(&'static str, Format)] = &[
+        ("table", Format::Table),
+        ("json", Format::Json),
+        ("csv", Format::Csv),
+        ("markdown", Format::Markdown),
+        ("md", Format::Markdown),
+        ("ics", Format::Ics),
+    ];
+    const DEFAULT: Format = Format::Table;
 }
 
 /// The parsed options.
@@ -57,56 +53,29 @@ pub struct Options {
     pub help: bool,
 }
 
-fn value<'a>(
-    flag: &str,
-    inline: Option<&'a str>,
-    args: &mut impl Iterator<Item = &'a String>,
-) -> Result<&'a str, PluginError> {
-    match inline {
-        Some(v) => Ok(v),
-        None => args
-            .next()
-            .map(String::as_str)
-            .ok_or_else(|| PluginError::Usage(format!("`{flag}` needs a value"))),
-    }
-}
-
 impl Options {
     /// Parses the arguments after `kehu agenda`.
     pub fn parse(args: &[String]) -> Result<Options, PluginError> {
         let mut options = Options::default();
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((f, v)) if f.starts_with("--") => (f, Some(v)),
-                _ => (arg.as_str(), None),
-            };
+        let mut flags = Flags::new(args);
+        while let Some(flag) = flags.next_flag()? {
             match flag {
                 "-h" | "--help" => options.help = true,
                 "--overdue" => options.overdue = true,
                 "--vevent" => options.vevent = true,
                 "--batch" => options.batch = true,
-                "--channel" => options.channel = Some(value(flag, inline, &mut args)?.to_owned()),
-                "--owner" => options.owner = Some(value(flag, inline, &mut args)?.to_owned()),
-                "--explain" => options.explain = Some(value(flag, inline, &mut args)?.to_owned()),
+                "--channel" => options.channel = Some(flags.string()?),
+                "--owner" => options.owner = Some(flags.string()?),
+                "--explain" => options.explain = Some(flags.string()?),
                 "--days" => {
-                    let text = value(flag, inline, &mut args)?;
-                    let days: u32 = text.parse().map_err(|_| {
-                        PluginError::Usage(format!("`--days {text}`: expected a whole number"))
-                    })?;
+                    let days: u32 = flags.parse("a whole number")?;
                     if days == 0 || days > 3660 {
-                        return Err(PluginError::Usage(format!(
-                            "`--days {text}`: expected 1 to 3660 days"
-                        )));
+                        return Err(flags.invalid(&days.to_string(), "expected 1 to 3660 days"));
                     }
                     options.days = Some(days);
                 }
-                "--format" => {
-                    options.format = Some(Format::parse(value(flag, inline, &mut args)?)?)
-                }
-                other => {
-                    return Err(PluginError::Usage(format!("unexpected argument `{other}`")));
-                }
+                "--format" => options.format = Some(flags.choice()?),
+                _ => return Err(flags.unexpected()),
             }
         }
         if options.help {
@@ -152,8 +121,7 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Options, PluginError> {
-        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-        Options::parse(&args)
+        Options::parse(&kehu_plugin_sdk::words(args))
     }
 
     #[test]

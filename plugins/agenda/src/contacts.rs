@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use kehu_core::Date;
+use kehu_plugin_sdk::events::{Event, oldest_first, read_events};
 use kehu_plugin_sdk::{ChangeFilter, Context, LastContacts, PluginError};
 use serde_json::Value;
 
@@ -48,27 +49,13 @@ pub struct Contacts {
     by_id: HashMap<String, Logged>,
 }
 
-fn bad(what: &str) -> PluginError {
-    PluginError::Host(format!("unreadable history from the host: {what}"))
+fn is_contact(event: &Event<'_>) -> bool {
+    event.kind() == Some("contact") || event.trailer("Kehu-Contact").is_some()
 }
 
-fn is_contact(commit: &Value) -> bool {
-    if commit.get("kind").and_then(Value::as_str) == Some("contact") {
-        return true;
-    }
-    let Some(Value::Array(trailers)) = commit.get("trailers") else {
-        return false;
-    };
-    trailers.iter().any(|t| {
-        t.get(0)
-            .and_then(Value::as_str)
-            .is_some_and(|k| k.eq_ignore_ascii_case("Kehu-Contact"))
-    })
-}
-
-fn as_day(value: Option<&Value>) -> Option<Date> {
+fn as_day(value: &Value) -> Option<Date> {
     value
-        .and_then(Value::as_str)
+        .as_str()
         .and_then(|text| text.get(..10).unwrap_or(text).parse().ok())
 }
 
@@ -76,70 +63,34 @@ impl Contacts {
     /// Reads events (in any order; sorted by commit time here), keeping the
     /// commits dated `since..=until`.
     pub fn read(events: &Value, since: Date, until: Date) -> Result<Contacts, PluginError> {
-        let events = match events {
-            Value::Array(items) => items.as_slice(),
-            Value::Object(map) => match map.get("events") {
-                Some(Value::Array(items)) => items.as_slice(),
-                _ => return Err(bad("expected a list of events")),
-            },
-            _ => return Err(bad("expected a list of events")),
-        };
-        let mut dated = Vec::with_capacity(events.len());
-        for (order, event) in events.iter().enumerate() {
-            let commit = event
-                .get("commit")
-                .ok_or_else(|| bad("event without commit"))?;
-            let day = as_day(commit.get("date")).ok_or_else(|| bad("commit without a date"))?;
-            if day < since || day > until {
-                continue;
-            }
-            let timestamp = commit.get("timestamp").and_then(Value::as_i64).unwrap_or(0);
-            dated.push((day, timestamp, order, event));
-        }
-        // Oldest first; within one second, the later position in a
-        // newest-first list is the older commit.
-        dated.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.cmp(&a.2)));
+        let mut events = read_events(events)?;
+        events.retain(|event| (since..=until).contains(&event.day));
+        oldest_first(&mut events);
         let mut by_id: HashMap<String, Logged> = HashMap::new();
-        for (day, _, _, event) in dated {
-            let contact = event.get("commit").is_some_and(is_contact);
-            let bookkeeping = !contact
-                && matches!(
-                    event
-                        .get("commit")
-                        .and_then(|c| c.get("kind"))
-                        .and_then(Value::as_str),
-                    Some("import" | "regrade" | "assign")
-                );
-            let Some(Value::Array(customers)) = event.get("customers") else {
-                continue;
-            };
-            for customer in customers {
-                let id = customer
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| bad("customer change without id"))?;
-                if let Some(old) = customer.get("old_id").and_then(Value::as_str)
-                    && old != id
+        for event in &events {
+            let contact = is_contact(event);
+            let bookkeeping =
+                !contact && matches!(event.kind(), Some("import" | "regrade" | "assign"));
+            for change in event.changes() {
+                let change = change?;
+                if let Some(old) = change.renamed_from()
                     && let Some(logged) = by_id.remove(old)
                 {
-                    by_id.insert(id.to_owned(), logged);
+                    by_id.insert(change.id.to_owned(), logged);
                 }
-                let written = match customer.get("fields") {
-                    Some(Value::Array(fields)) => fields
-                        .iter()
-                        .find(|f| f.get("field").and_then(Value::as_str) == Some(CONTACT_FIELD))
-                        .map(|f| as_day(f.get("new"))),
-                    _ => None,
-                };
+                let written = change
+                    .fields()
+                    .find(|f| f.field == CONTACT_FIELD)
+                    .map(|f| as_day(f.new));
                 if !contact && written.is_none() {
                     continue;
                 }
-                let logged = by_id.entry(id.to_owned()).or_default();
+                let logged = by_id.entry(change.id.to_owned()).or_default();
                 if let Some(value) = written {
                     logged.field_set = Some((value, bookkeeping));
                 }
                 if contact {
-                    let on = written.flatten().unwrap_or(day);
+                    let on = written.flatten().unwrap_or(event.day);
                     logged.contact = Some(logged.contact.map_or(on, |d| d.max(on)));
                 }
             }

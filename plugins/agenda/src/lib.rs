@@ -22,7 +22,7 @@ pub mod render;
 mod tests;
 
 use kehu_analytics::policy::Policy;
-use kehu_plugin_sdk::{Context, Output, Plugin, PluginError};
+use kehu_plugin_sdk::{Choice, Context, Output, Plugin, PluginError};
 
 use args::{Format, Options};
 use contacts::Contacts;
@@ -85,11 +85,7 @@ impl Plugin for Agenda {
         if options.help {
             return Ok(Output::text(help()));
         }
-        let format = match (options.format, ctx.format()) {
-            (Some(f), _) => f,
-            (None, Some(text)) => Format::parse(text)?,
-            (None, None) => Format::Table,
-        };
+        let format = Format::or_global(options.format, ctx.format())?;
         let config = ctx.config()?;
         let policy = Policy::from_config(&config).map_err(|e| PluginError::Data(e.to_string()))?;
         let section = ctx.config_section("agenda")?;

@@ -2,7 +2,8 @@
 //! mistake is a usage error naming the flag.
 
 use kehu_core::Date;
-use kehu_plugin_sdk::{PluginError, WRITE_FLAGS_HELP, WriteFlags, WriteMode};
+pub use kehu_plugin_sdk::Format;
+use kehu_plugin_sdk::{Flags, PluginError, WRITE_FLAGS_HELP, WriteFlags, WriteMode};
 
 /// The help text of `kehu assign --help`.
 pub fn help() -> String {
@@ -53,34 +54,6 @@ Exit codes: 0 everyone assigned (or the review printed); 1 some customers cannot
     )
 }
 
-/// Output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// comfy-table for people.
-    Table,
-    /// One JSON document, schema `kehu.assign/1`.
-    Json,
-    /// One row per customer.
-    Csv,
-    /// Markdown tables.
-    Markdown,
-}
-
-impl Format {
-    /// Parses a `--format` value.
-    pub fn parse(text: &str) -> Result<Format, PluginError> {
-        match text {
-            "table" => Ok(Format::Table),
-            "json" => Ok(Format::Json),
-            "csv" => Ok(Format::Csv),
-            "markdown" | "md" => Ok(Format::Markdown),
-            other => Err(PluginError::Usage(format!(
-                "unknown format `{other}` (expected table, json, csv or markdown)"
-            ))),
-        }
-    }
-}
-
 /// What the user asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Args {
@@ -110,29 +83,16 @@ pub fn parse(args: &[String]) -> Result<Args, PluginError> {
         help: false,
     };
     let mut plan = false;
-    let mut rest = flags.rest.iter();
-    while let Some(arg) = rest.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
-            _ => (arg.as_str(), None),
-        };
+    let mut rest = Flags::new(&flags.rest);
+    while let Some(flag) = rest.next_flag()? {
         match flag {
             "-h" | "--help" => parsed.help = true,
             "--plan" => plan = true,
             "--rebalance" => parsed.rebalance = true,
             "--review" => parsed.review = true,
-            "--format" => {
-                let value = value(flag, inline, &mut rest)?;
-                parsed.format = Some(Format::parse(&value)?);
-            }
-            "--since" => {
-                let value = value(flag, inline, &mut rest)?;
-                parsed.since = Some(value.parse().map_err(|_| {
-                    PluginError::Usage(format!("`--since {value}`: expected a date YYYY-MM-DD"))
-                })?);
-            }
-            "--" => {}
-            other => return Err(PluginError::Usage(format!("unexpected argument `{other}`"))),
+            "--format" => parsed.format = Some(rest.choice()?),
+            "--since" => parsed.since = Some(rest.day()?),
+            _ => return Err(rest.unexpected()),
         }
     }
     if plan && parsed.mode.is_some() {
@@ -152,24 +112,12 @@ pub fn parse(args: &[String]) -> Result<Args, PluginError> {
     Ok(parsed)
 }
 
-/// The value of `flag`: after `=`, else the next argument.
-fn value<'a>(
-    flag: &str,
-    inline: Option<String>,
-    rest: &mut impl Iterator<Item = &'a String>,
-) -> Result<String, PluginError> {
-    match inline.or_else(|| rest.next().cloned()) {
-        Some(v) if !v.is_empty() && !v.starts_with("--") => Ok(v),
-        _ => Err(PluginError::Usage(format!("`{flag}` needs a value"))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn args(list: &[&str]) -> Result<Args, PluginError> {
-        parse(&list.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>())
+        parse(&kehu_plugin_sdk::words(list))
     }
 
     #[test]

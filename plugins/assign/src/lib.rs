@@ -16,7 +16,7 @@ mod solve;
 #[cfg(test)]
 mod tests;
 
-use kehu_plugin_sdk::{Context, Output, Plugin, PluginError};
+use kehu_plugin_sdk::{Choice, Context, Output, Plugin, PluginError};
 
 use crate::args::Format;
 use crate::plan::Plan;
@@ -32,11 +32,7 @@ impl Plugin for Assign {
         if args.help {
             return Ok(Output::text(args::help()));
         }
-        let format = match (args.format, ctx.format()) {
-            (Some(format), _) => format,
-            (None, Some(global)) => Format::parse(global)?,
-            (None, None) => Format::Table,
-        };
+        let format = Format::or_global(args.format, ctx.format())?;
         let config = ctx.config()?;
         if args.review {
             return review::run(ctx, &config, args.since, format);

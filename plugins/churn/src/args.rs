@@ -1,7 +1,7 @@
 //! The command line of `kehu churn` (after the write flags are taken out).
 
 use kehu_core::Date;
-use kehu_plugin_sdk::PluginError;
+use kehu_plugin_sdk::{Flags, PluginError};
 
 use crate::render::Format;
 
@@ -42,33 +42,11 @@ pub struct Options {
     pub help: bool,
 }
 
-fn value<'a>(
-    flag: &str,
-    inline: Option<&'a str>,
-    args: &mut impl Iterator<Item = &'a String>,
-) -> Result<&'a str, PluginError> {
-    match inline {
-        Some(v) => Ok(v),
-        None => args
-            .next()
-            .map(String::as_str)
-            .ok_or_else(|| PluginError::Usage(format!("`{flag}` needs a value"))),
-    }
-}
-
-fn number<T: std::str::FromStr>(flag: &str, text: &str, what: &str) -> Result<T, PluginError> {
-    text.parse()
-        .map_err(|_| PluginError::Usage(format!("`{flag} {text}`: expected {what}")))
-}
-
-fn probability(flag: &str, text: &str) -> Result<f64, PluginError> {
-    let p: f64 = number(flag, text, "a number from 0 to 1")?;
-    if (0.0..=1.0).contains(&p) {
-        Ok(p)
-    } else {
-        Err(PluginError::Usage(format!(
-            "`{flag} {text}`: expected a number from 0 to 1"
-        )))
+fn probability(flags: &mut Flags<'_>) -> Result<f64, PluginError> {
+    let text = flags.value()?;
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(flags.invalid(text, "expected a number from 0 to 1")),
     }
 }
 
@@ -87,12 +65,8 @@ impl Options {
         };
         let (mut model, mut explain, mut backtest, mut at) = (false, None, false, None);
         let mut listing_flag: Option<&str> = None;
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((f, v)) if f.starts_with("--") => (f, Some(v)),
-                _ => (arg.as_str(), None),
-            };
+        let mut flags = Flags::new(args);
+        while let Some(flag) = flags.next_flag()? {
             match flag {
                 "-h" | "--help" => options.help = true,
                 "--model" => model = true,
@@ -101,28 +75,19 @@ impl Options {
                     options.top = None;
                     listing_flag = Some("--all");
                 }
-                "--explain" => explain = Some(value(flag, inline, &mut args)?.to_owned()),
-                "--at" => {
-                    let text = value(flag, inline, &mut args)?;
-                    at = Some(text.parse::<Date>().map_err(|_| {
-                        PluginError::Usage(format!("`--at {text}`: expected a day YYYY-MM-DD"))
-                    })?);
-                }
+                "--explain" => explain = Some(flags.string()?),
+                "--at" => at = Some(flags.day()?),
                 "--top" => {
-                    let text = value(flag, inline, &mut args)?;
-                    options.top = Some(number(flag, text, "a whole number")?);
+                    options.top = Some(flags.parse("a whole number")?);
                     listing_flag = Some("--top");
                 }
                 "--min-risk" => {
-                    options.min_risk = Some(probability(flag, value(flag, inline, &mut args)?)?);
+                    options.min_risk = Some(probability(&mut flags)?);
                     listing_flag = Some("--min-risk");
                 }
-                "--threshold" => {
-                    options.threshold = Some(probability(flag, value(flag, inline, &mut args)?)?);
-                }
+                "--threshold" => options.threshold = Some(probability(&mut flags)?),
                 "--horizon" => {
-                    let text = value(flag, inline, &mut args)?;
-                    let days: u32 = number(flag, text, "a whole number of days")?;
+                    let days: u32 = flags.parse("a whole number of days")?;
                     if days == 0 {
                         return Err(PluginError::Usage(
                             "`--horizon` must be at least 1 day".into(),
@@ -131,15 +96,10 @@ impl Options {
                     options.horizon_days = Some(days);
                 }
                 "--history-days" => {
-                    let text = value(flag, inline, &mut args)?;
-                    options.history_days = Some(number(flag, text, "a whole number of days")?);
+                    options.history_days = Some(flags.parse("a whole number of days")?);
                 }
-                "--format" => {
-                    options.format = Some(Format::parse(value(flag, inline, &mut args)?)?)
-                }
-                other => {
-                    return Err(PluginError::Usage(format!("unexpected argument `{other}`")));
-                }
+                "--format" => options.format = Some(flags.choice()?),
+                _ => return Err(flags.unexpected()),
             }
         }
         if options.help {
@@ -184,8 +144,7 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Options, PluginError> {
-        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-        Options::parse(&args)
+        Options::parse(&kehu_plugin_sdk::words(args))
     }
 
     #[test]

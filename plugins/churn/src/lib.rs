@@ -30,7 +30,7 @@ mod tests;
 
 use kehu_core::{Config, Date};
 use kehu_plugin_sdk::{
-    ChangeFilter, Context, Output, Plugin, PluginError, WRITE_FLAGS_HELP, WriteFlags,
+    ChangeFilter, Choice, Context, Output, Plugin, PluginError, WRITE_FLAGS_HELP, WriteFlags,
 };
 
 use args::{Mode, Options};
@@ -154,14 +154,6 @@ impl Run<'_, '_> {
     }
 }
 
-fn format_of(ctx: &Context<'_>, options: &Options) -> Result<Format, PluginError> {
-    match (options.format, ctx.format()) {
-        (Some(f), _) => Ok(f),
-        (None, Some(text)) => Format::parse(text),
-        (None, None) => Ok(Format::Table),
-    }
-}
-
 impl Plugin for Churn {
     fn run(&self, ctx: &mut Context<'_>, args: &[String]) -> Result<Output, PluginError> {
         let flags = WriteFlags::parse(args)?;
@@ -174,7 +166,7 @@ impl Plugin for Churn {
                 "`--apply`, `--dry-run` and `--branch` go with the listing only".into(),
             ));
         }
-        let format = format_of(ctx, &options)?;
+        let format = Format::or_global(options.format, ctx.format())?;
         let config = ctx.config()?;
         let run = Run {
             ctx,

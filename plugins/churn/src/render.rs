@@ -4,39 +4,13 @@
 //! terminal probing (colour only when the host allows it).
 
 use comfy_table::{Cell, Color, ContentArrangement, Table as ComfyTable, presets};
+use kehu_core::escape::{csv_safe, markdown_cell};
+pub use kehu_plugin_sdk::Format;
 use kehu_plugin_sdk::PluginError;
 use serde_json::{Map, Value};
 
 /// The version tag of every JSON document kehu prints.
 pub const JSON_SCHEMA: &str = "kehu/1";
-
-/// An output format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// Aligned table for people.
-    Table,
-    /// One JSON document.
-    Json,
-    /// Comma-separated values with a header row.
-    Csv,
-    /// Markdown (CI job summaries).
-    Markdown,
-}
-
-impl Format {
-    /// Reads a `--format` value.
-    pub fn parse(text: &str) -> Result<Format, PluginError> {
-        match text {
-            "table" => Ok(Format::Table),
-            "json" => Ok(Format::Json),
-            "csv" => Ok(Format::Csv),
-            "markdown" | "md" => Ok(Format::Markdown),
-            other => Err(PluginError::Usage(format!(
-                "`--format {other}`: churn prints table, json, csv or markdown"
-            ))),
-        }
-    }
-}
 
 /// How a cell is toned on a colour terminal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,7 +85,7 @@ impl Table {
         writer.write_record(&self.columns).map_err(fail)?;
         for row in &self.rows {
             writer
-                .write_record(row.iter().map(|(text, _)| csv_safe(text)))
+                .write_record(row.iter().map(|(text, _)| csv_safe(text).into_owned()))
                 .map_err(fail)?;
         }
         let bytes = writer
@@ -185,37 +159,6 @@ pub fn opt_num(x: Option<f64>) -> Value {
 /// A number with `places` decimals for a table cell; empty for `None`.
 pub fn fixed(x: Option<f64>, places: usize) -> String {
     x.map_or(String::new(), |v| format!("{:.*}", places, v + 0.0))
-}
-
-fn csv_safe(text: &str) -> String {
-    let risky = matches!(
-        text.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r')
-    );
-    if risky && text.parse::<f64>().is_err() {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
-fn markdown_cell(text: &str) -> String {
-    let mut cell = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '|' => cell.push_str("\\|"),
-            '\n' | '\r' => cell.push(' '),
-            '<' => cell.push_str("&lt;"),
-            '>' => cell.push_str("&gt;"),
-            '&' => cell.push_str("&amp;"),
-            '`' | '*' | '_' | '[' | ']' | '\\' => {
-                cell.push('\\');
-                cell.push(ch);
-            }
-            _ => cell.push(ch),
-        }
-    }
-    cell
 }
 
 #[cfg(test)]

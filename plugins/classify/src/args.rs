@@ -1,7 +1,8 @@
 //! `kehu classify` arguments: parsed by hand, so `--help` is ours and every
 //! mistake is a usage error naming the flag.
 
-use kehu_plugin_sdk::{PluginError, WRITE_FLAGS_HELP, WriteFlags, WriteMode};
+pub use kehu_plugin_sdk::Format;
+use kehu_plugin_sdk::{Flags, PluginError, WRITE_FLAGS_HELP, WriteFlags, WriteMode};
 
 use crate::field::{Field, FieldSet};
 
@@ -38,34 +39,6 @@ Exit codes: 0 done; 1 --check found stored grades that differ; 2 bad usage or ba
     )
 }
 
-/// Output formats `classify` writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// comfy-table for people.
-    Table,
-    /// One JSON document, schema `kehu.classify/1`.
-    Json,
-    /// One row per customer, every score and reason.
-    Csv,
-    /// A Markdown table, for CI job summaries.
-    Markdown,
-}
-
-impl Format {
-    /// Parses a `--format` value.
-    pub fn parse(text: &str) -> Result<Format, PluginError> {
-        match text {
-            "table" => Ok(Format::Table),
-            "json" => Ok(Format::Json),
-            "csv" => Ok(Format::Csv),
-            "markdown" | "md" => Ok(Format::Markdown),
-            other => Err(PluginError::Usage(format!(
-                "unknown format `{other}` (expected table, json, csv or markdown)"
-            ))),
-        }
-    }
-}
-
 /// What the user asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Args {
@@ -98,25 +71,15 @@ pub fn parse(args: &[String]) -> Result<Args, PluginError> {
         help: false,
     };
     let mut only: Option<FieldSet> = None;
-    let mut rest = flags.rest.iter();
-    while let Some(arg) = rest.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |name: &str| -> Result<String, PluginError> {
-            match inline.clone().or_else(|| rest.next().cloned()) {
-                Some(v) if !v.is_empty() && !v.starts_with("--") => Ok(v),
-                _ => Err(PluginError::Usage(format!("`{name}` needs a value"))),
-            }
-        };
+    let mut rest = Flags::new(&flags.rest);
+    while let Some(flag) = rest.next_flag()? {
         match flag {
             "-h" | "--help" => parsed.help = true,
             "--all" => parsed.all = true,
             "--check" => parsed.check = true,
             "--only" => {
                 let set = only.get_or_insert_with(FieldSet::empty);
-                for name in value("--only")?.split(',') {
+                for name in rest.value()?.split(',') {
                     let name = name.trim();
                     if name.is_empty() {
                         continue;
@@ -130,12 +93,9 @@ pub fn parse(args: &[String]) -> Result<Args, PluginError> {
                     set.insert(field);
                 }
             }
-            "--rules-from" => parsed.rules_from = Some(value("--rules-from")?),
-            "--format" => parsed.format = Some(Format::parse(&value("--format")?)?),
-            "--" => {}
-            other => {
-                return Err(PluginError::Usage(format!("unexpected argument `{other}`")));
-            }
+            "--rules-from" => parsed.rules_from = Some(rest.string()?),
+            "--format" => parsed.format = Some(rest.choice()?),
+            _ => return Err(rest.unexpected()),
         }
     }
     if let Some(set) = only {
@@ -167,7 +127,7 @@ mod tests {
     use super::*;
 
     fn args(list: &[&str]) -> Result<Args, PluginError> {
-        parse(&list.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>())
+        parse(&kehu_plugin_sdk::words(list))
     }
 
     #[test]

@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use crate::args::Format;
 use crate::assess::{Assessment, NONE};
-use crate::render::{Listing, Style, csv_safe};
+use crate::render::{Listing, Style};
+use kehu_core::escape::csv_safe;
 
 /// One grade that differs between the two policies.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -21,7 +21,7 @@ mod tests;
 use std::io::Write;
 
 use kehu_core::Date;
-use kehu_plugin_sdk::{Context, Output, Plugin, PluginError};
+use kehu_plugin_sdk::{Choice, Context, Output, Plugin, PluginError};
 
 use crate::args::{Args, Format};
 use crate::assess::{Assessment, Counts, Status};
@@ -40,11 +40,7 @@ impl Plugin for Classify {
         if args.help {
             return Ok(Output::text(args::help()));
         }
-        let format = match (args.format, ctx.format()) {
-            (Some(format), _) => format,
-            (None, Some(global)) => Format::parse(global)?,
-            (None, None) => Format::Table,
-        };
+        let format = Format::or_global(args.format, ctx.format())?;
         let policy = policy::current(ctx)?;
         let book = ctx.book()?;
         let as_of = ctx.as_of();

@@ -5,7 +5,7 @@
 //! not written (history decides them, so they are never stale).
 
 use kehu_analytics::lifecycle::{STAGES, revenue_histories, stages};
-use kehu_plugin_sdk::{Context, Output, PluginError};
+use kehu_plugin_sdk::{Choice, Context, Flags, Output, PluginError};
 use serde_json::{Value, json};
 
 use crate::args::Format;
@@ -21,34 +21,22 @@ pub fn wanted(args: &[String]) -> bool {
 /// Runs the view; `args` may hold `--format F` besides `--only lifecycle`.
 pub fn run(ctx: &mut Context<'_>, args: &[String]) -> Result<Output, PluginError> {
     let mut format = None;
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
+    let mut flags = Flags::new(args);
+    while let Some(flag) = flags.next_flag()? {
+        match flag {
+            // `lifecycle`, or what `wanted` saw beside it.
             "--only" => {
-                rest.next();
+                flags.value()?;
             }
-            "--only=lifecycle" => {}
-            "--format" => {
-                let value = rest
-                    .next()
-                    .ok_or_else(|| PluginError::Usage("`--format` needs a value".into()))?;
-                format = Some(Format::parse(value)?);
+            "--format" => format = Some(flags.choice()?),
+            other => {
+                return Err(PluginError::Usage(format!(
+                    "`{other}`: `--only lifecycle` takes only `--format`"
+                )));
             }
-            other => match other.strip_prefix("--format=") {
-                Some(value) => format = Some(Format::parse(value)?),
-                None => {
-                    return Err(PluginError::Usage(format!(
-                        "`{other}`: `--only lifecycle` takes only `--format`"
-                    )));
-                }
-            },
         }
     }
-    let format = match (format, ctx.format()) {
-        (Some(f), _) => f,
-        (None, Some(global)) => Format::parse(global)?,
-        (None, None) => Format::Table,
-    };
+    let format = Format::or_global(format, ctx.format())?;
     let config = ctx.config()?;
     let as_of = ctx.as_of();
     let mut out_notes = Vec::new();
@@ -112,7 +100,7 @@ pub fn run(ctx: &mut Context<'_>, args: &[String]) -> Result<Output, PluginError
                     .write_record([
                         id.as_str(),
                         g.stage.as_str(),
-                        &crate::render::csv_safe(&g.reason),
+                        &kehu_core::escape::csv_safe(&g.reason),
                     ])
                     .map_err(fail)?;
             }

@@ -1,7 +1,7 @@
 //! The command line of `kehu report`.
 
 use kehu_core::Date;
-use kehu_plugin_sdk::PluginError;
+use kehu_plugin_sdk::{Choice, Flags, PluginError};
 
 /// An output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,20 +18,16 @@ pub enum Format {
     Html,
 }
 
-impl Format {
-    /// Reads a `--format` value.
-    pub fn parse(text: &str) -> Result<Format, PluginError> {
-        match text {
-            "table" => Ok(Format::Table),
-            "json" => Ok(Format::Json),
-            "csv" => Ok(Format::Csv),
-            "markdown" | "md" => Ok(Format::Markdown),
-            "html" => Ok(Format::Html),
-            other => Err(PluginError::Usage(format!(
-                "`--format {other}`: report prints markdown, html, json, csv or table"
-            ))),
-        }
-    }
+impl Choice for Format {
+    const CHOICES: &'static [(&'static str, Format)] = &[
+        ("markdown", Format::Markdown),
+        ("md", Format::Markdown),
+        ("html", Format::Html),
+        ("json", Format::Json),
+        ("csv", Format::Csv),
+        ("table", Format::Table),
+    ];
+    const DEFAULT: Format = Format::Table;
 }
 
 /// The period the user asked for.
@@ -64,25 +60,6 @@ pub struct Options {
 /// Rows of the at-risk list by default.
 pub const DEFAULT_TOP: usize = 10;
 
-fn value<'a>(
-    flag: &str,
-    inline: Option<&'a str>,
-    args: &mut impl Iterator<Item = &'a String>,
-) -> Result<&'a str, PluginError> {
-    match inline {
-        Some(v) => Ok(v),
-        None => args
-            .next()
-            .map(String::as_str)
-            .ok_or_else(|| PluginError::Usage(format!("`{flag}` needs a value"))),
-    }
-}
-
-fn day(flag: &str, text: &str) -> Result<Date, PluginError> {
-    text.parse()
-        .map_err(|_| PluginError::Usage(format!("`{flag} {text}`: expected a day YYYY-MM-DD")))
-}
-
 impl Options {
     /// Parses the arguments after `kehu report`.
     pub fn parse(args: &[String]) -> Result<Options, PluginError> {
@@ -94,30 +71,17 @@ impl Options {
             help: false,
         };
         let (mut week, mut since, mut until) = (None, None, None);
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((f, v)) if f.starts_with("--") => (f, Some(v)),
-                _ => (arg.as_str(), None),
-            };
+        let mut flags = Flags::new(args);
+        while let Some(flag) = flags.next_flag()? {
             match flag {
                 "-h" | "--help" => options.help = true,
                 "--calibrate" => options.calibrate = true,
-                "--week" => week = Some(value(flag, inline, &mut args)?.to_owned()),
-                "--since" => since = Some(day(flag, value(flag, inline, &mut args)?)?),
-                "--until" => until = Some(day(flag, value(flag, inline, &mut args)?)?),
-                "--top" => {
-                    let text = value(flag, inline, &mut args)?;
-                    options.top = text.parse().map_err(|_| {
-                        PluginError::Usage(format!("`--top {text}`: expected a whole number"))
-                    })?;
-                }
-                "--format" => {
-                    options.format = Some(Format::parse(value(flag, inline, &mut args)?)?)
-                }
-                other => {
-                    return Err(PluginError::Usage(format!("unexpected argument `{other}`")));
-                }
+                "--week" => week = Some(flags.string()?),
+                "--since" => since = Some(flags.day()?),
+                "--until" => until = Some(flags.day()?),
+                "--top" => options.top = flags.parse("a whole number")?,
+                "--format" => options.format = Some(flags.choice()?),
+                _ => return Err(flags.unexpected()),
             }
         }
         options.period = match (week, since, until) {
@@ -139,8 +103,7 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Options, PluginError> {
-        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-        Options::parse(&args)
+        Options::parse(&kehu_plugin_sdk::words(args))
     }
 
     #[test]

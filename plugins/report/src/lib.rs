@@ -27,7 +27,7 @@ pub mod sections;
 #[cfg(test)]
 mod tests;
 
-use kehu_plugin_sdk::{Context, Output, Plugin, PluginError};
+use kehu_plugin_sdk::{Choice, Context, Output, Plugin, PluginError};
 
 use args::{Format, Options};
 use period::Period;
@@ -78,11 +78,7 @@ impl Plugin for Report {
         if options.help {
             return Ok(Output::text(help()));
         }
-        let format = match (options.format, ctx.format()) {
-            (Some(f), _) => f,
-            (None, Some(text)) => Format::parse(text)?,
-            (None, None) => Format::Table,
-        };
+        let format = Format::or_global(options.format, ctx.format())?;
         let period = Period::resolve(&options.period, ctx.as_of())?;
         let inputs = build::gather(ctx, &period, options.calibrate)?;
         let report = build::build(&inputs, &period, options.top)?;

@@ -20,12 +20,15 @@
 //!    - otherwise the files are written and committed through `kehu-git`,
 //!      which refuses a dirty file, a merge or rebase in progress and a held
 //!      `index.lock` (after a short retry), and leaves the repository exactly
-//!      as before on any failure. A commit write first repairs what a killed
-//!      kehu left ([`kehu_git::Book::recover`]), and each file carries the
-//!      bytes it was made from, so a concurrent writer's change is refused,
-//!      never overwritten (docs/safety.md).
+//!      as before on any failure. Each file carries the bytes it was made
+//!      from, so a concurrent writer's change is refused, never overwritten
+//!      (docs/safety.md).
+//!
+//! Before any of this, before it even reads the book, a writing command
+//! repairs what a killed kehu write left ([`recover_before_writing`]).
 
 mod fields;
+mod recovery;
 mod report;
 
 use std::collections::HashMap;
@@ -35,6 +38,7 @@ use kehu_core::{Book, Changeset, Customer, Date, Diagnostic, FieldEdit};
 use kehu_git::{CommitRequest, Committed, GitError};
 
 pub use fields::{FieldChange, diff, render_new_customer, show};
+pub use recovery::recover_before_writing;
 pub use report::print;
 
 use crate::cli::WriteArgs;
@@ -109,6 +113,16 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// The mode a plugin's response asks for.
+    pub fn from_plugin(mode: &kehu_plugin::protocol::WriteMode) -> Mode {
+        use kehu_plugin::protocol::WriteMode;
+        match mode {
+            WriteMode::Apply => Mode::Commit,
+            WriteMode::DryRun => Mode::DryRun,
+            WriteMode::Branch(name) => Mode::Branch(name.clone()),
+        }
+    }
+
     /// The mode the shared write options ask for.
     pub fn from_args(write: &WriteArgs) -> Mode {
         match (&write.branch, write.dry_run) {
@@ -249,7 +263,8 @@ fn listed(diagnostics: &[Diagnostic]) -> String {
 }
 
 /// Validates and executes a change, then prints what happened (unless
-/// `quiet`; a dry run always prints). The usual entry point for commands.
+/// `quiet`; a dry run always prints). The usual entry point for commands,
+/// which call [`recover_before_writing`] before they read the book.
 pub fn run(
     target: Target<'_>,
     change: &Change,
@@ -257,11 +272,6 @@ pub fn run(
     quiet: bool,
 ) -> anyhow::Result<Applied> {
     let repo = kehu_git::Book::open(target.root)?;
-    if Mode::from_args(write) == Mode::Commit
-        && let Some(note) = repo.recover()?
-    {
-        eprintln!("kehu: {note}");
-    }
     let plan = plan(&repo, target, change, write)?;
     let applied = execute(&repo, plan)?;
     print(&applied, quiet, &mut std::io::stdout().lock())?;

@@ -23,7 +23,7 @@ use crate::session;
 
 /// Validates the options, then applies and commits the contact.
 pub fn run(context: &mut Context, args: ContactArgs) -> anyhow::Result<Outcome> {
-    let book = session::load_for_writing(context)?;
+    let book = session::load_for_writing(context, &apply::Mode::from_args(&args.write))?;
     let root = context.book_root()?;
     let customer = apply::customer(&book, &args.id)?;
     let id = customer.customer.id.clone();

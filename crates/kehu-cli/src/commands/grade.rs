@@ -19,7 +19,7 @@ const PINNABLE: [&str; 7] = ["tier", "abc", "rfm", "pipeline", "loyalty", "risk"
 
 /// Validates the values against kehu.toml, then applies and commits the regrade.
 pub fn run(context: &mut Context, args: GradeArgs) -> anyhow::Result<Outcome> {
-    let book = session::load_for_writing(context)?;
+    let book = session::load_for_writing(context, &apply::Mode::from_args(&args.write))?;
     let root = context.book_root()?;
     let customer = apply::customer(&book, &args.id)?;
     let id = customer.customer.id.clone();

@@ -17,7 +17,7 @@ use kehu_core::import::{self, ColumnMap, CustomersSummary, OrderFormat, RowError
 use kehu_core::{Book, LoadOptions};
 
 use crate::apply::{self, Change, Target};
-use crate::cli::{ImportCommand, ImportCustomersArgs, ImportOrdersArgs};
+use crate::cli::{ImportCommand, ImportCustomersArgs, ImportOrdersArgs, WriteArgs};
 use crate::context::Context;
 use crate::exit::Outcome;
 use crate::output::Format;
@@ -36,11 +36,16 @@ pub fn run(context: &mut Context, command: ImportCommand) -> anyhow::Result<Outc
     }
 }
 
-/// The work tree's book. `--as-of` here names the day the imported figures
-/// describe, not a past state of the book to read, so it is not used to
-/// load: the files are validated as of today.
-fn load_work_tree(context: &mut Context) -> anyhow::Result<(std::path::PathBuf, Book)> {
+/// The work tree's book, repaired first if a killed kehu write left it half
+/// changed ([`apply::recover_before_writing`]). `--as-of` here names the day
+/// the imported figures describe, not a past state of the book to read, so
+/// it is not used to load: the files are validated as of today.
+fn load_work_tree(
+    context: &mut Context,
+    write: &WriteArgs,
+) -> anyhow::Result<(std::path::PathBuf, Book)> {
     let root = context.book_root()?;
+    apply::recover_before_writing(&root, &apply::Mode::from_args(write))?;
     let options = LoadOptions {
         as_of: context.today,
     };
@@ -136,7 +141,7 @@ fn orders(context: &mut Context, args: ImportOrdersArgs) -> anyhow::Result<Outco
             other.name()
         ),
     };
-    let (root, book) = load_work_tree(context)?;
+    let (root, book) = load_work_tree(context, &args.write)?;
     let bytes = read_file(&args.file)?;
     let parsed = import::parse_orders(&bytes, format)
         .with_context(|| format!("{}: cannot import", args.file.display()))?;
@@ -222,7 +227,7 @@ fn customers(context: &mut Context, args: ImportCustomersArgs) -> anyhow::Result
         );
     }
     let map = ColumnMap::parse(&args.map)?;
-    let (root, book) = load_work_tree(context)?;
+    let (root, book) = load_work_tree(context, &args.write)?;
     let bytes = read_file(&args.file)?;
     let imported =
         import::import_customers(&bytes, &map, book.customers.iter().map(|c| &c.customer))

@@ -6,6 +6,7 @@ use std::io::Write;
 use anyhow::{Context as _, bail};
 use kehu_core::edit::{NewCustomer, render_new_customer};
 
+use crate::apply;
 use crate::cli::NewArgs;
 use crate::commands::init::CUSTOMER_TEMPLATE_PATH;
 use crate::context::Context;
@@ -20,7 +21,7 @@ pub fn run(context: &mut Context, args: NewArgs) -> anyhow::Result<Outcome> {
             args.id
         );
     };
-    let book = session::load_for_writing(context)?;
+    let book = session::load_for_writing(context, &apply::Mode::Commit)?;
     let root = context.book_root()?;
     let lower = args.id.to_lowercase();
     if let Some(existing) = book

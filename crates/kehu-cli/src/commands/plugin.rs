@@ -8,6 +8,7 @@ use std::io::Write;
 use anyhow::{Context as _, anyhow};
 use kehu_plugin::host::Registry;
 use kehu_plugin::protocol::{Request, WriteMode};
+use kehu_plugin_sdk::WriteFlags;
 
 use crate::apply;
 use crate::cli::{ColorChoice, GLOBAL_VALUE_OPTIONS, WriteArgs};
@@ -40,23 +41,21 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
     }
     let plugin = registry.require(&name)?;
 
-    let commits = args.iter().any(|a| a == "--apply");
+    // A run that will write repairs a killed kehu write before the plugin
+    // reads the book (apply::recover_before_writing). Whether it writes is
+    // read with the SDK's own parser of the write flags, the one every
+    // bundled plugin uses; the response's mode decides what is written.
+    let writes = WriteFlags::parse(&args).ok().and_then(|flags| flags.mode);
+    if let Some(mode) = &writes
+        && let Ok(root) = context.book_root()
+    {
+        apply::recover_before_writing(&root, &apply::Mode::from_plugin(mode))?;
+    }
+
     let mut request = Request::new(&name, args, context.as_of);
     request.format = context.global.format.map(|f| f.name().to_owned());
     request.color = context.color;
     request.book_dir = context.book_root().ok().map(|p| p.display().to_string());
-
-    // A write a killed kehu left half-done is repaired before the plugin
-    // reads the book: else it plans from a half-written tree (and may find
-    // nothing to change, leaving the journal behind). `--apply` is the SDK's
-    // flag for a committing run (kehu_plugin_sdk::WriteFlags).
-    if commits
-        && let Ok(root) = context.book_root()
-        && let Ok(repo) = kehu_git::Book::open(&root)
-        && let Some(note) = repo.recover()?
-    {
-        eprintln!("kehu: {note}");
-    }
 
     let services = Services::new(context);
     let response = plugin

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-/// The fixed date every test runs "today" at.
+/// The fixed date every test runs "today" at (`KEHU_TODAY`, set by
+/// [`hermetic`]): no test depends on the machine's clock.
 pub const AS_OF: &str = "2026-11-20";
 
 /// The repository root (for templates and the sample book).
@@ -41,7 +42,9 @@ pub fn plugin_dir() -> &'static Path {
     })
 }
 
-/// A hermetic environment applied to every process a test starts.
+/// A hermetic environment applied to every process a test starts: no user
+/// or system git config, fixed names, emails and commit dates, and today
+/// pinned to [`AS_OF`] (a test that needs another day passes `--today`).
 pub fn hermetic(command: &mut Command) -> &mut Command {
     command
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -54,6 +57,7 @@ pub fn hermetic(command: &mut Command) -> &mut Command {
         .env("GIT_COMMITTER_DATE", "2026-11-20T10:00:00+00:00")
         .env("NO_COLOR", "1")
         .env("TZ", "UTC")
+        .env("KEHU_TODAY", AS_OF)
         .env_remove("KEHU_BOOK")
         .env_remove("KEHU_PLUGIN_PATH")
         .env("HOME", std::env::temp_dir())
@@ -91,6 +95,37 @@ pub fn git_on(dir: &Path, day: &str, args: &[&str]) -> String {
     let output = command.output().unwrap();
     assert!(output.status.success(), "git {args:?}: {}", stderr(&output));
     String::from_utf8(output.stdout).unwrap()
+}
+
+/// Runs `kehu` with `args` in `dir` and returns stdout, failing the test
+/// (with both streams) on a non-zero exit.
+pub fn ok(dir: &Path, args: &[&str]) -> String {
+    let output = kehu(dir, args);
+    assert!(
+        output.status.success(),
+        "kehu {args:?} exited {:?}: {}{}",
+        output.status.code(),
+        stdout(&output),
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+/// Commits everything in `dir` (`git add -A`), authored and committed on
+/// `day` at noon UTC.
+pub fn commit_all_on(dir: &Path, day: &str, message: &str) {
+    git_on(dir, day, &["add", "-A"]);
+    git_on(dir, day, &["commit", "-q", "-m", message]);
+}
+
+/// HEAD's commit id.
+pub fn head(dir: &Path) -> String {
+    git(dir, &["rev-parse", "HEAD"]).trim().to_owned()
+}
+
+/// The canonical path of customer `id`'s file (`customers/ac/acme.toml`).
+pub fn customer_path(id: &str) -> String {
+    format!("customers/{}/{id}.toml", &id[..2])
 }
 
 /// stdout as text.

@@ -156,11 +156,6 @@ pub fn assert_check_passes(root: &Path) -> String {
     text
 }
 
-/// HEAD's commit id.
-pub fn head(root: &Path) -> String {
-    git(root, &["rev-parse", "HEAD"]).trim().to_owned()
-}
-
 /// `git status` with untracked files listed one by one.
 pub fn status(root: &Path) -> String {
     git(root, &["status", "--porcelain=v1", "--untracked-files=all"])

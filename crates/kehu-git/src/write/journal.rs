@@ -35,7 +35,10 @@ pub(crate) struct JournalFile {
 pub(crate) struct Journal {
     /// The writing process.
     pub(crate) owner: Owner,
-    /// The reference the commit moves: a branch (`refs/heads/main`) or `HEAD` when detached.
+    /// The reference the commit moves: a branch (`refs/heads/main`) or `HEAD`
+    /// when detached. The writer locks it (`<git dir>/<ref>.lock`) only after
+    /// the journal is on disk, so recovery knows the one ref lock a killed
+    /// writer can have left, and removes exactly that.
     pub(crate) reference: String,
     /// Where it pointed before (`None`: an unborn branch).
     pub(crate) old: Option<Oid>,

@@ -66,22 +66,10 @@ impl Book {
     /// when there is nothing (a write in progress in a live process is not
     /// reported).
     pub fn pending_recovery(&self) -> Option<String> {
-        let git_dir = self.git_dir();
-        let journal_path = super::journal::path(git_dir);
-        match Journal::read(git_dir) {
-            Ok(Some(journal)) if journal.owner.is_dead() => {
-                return Some(format!(
-                    "{} records a write by kehu process {} that was interrupted ({} file(s) \
-                     may be half changed); run any kehu write (e.g. the same command again): \
-                     it first rolls the write back, or finishes it if the commit was made",
-                    journal_path.display(),
-                    journal.owner.pid,
-                    journal.files.len()
-                ));
-            }
-            Ok(_) => {}
-            Err(e) => return Some(e.to_string()),
+        if let Some(note) = self.interrupted_write() {
+            return Some(note);
         }
+        let git_dir = self.git_dir();
         let owner = crate::lock::stale_owner(git_dir)?;
         let lock = git_dir.join("index.lock");
         Some(format!(
@@ -91,6 +79,27 @@ impl Book {
             owner.pid,
             lock.display()
         ))
+    }
+
+    /// The write journal of a killed kehu, named with its fix; `None` when
+    /// there is none (or its writer still runs). Unlike a stale lock alone,
+    /// it means work-tree files may be half changed: what is read from the
+    /// work tree now is neither the old book nor the new one.
+    pub fn interrupted_write(&self) -> Option<String> {
+        let git_dir = self.git_dir();
+        let journal_path = super::journal::path(git_dir);
+        match Journal::read(git_dir) {
+            Ok(Some(journal)) if journal.owner.is_dead() => Some(format!(
+                "{} records a write by kehu process {} that was interrupted ({} file(s) \
+                     may be half changed); run any kehu write (e.g. the same command again): \
+                     it first rolls the write back, or finishes it if the commit was made",
+                journal_path.display(),
+                journal.owner.pid,
+                journal.files.len()
+            )),
+            Ok(_) => None,
+            Err(e) => Some(e.to_string()),
+        }
     }
 
     /// Completes or undoes a journalled write; the caller holds the index
@@ -200,15 +209,31 @@ impl Book {
         self.repo.refname_to_id(reference).ok()
     }
 
-    /// Removes `<ref>.lock` when it holds the interrupted commit's id: the
-    /// writer was killed while moving the branch.
+    /// Removes the lock of the journalled reference (`<git dir>/<ref>.lock`)
+    /// that the dead writer made while moving it, and no other: the lock
+    /// must be no older than the journal (written before the branch moves)
+    /// and hold what git writes there for the interrupted commit, whole or
+    /// cut short by the kill (`<new id>\n`, a prefix of it, or nothing). A
+    /// lock with other content is another process's and stays; git then
+    /// names it when the next write fails.
     fn remove_stale_ref_lock(&self, journal: &Journal) {
-        let lock = self.git_dir().join(format!("{}.lock", journal.reference));
-        if let Ok(text) = fs::read_to_string(&lock)
-            && text.trim() == journal.new.to_string()
-        {
-            let _ = fs::remove_file(&lock);
+        let git_dir = self.git_dir();
+        let lock = git_dir.join(format!("{}.lock", journal.reference));
+        let Ok(text) = fs::read(&lock) else {
+            return;
+        };
+        let expected = format!("{}\n", journal.new);
+        if !expected.as_bytes().starts_with(&text) {
+            return;
         }
+        let modified = |path: &Path| fs::metadata(path).and_then(|m| m.modified());
+        if let (Ok(made), Ok(journalled)) =
+            (modified(&lock), modified(&super::journal::path(git_dir)))
+            && made < journalled
+        {
+            return;
+        }
+        let _ = fs::remove_file(&lock);
     }
 
     /// Gives a file the blob `wanted` (removing it, and parent directories

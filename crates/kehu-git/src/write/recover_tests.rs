@@ -211,3 +211,64 @@ fn a_file_changed_by_another_writer_since_it_was_read_is_refused() {
     assert_eq!(git(root, &["rev-parse", "HEAD"]), head);
     assert_eq!(status(root), "");
 }
+
+/// The committed change undone as a writer killed before its branch moved
+/// leaves it: branch and index as before, no file written yet, and the
+/// journal (written after the commit object, so no older than anything
+/// the writer did next).
+fn killed_before_the_move(root: &Path) -> Interrupted {
+    let state = committed(root);
+    state.branch_and_index_as_before(root);
+    fs::write(root.join(ACME), &state.old_acme).unwrap();
+    fs::remove_file(root.join(NEW)).unwrap();
+    state.journal.write(&root.join(".git")).unwrap();
+    state
+}
+
+#[test]
+fn killed_while_moving_the_branch_removes_exactly_the_journalled_ref_lock() {
+    let new_id = |state: &Interrupted| format!("{}\n", state.journal.new);
+    // The kill left the branch's lock empty, cut short, or whole.
+    for cut in [0, 7, 41] {
+        let dir = new_book();
+        let root = dir.path();
+        // Another process's lock on another branch, from before the write.
+        let other = root.join(".git/refs/heads/other.lock");
+        fs::write(&other, b"").unwrap();
+        let state = killed_before_the_move(root);
+        let lock = root.join(".git/refs/heads/main.lock");
+        fs::write(&lock, &new_id(&state).as_bytes()[..cut]).unwrap();
+
+        let err = open(root).recover().unwrap_err();
+        assert!(err.to_string().contains("rolled back"), "{cut}: {err}");
+        assert!(
+            !lock.exists(),
+            "{cut}: the journalled ref's lock is removed"
+        );
+        assert!(other.exists(), "{cut}: any other lock stays");
+        assert_eq!(git(root, &["rev-parse", "HEAD"]).trim(), state.old_head);
+        assert_eq!(status(root), "");
+        // And the branch can move again.
+        fs::remove_file(&other).unwrap();
+        open(root)
+            .commit(&CommitRequest {
+                files: vec![(ACME.into(), state.new_acme.clone())],
+                subject: "again".into(),
+                ..CommitRequest::default()
+            })
+            .unwrap();
+    }
+}
+
+#[test]
+fn a_ref_lock_that_is_not_the_dead_writers_stays() {
+    let dir = new_book();
+    let root = dir.path();
+    let state = killed_before_the_move(root);
+    // Someone else is moving the branch to another commit.
+    let lock = root.join(".git/refs/heads/main.lock");
+    fs::write(&lock, format!("{}\n", state.old_head)).unwrap();
+    let err = open(root).recover().unwrap_err();
+    assert!(err.to_string().contains("rolled back"), "{err}");
+    assert!(lock.exists(), "a lock holding another id is not ours");
+}

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use kehu_core::{Customer, Date};
 use kehu_plugin_sdk::PluginError;
+use kehu_plugin_sdk::events::{Event, newest_first, read_events};
 use serde_json::Value;
 
 /// What the review follows of one customer.
@@ -72,10 +73,6 @@ pub struct Replay<T> {
     pub commits: usize,
 }
 
-fn bad(what: &str) -> PluginError {
-    PluginError::Host(format!("unreadable history from the host: {what}"))
-}
-
 /// One customer change of one commit, as read from the events.
 struct Change<'v> {
     id: &'v str,
@@ -89,47 +86,30 @@ fn text(value: &Value) -> Option<String> {
     value.as_str().map(str::to_owned)
 }
 
-fn changes(event: &Value) -> Result<Vec<Change<'_>>, PluginError> {
-    let Some(Value::Array(customers)) = event.get("customers") else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::with_capacity(customers.len());
-    for customer in customers {
-        let id = customer
-            .get("id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad("customer change without id"))?;
-        let mut fields = Vec::new();
-        let mut owner = None;
-        for field in customer
-            .get("fields")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(name) = field.get("field").and_then(Value::as_str) else {
-                continue;
-            };
-            let old = field.get("old").unwrap_or(&Value::Null);
-            if name == "owner" {
-                owner = Some((old, field.get("new").unwrap_or(&Value::Null)));
+fn changes<'v>(event: &Event<'v>) -> Result<Vec<Change<'v>>, PluginError> {
+    event
+        .changes()
+        .map(|change| {
+            let change = change?;
+            let mut fields = Vec::new();
+            let mut owner = None;
+            for field in change.fields() {
+                if field.field == "owner" {
+                    owner = Some((field.old, field.new));
+                }
+                if matches!(field.field, "owner" | "grade.tier" | "metrics.revenue_12m") {
+                    fields.push((field.field, field.old));
+                }
             }
-            if matches!(name, "owner" | "grade.tier" | "metrics.revenue_12m") {
-                fields.push((name, old));
-            }
-        }
-        out.push(Change {
-            id,
-            old_id: customer.get("old_id").and_then(Value::as_str),
-            status: customer
-                .get("status")
-                .and_then(Value::as_str)
-                .unwrap_or("modified"),
-            fields,
-            owner,
-        });
-    }
-    Ok(out)
+            Ok(Change {
+                id: change.id,
+                old_id: change.old_id,
+                status: change.status.unwrap_or("modified"),
+                fields,
+                owner,
+            })
+        })
+        .collect()
 }
 
 fn undo_fields(record: &mut Record, fields: &[(&str, &Value)]) {
@@ -151,24 +131,9 @@ pub fn replay<T>(
     days: &[Date],
     mut measure: impl FnMut(Date, &HashMap<String, Record>) -> T,
 ) -> Result<Replay<T>, PluginError> {
-    let events = events
-        .as_array()
-        .ok_or_else(|| bad("expected a list of events"))?;
-    let mut dated: Vec<(Date, i64, usize, &Value)> = Vec::with_capacity(events.len());
-    for (order, event) in events.iter().enumerate() {
-        let commit = event
-            .get("commit")
-            .ok_or_else(|| bad("event without commit"))?;
-        let day: Date = commit
-            .get("date")
-            .and_then(Value::as_str)
-            .and_then(|d| d.parse().ok())
-            .ok_or_else(|| bad("commit without a date"))?;
-        let timestamp = commit.get("timestamp").and_then(Value::as_i64).unwrap_or(0);
-        dated.push((day, timestamp, order, event));
-    }
     // Newest first; the host's order (newest first) breaks ties.
-    dated.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    let mut dated = read_events(events)?;
+    newest_first(&mut dated);
     let mut days = days.to_vec();
     days.sort_by(|a, b| b.cmp(a));
     days.dedup();
@@ -183,7 +148,8 @@ pub fn replay<T>(
     let mut next = dated.iter().peekable();
     let mut commits = 0;
     for day in days {
-        while let Some((commit_day, _, _, event)) = next.next_if(|e| e.0 > day) {
+        while let Some(event) = next.next_if(|e| e.day > day) {
+            let commit_day = &event.day;
             let changes = changes(event)?;
             if !changes.is_empty() {
                 commits += 1;

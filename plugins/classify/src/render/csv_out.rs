@@ -5,7 +5,8 @@ use std::io::Write;
 
 use crate::assess::Assessment;
 use crate::field::Field;
-use crate::render::{csv_safe, money, write_chunked};
+use crate::render::{money, write_chunked};
+use kehu_core::escape::csv_safe;
 
 fn header(assessment: &Assessment<'_>) -> Vec<String> {
     let mut header = vec!["id".to_owned(), "name".to_owned()];

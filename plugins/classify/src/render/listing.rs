@@ -2,6 +2,7 @@
 //! reason), as a terminal table or Markdown.
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use kehu_core::escape::markdown_cell;
 
 /// How a listing is drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,10 +75,4 @@ impl Listing {
         }
         out
     }
-}
-
-fn markdown_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('\n', " ")
 }

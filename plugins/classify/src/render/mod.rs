@@ -19,14 +19,6 @@ pub use json_out::write_json;
 pub const SCHEMA_IMPACT: &str = "kehu.classify-impact/1";
 pub use listing::{Listing, Style};
 
-/// A CSV cell a spreadsheet would run as a formula gets a leading `'`.
-pub fn csv_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
-        _ => text.into(),
-    }
-}
-
 /// Customers per parallel chunk when rendering.
 const CHUNK: usize = 1024;
 /// Chunks rendered at a time: output of any size is written from a few
