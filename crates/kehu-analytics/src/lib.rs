@@ -25,7 +25,7 @@
 //! | [`book`] | all of the above for a whole book, tiers last |
 //! | [`cadence`], [`mod@urgency`] | follow-up intervals, due/overdue, the agenda's order |
 //! | [`bgnbd`] | BG/NBD likelihood, fit, P(alive), expected purchases |
-//! | [`mod@risk`], [`backtest`] | churn risk from weighted signals, and how good it was |
+//! | [`mod@risk`], [`trails`], [`churn`], [`backtest`] | churn risk from weighted signals (history signals from trails), a book scored, and how good it was |
 //! | [`lifecycle`] | new / growing / mature / declining / lapsed from orders and revenue history |
 //! | [`complaints`] | complaints from history, satisfaction and complaint KPIs |
 //! | [`service`] | the service level serving a customer, channel suggestions |
@@ -38,6 +38,7 @@ pub mod bgnbd;
 pub mod book;
 pub mod cadence;
 pub mod calibration;
+pub mod churn;
 pub mod complaints;
 pub mod flow;
 pub mod funnel;
@@ -50,6 +51,7 @@ pub mod rfm;
 pub mod risk;
 pub mod service;
 pub mod tier;
+pub mod trails;
 pub mod urgency;
 
 pub use abc::{AbcClass, AbcGrade, AbcThresholds, abc};

@@ -9,6 +9,7 @@ mod context;
 mod demo;
 mod exit;
 mod locate;
+mod out_file;
 mod output;
 mod plugin_host;
 mod session;

@@ -45,6 +45,8 @@ pub fn warn(context: &Context, message: &str) {
 pub struct Services<'c> {
     context: std::cell::RefCell<&'c mut Context>,
     book: OnceCell<Result<kehu_core::Book, String>>,
+    /// `--out FILE`: where the plugin's stdout goes instead of the terminal.
+    out: std::cell::RefCell<Option<crate::out_file::OutFile>>,
 }
 
 impl<'c> Services<'c> {
@@ -53,7 +55,27 @@ impl<'c> Services<'c> {
         Services {
             context: std::cell::RefCell::new(context),
             book: OnceCell::new(),
+            out: std::cell::RefCell::new(None),
         }
+    }
+
+    /// Sends the plugin's stdout to `out` (`--out FILE`) instead of the terminal.
+    pub fn with_out(self, out: Option<crate::out_file::OutFile>) -> Self {
+        self.out.replace(out);
+        self
+    }
+
+    /// Writes the plugin's stdout: to the `--out` file, else the terminal.
+    pub fn write_stdout(&self, bytes: &[u8]) -> std::io::Result<()> {
+        match self.out.borrow_mut().as_mut() {
+            Some(out) => out.write(bytes).map_err(std::io::Error::other),
+            None => std::io::stdout().lock().write_all(bytes),
+        }
+    }
+
+    /// The `--out` file, to commit once the command succeeded.
+    pub fn take_out(&self) -> Option<crate::out_file::OutFile> {
+        self.out.borrow_mut().take()
     }
 
     /// The loaded book (loading it if no plugin call did yet).
@@ -181,7 +203,7 @@ impl HostServices for Services<'_> {
 
     fn write_output(&self, stream: OutputStream, bytes: &[u8]) -> Option<std::io::Result<()>> {
         Some(match stream {
-            OutputStream::Stdout => std::io::stdout().lock().write_all(bytes),
+            OutputStream::Stdout => self.write_stdout(bytes),
             OutputStream::Stderr => std::io::stderr().lock().write_all(bytes),
         })
     }
@@ -200,9 +222,29 @@ impl HostServices for Services<'_> {
             fields: filter.fields.as_ref().map(|f| f.iter().cloned().collect()),
             contacts: filter.contacts,
         };
-        let events =
-            self.history(|history, rev| history.log(&self.window(rev, since, until, filter)))?;
-        serde_json::to_vec(&events).map_err(|e| ServiceError::new(e.to_string()))
+        // Each event is written as it is found: the host holds the JSON
+        // answer, never a list of events besides it.
+        let mut out = vec![b'['];
+        let mut failed = None;
+        self.history(|history, rev| {
+            history.log_each(&self.window(rev, since, until, filter), |event| {
+                if out.len() > 1 {
+                    out.push(b',');
+                }
+                match serde_json::to_writer(&mut out, &event) {
+                    Ok(()) => std::ops::ControlFlow::Continue(()),
+                    Err(e) => {
+                        failed = Some(e);
+                        std::ops::ControlFlow::Break(())
+                    }
+                }
+            })
+        })?;
+        if let Some(e) = failed {
+            return Err(ServiceError::new(e.to_string()));
+        }
+        out.push(b']');
+        Ok(out)
     }
 
     fn last_contacts(

@@ -246,3 +246,122 @@ fn every_format_is_byte_identical_across_runs_and_clones() {
         assert_eq!(one, report(&clone, &args), "{format}: two clones");
     }
 }
+
+/// `kehu report --out FILE`: the host writes the report to FILE (the same
+/// bytes as stdout, nothing on stdout); a failed run leaves FILE as it was
+/// and no temporary file behind; a directory is refused.
+#[test]
+fn out_writes_the_file_whole_or_not_at_all() {
+    let book = made_book();
+    let root = book.path();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("week.md");
+    let args = ["--week", "2026-W47", "--format", "markdown"];
+    let printed = report(root, &args);
+    let mut with_out = args.to_vec();
+    with_out.extend(["--out", file.to_str().unwrap()]);
+    assert_eq!(report(root, &with_out), "");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), printed);
+
+    let leftovers = || -> Vec<String> {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "week.md")
+            .collect()
+    };
+    let run = |args: &[&str]| {
+        let mut all = vec!["--plugin-dir", plugin_dir().to_str().unwrap(), "report"];
+        all.extend_from_slice(args);
+        kehu(root, &all)
+    };
+    // A usage error of the plugin (exit 2): the old report stays whole.
+    let bad = run(&["--week", "2026-W99", "--out", file.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), printed);
+    assert_eq!(leftovers(), Vec::<String>::new());
+    // A directory is refused before the plugin runs.
+    let out = run(&["--out", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+}
+
+/// Writes a customer with orders for the risk test: tier, orders between
+/// `first` and `last`, satisfaction and revenue_12m.
+fn put_buyer(root: &Path, id: &str, tier: &str, orders: u32, last: &str, sat: f64, rev: f64) {
+    let text = format!(
+        "id = \"{id}\"\nname = \"{id} Ltd\"\nowner = \"alice\"\nsince = 2024-01-01\n\
+         stage = \"won\"\n\n[grade]\ntier = \"{tier}\"\n\n[metrics]\nrevenue_12m = {rev:.1}\n\
+         orders_total = {orders}\nfirst_order = 2024-01-10\nlast_order = {last}\n\
+         satisfaction = {sat:.1}\n\n[contact]\nlast = 2026-11-02\n"
+    );
+    write(root, &format!("customers/{}/{id}.toml", &id[..2]), &text);
+}
+
+/// The report's at-risk list is `kehu churn`'s ranking as of the period's
+/// end, history signals included: a downgrade, satisfaction and revenue
+/// falling in the last 90 days move customers up both lists alike.
+#[test]
+fn at_risk_is_churns_order() {
+    let book = new_book();
+    let root = book.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    let buyers = [
+        ("alba", "key", 40, "2026-11-01", 4.5, 900.0),
+        ("bern", "key", 12, "2026-06-01", 4.0, 500.0),
+        ("cora", "ordinary", 30, "2026-10-20", 4.5, 700.0),
+        ("dora", "key", 25, "2026-10-01", 4.0, 800.0),
+        ("ella", "ordinary", 20, "2026-09-15", 4.5, 300.0),
+        ("fay", "ordinary", 18, "2026-08-20", 4.0, 1000.0),
+        ("gus", "small", 3, "2025-12-01", 3.5, 50.0),
+    ];
+    for (id, tier, orders, last, sat, rev) in buyers {
+        put_buyer(root, id, tier, orders, last, sat, rev);
+    }
+    commit(root, "2026-09-01", "the book");
+    put_buyer(root, "dora", "ordinary", 25, "2026-10-01", 4.0, 800.0);
+    put_buyer(root, "ella", "ordinary", 20, "2026-09-15", 2.5, 300.0);
+    put_buyer(root, "fay", "ordinary", 18, "2026-08-20", 4.0, 400.0);
+    commit(
+        root,
+        "2026-10-15",
+        "dora downgraded; ella's survey; fay's orders fell",
+    );
+    let dir = plugin_dir().to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--plugin-dir", dir, "--as-of", "2026-11-22"];
+        all.extend_from_slice(args);
+        let out = kehu(root, &all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str::<Value>(&stdout(&out)).unwrap()
+    };
+    let churn = run(&["churn", "--all", "--format", "json"]);
+    let report = run(&["report", "--top", "7", "--format", "json"]);
+    let rows = |v: &Value, list: &str, id: &str, score: &str| -> Vec<(String, f64)> {
+        v[list]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {list} in {v}"))
+            .iter()
+            .map(|r| {
+                let s = r[score].as_f64().unwrap();
+                (r[id].as_str().unwrap().to_owned(), (s * 1e6).round() / 1e6)
+            })
+            .collect()
+    };
+    let from_churn = rows(&churn, "customers", "id", "risk");
+    let from_report = rows(&report, "at_risk", "customer", "score");
+    assert_eq!(from_churn.len(), 7);
+    assert_eq!(from_report, from_churn);
+    let reason = |id: &str| -> String {
+        let rows = report["at_risk"].as_array().unwrap();
+        let row = rows.iter().find(|r| r["customer"] == id).unwrap();
+        row["reason"].as_str().unwrap().to_owned()
+    };
+    assert!(reason("dora").contains("downgraded: tier key → ordinary"));
+    assert!(reason("ella").contains("satisfaction 4.5 → 2.5"));
+    assert!(
+        reason("fay").contains("revenue_12m 1,000 → 400"),
+        "{}",
+        reason("fay")
+    );
+}

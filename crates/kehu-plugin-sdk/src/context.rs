@@ -142,6 +142,25 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// [`Context::changes_filtered`] without a `serde_json::Value`: the
+    /// host's answer (kehu-git's JSON list of events) goes to `read` as
+    /// bytes, so a plugin reading a long window can deserialize it event by
+    /// event into its own types and keep only what it needs.
+    pub fn changes_raw<T>(
+        &self,
+        since: Option<Date>,
+        until: Option<Date>,
+        filter: &ChangeFilter,
+        read: impl FnOnce(&[u8]) -> Result<T, PluginError>,
+    ) -> Result<T, PluginError> {
+        let query = HostQuery::Changes {
+            since,
+            until,
+            filter: filter.clone(),
+        };
+        self.call(&query, read)
+    }
+
     /// Per customer, the latest contact commit and the latest write of
     /// `contact.last` from `since` to `until` (both inclusive, either open;
     /// `until` defaults to `as_of`). Fails on a host that does not offer

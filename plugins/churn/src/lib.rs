@@ -134,7 +134,7 @@ impl Run<'_, '_> {
             let events = self
                 .ctx
                 .changes_filtered(Some(since), Some(until), &filter)?;
-            Trails::read(&events, since, until)
+            history::read(&events, since, until)
         };
         read().map_err(|e| format!("history unavailable ({e})"))
     }
@@ -148,7 +148,7 @@ impl Run<'_, '_> {
         let (since, until) = history::window(as_of, days);
         let read = || -> Result<Trails, PluginError> {
             let events = self.ctx.customer_history(id)?;
-            Trails::read(&events, since, until)
+            history::read(&events, since, until)
         };
         read().map_err(|e| format!("history unavailable ({e})"))
     }

@@ -1,7 +1,6 @@
 //! Gathers what the report needs from the host (the book at the end and at
 //! the start of the period, the books the grade calibration starts from,
-//! the changes of the period and of the one before) and computes every
-//! section. The end book is the host's book when the period ends on the
+//! the history windows of [`crate::read`]) and computes every section. The end book is the host's book when the period ends on the
 //! `--as-of` day, else the book as it was at the end of the period's last
 //! day, so a past week is reported as it was.
 
@@ -14,9 +13,10 @@ use kehu_core::{Config, Date};
 use kehu_plugin::protocol::Book;
 use kehu_plugin_sdk::{Context, PluginError};
 
-use crate::history::{self, Change, Renames};
+use crate::history::{Change, Renames};
 use crate::model::{Report, SCHEMA};
 use crate::period::Period;
+use crate::read::{Read, read};
 use crate::rewind::rewind;
 use crate::sections::{
     self, Snapshot, calibration, contacts, followup, funnel, kpi, lifecycle, movements, portfolio,
@@ -48,14 +48,8 @@ pub struct Inputs<'a> {
     pub end: Cow<'a, Book>,
     /// The book at the start (the end of the day before); `None` without history.
     pub start: Option<Book>,
-    /// The period's changes; `None` without history.
-    pub changes: Option<Vec<Change>>,
-    /// Complaint trailers of the whole history up to the period's end.
-    pub complaints: Vec<kehu_analytics::complaints::ComplaintEvent>,
-    /// Each customer's recorded `revenue_12m` values up to the period's end.
-    pub revenue: BTreeMap<String, Vec<(Date, f64)>>,
-    /// The previous period's changes (same length, just before).
-    pub previous: Vec<Change>,
+    /// The history read for the period; `None` without history.
+    pub history: Option<Read>,
     /// The grade calibration's windows: (grade, months, first day).
     pub windows: Vec<(PipelineGrade, u32, Date)>,
     /// The books on the windows' first days (missing where the book did
@@ -69,7 +63,7 @@ fn policy(config: &Config) -> Result<Policy, PluginError> {
     Policy::from_config(config).map_err(|e| PluginError::Data(format!("kehu.toml: {e}")))
 }
 
-/// Asks the host for the books and the changes of `period`.
+/// Asks the host for the books and the history of `period` ([`read`]).
 pub fn gather<'a>(
     ctx: &'a Context<'_>,
     period: &Period,
@@ -81,35 +75,18 @@ pub fn gather<'a>(
         Cow::Owned(ctx.book_at(period.until)?)
     };
     let mut notes = Vec::new();
-    let both = Period {
-        label: String::new(),
-        since: period.previous_since(),
-        until: period.until,
-    };
-    // The whole history to the period's end: a complaint opened long before
-    // the period may be open or resolved in it, and lifecycle trends span
-    // the recorded revenue values; `history::read` keeps the two periods.
-    let (changes, previous, complaints, revenue) = match ctx.changes(None, Some(both.until)) {
-        Ok(events) => {
-            let (previous, changes): (Vec<Change>, Vec<Change>) = history::read(&events, &both)?
-                .into_iter()
-                .partition(|c| c.day < period.since);
-            (
-                Some(changes),
-                previous,
-                service::events(&events),
-                kehu_analytics::lifecycle::revenue_histories(&events, period.until),
-            )
-        }
+    let history = match read(ctx, period) {
+        Ok(read) => Some(read),
         Err(e) => {
             notes.push(format!(
-                "no history ({e}): contacts, movements, transitions, revenue growth and complaints are left out"
+                "no history ({e}): contacts, movements, transitions, revenue growth, \
+                 complaints and the history signals of the at-risk list are left out"
             ));
-            (None, Vec::new(), Vec::new(), BTreeMap::new())
+            None
         }
     };
-    let start = changes.as_ref().map(|changes| {
-        let (customers, failed) = rewind(&end.customers, changes);
+    let start = history.as_ref().map(|read| {
+        let (customers, failed) = rewind(&end.customers, &read.changes);
         if failed > 0 {
             notes.push(format!(
                 "{failed} change(s) of the period could not be undone: the start-of-period \
@@ -146,10 +123,7 @@ pub fn gather<'a>(
     Ok(Inputs {
         end,
         start,
-        changes,
-        complaints,
-        revenue,
-        previous,
+        history,
         windows,
         window_books,
         notes,
@@ -172,7 +146,10 @@ pub fn build(inputs: &Inputs<'_>, period: &Period, top: usize) -> Result<Report,
             customers: &book.customers,
             config,
         });
-    let changes: &[Change] = inputs.changes.as_deref().unwrap_or(&[]);
+    let read = inputs.history.as_ref();
+    let changes: &[Change] = read.map_or(&[], |r| r.changes.as_slice());
+    let no_revenue = BTreeMap::new();
+    let revenue = read.map_or(&no_revenue, |r| &r.revenue);
     let renames = Renames::of(changes);
     let history = sections::Period {
         changes,
@@ -191,8 +168,8 @@ pub fn build(inputs: &Inputs<'_>, period: &Period, top: usize) -> Result<Report,
     let mut notes = inputs.notes.clone();
     notes.push(
         "active = stage `won`; revenue = sum of metrics.revenue_12m; revenue booked = the rise \
-         of metrics.revenue_total in the period's commits; at-risk signals: P(alive), order gap, \
-         overdue follow-up; days per stage: stays that began and ended in the period"
+         of metrics.revenue_total in the period's commits; at risk: `kehu churn`'s scoring as of \
+         the period's end; days per stage: stays that began and ended in the period"
             .to_owned(),
     );
     Ok(Report {
@@ -201,20 +178,17 @@ pub fn build(inputs: &Inputs<'_>, period: &Period, top: usize) -> Result<Report,
         start: period.start_day(),
         previous_since: period.previous_since(),
         currency: end_config.book.currency.clone(),
-        service: service::service(&end, &inputs.complaints, period),
+        service: service::service(&end, read.map_or(&[], |r| &r.complaints), period),
         lifecycle: lifecycle::lifecycle(
             &end,
             period.until,
             start.as_ref().map(|s| (s, period.start_day())),
-            &inputs.revenue,
+            revenue,
         ),
         kpis: kpi::kpis(
             &end,
             start.as_ref(),
-            inputs
-                .changes
-                .as_ref()
-                .map(|_| (&history, inputs.previous.as_slice())),
+            read.map(|r| (&history, r.previous_booked)),
             contact_total,
         ),
         portfolio: portfolio::portfolio(
@@ -230,7 +204,7 @@ pub fn build(inputs: &Inputs<'_>, period: &Period, top: usize) -> Result<Report,
             .map(|s| movements::migration(s, &end, &history)),
         contacts,
         overdue: followup::overdue(&end, period.until)?,
-        at_risk: followup::at_risk(&end, period.until, top)?,
+        at_risk: followup::at_risk(&end, period.until, read.map(|r| &r.trails), top)?,
         funnel: funnel::funnel(&history, &end, start.as_ref()),
         calibration: (!inputs.windows.is_empty())
             .then(|| calibration::calibration(&windows, &end, period.until)),

@@ -1,16 +1,153 @@
-//! The period's history, read from the host's book-wide `changes` (kehu-git
-//! events: `[{"commit": {"date", "timestamp", "author", "kind", "subject",
-//! "trailers": [[key, value], ...]}, "customers": [{"id", "old_id"?,
-//! "status", "fields": [{"field", "old", "new"}]}]}]`), flattened to one
-//! record per customer and commit, oldest first.
+//! The history the report reads, streamed from the host's `changes`
+//! answers (kehu-git events: `[{"commit": {"id", "date", "timestamp",
+//! "author", "kind", "subject", "trailers": [[key, value], ...]},
+//! "customers": [{"id", "old_id"?, "status", "fields": [{"field", "old",
+//! "new"}]}]}]`): each event is deserialized on its own into borrowed
+//! [`RawEvent`]s ([`each_event`]) and only what the report keeps is
+//! copied, so memory follows what the report needs, not the answer's size.
+//! The period's changes are flattened to one [`Change`] per customer and
+//! commit, oldest first.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
 
 use kehu_core::Date;
 use kehu_plugin_sdk::PluginError;
+use serde::Deserialize;
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::period::Period;
+/// A commit as the host sends it.
+#[derive(Debug, Deserialize)]
+pub struct RawCommit<'a> {
+    /// The commit id (hex).
+    #[serde(default, borrow)]
+    pub id: Cow<'a, str>,
+    /// The author's day.
+    pub date: Date,
+    /// Author time, seconds since the epoch.
+    #[serde(default)]
+    pub timestamp: i64,
+    /// The author.
+    #[serde(default, borrow)]
+    pub author: Cow<'a, str>,
+    /// The kind (`contact`, `regrade`, `edit` ...).
+    #[serde(default, borrow)]
+    pub kind: Cow<'a, str>,
+    /// The subject line.
+    #[serde(default, borrow)]
+    pub subject: Cow<'a, str>,
+    /// Trailers in order.
+    #[serde(default)]
+    pub trailers: Vec<(String, String)>,
+}
+
+impl RawCommit<'_> {
+    /// The last value of trailer `key` (case-insensitive), trimmed.
+    pub fn trailer(&self, key: &str) -> Option<&str> {
+        self.trailers
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.trim())
+    }
+}
+
+/// One field change as the host sends it; a missing side is `Null`.
+#[derive(Debug, Deserialize)]
+pub struct RawField<'a> {
+    /// The dotted field, e.g. `grade.tier`.
+    #[serde(borrow)]
+    pub field: Cow<'a, str>,
+    /// The value before.
+    #[serde(default)]
+    pub old: Value,
+    /// The value after.
+    #[serde(default)]
+    pub new: Value,
+}
+
+/// One customer's change in a commit as the host sends it.
+#[derive(Debug, Deserialize)]
+pub struct RawCustomer<'a> {
+    /// The id after the change.
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    /// The id before a rename.
+    #[serde(default, borrow)]
+    pub old_id: Option<Cow<'a, str>>,
+    /// `added`, `modified`, `removed` ...
+    #[serde(default, borrow)]
+    pub status: Option<Cow<'a, str>>,
+    /// The field changes.
+    #[serde(default, borrow)]
+    pub fields: Vec<RawField<'a>>,
+}
+
+impl RawCustomer<'_> {
+    /// The change of `field`, if any.
+    pub fn field(&self, name: &str) -> Option<&RawField<'_>> {
+        self.fields.iter().find(|f| f.field == name)
+    }
+}
+
+/// One event of the host's answer.
+#[derive(Debug, Deserialize)]
+pub struct RawEvent<'a> {
+    /// The commit.
+    #[serde(borrow)]
+    pub commit: RawCommit<'a>,
+    /// The customers it changed.
+    #[serde(default, borrow)]
+    pub customers: Vec<RawCustomer<'a>>,
+}
+
+fn bad(what: impl fmt::Display) -> PluginError {
+    PluginError::Host(format!("unreadable history from the host: {what}"))
+}
+
+/// Hands each event of a `changes` answer (a JSON list) to `visit` with its
+/// position in the list, one at a time, never holding the whole list.
+pub fn each_event<'de>(
+    bytes: &'de [u8],
+    visit: impl FnMut(usize, RawEvent<'de>),
+) -> Result<(), PluginError> {
+    struct Events<F>(F);
+    impl<'de, F: FnMut(usize, RawEvent<'de>)> Visitor<'de> for Events<F> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of events")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+            let mut order = 0;
+            while let Some(event) = seq.next_element::<RawEvent<'de>>()? {
+                (self.0)(order, event);
+                order += 1;
+            }
+            Ok(())
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.deserialize_seq(Events(visit)).map_err(bad)?;
+    de.end().map_err(bad)
+}
+
+/// Sorts by the key and drops it: oldest first by day, then commit time,
+/// then (for two commits in one second of a newest-first list) the later
+/// position.
+pub fn oldest_first<T>(mut keyed: Vec<(Key, T)>) -> Vec<T> {
+    keyed.sort_by_key(|(key, _)| *key);
+    keyed.into_iter().map(|(_, t)| t).collect()
+}
+
+/// The sort key of [`oldest_first`].
+pub type Key = (Date, i64, usize);
+
+/// The key of an event at `order` in the host's list.
+pub fn key(commit: &RawCommit<'_>, order: usize) -> Key {
+    (commit.date, commit.timestamp, usize::MAX - order)
+}
 
 /// One customer's change in one commit.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +176,32 @@ pub struct Change {
 }
 
 impl Change {
+    /// The customer `customer`'s change in the event's `commit`.
+    pub fn of(commit: &RawCommit<'_>, customer: RawCustomer<'_>) -> Change {
+        let why = commit
+            .trailer("Kehu-Reason")
+            .filter(|r| !r.is_empty())
+            .unwrap_or(&commit.subject)
+            .to_owned();
+        let status = customer.status.as_deref();
+        Change {
+            day: commit.date,
+            author: commit.author.clone().into_owned(),
+            kind: commit.kind.clone().into_owned(),
+            why,
+            contact_trailer: commit.trailer("Kehu-Contact").map(str::to_owned),
+            added: status == Some("added"),
+            removed: status == Some("removed"),
+            id: customer.id.into_owned(),
+            old_id: customer.old_id.map(Cow::into_owned),
+            fields: customer
+                .fields
+                .into_iter()
+                .map(|f| (f.field.into_owned(), f.old, f.new))
+                .collect(),
+        }
+    }
+
     /// The (old, new) of `field`, if this change touched it.
     pub fn field(&self, name: &str) -> Option<(&Value, &Value)> {
         self.fields
@@ -57,106 +220,26 @@ impl Change {
     }
 }
 
-fn bad(what: &str) -> PluginError {
-    PluginError::Host(format!("unreadable history from the host: {what}"))
-}
-
-fn text(value: Option<&Value>) -> String {
-    value.and_then(Value::as_str).unwrap_or_default().to_owned()
-}
-
-fn trailer(commit: &Value, key: &str) -> Option<String> {
-    commit
-        .get("trailers")?
-        .as_array()?
-        .iter()
-        .filter_map(|pair| {
-            let pair = pair.as_array()?;
-            let k = pair.first()?.as_str()?;
-            let v = pair.get(1)?.as_str()?;
-            k.eq_ignore_ascii_case(key).then(|| v.trim().to_owned())
-        })
-        .next_back()
-}
-
-/// Reads the events (newest or oldest first) and keeps the changes dated
-/// inside `window`, oldest first (by day, then commit time, then the
-/// host's order).
-pub fn read(events: &Value, window: &Period) -> Result<Vec<Change>, PluginError> {
-    let events = match events {
-        Value::Array(items) => items.as_slice(),
-        Value::Object(map) => match map.get("events") {
-            Some(Value::Array(items)) => items.as_slice(),
-            _ => return Err(bad("expected a list of events")),
-        },
-        _ => return Err(bad("expected a list of events")),
-    };
-    let mut keyed: Vec<((Date, i64, usize), Change)> = Vec::new();
-    for (order, event) in events.iter().enumerate() {
-        let commit = event
-            .get("commit")
-            .ok_or_else(|| bad("event without commit"))?;
-        let day: Date = commit
-            .get("date")
-            .and_then(Value::as_str)
-            .and_then(|d| d.parse().ok())
-            .ok_or_else(|| bad("commit without a date"))?;
-        if !window.contains(day) {
-            continue;
-        }
-        let timestamp = commit.get("timestamp").and_then(Value::as_i64).unwrap_or(0);
-        let why = trailer(commit, "Kehu-Reason")
-            .filter(|r| !r.is_empty())
-            .unwrap_or_else(|| text(commit.get("subject")));
-        let Some(Value::Array(customers)) = event.get("customers") else {
-            continue;
-        };
-        for customer in customers {
-            let id = customer
-                .get("id")
-                .and_then(Value::as_str)
-                .ok_or_else(|| bad("customer change without id"))?;
-            let status = customer.get("status").and_then(Value::as_str);
-            let fields = match customer.get("fields") {
-                Some(Value::Array(f)) => f
-                    .iter()
-                    .filter_map(|f| {
-                        let name = f.get("field")?.as_str()?.to_owned();
-                        let old = f.get("old").cloned().unwrap_or(Value::Null);
-                        let new = f.get("new").cloned().unwrap_or(Value::Null);
-                        Some((name, old, new))
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            // A newest-first list puts the older of two same-second commits
-            // later: order by the reversed position within a second.
-            keyed.push((
-                (day, timestamp, usize::MAX - order),
-                Change {
-                    day,
-                    author: text(commit.get("author")),
-                    kind: text(commit.get("kind")),
-                    why: why.clone(),
-                    contact_trailer: trailer(commit, "Kehu-Contact"),
-                    id: id.to_owned(),
-                    old_id: customer
-                        .get("old_id")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                    added: status == Some("added"),
-                    removed: status == Some("removed"),
-                    fields,
-                },
-            ));
-        }
-    }
-    keyed.sort_by_key(|(key, _)| *key);
-    Ok(keyed.into_iter().map(|(_, c)| c).collect())
-}
-
 #[cfg(test)]
 impl Change {
+    /// The changes of `events` (JSON) dated in `period`, oldest first.
+    pub fn in_period(events: &Value, period: &crate::period::Period) -> Vec<Change> {
+        let bytes = serde_json::to_vec(events).unwrap();
+        let mut keyed = Vec::new();
+        each_event(&bytes, |order, event| {
+            if period.contains(event.commit.date) {
+                for customer in event.customers {
+                    keyed.push((
+                        key(&event.commit, order),
+                        Change::of(&event.commit, customer),
+                    ));
+                }
+            }
+        })
+        .unwrap();
+        oldest_first(keyed)
+    }
+
     /// A hand-edit of customer `id` on 2026-11-17 with no fields, for tests.
     pub fn blank(id: &str) -> Change {
         Change {
@@ -233,12 +316,12 @@ mod tests {
                         "subject": "old", "trailers": []},
              "customers": [{"id": "acme", "fields": []}]}
         ]);
-        let period = Period {
+        let period = crate::period::Period {
             label: "w".into(),
             since: "2026-11-16".parse().unwrap(),
             until: "2026-11-22".parse().unwrap(),
         };
-        let changes = read(&events, &period).unwrap();
+        let changes = Change::in_period(&events, &period);
         assert_eq!(changes.len(), 2);
         assert_eq!(changes[0].author, "Ann");
         assert!(changes[0].is_contact());
@@ -249,7 +332,9 @@ mod tests {
             changes[1].field("grade.tier"),
             Some((&json!("key"), &json!("strategic")))
         );
-        assert!(read(&json!("x"), &period).is_err());
+        assert!(each_event(b"\"x\"", |_, _| {}).is_err());
+        assert!(each_event(b"[{}]", |_, _| {}).is_err());
+        assert!(each_event(b"[] trailing", |_, _| {}).is_err());
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod build;
 pub mod history;
 pub mod model;
 pub mod period;
+pub mod read;
 pub mod render;
 pub mod rewind;
 pub mod sections;
@@ -39,7 +40,7 @@ pub fn help() -> String {
 The weekly report: KPIs, portfolio, funnel, movements, contacts, risk,
 grade calibration.
 
-Usage: kehu report [--week YYYY-Www | --since DAY --until DAY] [--format FORMAT]
+Usage: kehu report [--week YYYY-Www | --since DAY --until DAY] [--format FORMAT] [--out FILE]
 
 The period defaults to the ISO week containing --as-of, up to --as-of. The
 book at the end of the period is read as it was then (a past week is
@@ -57,12 +58,16 @@ Options:
   --calibrate      add the grade calibration: of the open deals graded A, B,
                    C one, three and six months before the end, how many
                    closed in time (reads those three past books from git)
-  --format FORMAT  table (default), markdown, html, json or csv
+  --format FORMAT  table (default), markdown, html, json or csv (one long-form
+                   file, `table,row,column,value`: every table, named in the
+                   first column)
+  --out FILE       kehu writes the report to FILE, whole or not at all
+                   (a temporary file renamed into place on success)
   -h, --help       print this help
 
 Examples:
   kehu report --format markdown >> \"$GITHUB_STEP_SUMMARY\"
-  kehu report --week 2026-W46 --format html > report.html
+  kehu report --week 2026-W46 --format html --out report.html
 ",
         top = args::DEFAULT_TOP
     )

@@ -658,7 +658,7 @@ fn the_start_book_is_the_end_book_with_the_period_undone() {
         since: day("2026-11-16"),
         until: day("2026-11-22"),
     };
-    let changes = crate::history::read(&history(), &period).unwrap();
+    let changes = crate::history::Change::in_period(&history(), &period);
     let (rebuilt, failed) = crate::rewind::rewind(&end, &changes);
     assert_eq!(failed, 0);
     assert_eq!(

@@ -4,6 +4,7 @@
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow};
 use kehu_plugin::host::Registry;
@@ -16,6 +17,7 @@ use crate::output::Format;
 
 use crate::context::Context;
 use crate::exit::{Outcome, PluginFailure};
+use crate::out_file::OutFile;
 use crate::plugin_host::{self, Services};
 
 /// Runs the plugin named by `argv[0]`.
@@ -32,7 +34,9 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
                 .map_err(|w| anyhow!("argument {w:?} is not UTF-8"))
         })
         .collect::<anyhow::Result<_>>()?;
-    let args = take_global_options(context, args)?;
+    let (args, out) = take_global_options(context, args)?;
+    // Opened before the plugin runs: a bad path fails before a long report.
+    let out = out.as_deref().map(OutFile::create).transpose()?;
 
     let search = plugin_host::search_path(context);
     let registry = Registry::load_one(&search, &name);
@@ -57,13 +61,13 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
     request.color = context.color;
     request.book_dir = context.book_root().ok().map(|p| p.display().to_string());
 
-    let services = Services::new(context);
+    let services = Services::new(context).with_out(out);
     let response = plugin
         .run(&request, &services)
         .map_err(|e| PluginFailure(e.to_string()))?;
-    std::io::stdout()
-        .write_all(response.stdout.as_bytes())
-        .context("writing to stdout")?;
+    services
+        .write_stdout(response.stdout.as_bytes())
+        .context("writing the plugin's output")?;
     std::io::stderr()
         .write_all(response.stderr.as_bytes())
         .context("writing to stderr")?;
@@ -105,6 +109,12 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
             quiet,
         )?;
     }
+    // A run that failed (exit 2 and up) leaves `--out FILE` as it was.
+    if let Some(out) = services.take_out()
+        && (0..=1).contains(&response.exit_code)
+    {
+        out.commit()?;
+    }
     Ok(match response.exit_code {
         0 => Outcome::Clean,
         1 => Outcome::Findings,
@@ -115,8 +125,13 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
 /// Global options given after the plugin's name (`kehu classify --as-of D`)
 /// still belong to kehu: take them out of the plugin's arguments and apply
 /// them. `--format` stays with the plugin too, which prints its own formats.
-fn take_global_options(context: &mut Context, args: Vec<String>) -> anyhow::Result<Vec<String>> {
+/// `--out FILE` is the host's (the plugin never sees it) and is returned.
+fn take_global_options(
+    context: &mut Context,
+    args: Vec<String>,
+) -> anyhow::Result<(Vec<String>, Option<PathBuf>)> {
     let mut global = context.global.clone();
+    let mut out = None;
     let mut rest = Vec::with_capacity(args.len());
     let mut words = args.into_iter();
     while let Some(word) = words.next() {
@@ -135,7 +150,7 @@ fn take_global_options(context: &mut Context, args: Vec<String>) -> anyhow::Resu
             global.quiet = true;
             continue;
         }
-        if !GLOBAL_VALUE_OPTIONS.contains(&flag.as_str()) {
+        if !GLOBAL_VALUE_OPTIONS.contains(&flag.as_str()) && flag != OUT {
             rest.push(word);
             continue;
         }
@@ -143,6 +158,8 @@ fn take_global_options(context: &mut Context, args: Vec<String>) -> anyhow::Resu
             .or_else(|| words.next())
             .ok_or_else(|| anyhow!("{flag} needs a value"))?;
         match flag.as_str() {
+            OUT if value.is_empty() => anyhow::bail!("--out needs a file name"),
+            OUT => out = Some(PathBuf::from(value)),
             "--as-of" => global.as_of = Some(value.parse()?),
             "--book" => global.book = Some(value.into()),
             "--plugin-dir" => global.plugin_dir.push(value.into()),
@@ -157,5 +174,8 @@ fn take_global_options(context: &mut Context, args: Vec<String>) -> anyhow::Resu
         }
     }
     *context = Context::new(global);
-    Ok(rest)
+    Ok((rest, out))
 }
+
+/// The host's option that sends a plugin's stdout to a file.
+const OUT: &str = "--out";

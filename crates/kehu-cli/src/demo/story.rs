@@ -8,7 +8,11 @@
 //! account regrades is merged in May, and a customer is renamed in August.
 //! Now and then a follow-up records a complaint (`Kehu-Complaint`), and a
 //! later follow-up of that customer usually resolves it (`Kehu-Resolved`);
-//! one customer in seven orders less and less, so lifecycle stages spread.
+//! one customer in seven orders less and less, so lifecycle stages spread;
+//! and open deals move along the funnel (lead → qualified → proposal →
+//! negotiation → won, or lost): now and then after a follow-up, and at the
+//! pipeline review every Tuesday and Thursday, so the report's funnel
+//! conversion has moves in every week.
 //!
 //! Every commit is written straight into the object database with a fixed
 //! author and time ([`kehu_git::RawCommit`]), so the same binary builds the
@@ -78,6 +82,8 @@ struct Story<'a> {
     complaint_rng: ChaCha8Rng,
     /// Open complaints: customer id → the complaint commit's id.
     open_complaints: BTreeMap<String, String>,
+    /// Draws for stage moves, apart from `rng` like `complaint_rng`.
+    stage_rng: ChaCha8Rng,
 }
 
 /// What customers complain about in the story.
@@ -112,6 +118,7 @@ pub fn play(
         reserved: BTreeSet::new(),
         complaint_rng: ChaCha8Rng::seed_from_u64(4_242),
         open_complaints: BTreeMap::new(),
+        stage_rng: ChaCha8Rng::seed_from_u64(1_717),
     };
     let data_team = ("Data Team", "data@example.com");
     story.commit(
@@ -190,6 +197,9 @@ pub fn play(
         }
         if today.ordinal().is_multiple_of(41) {
             story.hand_regrade(today)?;
+        }
+        if matches!(today.weekday(), Weekday::Tue | Weekday::Thu) {
+            story.pipeline_review(today)?;
         }
         story.contacts(today)?;
         today = today + Days::new(1);
@@ -311,14 +321,21 @@ impl Story<'_> {
                 regraded = Some((grade.to_owned(), next.to_owned()));
             }
         }
+        let moved = self.stage_move(&customer.stage);
+        if let Some(to) = moved {
+            edits.push(("stage", Value::from(to)));
+        }
         let (path, bytes) = self.edit(id, &edits)?;
         let note = NOTES.choose(&mut self.rng).copied().unwrap_or("Follow-up.");
-        let body = match &regraded {
+        let mut body = match &regraded {
             Some((from, to)) => {
                 format!("{note}\n\nPipeline grade {from} -> {to} after this follow-up.")
             }
             None => note.to_owned(),
         };
+        if let Some(to) = moved {
+            body.push_str(&format!("\n\nStage {} -> {to}.", customer.stage));
+        }
         let owner = customer.owner.clone().unwrap_or_default();
         let author = self.author(&owner);
         let mut trailers = vec![
@@ -368,6 +385,60 @@ impl Story<'_> {
             .ok_or_else(|| anyhow!("no customer {id}"))?;
         file.next_due = today + Days::new(cadence);
         self.summary.contacts += 1;
+        Ok(())
+    }
+
+    /// Where a follow-up moves an open deal in `stage`, if anywhere: on to
+    /// the next stage of the funnel (one follow-up in twelve) or lost (one
+    /// in forty). Won, lost and churned customers stay.
+    fn stage_move(&mut self, stage: &str) -> Option<&'static str> {
+        let next = next_stage(stage)?;
+        let roll: f64 = self.stage_rng.random();
+        if roll < 1.0 / 12.0 {
+            Some(next)
+        } else if roll < 1.0 / 12.0 + 1.0 / 40.0 {
+            Some("lost")
+        } else {
+            None
+        }
+    }
+
+    /// The sales team's pipeline review: one open deal moves on a stage
+    /// (or, one time in five, is lost), with the reason in the commit.
+    fn pipeline_review(&mut self, today: NaiveDate) -> anyhow::Result<()> {
+        let open: Vec<(String, String)> = self
+            .files
+            .values()
+            .filter(|f| next_stage(&f.customer.stage).is_some())
+            .filter(|f| !self.reserved.contains(&f.customer.id) && f.customer.owner.is_some())
+            .map(|f| (f.customer.id.clone(), f.customer.stage.clone()))
+            .collect();
+        let Some((id, from)) = open.choose(&mut self.stage_rng).cloned() else {
+            return Ok(());
+        };
+        let (to, reason) = match next_stage(&from) {
+            Some(next) if !self.stage_rng.random_bool(0.2) => (next, stage_reason(next)),
+            _ => ("lost", "Chose another supplier; deal closed as lost."),
+        };
+        let (path, bytes) = self.edit(&id, &[("stage", Value::from(to))])?;
+        let owner = self.files[&id].customer.owner.clone().unwrap_or_default();
+        let author = self.author(&owner);
+        self.commit(
+            today,
+            15 * 60,
+            (&author.0, &author.1),
+            message(
+                &format!("stage: {id} {from} -> {to}"),
+                reason,
+                &[
+                    ("Kehu-Command", "edit"),
+                    ("Kehu-Customer", &id),
+                    ("Kehu-Reason", reason),
+                ],
+            ),
+            vec![(path, bytes)],
+            Vec::new(),
+        )?;
         Ok(())
     }
 
@@ -704,6 +775,25 @@ fn money(value: f64) -> Value {
 
 fn revenue(customer: &Customer) -> f64 {
     customer.metrics.revenue_12m.unwrap_or(0.0)
+}
+
+/// The funnel's stages up to `won`, in order.
+const FUNNEL: [&str; 5] = ["lead", "qualified", "proposal", "negotiation", "won"];
+
+/// The stage after an open deal's `stage`; `None` for won, lost, churned.
+fn next_stage(stage: &str) -> Option<&'static str> {
+    let at = FUNNEL[..4].iter().position(|s| *s == stage)?;
+    Some(FUNNEL[at + 1])
+}
+
+/// Why a deal moved into `stage` at the pipeline review.
+fn stage_reason(stage: &str) -> &'static str {
+    match stage {
+        "qualified" => "Budget and need confirmed on the discovery call.",
+        "proposal" => "Sent the proposal after the site visit.",
+        "negotiation" => "Terms under negotiation with procurement.",
+        _ => "Contract signed.",
+    }
 }
 
 /// The next grade up (`better`) or down, staying within A..E.

@@ -1,11 +1,11 @@
 //! Follow-ups overdue at the end of the period (the agenda's computation:
 //! kehu-analytics' `Policy::cadence_for` and `cadence::follow_up`) and the
-//! customers most at risk (kehu-analytics' BG/NBD fit and `risk`).
+//! customers most at risk (`kehu churn`'s scoring, kehu-analytics' `churn`).
 
 use kehu_analytics::Policy;
-use kehu_analytics::bgnbd::{self, Observation};
 use kehu_analytics::cadence::{FollowUpStatus, follow_up};
-use kehu_analytics::risk::{RiskInputs, risk, typical_gap_days};
+use kehu_analytics::churn::{Settings, by_risk, score_book};
+use kehu_analytics::trails::Trails;
 use kehu_core::{Customer, Date};
 use kehu_plugin_sdk::PluginError;
 use serde::Serialize;
@@ -94,47 +94,39 @@ pub fn overdue(end: &Snapshot<'_>, until: Date) -> Result<Vec<Overdue>, PluginEr
     Ok(rows)
 }
 
-/// The `top` customers most at risk on `until`, highest first, ties by id.
-/// Signals: P(alive) from a BG/NBD fit over the book, the order gap and the
-/// overdue follow-up (the history-based signals of `kehu churn` are not
-/// read here). Customers without orders are not scored.
-pub fn at_risk(end: &Snapshot<'_>, until: Date, top: usize) -> Result<Vec<AtRisk>, PluginError> {
-    let policy = policy(end)?;
-    let observed: Vec<(&Customer, Observation)> = end
-        .customers
-        .iter()
-        .filter_map(|c| Observation::from_metrics(&c.metrics, until).map(|o| (c, o)))
-        .collect();
-    let observations: Vec<Observation> = observed.iter().map(|(_, o)| *o).collect();
-    let fit = bgnbd::fit(&observations).ok();
-    let churn = &end.config.churn;
-    let mut rows: Vec<AtRisk> = observed
-        .iter()
-        .map(|(c, obs)| {
-            let inputs = RiskInputs {
-                p_alive: fit.as_ref().map(|f| f.params.p_alive(obs)),
-                days_since_order: c.metrics.last_order.map(|last| last.days_until(until)),
-                typical_gap_days: typical_gap_days(&c.metrics),
-                overdue: overdue_state(&policy, c, until).map(|s| s.0),
-                ..RiskInputs::default()
-            };
-            let r = risk(&inputs, &churn.weights, churn.high, churn.medium);
+/// The `top` customers most at risk on `until`, highest first, ties by id:
+/// `kehu churn`'s scoring (kehu-analytics' [`score_book`]: the BG/NBD fit
+/// over the book, the order gap, the overdue follow-up and, with `trails`,
+/// the downgrade, satisfaction and revenue signals of the 90 days up to
+/// `until`), so the list is `kehu churn --top N` as of `until` with the
+/// same horizon. Customers without orders are not scored.
+pub fn at_risk(
+    end: &Snapshot<'_>,
+    until: Date,
+    trails: Option<&Trails>,
+    top: usize,
+) -> Result<Vec<AtRisk>, PluginError> {
+    let settings = Settings {
+        as_of: until,
+        horizon_days: end.config.churn.horizon_days.max(1),
+        churn: end.config.churn.clone(),
+    };
+    let scoring = score_book(end.customers, end.config, trails, &settings)
+        .map_err(|e| PluginError::Data(format!("kehu.toml: {e}")))?;
+    Ok(by_risk(&scoring, end.customers)
+        .into_iter()
+        .take(top)
+        .map(|i| {
+            let s = &scoring.scored[i];
+            let c = &end.customers[s.index];
             AtRisk {
                 customer: c.id.clone(),
                 name: c.name.clone(),
                 owner: owner(c),
-                score: r.score,
-                band: r.band.as_str(),
-                reason: r.reason,
+                score: s.risk.score,
+                band: s.risk.band.as_str(),
+                reason: s.risk.reason.clone(),
             }
         })
-        .filter(|r| r.score > 0.0)
-        .collect();
-    rows.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.customer.cmp(&b.customer))
-    });
-    rows.truncate(top);
-    Ok(rows)
+        .collect())
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use kehu_analytics::cents;
 use serde::Serialize;
+use serde_json::Value;
 
 use super::{Period, Snapshot, money, revenue_cents, share};
 use crate::history::Change;
@@ -109,19 +110,24 @@ pub fn booked(changes: &[Change]) -> i64 {
         .iter()
         .filter(|c| !c.added && !c.removed)
         .filter_map(|c| c.field("metrics.revenue_total"))
-        .filter_map(|(old, new)| {
-            let new = new.as_f64()?;
-            Some(cents(Some(new)) - cents(old.as_f64()))
-        })
+        .filter_map(|(old, new)| booked_delta(old, new))
         .sum()
 }
 
-/// The headline figures; `contacts` is counted from the period's history,
-/// `previous` is the previous period's changes.
+/// What one change of `metrics.revenue_total` books, in cents: new − old
+/// (a first total counts from zero); `None` when the total was removed.
+pub fn booked_delta(old: &Value, new: &Value) -> Option<i64> {
+    let new = new.as_f64()?;
+    Some(cents(Some(new)) - cents(old.as_f64()))
+}
+
+/// The headline figures; `contacts` is counted from the period's history;
+/// `history` is the period's changes and the revenue booked (cents) in the
+/// previous period.
 pub fn kpis(
     end: &Snapshot<'_>,
     start: Option<&Snapshot<'_>>,
-    history: Option<(&Period<'_>, &[Change])>,
+    history: Option<(&Period<'_>, i64)>,
     contacts: usize,
 ) -> Kpis {
     let revenues = ranked(end);
@@ -156,7 +162,7 @@ pub fn kpis(
     });
     let start_total: Option<i64> = start.map(|s| s.customers.iter().map(revenue_cents).sum());
     let period = history.map(|(p, _)| booked(p.changes));
-    let previous = history.map(|(_, previous)| booked(previous));
+    let previous = history.map(|(_, previous)| previous);
     Kpis {
         customers: end.customers.len(),
         revenue: money(total),

@@ -1,0 +1,270 @@
+//! What the report reads from the history, in windows bounded by the
+//! period, each commit diffed by the host once and each answer streamed
+//! ([`crate::history::each_event`]):
+//!
+//! | window | filter | for |
+//! | --- | --- | --- |
+//! | the period | every field | contacts, movements, funnel, revenue booked, the start book (undoing the period) |
+//! | before it: the previous period of the same length, and at least the risk window | the risk fields and `metrics.revenue_total` | revenue booked in the previous period, the at-risk list's history signals, lifecycle trends |
+//! | the year up to the period's end, before the period | contacts only, `contact.last` | complaints (the service KPIs count a year) |
+//!
+//! A one-week report reads a week of full changes, about three months of
+//! five fields and a year of contact commits; a one-year report reads a
+//! year of full changes and a year of five fields. Complaints are read
+//! from the year up to the period's end (or the period, if longer): one
+//! opened before that and still open is not counted.
+
+use std::collections::BTreeMap;
+
+use kehu_analytics::complaints::{ComplaintEvent, ComplaintKind};
+use kehu_analytics::lifecycle::group_values;
+use kehu_analytics::trails::{self, Trails, TrailsBuilder};
+use kehu_core::Date;
+use kehu_plugin_sdk::{ChangeFilter, Context, PluginError};
+
+use crate::history::{Change, Key, RawCustomer, RawEvent, each_event, key, oldest_first};
+use crate::period::{Period, shift};
+use crate::sections::kpi::booked_delta;
+
+/// Days of contact history the complaint KPIs need (their year).
+pub const COMPLAINT_DAYS: i64 = 365;
+
+/// What the history gave.
+pub struct Read {
+    /// The period's changes, oldest first.
+    pub changes: Vec<Change>,
+    /// Revenue booked in the previous period of the same length, in cents.
+    pub previous_booked: i64,
+    /// Complaint openings and resolutions, oldest first.
+    pub complaints: Vec<ComplaintEvent>,
+    /// Each customer's recorded `revenue_12m` values in the windows read.
+    pub revenue: BTreeMap<String, Vec<(Date, f64)>>,
+    /// The history signals of the at-risk list (churn's window).
+    pub trails: Trails,
+}
+
+/// The windows of a period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Windows {
+    /// The first day of the risk signals' window.
+    pub risk_since: Date,
+    /// The first day read before the period (fields of `before`), if any.
+    pub before_since: Option<Date>,
+    /// The first day of contact history read before the period, if any.
+    pub complaints_since: Option<Date>,
+}
+
+impl Windows {
+    /// The windows of `period`.
+    pub fn of(period: &Period) -> Windows {
+        let (risk_since, _) = trails::window(period.until, trails::DEFAULT_HISTORY_DAYS);
+        let before = period.previous_since().min(risk_since);
+        let year = shift(period.until, 1 - COMPLAINT_DAYS);
+        Windows {
+            risk_since,
+            before_since: (before < period.since).then_some(before),
+            complaints_since: (year < period.since).then_some(year),
+        }
+    }
+}
+
+/// The fields read before the period.
+fn before_fields() -> Vec<&'static str> {
+    let mut fields = trails::FIELDS.to_vec();
+    fields.push("metrics.revenue_total");
+    fields
+}
+
+/// Which answer is being read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// The period, every field.
+    Period,
+    /// Before the period, the risk and revenue fields.
+    Before,
+    /// Contact commits, for complaints.
+    Complaints,
+}
+
+/// Folds streamed events into a [`Read`].
+struct Reader {
+    part: Part,
+    /// The days the current answer was asked for (a host may send more).
+    window: (Date, Date),
+    period: Period,
+    previous_since: Date,
+    risk_since: Date,
+    changes: Vec<(Key, Change)>,
+    previous_booked: i64,
+    complaints: Vec<(Key, ComplaintEvent)>,
+    revenue: Vec<(Key, String, f64)>,
+    trails: TrailsBuilder,
+}
+
+impl Reader {
+    fn event(&mut self, order: usize, event: RawEvent<'_>) {
+        let commit = &event.commit;
+        let day = commit.date;
+        if day < self.window.0 || day > self.window.1 {
+            return;
+        }
+        let key = key(commit, order);
+        if self.part != Part::Before {
+            self.complaint_events(&event, key);
+        }
+        if self.part == Part::Complaints {
+            return;
+        }
+        for customer in event.customers {
+            if let Some(value) = customer
+                .field("metrics.revenue_12m")
+                .and_then(|f| f.new.as_f64())
+            {
+                self.revenue.push((key, customer.id.to_string(), value));
+            }
+            if day >= self.risk_since {
+                self.trails.push(
+                    (day, commit.timestamp, order),
+                    &customer.id,
+                    customer.old_id.as_deref(),
+                    customer
+                        .fields
+                        .iter()
+                        .map(|f| (f.field.as_ref(), &f.old, &f.new)),
+                );
+            }
+            if self.period.contains(day) {
+                self.changes.push((key, Change::of(commit, customer)));
+            } else if day >= self.previous_since && !is_file_change(&customer) {
+                self.previous_booked += customer
+                    .field("metrics.revenue_total")
+                    .and_then(|f| booked_delta(&f.old, &f.new))
+                    .unwrap_or(0);
+            }
+        }
+    }
+
+    /// The complaint trailers of a commit, for each of its customers, dated
+    /// on the contact's day (its new `contact.last`), else the commit's.
+    fn complaint_events(&mut self, event: &RawEvent<'_>, key: Key) {
+        let commit = &event.commit;
+        for (name, value) in &commit.trailers {
+            let kind = if name.eq_ignore_ascii_case("Kehu-Complaint") {
+                ComplaintKind::Opened(value.trim().to_owned())
+            } else if name.eq_ignore_ascii_case("Kehu-Resolved") {
+                ComplaintKind::Resolved(value.trim().to_owned())
+            } else {
+                continue;
+            };
+            for customer in &event.customers {
+                let date = customer
+                    .field("contact.last")
+                    .and_then(|f| f.new.as_str()?.parse().ok())
+                    .unwrap_or(commit.date);
+                self.complaints.push((
+                    (date, key.1, key.2),
+                    ComplaintEvent {
+                        commit: commit.id.to_string(),
+                        date,
+                        customer: customer.id.to_string(),
+                        kind: kind.clone(),
+                    },
+                ));
+            }
+        }
+    }
+}
+
+/// A file added or removed: its revenue_total is past revenue or no loss,
+/// never revenue booked (as [`crate::sections::kpi::booked`]).
+fn is_file_change(customer: &RawCustomer<'_>) -> bool {
+    matches!(customer.status.as_deref(), Some("added" | "removed"))
+}
+
+/// Reads the windows of `period` from the host.
+pub fn read(ctx: &Context<'_>, period: &Period) -> Result<Read, PluginError> {
+    let windows = Windows::of(period);
+    let mut reader = Reader {
+        part: Part::Period,
+        window: (period.since, period.until),
+        period: period.clone(),
+        previous_since: period.previous_since(),
+        risk_since: windows.risk_since,
+        changes: Vec::new(),
+        previous_booked: 0,
+        complaints: Vec::new(),
+        revenue: Vec::new(),
+        trails: TrailsBuilder::default(),
+    };
+    let day_before = period.start_day();
+    let mut order = 0;
+    let mut stream = |part, since, until, filter: ChangeFilter, reader: &mut Reader| {
+        // Positions run on across the answers, so a later answer's
+        // (older) commits sort after an earlier one's within a second.
+        reader.part = part;
+        reader.window = (since, until);
+        let base = order;
+        let mut last = base;
+        ctx.changes_raw(Some(since), Some(until), &filter, |bytes| {
+            each_event(bytes, |i, event| {
+                last = base + i + 1;
+                reader.event(base + i, event);
+            })
+        })?;
+        order = last;
+        Ok::<(), PluginError>(())
+    };
+    let everything = ChangeFilter::default();
+    stream(
+        Part::Period,
+        period.since,
+        period.until,
+        everything,
+        &mut reader,
+    )?;
+    if let Some(since) = windows.before_since {
+        let filter = ChangeFilter::fields(before_fields());
+        stream(Part::Before, since, day_before, filter, &mut reader)?;
+    }
+    if let Some(since) = windows.complaints_since {
+        let filter = ChangeFilter::fields(["contact.last"]).contacts();
+        stream(Part::Complaints, since, day_before, filter, &mut reader)?;
+    }
+    Ok(Read {
+        changes: oldest_first(reader.changes),
+        previous_booked: reader.previous_booked,
+        complaints: oldest_first(reader.complaints),
+        revenue: group_values(reader.revenue),
+        trails: reader.trails.finish(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Date {
+        text.parse().unwrap()
+    }
+
+    fn period(since: &str, until: &str) -> Period {
+        Period {
+            label: String::new(),
+            since: d(since),
+            until: d(until),
+        }
+    }
+
+    #[test]
+    fn windows_grow_with_the_period() {
+        // A week: 90 days of risk fields, the rest of the year for complaints.
+        let w = Windows::of(&period("2026-11-16", "2026-11-22"));
+        assert_eq!(w.risk_since, d("2026-08-25"));
+        assert_eq!(w.before_since, Some(d("2026-08-25")));
+        assert_eq!(w.complaints_since, Some(d("2025-11-23")));
+        // A year: the previous year before it; complaints need nothing more.
+        let w = Windows::of(&period("2025-11-23", "2026-11-22"));
+        assert_eq!(w.before_since, Some(d("2024-11-23")));
+        assert_eq!(w.complaints_since, None);
+    }
+}
