@@ -22,8 +22,10 @@ use foldhash::{HashMap, HashMapExt};
 use kehu_core::reuse::{ContentKey, PARSED_FORMAT};
 
 const MAGIC: &[u8; 8] = b"KEHUPARS";
-/// Bumped when this layout, or the entry encoding in `record`, changes.
-const LAYOUT: u32 = 1;
+/// Bumped when this layout, or the entry encoding in `record` (and
+/// `kehu_plugin::wire`'s customer layout), changes. 2: the customer's plan
+/// is kept (as JSON text).
+const LAYOUT: u32 = 2;
 const HEADER: usize = MAGIC.len() + 12;
 const KEY: usize = 20;
 const INDEX_ROW: usize = KEY + 4;

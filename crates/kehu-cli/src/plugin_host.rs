@@ -7,11 +7,31 @@ use std::path::PathBuf;
 
 use kehu_core::Date;
 use kehu_plugin::host::{Registry, SearchPath};
-use kehu_plugin::protocol::{ChangeFilter, ContactWrite, LastContacts, LoggedContact};
+use kehu_plugin::protocol::{
+    BookEncoding, ChangeFilter, ContactWrite, LastContacts, LoggedContact, encode_book,
+    encode_book_binary,
+};
 use kehu_plugin::services::{HostServices, OutputStream, ServiceError};
 
 use crate::context::Context;
 use crate::session;
+
+/// Caps glibc's malloc at two arenas, before any thread starts.
+///
+/// glibc gives each allocating thread an arena of its own (up to eight per
+/// core). The host's loader threads build the book, the host drops it, and
+/// the plugin's threads build their copy: memory freed in one arena is not
+/// reused by another, so each copy stays resident. On the 100,000-customer
+/// bench book this keeps `kehu classify --format json` at 227 MB peak RSS
+/// instead of 285 MB, with the same CPU time.
+pub fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator parameters; called once, from
+    // main, before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
 
 /// The search path for this run: `--plugin-dir`, `KEHU_PLUGIN_PATH`, beside
 /// the executable, the user data directory; never inside the book.
@@ -114,19 +134,40 @@ impl<'c> Services<'c> {
     }
 }
 
-impl HostServices for Services<'_> {
-    fn book(&self) -> Result<Vec<u8>, ServiceError> {
+/// The environment variable that makes the host answer every book call in
+/// JSON (value `json`), even when the plugin asks for the binary encoding:
+/// to compare the two transfers, or to rule the binary one out.
+pub const BOOK_ENCODING_ENV: &str = "KEHU_PLUGIN_BOOK";
+
+/// The encoding to answer in when the plugin asked for `asked`.
+fn answer_encoding(asked: BookEncoding) -> BookEncoding {
+    match std::env::var(BOOK_ENCODING_ENV) {
+        Ok(value) if value.eq_ignore_ascii_case("json") => BookEncoding::Json,
+        _ => asked,
+    }
+}
+
+/// Encodes a loaded book as a `book`/`book_at` answer.
+fn encode(
+    as_of: Date,
+    book: &kehu_core::Book,
+    encoding: BookEncoding,
+) -> Result<Vec<u8>, ServiceError> {
+    let customers = book.customers.iter().map(|c| &c.customer);
+    match answer_encoding(encoding) {
+        BookEncoding::Json => encode_book(as_of, &book.config, customers)
+            .map_err(|e| ServiceError::new(e.to_string())),
+        BookEncoding::Binary => encode_book_binary(as_of, &book.config, customers)
+            .map_err(|e| ServiceError::new(e.to_string())),
+    }
+}
+
+impl Services<'_> {
+    /// The book as of the run's day, encoded.
+    fn book_encoded(&self, encoding: BookEncoding) -> Result<Vec<u8>, ServiceError> {
         let as_of = self.with_context(|c| c.as_of);
-        let encode = |book: &kehu_core::Book| {
-            kehu_plugin::protocol::encode_book(
-                as_of,
-                &book.config,
-                book.customers.iter().map(|c| &c.customer),
-            )
-            .map_err(|e| ServiceError::new(e.to_string()))
-        };
         if let Some(Ok(book)) = self.book.get() {
-            return encode(book);
+            return encode(as_of, book, encoding);
         }
         // Loaded for this answer only and dropped before the plugin decodes
         // its own copy: the host and the plugin never hold the book at once.
@@ -134,10 +175,11 @@ impl HostServices for Services<'_> {
         let book = self
             .with_context(session::load_for_reading)
             .map_err(|e| ServiceError::new(format!("{e:#}")))?;
-        encode(&book)
+        encode(as_of, &book, encoding)
     }
 
-    fn book_at(&self, date: Date) -> Result<Vec<u8>, ServiceError> {
+    /// The book as of the end of `date`, encoded.
+    fn book_at_encoded(&self, date: Date, encoding: BookEncoding) -> Result<Vec<u8>, ServiceError> {
         let files = self.history(|history, _| {
             let Some(commit) = history.commit_at_end_of(date, None)? else {
                 return Ok(None);
@@ -152,12 +194,25 @@ impl HostServices for Services<'_> {
         let entries = files.into_iter().map(kehu_core::Entry::from).collect();
         let book = kehu_core::load_entries(entries, &kehu_core::LoadOptions { as_of: date })
             .map_err(|e| ServiceError::new(format!("reading the book as of {date}: {e}")))?;
-        kehu_plugin::protocol::encode_book(
-            date,
-            &book.config,
-            book.customers.iter().map(|c| &c.customer),
-        )
-        .map_err(|e| ServiceError::new(e.to_string()))
+        encode(date, &book, encoding)
+    }
+}
+
+impl HostServices for Services<'_> {
+    fn book(&self) -> Result<Vec<u8>, ServiceError> {
+        self.book_encoded(BookEncoding::Json)
+    }
+
+    fn book_binary(&self) -> Result<Vec<u8>, ServiceError> {
+        self.book_encoded(BookEncoding::Binary)
+    }
+
+    fn book_at(&self, date: Date) -> Result<Vec<u8>, ServiceError> {
+        self.book_at_encoded(date, BookEncoding::Json)
+    }
+
+    fn book_at_binary(&self, date: Date) -> Result<Vec<u8>, ServiceError> {
+        self.book_at_encoded(date, BookEncoding::Binary)
     }
 
     fn rules_at(&self, rev: Option<&str>) -> Result<Vec<u8>, ServiceError> {

@@ -57,12 +57,13 @@ pub fn parse_config(bytes: &[u8]) -> ConfigReport {
         let mut diagnostics: Vec<Diagnostic> = syntax
             .iter()
             .map(|err| {
-                Diagnostic::error(
-                    CONFIG_FILE,
-                    "toml-syntax",
-                    crate::customer_file::syntax_message(text, err),
-                )
-                .at(err.span().map(|s| Pos::of_offset(text, s.start)))
+                let placed = crate::customer_file::place_syntax_error(text, err);
+                let d = Diagnostic::error(CONFIG_FILE, "toml-syntax", placed.message)
+                    .at(placed.offset.map(|at| Pos::of_offset(text, at)));
+                match placed.field {
+                    Some(field) => d.field(field),
+                    None => d,
+                }
             })
             .collect();
         crate::diag::sort(&mut diagnostics);
@@ -350,6 +351,17 @@ pub(crate) mod tests {
                 "kehu.toml:2:10: error: invalid basic string, expected `\"`",
                 "kehu.toml:3:2: error: key with no value, expected `=`",
             ]
+        );
+    }
+
+    #[test]
+    fn a_key_too_deep_for_the_parser_is_placed_on_its_line() {
+        let text = format!("[book]\nname = \"x\"\n\nrfm{} = 1\n", ".a".repeat(3_000));
+        let shown = report(&text);
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(
+            shown[0].starts_with("kehu.toml:4:1: error: rfm: recursion limit: the key `rfm.a.a"),
+            "{shown:?}"
         );
     }
 

@@ -280,14 +280,13 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Read> {
             // Slow path for broken files only: recover to list every error.
             let (_, errors) = DeTable::parse_recoverable(text);
             for err in errors {
-                problems.push(match err.span() {
-                    Some(span) => Problem::error(
-                        "toml-syntax",
-                        None,
-                        Some(span.start),
-                        syntax_message(text, &err),
-                    ),
-                    None => unplaced_syntax_error(text, &err),
+                let placed = place_syntax_error(text, &err);
+                problems.push(Problem {
+                    severity: Severity::Error,
+                    code: "toml-syntax",
+                    field: placed.field,
+                    message: placed.message,
+                    offset: placed.offset,
                 });
             }
             return None;
@@ -698,11 +697,31 @@ pub(crate) fn clip(text: &str) -> String {
     }
 }
 
-/// A syntax error the parser gives no place for: its recursion limit, hit
-/// by a dotted key of thousands of parts (`deep.a.a.a… = 1`). The deepest
-/// key in the file is where it is, so the diagnostic names its line and its
-/// top-level field, as every other error does.
-fn unplaced_syntax_error(text: &str, err: &toml::de::Error) -> Problem {
+/// A TOML syntax error with its place: byte offset, and the top-level field
+/// when the parser gave no place of its own.
+pub(crate) struct PlacedSyntax {
+    /// Where it is, as a byte offset into the text.
+    pub offset: Option<usize>,
+    /// The top-level key of the line it names, when the place was found by
+    /// [`place_syntax_error`] rather than given by the parser.
+    pub field: Option<String>,
+    /// What it says.
+    pub message: String,
+}
+
+/// Places a syntax error. The parser's recursion limit, hit by a dotted key
+/// of thousands of parts (`deep.a.a.a… = 1`), comes without a place: the
+/// deepest key in the file is where it is, so the error names that line and
+/// its top-level field, as every other error does.
+pub(crate) fn place_syntax_error(text: &str, err: &toml::de::Error) -> PlacedSyntax {
+    let message = syntax_message(text, err);
+    if let Some(span) = err.span() {
+        return PlacedSyntax {
+            offset: Some(span.start),
+            field: None,
+            message,
+        };
+    }
     let mut deepest: Option<(usize, &str, usize)> = None;
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
@@ -721,20 +740,20 @@ fn unplaced_syntax_error(text: &str, err: &toml::de::Error) -> Problem {
         };
         let depth = key.matches('.').count() + 1;
         if deepest.is_none_or(|(_, _, most)| depth > most) {
-            let at = start + (line.len() - trimmed.len());
-            deepest = Some((at, key, depth));
+            deepest = Some((start + (line.len() - trimmed.len()), key, depth));
         }
     }
-    let message = syntax_message(text, err);
     match deepest.filter(|(_, _, depth)| *depth > 1) {
-        Some((at, key, depth)) => Problem {
-            severity: Severity::Error,
-            code: "toml-syntax",
+        Some((at, key, depth)) => PlacedSyntax {
+            offset: Some(at),
             field: key.split('.').next().map(|top| clip(top.trim())),
             message: format!("{message}: the key `{}` is {depth} levels deep", clip(key)),
-            offset: Some(at),
         },
-        None => Problem::error("toml-syntax", None, None, message),
+        None => PlacedSyntax {
+            offset: None,
+            field: None,
+            message,
+        },
     }
 }
 

@@ -5,7 +5,7 @@ use std::cell::OnceCell;
 use kehu_core::{Config, Date};
 use kehu_plugin::abi::{Buffer, HOST_OK, HostApi};
 use kehu_plugin::protocol::{
-    Book, ChangeFilter, HostCall, HostQuery, LastContacts, Request, Rules,
+    Book, BookEncoding, ChangeFilter, HostCall, HostQuery, LastContacts, Request, Rules,
 };
 
 use crate::PluginError;
@@ -70,21 +70,37 @@ impl<'a> Context<'a> {
     }
 
     /// The book (config and customers) as of [`Context::as_of`].
+    ///
+    /// Asked for in the binary encoding ([`kehu_plugin::protocol::BOOK_BINARY`]);
+    /// a host that answers JSON is read just the same. The host's buffer is
+    /// released as soon as the book is decoded.
     pub fn book(&self) -> Result<&Book, PluginError> {
         if let Some(book) = self.book.get() {
             return Ok(book);
         }
-        let book = self.call(&HostQuery::Book, |bytes| {
-            Book::from_json(bytes).map_err(|error| PluginError::Host(error.to_string()))
-        })?;
+        let query = HostQuery::Book {
+            encoding: BookEncoding::Binary,
+        };
+        let book = self.call(&query, read_book)?;
         Ok(self.book.get_or_init(|| book))
     }
 
     /// The book as it was on `date` (the last commit of that day), fetched
     /// on every call (a backtest asks once). Its `as_of` is `date`.
     pub fn book_at(&self, date: Date) -> Result<Book, PluginError> {
-        self.call(&HostQuery::BookAt { date }, |bytes| {
-            Book::from_json(bytes).map_err(|error| PluginError::Host(error.to_string()))
+        let binary = HostQuery::BookAt {
+            date,
+            encoding: BookEncoding::Binary,
+        };
+        self.call(&binary, read_book).or_else(|_| {
+            // A host older than the binary book refuses the `encoding`
+            // parameter of `book_at`: ask again the plain way (a real
+            // failure fails again, with the host's message).
+            let plain = HostQuery::BookAt {
+                date,
+                encoding: BookEncoding::Json,
+            };
+            self.call(&plain, read_book)
         })
     }
 
@@ -232,4 +248,9 @@ impl<'a> Context<'a> {
         }
         result
     }
+}
+
+/// Reads a `book` or `book_at` answer in whichever encoding the host chose.
+fn read_book(bytes: &[u8]) -> Result<Book, PluginError> {
+    Book::from_answer(bytes).map_err(|error| PluginError::Host(error.to_string()))
 }

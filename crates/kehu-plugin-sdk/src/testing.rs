@@ -19,7 +19,9 @@ use std::collections::BTreeMap;
 
 use kehu_core::{Customer, Date};
 use kehu_plugin::abi::{Buffer, HostApi};
-use kehu_plugin::protocol::{Book, LastContacts, Request, Response, Rules, SCHEMA, encode_book};
+use kehu_plugin::protocol::{
+    Book, LastContacts, Request, Response, Rules, SCHEMA, encode_book, encode_book_binary,
+};
 use kehu_plugin::services::{CallFailure, HostServices, ServiceError, invoke};
 
 use crate::Plugin;
@@ -46,6 +48,10 @@ pub struct TestHost {
     /// What `ctx.rules_at(Some(rev))` returns, by revision; a missing
     /// revision is an error, as with the real host.
     pub rules: BTreeMap<String, String>,
+    /// Answer `book` and `book_at` in JSON even when the plugin asks for
+    /// the binary encoding, as a host older than it does (false: binary,
+    /// as `kehu` answers).
+    pub json_books: bool,
 }
 
 impl TestHost {
@@ -64,6 +70,7 @@ impl TestHost {
             books_at: BTreeMap::new(),
             kehu_toml: None,
             rules: BTreeMap::new(),
+            json_books: false,
         }
     }
 
@@ -105,10 +112,25 @@ impl TestHost {
         self
     }
 
+    /// Answers books in JSON only (see [`TestHost::json_books`]), e.g. to
+    /// check that a plugin gives the same result either way.
+    pub fn with_json_books(mut self) -> TestHost {
+        self.json_books = true;
+        self
+    }
+
     /// Adds the `kehu.toml` text at a revision, for `ctx.rules_at(Some(rev))`.
     pub fn with_rules_at(mut self, rev: &str, text: &str) -> TestHost {
         self.rules.insert(rev.to_owned(), text.to_owned());
         self
+    }
+}
+
+impl TestHost {
+    fn book_on(&self, date: Date) -> Result<&Book, ServiceError> {
+        self.books_at
+            .get(&date)
+            .ok_or_else(|| ServiceError::new(format!("no book as of {date}")))
     }
 }
 
@@ -119,11 +141,25 @@ impl HostServices for TestHost {
     }
 
     fn book_at(&self, date: Date) -> Result<Vec<u8>, ServiceError> {
-        let book = self
-            .books_at
-            .get(&date)
-            .ok_or_else(|| ServiceError::new(format!("no book as of {date}")))?;
+        let book = self.book_on(date)?;
         encode_book(book.as_of, &book.config, &book.customers)
+            .map_err(|error| ServiceError::new(error.to_string()))
+    }
+
+    fn book_binary(&self) -> Result<Vec<u8>, ServiceError> {
+        if self.json_books {
+            return self.book();
+        }
+        encode_book_binary(self.book.as_of, &self.book.config, &self.book.customers)
+            .map_err(|error| ServiceError::new(error.to_string()))
+    }
+
+    fn book_at_binary(&self, date: Date) -> Result<Vec<u8>, ServiceError> {
+        if self.json_books {
+            return self.book_at(date);
+        }
+        let book = self.book_on(date)?;
+        encode_book_binary(book.as_of, &book.config, &book.customers)
             .map_err(|error| ServiceError::new(error.to_string()))
     }
 

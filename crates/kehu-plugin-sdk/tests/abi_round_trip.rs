@@ -30,6 +30,11 @@ impl Plugin for Probe {
                 )
                 .ok();
             }
+            Some("dump") => {
+                let book = ctx.book()?;
+                let past = ctx.book_at("2026-06-30".parse().unwrap())?;
+                writeln!(out, "{book:?}\n{past:?}").ok();
+            }
             Some("history") => {
                 let id = flags.rest.get(1).cloned().unwrap_or_default();
                 let history = ctx.customer_history(&id)?;
@@ -96,6 +101,52 @@ fn the_book_crosses_the_boundary() {
     let response = run_plugin::<Probe>(&host(), "probe", &["count"]).unwrap();
     assert_eq!(response.stdout, "1 1 as of 2026-11-18\n");
     assert_eq!(response.exit_code, 0);
+}
+
+/// A plugin sees the same book, to the last field, whether the host
+/// answers in the binary encoding it asks for or in JSON (an older host).
+#[test]
+fn binary_and_json_books_are_the_same_book() {
+    let day = |text: &str| Some(text.parse().unwrap());
+    let mut full = Customer {
+        id: "zhongshan-steel".into(),
+        name: "Zhongshan \"Steel\" 中山".into(),
+        region: Some("south".into()),
+        owner: Some("li".into()),
+        since: day("2019-02-28"),
+        stage: "negotiation".into(),
+        expected_close: day("2027-01-15"),
+        cadence: Some(kehu_plugin_sdk::kehu_core::Cadence::days(10)),
+        ..Customer::default()
+    };
+    full.grade.tier = Some("key".into());
+    full.grade.pinned = vec!["tier".into()];
+    full.metrics.revenue_12m = Some(0.1 + 0.2);
+    full.metrics.orders_total = Some(-1);
+    full.metrics.last_order = day("2026-11-17");
+    full.contact.channel = Some("mail".into());
+    full.plan = Some(kehu_plugin_sdk::kehu_core::plan::Plan {
+        goals: Some("two plants".into()),
+        budget: Some(1e9),
+        ..Default::default()
+    });
+    let customers = vec![full, Customer::default()];
+    let config =
+        serde_json::json!({"tiers": [{"name": "key"}], "extra": {"probe": {"x": [1, 2.5]}}});
+    let binary = host()
+        .with_customers(customers.clone())
+        .with_config(config)
+        .with_book_at("2026-06-30".parse().unwrap(), customers);
+    let json = binary.clone().with_json_books();
+    let from_binary = run_plugin::<Probe>(&binary, "probe", &["dump"]).unwrap();
+    let from_json = run_plugin::<Probe>(&json, "probe", &["dump"]).unwrap();
+    assert_eq!(from_binary.stderr, "");
+    assert!(
+        from_binary.stdout.contains("two plants"),
+        "{}",
+        from_binary.stdout
+    );
+    assert_eq!(from_binary.stdout, from_json.stdout);
 }
 
 #[test]

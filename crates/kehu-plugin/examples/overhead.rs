@@ -1,7 +1,9 @@
 //! Measures the plugin layer's own costs, outside the `kehu` binary:
 //!
-//! - handing a book to a plugin (the host's `encode_book` plus the SDK's
-//!   `Book::from_json`) against loading that book from disk with kehu-core;
+//! - handing a book to a plugin, in JSON (the host's `encode_book` plus
+//!   `Book::from_json`) and in the binary encoding the SDK asks for
+//!   (`encode_book_binary` plus `Book::from_answer`), against loading that
+//!   book from disk with kehu-core;
 //! - discovering and loading every plugin in some directories.
 //!
 //! ```sh
@@ -13,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use kehu_core::{Customer, Date, LoadOptions, load_book};
 use kehu_plugin::host::{Origin, Registry, SearchPath};
-use kehu_plugin::protocol::{Book, encode_book};
+use kehu_plugin::protocol::{Book, ProtocolError, encode_book, encode_book_binary};
 
 fn customer(i: usize) -> Customer {
     let mut c = Customer {
@@ -90,6 +92,34 @@ fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e3
 }
 
+/// Prints one encoding's costs against loading the book.
+fn report(
+    name: &str,
+    (load, load_cpu): (Duration, Duration),
+    (encode, encode_cpu, size): (Duration, Duration, usize),
+    (decode, decode_cpu, decoded): (Duration, Duration, Result<Book, ProtocolError>),
+    count: usize,
+) -> Result<(), ProtocolError> {
+    assert_eq!(decoded?.customers.len(), count);
+    println!(
+        "{name}: {size} bytes; wall: load_book {:.0} ms; encode {:.0} ms + decode {:.0} ms = {:.0}% of loading",
+        ms(load),
+        ms(encode),
+        ms(decode),
+        100.0 * (encode + decode).as_secs_f64() / load.as_secs_f64()
+    );
+    if !load_cpu.is_zero() {
+        println!(
+            "{name}: cpu:  load_book {:.0} ms; encode {:.0} ms + decode {:.0} ms = {:.0}% of loading",
+            ms(load_cpu),
+            ms(encode_cpu),
+            ms(decode_cpu),
+            100.0 * (encode_cpu + decode_cpu).as_secs_f64() / load_cpu.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let count: usize = args
@@ -111,38 +141,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = LoadOptions { as_of };
     let (load, load_cpu, book) = best_of(3, || load_book(dir.path(), &options));
     let book = book?;
-    let (encode, encode_cpu, bytes) = best_of(3, || {
-        encode_book(
-            as_of,
-            &book.config,
-            book.customers.iter().map(|c| &c.customer),
-        )
-    });
-    let bytes = bytes?;
-    let (decode, decode_cpu, decoded) = best_of(3, || Book::from_json(&bytes));
-    let decoded = decoded?;
-    assert_eq!(decoded.customers.len(), book.customers.len());
-    println!(
-        "{} customers, {} bytes of JSON",
+    let customers = || book.customers.iter().map(|c| &c.customer);
+    println!("{} customers", book.customers.len());
+    let json = best_of(3, || encode_book(as_of, &book.config, customers()));
+    let json_bytes = json.2?;
+    report(
+        "JSON",
+        (load, load_cpu),
+        (json.0, json.1, json_bytes.len()),
+        best_of(3, || Book::from_json(&json_bytes)),
         book.customers.len(),
-        bytes.len()
-    );
-    println!(
-        "wall: load_book {:.0} ms; encode {:.0} ms + decode {:.0} ms = {:.0}% of loading",
-        ms(load),
-        ms(encode),
-        ms(decode),
-        100.0 * (encode + decode).as_secs_f64() / load.as_secs_f64()
-    );
-    if !load_cpu.is_zero() {
-        println!(
-            "cpu:  load_book {:.0} ms; encode {:.0} ms + decode {:.0} ms = {:.0}% of loading",
-            ms(load_cpu),
-            ms(encode_cpu),
-            ms(decode_cpu),
-            100.0 * (encode_cpu + decode_cpu).as_secs_f64() / load_cpu.as_secs_f64()
-        );
-    }
+    )?;
+    drop(json_bytes);
+    let binary = best_of(3, || encode_book_binary(as_of, &book.config, customers()));
+    let binary_bytes = binary.2?;
+    report(
+        "binary",
+        (load, load_cpu),
+        (binary.0, binary.1, binary_bytes.len()),
+        best_of(3, || Book::from_answer(&binary_bytes)),
+        book.customers.len(),
+    )?;
 
     if !plugin_dirs.is_empty() {
         let mut search = SearchPath::new();

@@ -3,7 +3,9 @@
 //! A plugin is a `cdylib` that exports one C function, [`abi::ENTRY_SYMBOL`],
 //! returning a static [`abi::PluginDescriptor`]. Nothing but `#[repr(C)]`
 //! structs and raw pointers crosses the boundary; the data itself is JSON
-//! described in [`protocol`] (schema `kehu.plugin/1`). Plugin authors use
+//! described in [`protocol`] (schema `kehu.plugin/1`); the book, the one
+//! large answer, may also cross in the binary layout of [`binary_book`]
+//! (customers in [`wire`]'s layout). Plugin authors use
 //! `kehu-plugin-sdk`, which implements the guest side of this crate; the
 //! `kehu` binary uses `host` (feature `host`) to find, load and run plugins, and
 //! [`policy`] to vet the changesets they return.
@@ -11,9 +13,11 @@
 //! See `docs/plugins.md` for the whole picture.
 
 pub mod abi;
+pub mod binary_book;
 pub mod policy;
 pub mod protocol;
 pub mod services;
+pub mod wire;
 
 #[cfg(feature = "host")]
 pub mod host;

@@ -9,6 +9,13 @@
 //!   the JSON of [`HostQuery`]'s documented shape (the book is a [`Book`]);
 //! - plugin → host, at the end: a [`Response`] (output, exit code, and an
 //!   optional [`Changeset`] with the [`WriteMode`] the user asked for).
+//!
+//! One answer has a second, binary form: a plugin may ask for the book with
+//! `{"encoding": "kehu-book-bin/1"}` ([`BOOK_BINARY`]) and gets the same
+//! [`Book`] in the compact layout of [`crate::binary_book`], which a large
+//! book needs (JSON costs the host and the plugin most of a second per
+//! 100,000 customers). A host that does not know the parameter answers JSON,
+//! and [`Book::from_answer`] reads either.
 
 use kehu_core::{Changeset, Customer, Date};
 use rayon::prelude::*;
@@ -35,6 +42,15 @@ pub enum ProtocolError {
         what: &'static str,
         /// The schema it declared.
         found: String,
+    },
+    /// A binary answer (see [`BOOK_BINARY`]) is damaged or of another
+    /// layout version.
+    #[error("invalid binary {what}: {reason}")]
+    InvalidBinary {
+        /// Which document.
+        what: &'static str,
+        /// What is wrong.
+        reason: String,
     },
     /// A field holds a value the protocol does not allow.
     #[error("{what}: {reason}")]
@@ -210,8 +226,8 @@ impl Default for Response {
 ///
 /// | method | params | answer |
 /// | --- | --- | --- |
-/// | `book` | `{}` | a [`Book`] as of the request's `as_of` |
-/// | `book_at` | `{"date": "YYYY-MM-DD"}` | a [`Book`] as it was on that day (the last commit of the day) |
+/// | `book` | `{"encoding": "kehu-book-bin/1"?}` | a [`Book`] as of the request's `as_of`: JSON, or with that encoding the binary layout of [`crate::binary_book`] |
+/// | `book_at` | `{"date": "YYYY-MM-DD", "encoding": "kehu-book-bin/1"?}` | a [`Book`] as it was on that day (the last commit of the day), encoded as for `book` |
 /// | `customer_history` | `{"id": "acme"}` | the customer's timeline (kehu-git's JSON) |
 /// | `changes` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?, "fields": ["grade.tier", ...]?, "contacts": bool?}` | book-wide field changes in the window, inclusive (kehu-git's JSON), narrowed by a [`ChangeFilter`] |
 /// | `last_contacts` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?}` | a [`LastContacts`]: per customer, the latest contact commit and the latest write of `contact.last` in the window |
@@ -231,12 +247,17 @@ pub struct HostCall {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HostQuery {
     /// The book: config and customers as of the request's date.
-    Book,
+    Book {
+        /// How the answer is encoded.
+        encoding: BookEncoding,
+    },
     /// The book as it was on another day (a backtest compares a past book
     /// with what happened after it).
     BookAt {
         /// The day; the book is read from the last commit of that day.
         date: Date,
+        /// How the answer is encoded.
+        encoding: BookEncoding,
     },
     /// One customer's history.
     CustomerHistory {
@@ -286,6 +307,48 @@ struct HistoryParams {
 #[serde(deny_unknown_fields)]
 struct BookAtParams {
     date: Date,
+    #[serde(default)]
+    encoding: Option<String>,
+}
+
+/// `book` never refused unknown parameters, so none are refused now.
+#[derive(Deserialize)]
+struct BookParams {
+    #[serde(default)]
+    encoding: Option<String>,
+}
+
+/// The `encoding` value that asks for the binary book.
+pub const BOOK_BINARY: &str = "kehu-book-bin/1";
+
+/// How the answer to `book` or `book_at` is encoded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BookEncoding {
+    /// JSON, the answer of every host (the default).
+    #[default]
+    Json,
+    /// The binary layout of [`crate::binary_book`] (`"encoding":
+    /// "kehu-book-bin/1"`); a host that does not know it answers JSON.
+    Binary,
+}
+
+impl BookEncoding {
+    /// The encoding a call names; an unknown name is answered in JSON, so
+    /// a newer plugin still gets a book it can read.
+    fn from_param(name: Option<&str>) -> BookEncoding {
+        match name {
+            Some(BOOK_BINARY) => BookEncoding::Binary,
+            _ => BookEncoding::Json,
+        }
+    }
+
+    /// Adds `"encoding"` to a call's parameters when it is not JSON, so a
+    /// plain call stays as older hosts know it.
+    fn add_to(self, params: &mut serde_json::Value) {
+        if let (BookEncoding::Binary, Some(map)) = (self, params.as_object_mut()) {
+            map.insert("encoding".to_owned(), BOOK_BINARY.into());
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -475,8 +538,16 @@ impl HostCall {
     /// The call for `query`.
     pub fn new(query: &HostQuery) -> HostCall {
         let (method, params) = match query {
-            HostQuery::Book => ("book", serde_json::json!({})),
-            HostQuery::BookAt { date } => ("book_at", serde_json::json!({ "date": date })),
+            HostQuery::Book { encoding } => {
+                let mut params = serde_json::json!({});
+                encoding.add_to(&mut params);
+                ("book", params)
+            }
+            HostQuery::BookAt { date, encoding } => {
+                let mut params = serde_json::json!({ "date": date });
+                encoding.add_to(&mut params);
+                ("book_at", params)
+            }
             HostQuery::CustomerHistory { id } => {
                 ("customer_history", serde_json::json!({ "id": id }))
             }
@@ -533,10 +604,19 @@ impl HostCall {
             reason: format!("bad params for `{}`: {source}", self.method),
         };
         match self.method.as_str() {
-            "book" => Ok(HostQuery::Book),
+            "book" => {
+                let BookParams { encoding } = serde_json::from_value(params).map_err(invalid)?;
+                Ok(HostQuery::Book {
+                    encoding: BookEncoding::from_param(encoding.as_deref()),
+                })
+            }
             "book_at" => {
-                let BookAtParams { date } = serde_json::from_value(params).map_err(invalid)?;
-                Ok(HostQuery::BookAt { date })
+                let BookAtParams { date, encoding } =
+                    serde_json::from_value(params).map_err(invalid)?;
+                Ok(HostQuery::BookAt {
+                    date,
+                    encoding: BookEncoding::from_param(encoding.as_deref()),
+                })
             }
             "customer_history" => {
                 let HistoryParams { id } = serde_json::from_value(params).map_err(invalid)?;
@@ -652,8 +732,18 @@ struct RawBook<'a> {
 }
 
 impl Book {
-    /// Reads and checks a `book` answer (the plugin side). Customers are
-    /// decoded in parallel.
+    /// Reads a `book` or `book_at` answer in either encoding (the plugin
+    /// side): binary when it starts with the binary magic, else JSON.
+    pub fn from_answer(bytes: &[u8]) -> Result<Book, ProtocolError> {
+        if crate::binary_book::is_binary(bytes) {
+            crate::binary_book::decode(bytes)
+        } else {
+            Book::from_json(bytes)
+        }
+    }
+
+    /// Reads and checks a JSON `book` answer (the plugin side). Customers
+    /// are decoded in parallel.
     pub fn from_json(bytes: &[u8]) -> Result<Book, ProtocolError> {
         let raw: RawBook<'_> = parse("book", bytes)?;
         check_schema("book", &raw.schema)?;
@@ -674,6 +764,8 @@ impl Book {
         })
     }
 }
+
+pub use crate::binary_book::encode as encode_book_binary;
 
 /// Customers per chunk when encoding a book in parallel.
 const ENCODE_CHUNK: usize = 2048;
@@ -793,9 +885,19 @@ mod tests {
     #[test]
     fn host_calls_parse_into_queries() {
         let queries = [
-            HostQuery::Book,
+            HostQuery::Book {
+                encoding: BookEncoding::Json,
+            },
+            HostQuery::Book {
+                encoding: BookEncoding::Binary,
+            },
             HostQuery::BookAt {
                 date: day("2026-06-30"),
+                encoding: BookEncoding::Json,
+            },
+            HostQuery::BookAt {
+                date: day("2026-06-30"),
+                encoding: BookEncoding::Binary,
             },
             HostQuery::CustomerHistory { id: "acme".into() },
             HostQuery::Changes {
@@ -851,6 +953,19 @@ mod tests {
         let bad_fields =
             br#"{"schema":"kehu.plugin/1","method":"changes","params":{"fields":"grade.tier"}}"#;
         assert!(HostCall::parse(bad_fields).is_err());
+        // A plain book call is what older plugins send; an encoding this
+        // host does not know is answered in JSON.
+        let plain = HostCall::new(&HostQuery::Book {
+            encoding: BookEncoding::Json,
+        });
+        assert_eq!(plain.params, serde_json::json!({}));
+        let future = br#"{"schema":"kehu.plugin/1","method":"book","params":{"encoding":"kehu-book-bin/9"}}"#;
+        assert_eq!(
+            HostCall::parse(future).unwrap(),
+            HostQuery::Book {
+                encoding: BookEncoding::Json
+            }
+        );
         let no_date = br#"{"schema":"kehu.plugin/1","method":"book_at","params":{}}"#;
         assert!(HostCall::parse(no_date).is_err());
         let empty_rev = br#"{"schema":"kehu.plugin/1","method":"rules_at","params":{"rev":""}}"#;

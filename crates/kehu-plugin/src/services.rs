@@ -16,7 +16,9 @@ use crate::abi::{
     Buffer, FreeFn, HOST_ERROR, HOST_OK, HOST_UNSUPPORTED, HostApi, RunFn, STATUS_ERROR, STATUS_OK,
     STATUS_PANIC, STREAM_STDERR, STREAM_STDOUT, free_rust_buffer,
 };
-use crate::protocol::{ChangeFilter, HostCall, HostQuery, ProtocolError, Request, Response};
+use crate::protocol::{
+    BookEncoding, ChangeFilter, HostCall, HostQuery, ProtocolError, Request, Response,
+};
 
 /// The data a plugin may ask for while it runs. The CLI implements it over
 /// the book it loaded (as of the request's `as_of`) and its history backend;
@@ -34,6 +36,20 @@ pub trait HostServices {
         Err(ServiceError::new(format!(
             "this host cannot read the book as of {date} (no `book_at` service)"
         )))
+    }
+
+    /// The book in the binary layout ([`crate::protocol::BOOK_BINARY`]),
+    /// usually made with [`crate::protocol::encode_book_binary`]; what a
+    /// plugin built with the SDK asks for. This default answers
+    /// [`HostServices::book`]'s JSON, which the plugin reads as well.
+    fn book_binary(&self) -> Result<Vec<u8>, ServiceError> {
+        self.book()
+    }
+
+    /// [`HostServices::book_at`] in the binary layout; this default answers
+    /// its JSON.
+    fn book_at_binary(&self, date: Date) -> Result<Vec<u8>, ServiceError> {
+        self.book_at(date)
     }
 
     /// One customer's timeline, as kehu-git serializes it. An unknown id is
@@ -133,8 +149,14 @@ impl ServiceError {
 fn dispatch(services: &dyn HostServices, request: &[u8]) -> Result<Vec<u8>, String> {
     let query = HostCall::parse(request).map_err(|error| error.to_string())?;
     let answer = match &query {
-        HostQuery::Book => services.book(),
-        HostQuery::BookAt { date } => services.book_at(*date),
+        HostQuery::Book { encoding } => match encoding {
+            BookEncoding::Json => services.book(),
+            BookEncoding::Binary => services.book_binary(),
+        },
+        HostQuery::BookAt { date, encoding } => match encoding {
+            BookEncoding::Json => services.book_at(*date),
+            BookEncoding::Binary => services.book_at_binary(*date),
+        },
         HostQuery::CustomerHistory { id } => services.customer_history(id),
         HostQuery::Changes {
             since,

@@ -96,8 +96,9 @@ fn check_failed(counts: Counts) -> String {
     )
 }
 
-/// The report in `format`: JSON and CSV (every customer) are written to
-/// `out` as they are rendered; the table and Markdown are returned.
+/// The report in `format`, written to `out` as it is rendered (JSON and CSV
+/// customer by customer, the table and Markdown row by row); returns what is
+/// left to print (nothing).
 fn report(
     assessment: &Assessment<'_>,
     args: &Args,
@@ -171,7 +172,13 @@ fn report(
         }
         text
     };
-    Ok(listing.render(style))
+    // Streamed: a listing of every grade of a large book is hundreds of
+    // thousands of rows.
+    listing
+        .write(style, out)
+        .and_then(|()| out.flush())
+        .map_err(|e| PluginError::Failed(format!("writing the listing: {e}")))?;
+    Ok(String::new())
 }
 
 kehu_plugin_sdk::export_plugin!(
