@@ -12,7 +12,7 @@ use kehu_core::{Customer, Date};
 
 use crate::calendar::{as_of, days_after, days_before, days_between};
 use crate::names::{INDUSTRIES, NameMaker, REGIONS};
-use crate::owners::{Owner, owners_for};
+use crate::owners::{Owner, least_loaded, owners_for, set_capacities};
 use crate::policy::{TIERS, abc_classes, pipeline_grade, rfm_segments, tier_of, tier_weight};
 use crate::rng::Rng;
 
@@ -364,26 +364,12 @@ pub fn generate(spec: &BookSpec) -> GeneratedBook {
         if rng.chance(unowned_chance) {
             continue;
         }
-        let region = c.region.as_deref().unwrap_or_default();
-        let industry = c.industry.as_deref().unwrap_or_default();
-        let mut best: Option<(usize, f64)> = None;
-        for (k, o) in owners.iter().enumerate() {
-            if !o.serves(region, industry) {
-                continue;
-            }
-            let score = f64::from(load[k] + weights[i]) / o.utilisation * rng.between(0.9, 1.1);
-            if best.is_none_or(|(_, s)| score < s) {
-                best = Some((k, score));
-            }
-        }
-        if let Some((k, _)) = best {
+        if let Some(k) = least_loaded(&owners, &load, c, weights[i], || rng.between(0.9, 1.1)) {
             load[k] += weights[i];
             c.owner = Some(owners[k].id.clone());
         }
     }
-    for (o, load) in owners.iter_mut().zip(load) {
-        o.capacity = ((f64::from(load) / o.utilisation).ceil() as u32).max(10);
-    }
+    set_capacities(&mut owners, &load);
 
     crate::plans::add_plans(spec.seed, &mut customers, &tiers, &owners);
     customers.sort_by(|a, b| a.id.cmp(&b.id));

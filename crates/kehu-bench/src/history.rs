@@ -20,7 +20,7 @@ use kehu_core::{Customer, Date};
 use crate::calendar::{as_of, days_before, epoch_seconds};
 use crate::error::{BenchError, Result, io_at};
 use crate::generate::{BookSpec, generate};
-use crate::owners::Owner;
+use crate::owners::{Owner, review_capacities};
 use crate::policy::{TIERS, tier_weight};
 use crate::regrade::{policy_of, regrade};
 use crate::render::{customer_git_path, render_customer};
@@ -59,7 +59,7 @@ const MARKER: &str = ".git/kehu-bench.toml";
 
 /// Bumped whenever the generator's output changes, so that books cached by
 /// an older kehu-bench are rebuilt rather than reused.
-pub const GENERATOR_VERSION: i64 = 3;
+pub const GENERATOR_VERSION: i64 = 4;
 
 impl LargeBookInfo {
     /// The repository path of the focus customer's file.
@@ -524,7 +524,8 @@ pub fn write_large_book(
         seed: spec.seed,
         customers: spec.customers,
     });
-    let policy = policy_with_owners(policy_template, &book.owners, &dir.join("kehu.toml"))?;
+    let policy_path = dir.join("kehu.toml");
+    let policy = policy_with_owners(policy_template, &book.owners, &policy_path)?;
     run_git(dir, &["init", "-q", "-b", "main"])?;
 
     let mut rng = Rng::new(spec.seed ^ 0x6b65_6875_6869_7374);
@@ -569,6 +570,9 @@ pub fn write_large_book(
     // The book starts graded: a team that adopts kehu runs classify first.
     let grading = policy_of(&policy)?;
     regrade(&mut state.customers, &grading, first_day)?;
+    // Capacities that fit the graded book, so every customer can be assigned.
+    review_capacities(&mut state.owners, &state.customers);
+    let mut policy = policy_with_owners(policy_template, &state.owners, &policy_path)?;
     let mut graded_month = month_of(first_day);
     let mut files: Vec<(String, String)> =
         (0..state.customers.len()).map(|i| state.file(i)).collect();
@@ -599,8 +603,10 @@ pub fn write_large_book(
     };
     let mut merges = 0;
     let mut i = 1;
-    while i < commits {
-        if i % merge_every == 0 && merges < merges_wanted && commits - i >= 6 {
+    // The last commit is the team's capacity review (below).
+    let regular = commits.saturating_sub(1).max(1);
+    while i < regular {
+        if i % merge_every == 0 && merges < merges_wanted && regular - i >= 6 {
             let branch = format!("review/{}", merges + 1);
             let fork = tip;
             let mut branch_tip = fork;
@@ -674,6 +680,23 @@ pub fn write_large_book(
         })?;
         i += 1;
     }
+    if commits >= 2 {
+        // Tiers moved over two years (hand regrades, monthly classify): the
+        // team reviews its managers' capacities, as a real team's book is
+        // kept in a state where `kehu assign` can place every customer.
+        review_capacities(&mut state.owners, &state.customers);
+        policy = policy_with_owners(policy_template, &state.owners, &policy_path)?;
+        let files = [("kehu.toml".to_owned(), policy.clone())];
+        stream.commit(&CommitSpec {
+            branch: "main",
+            from: Some(tip),
+            merge: None,
+            author: &Person::of(&state.owners[0]),
+            when: when(commits - 1),
+            message: "policy: review account managers' capacities\n\nSet from each manager's weighted load after this year's regrades.\n",
+            files: &files,
+        })?;
+    }
     stream.finish()?;
     for n in 1..=merges {
         run_git(
@@ -740,6 +763,12 @@ mod tests {
         assert!(log.contains("contact"));
         let dates = run_git(&dir, &["log", "--format=%ad", "--date=short", "-1"]).unwrap();
         assert_eq!(dates.trim(), "2026-11-20");
+        // The last commit is the capacity review, and the policy it leaves
+        // is the one on disk.
+        let last = run_git(&dir, &["show", "--name-only", "--format=", "HEAD"]).unwrap();
+        assert_eq!(last.trim(), "kehu.toml");
+        let policy = fs::read_to_string(dir.join("kehu.toml")).unwrap();
+        assert!(policy.contains("[owners."), "{policy}");
         assert_eq!(LargeBookInfo::load(&dir, &spec), Some(info));
         assert_eq!(
             LargeBookInfo::load(&dir, &LargeBookSpec { commits: 5, ..spec }),

@@ -127,15 +127,10 @@ enum BookChoice {
     Large,
 }
 
-fn repo_root() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize().unwrap_or(root)
-}
-
 /// `shared/data/CDNOW_master.txt` beside the repository or beside one of
 /// its ancestors (a worktree lives deeper than a clone).
 fn find_cdnow() -> Option<PathBuf> {
-    repo_root()
+    harness::repo_dir()
         .ancestors()
         .map(|dir| dir.join("shared/data/CDNOW_master.txt"))
         .find(|path| path.is_file())
@@ -144,7 +139,7 @@ fn find_cdnow() -> Option<PathBuf> {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Sample { root } => {
-            let root = root.unwrap_or_else(repo_root);
+            let root = root.unwrap_or_else(harness::repo_dir);
             let (summary, policy) = sample::write_sample(&root)?;
             println!(
                 "sample book in {}: {} written, {} unchanged, {} removed; {} {}",
@@ -207,7 +202,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if beside.is_file() {
                     beside
                 } else {
-                    repo_root().join("target/release/kehu")
+                    harness::repo_dir().join("target/release/kehu")
                 }
             });
             let cache = cache.unwrap_or_else(|| match exe_dir.parent() {
@@ -216,10 +211,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 {
                     target.join("bench-books")
                 }
-                _ => repo_root().join("target/bench-books"),
+                _ => harness::repo_dir().join("target/bench-books"),
             });
+            // The large book first: its rows are the issues' targets, and a
+            // run cut short keeps them.
             let books = if books.is_empty() {
-                vec![BookChoice::Small, BookChoice::Large]
+                vec![BookChoice::Large, BookChoice::Small]
             } else {
                 books
             };
@@ -253,16 +250,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 )
             });
             let started = harness::describe_machine();
-            let results = harness::run(&harness::default_rows(), &options)?;
-            let preamble = format!(
-                "kehu-bench run: kehu {} ({}), {} runs per row (median and spread), {} CPUs, books as of {}; started {started}, ended {}",
-                options.kehu.display(),
-                harness::describe_commit(&repo_root()),
-                options.runs,
-                std::thread::available_parallelism().map_or(1, |n| n.get()),
-                kehu_bench::calendar::as_of(),
-                harness::describe_machine(),
-            );
+            let preamble = || {
+                format!(
+                    "kehu-bench run: kehu {} ({}), {} runs per row (median and spread), {} CPUs, books as of {}; started {started}, ended {}",
+                    options.kehu.display(),
+                    harness::describe_commit(&harness::repo_dir()),
+                    options.runs,
+                    std::thread::available_parallelism().map_or(1, |n| n.get()),
+                    kehu_bench::calendar::as_of(),
+                    harness::describe_machine(),
+                )
+            };
+            let results = harness::run(&harness::default_rows(), &options, |so_far| {
+                let [markdown, _] = harness::write_reports(&out, &preamble(), so_far)?;
+                eprintln!(
+                    "kehu-bench: {} book(s) done, written to {}",
+                    so_far.len(),
+                    markdown.display()
+                );
+                Ok(())
+            })?;
+            let preamble = preamble();
             println!("{preamble}");
             print!("{}", harness::render_table(&results));
             let [markdown, json] = harness::write_reports(&out, &preamble, &results)?;

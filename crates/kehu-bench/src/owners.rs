@@ -3,7 +3,10 @@
 
 use std::fmt::Write as _;
 
+use kehu_core::Customer;
+
 use crate::names::{INDUSTRIES, REGIONS};
+use crate::policy::{tier_pooled, tier_weight};
 use crate::rng::Rng;
 
 /// One account manager of `kehu.toml` `[owners.<id>]`.
@@ -166,6 +169,71 @@ pub fn owners_for(customers: usize, rng: &mut Rng) -> Vec<Owner> {
     owners
 }
 
+/// The manager who may serve `customer` and would be least full (load
+/// after taking `weight`, relative to the share of capacity the manager
+/// should end up using), each score scaled by `jitter()`; `None` when nobody
+/// may serve the customer.
+pub fn least_loaded(
+    owners: &[Owner],
+    load: &[u32],
+    customer: &Customer,
+    weight: u32,
+    mut jitter: impl FnMut() -> f64,
+) -> Option<usize> {
+    let region = customer.region.as_deref().unwrap_or_default();
+    let industry = customer.industry.as_deref().unwrap_or_default();
+    let mut best: Option<(usize, f64)> = None;
+    for (k, o) in owners.iter().enumerate() {
+        if !o.serves(region, industry) {
+            continue;
+        }
+        let score = f64::from(load[k] + weight) / o.utilisation * jitter();
+        if best.is_none_or(|(_, s)| score < s) {
+            best = Some((k, score));
+        }
+    }
+    best.map(|(k, _)| k)
+}
+
+/// Sets each manager's capacity so that `load` (in the same order) fills
+/// the manager's planned utilisation, and at least 10.
+pub fn set_capacities(owners: &mut [Owner], load: &[u32]) {
+    for (o, &load) in owners.iter_mut().zip(load) {
+        o.capacity = ((f64::from(load) / o.utilisation).ceil() as u32).max(10);
+    }
+}
+
+/// A capacity review, as a team does when tiers have moved: every manager's
+/// capacity set from the weighted load of the customers they own now (by
+/// their stored tier), plus the customers of a non-pooled tier that have no
+/// manager yet, each counted on the least loaded manager who may serve it.
+/// Every manager keeps headroom (utilisation under 1), so `kehu assign`
+/// can place every customer without exceeding a capacity.
+pub fn review_capacities(owners: &mut [Owner], customers: &[Customer]) {
+    let mut load = vec![0u32; owners.len()];
+    let mut waiting = Vec::new();
+    for c in customers {
+        let tier = c.grade.tier.as_deref().unwrap_or("small");
+        let weight = tier_weight(tier);
+        match c.owner.as_deref() {
+            Some(id) => {
+                if let Some(k) = owners.iter().position(|o| o.id == id) {
+                    load[k] += weight;
+                }
+            }
+            None if !tier_pooled(tier) => waiting.push((c, weight)),
+            None => {}
+        }
+    }
+    waiting.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.id.cmp(&b.0.id)));
+    for (c, weight) in waiting {
+        if let Some(k) = least_loaded(owners, &load, c, weight, || 1.0) {
+            load[k] += weight;
+        }
+    }
+    set_capacities(owners, &load);
+}
+
 fn toml_string(text: &str) -> String {
     crate::render::quote(text)
 }
@@ -267,6 +335,59 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), 200);
         assert_eq!(owners_for(300, &mut Rng::new(1)).len(), 12);
+    }
+
+    #[test]
+    fn a_capacity_review_makes_room_for_every_customer() {
+        let mut book = crate::generate(&crate::BookSpec {
+            seed: 9,
+            customers: 3000,
+        });
+        // Tiers drift up over the years, and a customer of a non-pooled
+        // tier arrives without a manager.
+        for c in book.customers.iter_mut().step_by(7) {
+            c.grade.tier = Some("strategic".to_owned());
+        }
+        let newcomer = book
+            .customers
+            .iter()
+            .position(|c| c.owner.is_some())
+            .unwrap();
+        book.customers[newcomer].owner = None;
+        book.customers[newcomer].grade.tier = Some("key".to_owned());
+        let load_of = |owners: &[Owner]| {
+            let mut load = vec![0u32; owners.len()];
+            for c in &book.customers {
+                if let Some(k) = owners.iter().position(|o| Some(&o.id) == c.owner.as_ref()) {
+                    load[k] += tier_weight(c.grade.tier.as_deref().unwrap_or("small"));
+                }
+            }
+            load
+        };
+        let before = load_of(&book.owners);
+        assert!(
+            book.owners
+                .iter()
+                .zip(&before)
+                .any(|(o, &load)| load > o.capacity),
+            "the drift should overfill someone"
+        );
+        review_capacities(&mut book.owners, &book.customers);
+        let mut load = load_of(&book.owners);
+        for (o, &l) in book.owners.iter().zip(&load) {
+            assert!(l < o.capacity || (l == 0 && o.capacity == 10), "{}", o.id);
+        }
+        let weight = tier_weight("key");
+        let k = least_loaded(
+            &book.owners,
+            &load,
+            &book.customers[newcomer],
+            weight,
+            || 1.0,
+        )
+        .unwrap();
+        load[k] += weight;
+        assert!(load[k] <= book.owners[k].capacity);
     }
 
     #[test]

@@ -20,6 +20,12 @@ pub fn tier_weight(tier: &str) -> u32 {
     }
 }
 
+/// Whether a regional pool may serve customers of `tier` (template
+/// `pooled`).
+pub fn tier_pooled(tier: &str) -> bool {
+    tier == "small"
+}
+
 /// The template's tier rule: the first tier whose condition holds.
 pub fn tier_of(revenue_12m: f64, abc: &str, satisfaction: f64) -> &'static str {
     if revenue_12m >= 500_000.0 || (abc == "A" && revenue_12m >= 250_000.0 && satisfaction >= 4.0) {

@@ -15,8 +15,9 @@ use std::time::Duration;
 pub use measure::{Measurement, Outcome, measure};
 pub use report::{to_json, write_reports};
 pub use rows::{
-    Action, BookSize, CACHE_DIR, CAT, CHECK, CLASSIFY, HISTORY_MEMORY_FACTOR, HISTORY_MEMORY_SLACK,
-    IMPORT, LIFETIMES, NO_CACHE_ENV, PARSE, Row, Target, default_rows,
+    Action, BookSize, CACHE_DIR, CACHE_FILES, CAT, CDNOW_END, CHECK, CHECK_WARM, CLASSIFY, HANDOFF,
+    HISTORY_MEMORY_FACTOR, HISTORY_MEMORY_SLACK, IMPORT, LIFETIMES, NO_CACHE_ENV, PARSE, Row,
+    Target, default_rows,
 };
 pub use table::{Line, lines, render_table};
 
@@ -263,6 +264,34 @@ pub fn scripts_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts")
 }
 
+/// The repository this crate was built from (`{repo}`).
+pub fn repo_dir() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
+}
+
+/// Deletes kehu's derived files ([`CACHE_FILES`] in [`CACHE_DIR`]) of the
+/// book at `dir`, so the next command runs as the first after a clone.
+pub fn clear_caches(dir: &Path) -> Result<()> {
+    let cache = dir.join(CACHE_DIR);
+    let entries = match fs::read_dir(&cache) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_at(&cache)(e)),
+    };
+    for entry in entries {
+        let path = entry.map_err(io_at(&cache))?.path();
+        let derived = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| CACHE_FILES.iter().any(|prefix| n.starts_with(prefix)));
+        if derived {
+            fs::remove_file(&path).map_err(io_at(&path))?;
+        }
+    }
+    Ok(())
+}
+
 /// Fills the placeholders of a row's arguments or scripts.
 pub fn expand(template: &str, cx: &Context<'_>) -> String {
     let cdnow = cx
@@ -281,6 +310,7 @@ pub fn expand(template: &str, cx: &Context<'_>) -> String {
         .replace("{cdnow}", &cdnow)
         .replace("{cache}", &cx.cache.display().to_string())
         .replace("{scripts}", &scripts_dir().display().to_string())
+        .replace("{repo}", &repo_dir().display().to_string())
 }
 
 fn command_for(row: &Row, cx: &Context<'_>, options: &Options) -> Command {
@@ -323,6 +353,7 @@ fn hermetic(command: &mut Command, dir: &Path) {
     command
         .current_dir(dir)
         .env("KEHU_BOOK", dir)
+        .env("KEHU_TODAY", as_of().to_string())
         .env("NO_COLOR", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -432,7 +463,11 @@ fn run_row_in(
     let mut peak = 0;
     // A warm row's first, untimed run fills the cache.
     let first = if row.warm { 0 } else { 1 };
+    let cold = matches!(row.action, Action::Kehu(_)) && !row.warm && row.dir.is_none();
     for run in first..=options.runs.max(1) {
+        if cold && let Err(e) = clear_caches(&info.dir) {
+            return RowStatus::Skipped(format!("clearing the caches: {e}"));
+        }
         if let Some(prepare) = &row.prepare {
             let mut command = shell(&expand(prepare, &cx));
             hermetic(&mut command, &info.dir);
@@ -507,8 +542,15 @@ fn mark(rows: &[Row], keep: &mut [bool], i: usize, label: Option<&str>) {
     }
 }
 
-/// Builds the books and runs `rows` on them, printing progress to stderr.
-pub fn run(rows: &[Row], options: &Options) -> Result<Vec<BookResult>> {
+/// Builds the books and runs `rows` on them, printing progress to stderr
+/// and handing `after_book` the results so far (smallest book first) each
+/// time a book is done, so a long run that is cut short still leaves the
+/// books it finished.
+pub fn run(
+    rows: &[Row],
+    options: &Options,
+    mut after_book: impl FnMut(&[BookResult]) -> Result<()>,
+) -> Result<Vec<BookResult>> {
     let rows = wanted_rows(rows, &options.filter);
     let mut results = Vec::new();
     for (size, spec) in &options.books {
@@ -553,6 +595,8 @@ pub fn run(rows: &[Row], options: &Options) -> Result<Vec<BookResult>> {
             });
         }
         results.push(book);
+        results.sort_by_key(|b| b.info.spec.customers);
+        after_book(&results)?;
     }
     Ok(results)
 }
@@ -621,7 +665,13 @@ mod tests {
             Row::shell(BookSize::Small, "bad prepare", "true").prepare("exit 4"),
             Row::shell(BookSize::Small, "needs cdnow", "cat {cdnow}"),
         ];
-        let results = run(&rows, &options).unwrap();
+        let mut reported = Vec::new();
+        let results = run(&rows, &options, |so_far| {
+            reported.push(so_far.len());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(reported, [1]);
         assert_eq!(results.len(), 1);
         let book = &results[0];
         let cat = book.row(CAT).unwrap();

@@ -14,18 +14,22 @@
 //! directory of the row's own, for commands that need a fresh book) and
 //! `{cdnow}` (`CDNOW_master.txt` of the shared data, when present),
 //! `{cache}` (where the books are kept), `{scripts}` (this crate's
-//! `scripts/`) and `{tmpfs}` (a directory of the row's own in `/dev/shm`,
-//! else `{scratch}`). A row
+//! `scripts/`), `{repo}` (the repository) and `{tmpfs}` (a directory of
+//! the row's own in `/dev/shm`, else `{scratch}`). A row
 //! whose command fails or does not exist yet prints SKIP with the reason.
+//! kehu runs with `KEHU_TODAY` set to the books' last day, so "days since"
+//! figures are those of the book, whatever the clock says.
 //!
 //! A row may run an untimed `prepare` script before each timed run (to
 //! create a fresh book), and may run somewhere else than the generated book
 //! (`in_dir`).
 //!
-//! Cold and warm: every kehu row runs with kehu's parse cache turned off
-//! (`KEHU_NO_CACHE=1`), so that rows compare like with like; a `cold()` row
-//! also deletes the cache (`.git/kehu/`) first, and a `warm()` row runs with
-//! the cache on, after one untimed run that fills it.
+//! Cold and warm: every kehu row on a generated book runs cold, as the first
+//! command after a clone: the parse cache turned off (`KEHU_NO_CACHE=1`)
+//! and kehu's derived files (the parse cache `.git/kehu/parse-v*` and the
+//! history index `.git/kehu/history-v*`) deleted before each run. A
+//! `warm()` row, labelled `(warm)`, runs with both on, after one untimed run
+//! that fills them, as every later command of a working day.
 //!
 //! Memory: every kehu row on a generated book must peak under 3× the size
 //! of the book's files plus 64 MiB ([`Row::no_memory_target`] for rows that
@@ -129,6 +133,9 @@ pub const HISTORY_MEMORY_SLACK: u64 = 32 * 1024 * 1024;
 pub const NO_CACHE_ENV: &str = "KEHU_NO_CACHE";
 /// Where kehu keeps its derived caches inside the git directory.
 pub const CACHE_DIR: &str = ".git/kehu";
+/// The name prefixes of kehu's derived files in [`CACHE_DIR`]: the parse
+/// cache and the history index, of any format version.
+pub const CACHE_FILES: [&str; 2] = ["parse-v", "history-v"];
 
 impl Row {
     fn new(book: BookSize, label: String, action: Action, memory_target: bool) -> Row {
@@ -237,13 +244,8 @@ impl Row {
         self
     }
 
-    /// Cold: kehu's cache deleted before each run (and turned off).
-    pub fn cold(self) -> Row {
-        self.prepare(&format!("rm -rf {CACHE_DIR}"))
-    }
-
-    /// Warm: kehu's cache on and filled by an untimed run; labelled
-    /// `LABEL (warm)`.
+    /// Warm: kehu's caches (parse cache, history index) on and filled by an
+    /// untimed run; labelled `LABEL (warm)`.
     pub fn warm(mut self) -> Row {
         self.warm = true;
         self.label = format!("{} (warm)", self.label);
@@ -262,32 +264,71 @@ impl Row {
 pub const CAT: &str = "cat customers/**";
 /// Label of the parse baseline.
 pub const PARSE: &str = "toml parse, 1 thread";
-/// Label of the `kehu check` row that later rows compare with.
+/// Label of the (cold) `kehu check` row that later rows compare with.
 pub const CHECK: &str = "kehu check";
+/// Label of the warm `kehu check` row that warm rows compare with.
+pub const CHECK_WARM: &str = "kehu check (warm)";
+/// Label of the classify row the warm run is compared with.
+pub const CLASSIFY: &str = "kehu classify --format json";
+/// Label of the plugin handoff row.
+pub const HANDOFF: &str = "kehu hello (plugin handoff)";
+/// Label of the CDNOW import row.
+pub const IMPORT: &str = "kehu import orders CDNOW_master --create";
+/// Label of the lifetimes baseline.
+pub const LIFETIMES: &str = "python lifetimes BetaGeoFitter (CDNOW)";
+/// The last day of the CDNOW data: the end of its observation period.
+pub const CDNOW_END: &str = "1998-06-30";
+/// The CDNOW book's directory in the book cache (imported as of
+/// [`CDNOW_END`]).
+const CDNOW_BOOK: &str = "cdnow-book-1998";
 
 const CAT_SCRIPT: &str = "find customers -type f -name '*.toml' -print0 | xargs -0 cat >/dev/null";
 
-/// Label of the classify row the warm run is compared with.
-pub const CLASSIFY: &str = "kehu classify --format json";
+/// Builds the plugin skeleton of `templates/plugin` (`kehu hello`: counts
+/// the customers per stage) into `{cache}/hello/lib`, untimed.
+const BUILD_HELLO: &str = "sh {scripts}/build-hello.sh {repo} {cache}/hello";
+
+/// A row of `args` in a cold and a warm version: the warm one compared with
+/// `warm_baseline` (the warm `check` for rows compared with `check`).
+fn cold_and_warm(book: BookSize, args: &str, baseline: &str, ratio: f64) -> [Row; 2] {
+    let warm_baseline = if baseline == CHECK {
+        CHECK_WARM
+    } else {
+        baseline
+    };
+    [
+        Row::kehu(book, args).vs(baseline).at_most(ratio),
+        Row::kehu(book, args)
+            .warm()
+            .vs(warm_baseline)
+            .at_most(ratio),
+    ]
+}
 
 /// The rows that run on each generated book, so the table also shows how
 /// every command grows from the small book to the large one.
 fn book_rows(book: BookSize) -> Vec<Row> {
     let focus_log = "git log --format=%H -- {focus_path}";
     let week_log = "git log --since={week} --raw -- customers/";
-    vec![
+    let mut rows = vec![
         // Foundation (issues 2, 11): reading and checking.
         Row::shell(book, CAT, CAT_SCRIPT),
         Row::parse_toml(book).vs(CAT),
         Row::kehu(book, "check")
             .codes(&[0, 1])
-            .cold()
             .vs(PARSE)
             .at_most(1.0),
         Row::kehu(book, "check").codes(&[0, 1]).warm().vs(CHECK),
+        // Plugins (issue 4): handing the book to a plugin adds at most 25%
+        // to loading it. `hello` (the skeleton) takes the book and only
+        // counts its stages; `check` loads and validates it.
+        Row::kehu(book, "--plugin-dir {cache}/hello/lib hello")
+            .label(HANDOFF)
+            .prepare(BUILD_HELLO)
+            .vs(CHECK)
+            .at_most(1.25),
         // Classify (issues 5, 11): cold against check, warm against cold.
         Row::kehu(book, "classify --format json")
-            .cold()
             .vs(CHECK)
             .at_most(1.3),
         Row::kehu(book, "classify --format json")
@@ -296,30 +337,29 @@ fn book_rows(book: BookSize) -> Vec<Row> {
             .at_most(0.25),
         Row::kehu(book, "classify --check").codes(&[0, 1]).vs(CHECK),
         Row::kehu(book, "classify --dry-run").vs(CHECK),
-        // Assign, agenda, churn, report (issues 6–9).
+        // Assign (issue 6): 200 owners at 100,000 customers.
         Row::kehu(book, "assign --plan").vs(CHECK).at_most(2.0),
-        Row::kehu(book, "agenda").vs(CHECK).at_most(1.3),
-        Row::kehu(book, "churn").vs(CHECK).at_most(2.0),
+    ];
+    // Agenda, churn, report (issues 7, 9, 8), cold and warm.
+    rows.extend(cold_and_warm(book, "agenda", CHECK, 1.3));
+    rows.extend(cold_and_warm(book, "churn", CHECK, 2.0));
+    rows.extend([
         Row::kehu(book, "churn --model").vs(CHECK),
         Row::kehu(book, "churn --all --format json").vs(CHECK),
-        Row::kehu(book, "churn --dry-run").vs(CHECK),
-        Row::kehu(book, "report --since {week}")
-            .vs(CHECK)
-            .at_most(3.0),
+    ]);
+    rows.extend(cold_and_warm(book, "report --since {week}", CHECK, 3.0));
+    rows.push(
         Row::kehu(book, "report --since {year}")
             .vs(CHECK)
             .memory_like("kehu report --since {week}"),
-        // History (issue 3).
-        Row::git(book, "log --format=%H -- {focus_path}"),
-        Row::kehu(book, "history {focus}")
-            .vs(focus_log)
-            .at_most(1.5),
-        Row::git(book, "log --since={week} --raw -- customers/"),
-        Row::kehu(book, "log --since {week}")
-            .vs(week_log)
-            .at_most(2.0),
-        Row::kehu(book, "log --since {year}").vs(week_log),
-    ]
+    );
+    // History (issue 3), against git in the same run.
+    rows.push(Row::git(book, "log --format=%H -- {focus_path}"));
+    rows.extend(cold_and_warm(book, "history {focus}", focus_log, 1.5));
+    rows.push(Row::git(book, "log --since={week} --raw -- customers/"));
+    rows.extend(cold_and_warm(book, "log --since {week}", week_log, 2.0));
+    rows.push(Row::kehu(book, "log --since {year}").vs(week_log));
+    rows
 }
 
 /// Every row of the harness, in table order.
@@ -348,35 +388,51 @@ pub fn default_rows() -> Vec<Row> {
             .in_dir("{tmpfs}/book")
             .no_memory_target()
             .within_s(5.0),
-        // Churn (issue 9): the BG/NBD fit on CDNOW against Python lifetimes.
+        // Churn (issue 9): the BG/NBD fit on CDNOW against Python lifetimes
+        // 0.11.3, installed in a virtual environment beside the books unless
+        // KEHU_BENCH_PYTHON names a Python that has it.
         Row::shell(
             Small,
             LIFETIMES,
-            "${KEHU_BENCH_PYTHON:-python3} {scripts}/lifetimes_fit.py {cdnow}",
-        ),
-        Row::kehu(Small, "churn --model")
-            .label("kehu churn --model (CDNOW book)")
-            .prepare(
-                "test -f {cache}/cdnow-book/kehu.toml || { rm -rf {cache}/cdnow-book && {kehu} init {cache}/cdnow-book >/dev/null && {kehu} --book {cache}/cdnow-book import orders {cdnow} --format cdnow --create >/dev/null; }",
-            )
-            .in_dir("{cache}/cdnow-book")
-            .no_memory_target()
-            .vs(LIFETIMES)
-            .at_most(0.1),
+            "${KEHU_BENCH_PYTHON:-{cache}/lifetimes-venv/bin/python} {scripts}/lifetimes_fit.py {cdnow}",
+        )
+        .prepare("test -n \"${KEHU_BENCH_PYTHON:-}\" || sh {scripts}/lifetimes-venv.sh {cache}/lifetimes-venv"),
         // Plugins (issue 4): discovery overhead.
         Row::kehu(Small, "--version"),
         Row::kehu(Small, "plugins")
             .vs("kehu --version")
             .overhead_ms(10.0),
     ]);
+    rows.extend(cdnow_churn_rows());
     rows.extend(book_rows(Large));
     rows
 }
 
-/// Label of the CDNOW import row.
-pub const IMPORT: &str = "kehu import orders CDNOW_master --create";
-/// Label of the lifetimes baseline.
-pub const LIFETIMES: &str = "python lifetimes BetaGeoFitter (CDNOW)";
+/// `kehu churn --model` on the CDNOW book against lifetimes, cold and warm
+/// (parse cache filled by a first run; lifetimes has nothing to cache).
+///
+/// Imported and fitted as of the data's last day (1998-06-30), as lifetimes
+/// does: counted from today, every CDNOW customer would be 28 years gone.
+/// `--today` rather than `--as-of`: the book's only commit is dated the day
+/// it was imported, so there is no 1998 revision to read, and the as-of day
+/// defaults to today.
+fn cdnow_churn_rows() -> [Row; 2] {
+    let row = || {
+        Row::kehu(
+            BookSize::Small,
+            &format!("--today {CDNOW_END} churn --model"),
+        )
+        .label("kehu churn --model (CDNOW book)")
+        .prepare(&format!(
+            "test -f {{cache}}/{CDNOW_BOOK}/kehu.toml || {{ rm -rf {{cache}}/{CDNOW_BOOK} && {{kehu}} init {{cache}}/{CDNOW_BOOK} >/dev/null && {{kehu}} --today {CDNOW_END} --book {{cache}}/{CDNOW_BOOK} import orders {{cdnow}} --format cdnow --create >/dev/null; }}"
+        ))
+        .in_dir(&format!("{{cache}}/{CDNOW_BOOK}"))
+        .no_memory_target()
+        .vs(LIFETIMES)
+        .at_most(0.1)
+    };
+    [row(), row().warm()]
+}
 
 #[cfg(test)]
 mod tests {
