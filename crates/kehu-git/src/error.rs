@@ -143,6 +143,17 @@ pub enum GitError {
         #[source]
         source: std::io::Error,
     },
+    /// An object the history needs is not in the repository: a partial
+    /// clone (kehu reads local objects only and never fetches), or damage.
+    #[error("{what} {object} is not in this repository: {advice}")]
+    MissingObject {
+        /// What was being read (`a blob`, `a commit` …).
+        what: String,
+        /// The object id (hex).
+        object: String,
+        /// Why it may be missing and the command that fixes it.
+        advice: String,
+    },
     /// An error from the git backend, with what kehu was doing.
     #[error("git: {context}: {message}")]
     Backend {
@@ -169,6 +180,48 @@ impl GitError {
             source,
         }
     }
+}
+
+/// The error for an object the repository lacks, with advice that fits the
+/// repository: a partial clone names its promisor remote and the fetch that
+/// brings the objects; anything else points at `git fsck`.
+pub(crate) fn missing_object(repo: &git2::Repository, id: git2::Oid, what: &str) -> GitError {
+    let advice = match promisor_remote(repo) {
+        Some(remote) => format!(
+            "this is a partial clone (promisor remote `{remote}`) and kehu reads the history \
+             from local objects only, it does not fetch them; fetch the whole history once with \
+             `git config --unset remote.{remote}.partialclonefilter && git fetch --refetch {remote}` \
+             (or read the book from a full clone)"
+        ),
+        None => "the repository is missing objects; check it with `git fsck` \
+                 (a shallow clone needs `git fetch --unshallow`)"
+            .to_owned(),
+    };
+    GitError::MissingObject {
+        what: what.to_owned(),
+        object: id.to_string(),
+        advice,
+    }
+}
+
+/// The promisor remote of a partial clone (`extensions.partialClone`, or a
+/// remote with `promisor = true`), if this repository is one.
+fn promisor_remote(repo: &git2::Repository) -> Option<String> {
+    let config = repo.config().ok()?;
+    if let Ok(remote) = config.get_string("extensions.partialclone") {
+        return Some(remote);
+    }
+    let mut entries = config.entries(Some(r"remote\..*\.promisor")).ok()?;
+    while let Some(Ok(entry)) = entries.next() {
+        let (Some(name), Some(value)) = (entry.name(), entry.value()) else {
+            continue;
+        };
+        if value.eq_ignore_ascii_case("true") {
+            let remote = name.strip_prefix("remote.")?.strip_suffix(".promisor")?;
+            return Some(remote.to_owned());
+        }
+    }
+    None
 }
 
 /// Adds backend context to a `git2` result.

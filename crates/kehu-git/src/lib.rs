@@ -19,7 +19,8 @@
 //! Reading, through [`Book::history`]:
 //! - [`History::customer`]: one customer's timeline, newest first, renames
 //!   followed; [`History::blame`]: who last set each field;
-//! - [`History::log`]: book-wide changes in a date window (first parent);
+//! - [`History::log`]: book-wide changes in a date window, each credited to
+//!   the commit that made it (merged branches walked, merges own-only);
 //! - [`History::diff`]: a semantic diff between two revisions;
 //! - [`History::commit_at_end_of`] and [`History::snapshot`]: `--as-of`.
 

@@ -1,6 +1,7 @@
 //! `kehu log`: the book-wide audit log — every change to a customer file or
-//! to `kehu.toml`, newest first, from one first-parent walk over the commits
-//! (a merge counts once, with what it brought against its first parent).
+//! to `kehu.toml`, newest first, from one walk over every commit reachable
+//! from HEAD (merged branches included): each change is credited to the
+//! commit that made it, and a merge shows only what it decided itself.
 //!
 //! `--owner X` keeps the changes to customers X owned at that commit (before
 //! or after it, so a hand-over shows for both owners) and the changes X made

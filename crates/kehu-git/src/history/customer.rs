@@ -147,10 +147,12 @@ impl<'b> History<'b> {
                     }
                     (old, new) => {
                         let mut merged = self.change(&path, old, new, None, None)?;
+                        let mut keep = true;
                         if parents.len() > 1 && new.is_some() {
-                            self.keep_merge_own_fields(&mut merged, &parents, &before, &parts)?;
+                            let sides = self.other_sides(&parents)?;
+                            keep = self.keep_merge_own(&mut merged, &sides, &parts, new)?;
                         }
-                        if !merged.fields.is_empty() || merged.unparsable {
+                        if keep && (!merged.fields.is_empty() || merged.unparsable) {
                             change = Some(merged);
                         }
                         for (p, _) in &parents {
@@ -184,54 +186,6 @@ impl<'b> History<'b> {
                 break;
             }
         }
-        Ok(())
-    }
-
-    /// At a merge whose file differs from every parent, drops from `merged`
-    /// (the change against the first parent) the fields another parent's
-    /// line brought: equal to that parent's value, and changed on that line
-    /// since the merge base. Those are reported when the walk reaches the
-    /// commits that made them.
-    fn keep_merge_own_fields(
-        &self,
-        merged: &mut CustomerChange,
-        parents: &[(Oid, BookIds)],
-        before: &[Option<Oid>],
-        parts: &[&str],
-    ) -> Result<(), GitError> {
-        let path = parts.join("/");
-        let first = parents[0].0;
-        let after = merged
-            .fields
-            .iter()
-            .map(|f| f.field.clone())
-            .collect::<Vec<_>>();
-        let mut from_other: HashSet<String> = HashSet::new();
-        for ((other, _), other_blob) in parents.iter().zip(before).skip(1) {
-            let Some(other_blob) = *other_blob else {
-                continue;
-            };
-            let Ok(base) = self.objects.repo.merge_base(first, *other) else {
-                continue;
-            };
-            let base_blob = match self.objects.book_ids_by_id(base)?.customers {
-                Some(tree) => self.objects.blob_at(tree, parts)?,
-                None => None,
-            };
-            let theirs = self.change(&path, base_blob, Some(other_blob), None, None)?;
-            for field in &after {
-                let same_as_other = merged
-                    .fields
-                    .iter()
-                    .find(|f| &f.field == field)
-                    .zip(theirs.field(field))
-                    .is_some_and(|(mine, line)| mine.new == line.new);
-                if same_as_other {
-                    from_other.insert(field.clone());
-                }
-            }
-        }
-        merged.fields.retain(|f| !from_other.contains(&f.field));
         Ok(())
     }
 

@@ -1,27 +1,38 @@
-//! A derived, rebuildable index of the book's first-parent history in
-//! `.git/kehu/history-v2`: one JSON line per commit, newest first, with the
-//! customer changes the commit made against its first parent (every field),
-//! its author day, kind, whether it records a contact, and its full record,
-//! so a query the index answers reads no git object at all.
+//! A derived, rebuildable index of the book's history in
+//! `.git/kehu/history-v3/`: every commit reachable from HEAD, with the
+//! customer changes it made (as [`History::log`] credits them: a merge keeps
+//! only what it decided itself), its author day, kind, whether it records a
+//! contact, and its full record, so a query the index answers reads no git
+//! object at all.
 //!
-//! Commits never change, so an entry never goes stale: when HEAD moves on,
-//! the new commits are diffed once and put in front of the old entries
-//! (found by id, so an amended or rebased tip costs only the commits that
-//! differ); a query reaching further back than the index extends it
-//! downwards. The last line is a footer naming the tip and the bottom of the
-//! chain; a file without a valid footer, with entries that do not chain, or
-//! written by another version is thrown away and rebuilt. It is written to a
-//! temporary file and renamed into place, so readers never see half a file,
-//! and it is never committed (it lives inside `.git/`). Reading streams the
-//! file line by line, so memory stays in proportion to one commit.
+//! The index is a short list of *segments*, each one file of lines newest
+//! first by committer time: a commit line `<time>\t<json>`, followed by one
+//! line `\t<json>` per customer it changed, and a footer naming the commit
+//! the segment was built for. A segment holds the commits reachable from
+//! its tip that no older segment holds, so the set of indexed commits is
+//! always closed under "parent of", and a sorted file of their ids sits
+//! beside each segment. Commits never change, so an entry never goes stale:
+//! when HEAD moves on, only the new commits are diffed and written as a new
+//! segment (nothing is rewritten); past [`MAX_SEGMENTS`] they are merged
+//! into one. Readers merge the segments by time and follow parents from the
+//! start commit, like a walk over git would.
 //!
-//! Nothing depends on the index being there: any trouble reading or writing
-//! it, and the history falls back to walking git.
+//! Building diffs the commits on worker threads, each with its own handle
+//! on the repository, while the main thread walks and writes in order. A
+//! segment is written to a temporary file and linked into place, so readers
+//! never see half a file, and it is never committed (it lives inside
+//! `.git/`). A file without a valid footer, with entries whose parents are
+//! missing, or written by another version makes the index thrown away and
+//! rebuilt. Nothing depends on the index being there: any trouble reading
+//! or writing it, and the history walks git instead.
 
+use std::collections::{BTreeMap, BinaryHeap, HashSet};
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
 use std::borrow::Cow;
 
@@ -31,62 +42,56 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::History;
-use super::filter::ChangeFilter;
+use super::filter::{ChangeFilter, is_contact};
 use super::records::{CommitInfo, CustomerChange, FieldChange, Kind, Status};
+use super::walk::Walk;
+use crate::book::Book;
+use crate::error::GitError;
 
 /// Bump when the meaning of an entry changes (how fields are diffed …).
-pub(crate) const VERSION: u32 = 2;
+pub(crate) const VERSION: u32 = 3;
 
-/// One first-parent commit as the index keeps it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Entry {
-    /// The commit id (hex). Serialized first: the splice search looks for it.
-    pub c: String,
-    /// The first parent (hex), `None` at the root.
-    pub p: Option<String>,
-    /// Committer time in seconds (the walk's cutoff reads it).
-    pub t: i64,
-    /// What the commit changed in the book; `None` when the `customers/`
-    /// tree and `kehu.toml` equal its parent's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub b: Option<Change>,
+/// Segments kept before they are merged into one.
+const MAX_SEGMENTS: usize = 8;
+
+/// Commits per job handed to a worker thread.
+const JOB: usize = 256;
+
+/// One commit as the index writes it (its customers follow on their own
+/// lines).
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    c: String,
+    p: Vec<String>,
+    t: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    b: Option<ChangeOut<'a>>,
 }
 
-/// What a commit changed, with what the history's filters need to know
-/// about the commit without reading it from git.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Change {
-    /// The author's day.
-    pub day: Date,
-    /// Author time in seconds.
-    pub at: i64,
-    /// The kind, from `Kehu-Command`.
-    pub kind: Kind,
-    /// Whether the commit records a contact.
-    pub contact: bool,
-    /// Whether `kehu.toml` changed.
-    pub rules: bool,
-    /// The customers changed, every field.
-    pub customers: Vec<CustomerChange>,
-    /// The commit's full record (what `log` prints), so a query answered
-    /// from the index reads no git object.
-    pub info: CommitInfo,
+/// What a commit changed, without its customers.
+#[derive(Serialize)]
+struct ChangeOut<'a> {
+    day: Date,
+    at: i64,
+    kind: Kind,
+    contact: bool,
+    rules: bool,
+    info: &'a CommitInfo,
 }
 
-/// An entry as read back, borrowing from its line: the customers and the
-/// commit record stay raw JSON until a reader asks for them.
+/// An entry as read back, borrowing from its line: the commit record stays
+/// raw JSON until a reader asks for it.
 #[derive(Deserialize)]
 pub(crate) struct EntryRef<'a> {
     #[serde(borrow)]
     pub c: &'a str,
     #[serde(borrow)]
-    pub p: Option<&'a str>,
-    pub t: i64,
+    pub p: Vec<&'a str>,
     #[serde(borrow, default)]
     pub b: Option<ChangeRef<'a>>,
 }
 
-/// [`Change`] as read back.
+/// What a commit changed, as read back.
 #[derive(Deserialize)]
 pub(crate) struct ChangeRef<'a> {
     pub day: Date,
@@ -94,8 +99,6 @@ pub(crate) struct ChangeRef<'a> {
     pub kind: Kind,
     pub contact: bool,
     pub rules: bool,
-    #[serde(borrow)]
-    pub customers: &'a RawValue,
     #[serde(borrow)]
     pub info: &'a RawValue,
 }
@@ -138,72 +141,112 @@ fn value(raw: Option<&RawValue>) -> Result<Option<serde_json::Value>, Trouble> {
         .transpose()
 }
 
-impl ChangeRef<'_> {
-    /// The customers, with only the fields `filter` needs decoded, then
-    /// narrowed by it (see [`ChangeFilter`]).
-    pub(crate) fn customers(&self, filter: &ChangeFilter) -> Result<Vec<CustomerChange>, Trouble> {
-        let raw: Vec<CustomerRef<'_>> =
-            serde_json::from_str(self.customers.get()).map_err(corrupt)?;
-        let needed = filter.needed();
-        let mut out = Vec::with_capacity(raw.len());
-        for c in raw {
-            let mut fields = Vec::new();
-            for f in c.fields {
-                if needed
-                    .as_ref()
-                    .is_some_and(|set| !set.contains(f.field.as_ref()))
-                {
-                    continue;
-                }
-                fields.push(FieldChange {
-                    field: f.field.into_owned(),
-                    old: value(f.old)?,
-                    new: value(f.new)?,
-                });
-            }
-            let change = CustomerChange {
-                id: c.id.into_owned(),
-                path: c.path.into_owned(),
-                status: c.status,
-                old_id: c.old_id.map(Cow::into_owned),
-                old_path: c.old_path.map(Cow::into_owned),
-                fields,
-                unparsable: c.unparsable,
-            };
-            out.extend(filter.customer(self.contact, change));
+/// One customer line, with only the fields `filter` needs decoded, then
+/// narrowed by it (see [`ChangeFilter`]).
+fn decode_customer(
+    line: &str,
+    filter: &ChangeFilter,
+    needed: Option<&std::collections::BTreeSet<String>>,
+    contact: bool,
+) -> Result<Option<CustomerChange>, Trouble> {
+    let c: CustomerRef<'_> = serde_json::from_str(line).map_err(corrupt)?;
+    let mut fields = Vec::new();
+    for f in c.fields {
+        if needed.is_some_and(|set| !set.contains(f.field.as_ref())) {
+            continue;
         }
-        Ok(out)
+        fields.push(FieldChange {
+            field: f.field.into_owned(),
+            old: value(f.old)?,
+            new: value(f.new)?,
+        });
     }
+    let change = CustomerChange {
+        id: c.id.into_owned(),
+        path: c.path.into_owned(),
+        status: c.status,
+        old_id: c.old_id.map(Cow::into_owned),
+        old_path: c.old_path.map(Cow::into_owned),
+        fields,
+        unparsable: c.unparsable,
+    };
+    Ok(filter.customer(contact, change))
+}
 
+impl ChangeRef<'_> {
     /// The commit's full record.
     pub(crate) fn info(&self) -> Result<CommitInfo, Trouble> {
         serde_json::from_str(self.info.get()).map_err(corrupt)
     }
 }
 
-/// The last line: what the file covers.
+/// The customer lines of the entry being visited, read on demand.
+pub(crate) struct Customers<'r> {
+    reader: &'r mut BufReader<File>,
+    line: String,
+    done: bool,
+}
+
+impl Customers<'_> {
+    /// The next customer changes the filter keeps, at most `max` of them;
+    /// and whether the entry has no more.
+    pub(crate) fn take(
+        &mut self,
+        filter: &ChangeFilter,
+        contact: bool,
+        max: usize,
+    ) -> Result<(Vec<CustomerChange>, bool), Trouble> {
+        let needed = filter.needed();
+        let mut out = Vec::new();
+        while !self.done && out.len() < max {
+            if !next_is_customer(self.reader)? {
+                self.done = true;
+                break;
+            }
+            self.line.clear();
+            self.reader.read_line(&mut self.line)?;
+            let text = self.line.trim_start_matches('\t').trim_end_matches('\n');
+            if let Some(change) = decode_customer(text, filter, needed.as_ref(), contact)? {
+                out.push(change);
+            }
+        }
+        Ok((out, self.done))
+    }
+}
+
+/// Whether the reader's next line is a customer line (starts with a tab).
+fn next_is_customer(reader: &mut BufReader<File>) -> Result<bool, Trouble> {
+    Ok(reader.fill_buf()?.first() == Some(&b'\t'))
+}
+
+/// The last line of a segment: what it holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Footer {
     kehu_history_index: u32,
     /// The book's place in the repository.
     prefix: String,
-    /// The newest entry's commit.
+    /// The commit the segment was built for (its newest).
     tip: String,
-    /// The oldest entry's commit, its time and its first parent.
-    bottom: String,
-    bottom_time: i64,
-    bottom_parent: Option<String>,
+    /// How many commits it holds.
+    count: u64,
+    /// Whether it holds every commit of the older segments too (a merge
+    /// of them): readers then ignore those.
+    whole: bool,
+    /// How deep the index goes from this segment's tip: every commit
+    /// reachable from it and committed at or after this time (every one,
+    /// for `None`) is in this segment or an older one.
+    floor: Option<i64>,
 }
 
 /// Why the index could not be used (the caller then walks git).
 pub(crate) enum Trouble {
     /// Reading or writing the file failed.
     Io(std::io::Error),
-    /// The file is not a valid index; it is removed.
+    /// The index is not valid; it is removed.
     Corrupt(String),
     /// Git failed while diffing a commit for the index.
     Git(crate::GitError),
-    /// The commit asked for is not on the indexed first-parent line.
+    /// The commit asked for is not indexed.
     NotIndexed,
 }
 
@@ -230,23 +273,25 @@ impl From<crate::GitError> for Trouble {
     }
 }
 
-/// The index file of one book.
+/// The index of one book.
 #[derive(Clone, Debug)]
 pub(crate) struct Index {
-    path: PathBuf,
+    dir: PathBuf,
     prefix: String,
+}
+
+/// One segment on disk.
+struct Segment {
+    number: u32,
+    footer: Footer,
 }
 
 fn hex(id: Oid) -> String {
     id.to_string()
 }
 
-fn oid(text: &str) -> Result<Oid, Trouble> {
-    Oid::from_str(text).map_err(|_| Trouble::Corrupt(format!("bad commit id `{text}`")))
-}
-
-/// The footer of `file`, if it has a valid one; and where it starts.
-fn read_footer(file: &mut File) -> Option<(Footer, u64)> {
+/// The footer of `file`, if it has a valid one.
+fn read_footer(file: &mut File) -> Option<Footer> {
     let len = file.metadata().ok()?.len();
     let tail = len.min(4096);
     file.seek(SeekFrom::Start(len - tail)).ok()?;
@@ -254,8 +299,24 @@ fn read_footer(file: &mut File) -> Option<(Footer, u64)> {
     file.read_to_end(&mut buf).ok()?;
     let body = buf.strip_suffix(b"\n")?;
     let start = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let footer: Footer = serde_json::from_slice(&body[start..]).ok()?;
-    Some((footer, len - tail + start as u64))
+    serde_json::from_slice(&body[start..]).ok()
+}
+
+/// The ids of the indexed commits, sorted, for membership tests.
+struct Known(Vec<[u8; 20]>);
+
+impl Known {
+    fn contains(&self, id: &Oid) -> bool {
+        let mut key = [0u8; 20];
+        key.copy_from_slice(id.as_bytes());
+        self.0.binary_search(&key).is_ok()
+    }
+}
+
+/// Sorted raw ids, as an `.ids` file holds them.
+fn ids_bytes(ids: &mut [[u8; 20]]) -> Vec<u8> {
+    ids.sort_unstable();
+    ids.concat()
 }
 
 impl Index {
@@ -272,7 +333,7 @@ impl Index {
             format!("history-v{VERSION}-{safe}")
         };
         Index {
-            path: git_dir.join("kehu").join(name),
+            dir: git_dir.join("kehu").join(name),
             prefix: prefix.to_owned(),
         }
     }
@@ -280,225 +341,594 @@ impl Index {
     /// Where the index lives.
     #[cfg(test)]
     pub(crate) fn path(&self) -> &Path {
-        &self.path
+        &self.dir
     }
 
-    /// The current footer, when the file exists, is ours and is whole.
-    fn footer(&self) -> Option<(Footer, u64)> {
-        let mut file = File::open(&self.path).ok()?;
-        let (footer, at) = read_footer(&mut file)?;
-        (footer.kehu_history_index == VERSION && footer.prefix == self.prefix)
-            .then_some((footer, at))
+    fn segment_path(&self, number: u32, ext: &str) -> PathBuf {
+        self.dir.join(format!("seg-{number:06}.{ext}"))
     }
 
-    /// Throws the file away (it is derived; the next query rebuilds it).
+    /// The segments readers use, newest first: down to the first that holds
+    /// the older ones whole.
+    fn live(&self) -> Result<Vec<Segment>, Trouble> {
+        let mut numbers = Vec::new();
+        match fs::read_dir(&self.dir) {
+            Ok(entries) => {
+                for entry in entries {
+                    let name = entry?.file_name();
+                    let name = name.to_string_lossy();
+                    if let Some(n) = name
+                        .strip_prefix("seg-")
+                        .and_then(|n| n.strip_suffix(".jsonl"))
+                        .and_then(|n| n.parse::<u32>().ok())
+                    {
+                        numbers.push(n);
+                    }
+                }
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error.into()),
+        }
+        numbers.sort_unstable_by(|a, b| b.cmp(a));
+        let mut out = Vec::new();
+        for number in numbers {
+            let mut file = File::open(self.segment_path(number, "jsonl"))?;
+            let Some(footer) = read_footer(&mut file) else {
+                return Err(Trouble::Corrupt(format!("segment {number} has no footer")));
+            };
+            if footer.kehu_history_index != VERSION || footer.prefix != self.prefix {
+                return Err(Trouble::Corrupt(format!("segment {number} is foreign")));
+            }
+            let whole = footer.whole;
+            out.push(Segment { number, footer });
+            if whole {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The ids of every commit the live segments hold.
+    fn known(&self, live: &[Segment]) -> Result<Known, Trouble> {
+        let mut all = Vec::new();
+        for segment in live {
+            let bytes = fs::read(self.segment_path(segment.number, "ids"))?;
+            if bytes.len() as u64 != segment.footer.count * 20 {
+                return Err(Trouble::Corrupt(format!(
+                    "segment {} lists {} ids for {} commits",
+                    segment.number,
+                    bytes.len() / 20,
+                    segment.footer.count
+                )));
+            }
+            all.extend(bytes.chunks_exact(20).map(|c| {
+                let mut id = [0u8; 20];
+                id.copy_from_slice(c);
+                id
+            }));
+        }
+        all.sort_unstable();
+        Ok(Known(all))
+    }
+
+    /// Throws the index away (it is derived; the next query rebuilds it).
     pub(crate) fn discard(&self) {
-        let _ = fs::remove_file(&self.path);
+        let _ = fs::remove_dir_all(&self.dir);
     }
 
-    /// Makes the index cover the first-parent line of `head` down to the
-    /// first commit older than `cutoff` (to the root for `None`).
+    /// Makes the index hold every commit reachable from `head` committed
+    /// at or after `cutoff` (every one, for `None`). A first query with a
+    /// narrow window indexes just that window; a wider one goes deeper.
     pub(crate) fn ensure(
         &self,
         history: &History<'_>,
         head: Oid,
         cutoff: Option<i64>,
     ) -> Result<(), Trouble> {
-        let old = self.footer();
-        let covers = |bottom_time: i64, bottom_parent: &Option<String>| {
-            bottom_parent.is_none() || cutoff.is_some_and(|cut| bottom_time < cut)
-        };
-        if let Some((f, _)) = &old
-            && f.tip == hex(head)
-            && covers(f.bottom_time, &f.bottom_parent)
-        {
+        let live = self.live()?;
+        let floor = live.first().map(|s| s.footer.floor);
+        // Deep enough already: known commits need not be walked through.
+        let deep = floor.is_some_and(|f| f.is_none_or(|f| cutoff.is_some_and(|c| f <= c)));
+        let tip = hex(head);
+        if deep && live.iter().any(|s| s.footer.tip == tip) {
             return Ok(());
         }
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!(
-            ".{}.tmp-{}",
-            self.path
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-            std::process::id()
-        ));
-        let result = self.rewrite(history, head, cutoff, old, &tmp);
-        match result {
-            Ok(()) => fs::rename(&tmp, &self.path).map_err(Trouble::Io),
-            Err(error) => {
-                let _ = fs::remove_file(&tmp);
-                Err(error)
+        let known = self.known(&live)?;
+        if deep && known.contains(&head) {
+            return Ok(());
+        }
+        // Never shallower than what is there: a commit merged in from an
+        // old branch must be indexed as deep as the rest.
+        let cut = match (cutoff, floor) {
+            (None, _) | (Some(_), Some(None)) => None,
+            (Some(c), None) => Some(c),
+            (Some(c), Some(Some(f))) => Some(c.min(f)),
+        };
+        fs::create_dir_all(&self.dir)?;
+        let number = live.first().map_or(1, |s| s.number + 1);
+        let tmp = self
+            .dir
+            .join(format!(".seg-{number:06}.tmp-{}", std::process::id()));
+        let written = self.write_segment(history, head, &known, deep, cut, &tmp);
+        let result = written.and_then(|mut ids| {
+            fs::write(self.segment_path(number, "ids"), ids_bytes(&mut ids))?;
+            self.publish(&tmp, number)
+        });
+        let _ = fs::remove_file(&tmp);
+        result?;
+        if live.len() + 1 > MAX_SEGMENTS {
+            self.compact(head)?;
+        }
+        Ok(())
+    }
+
+    /// Links a finished segment into place; when another process wrote that
+    /// segment first, theirs is kept and this query walks git.
+    fn publish(&self, tmp: &Path, number: u32) -> Result<(), Trouble> {
+        match fs::hard_link(tmp, self.segment_path(number, "jsonl")) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(Trouble::NotIndexed)
             }
+            Err(error) => Err(error.into()),
         }
     }
 
-    fn rewrite(
+    /// Writes the commits reachable from `head` and committed at or after
+    /// `cut` that `known` lacks, newest first, to `path` with a footer;
+    /// returns their ids. Known commits are walked through (to reach older
+    /// ones) unless the index is `deep` enough already.
+    fn write_segment(
         &self,
         history: &History<'_>,
         head: Oid,
-        cutoff: Option<i64>,
-        old: Option<(Footer, u64)>,
-        tmp: &Path,
-    ) -> Result<(), Trouble> {
-        let mut out = BufWriter::new(File::create(tmp)?);
-        let mut bottom: Option<Entry> = None;
-        let mut old = old;
-        let mut splice: Option<u64> = None;
-        let mut current = Some(head);
-        let mut searched = false;
-        // New commits on top, until the old tip (or any old entry) is met.
-        while let Some(id) = current {
-            if let Some((f, _)) = &old {
-                if f.tip == hex(id) {
-                    splice = Some(0);
+        known: &Known,
+        deep: bool,
+        cut: Option<i64>,
+        path: &Path,
+    ) -> Result<Vec<[u8; 20]>, Trouble> {
+        let mut out = BufWriter::new(File::create(path)?);
+        let mut ids: Vec<[u8; 20]> = Vec::new();
+        let objects = &history.objects;
+        let mut walk = Walk::new(objects, head)?;
+        let skip =
+            |id: &Oid, time: i64| cut.is_some_and(|c| time < c) || (deep && known.contains(id));
+        let mut batch = Vec::with_capacity(JOB);
+        let mut more = true;
+        let mut next_batch = |batch: &mut Vec<Oid>| -> Result<bool, Trouble> {
+            batch.clear();
+            while batch.len() < JOB {
+                match walk.next(objects, &skip)? {
+                    Some((id, _)) if known.contains(&id) => {}
+                    Some((id, _)) => {
+                        let mut raw = [0u8; 20];
+                        raw.copy_from_slice(id.as_bytes());
+                        ids.push(raw);
+                        batch.push(id);
+                    }
+                    None => return Ok(false),
+                }
+            }
+            Ok(true)
+        };
+        more &= next_batch(&mut batch)?;
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        if !more || workers < 2 {
+            // Few new commits (the usual case: HEAD moved by a commit or
+            // two), or one core: diff them here.
+            loop {
+                let mut buf = Vec::new();
+                for id in &batch {
+                    history.write_entry(*id, &mut buf)?;
+                }
+                out.write_all(&buf)?;
+                if !more {
                     break;
                 }
-                let time = history.objects.book_ids_by_id(id)?.time;
-                if !searched && time <= tip_time(&self.path, f)? {
-                    searched = true;
-                    match self.find(&hex(id))? {
-                        Some(offset) => {
-                            splice = Some(offset);
-                            break;
-                        }
-                        None => old = None,
-                    }
-                }
+                more &= next_batch(&mut batch)?;
             }
-            let entry = history.index_entry(id)?;
-            current = entry.p.as_deref().map(oid).transpose()?;
-            write_entry(&mut out, &entry)?;
-            let below = cutoff.is_some_and(|cut| entry.t < cut);
-            bottom = Some(entry);
-            if old.is_none() && below {
-                break;
-            }
-        }
-        let (mut bottom_id, mut bottom_time, mut bottom_parent) = match &bottom {
-            Some(e) => (e.c.clone(), e.t, e.p.clone()),
-            None => (hex(head), 0, None),
-        };
-        if let (Some(offset), Some((f, footer_at))) = (splice, &old) {
-            let mut file = File::open(&self.path)?;
-            file.seek(SeekFrom::Start(offset))?;
-            let copied = std::io::copy(&mut (&mut file).take(footer_at - offset), &mut out)?;
-            if copied != footer_at - offset {
-                return Err(Trouble::Corrupt("the index is shorter than it says".into()));
-            }
-            bottom_id.clone_from(&f.bottom);
-            bottom_time = f.bottom_time;
-            bottom_parent.clone_from(&f.bottom_parent);
-        }
-        // Older commits below the bottom, down to the cutoff.
-        let mut below = bottom_parent.as_deref().map(oid).transpose()?;
-        while let Some(id) = below {
-            if cutoff.is_some_and(|cut| bottom_time < cut) {
-                break;
-            }
-            let entry = history.index_entry(id)?;
-            below = entry.p.as_deref().map(oid).transpose()?;
-            write_entry(&mut out, &entry)?;
-            bottom_id.clone_from(&entry.c);
-            bottom_time = entry.t;
-            bottom_parent.clone_from(&entry.p);
+        } else {
+            let git_dir = objects.repo.path().to_path_buf();
+            parallel(
+                &git_dir,
+                &self.prefix,
+                workers,
+                &mut out,
+                std::mem::take(&mut batch),
+                || {
+                    let mut fresh = Vec::with_capacity(JOB);
+                    let more = next_batch(&mut fresh)?;
+                    Ok((fresh, more))
+                },
+            )?;
         }
         let footer = Footer {
             kehu_history_index: VERSION,
             prefix: self.prefix.clone(),
             tip: hex(head),
-            bottom: bottom_id,
-            bottom_time,
-            bottom_parent,
+            count: ids.len() as u64,
+            whole: false,
+            floor: cut,
         };
         serde_json::to_writer(&mut out, &footer).map_err(std::io::Error::from)?;
         out.write_all(b"\n")?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        Ok(ids)
+    }
+
+    /// Merges the live segments into one new segment that holds them whole,
+    /// then removes them.
+    fn compact(&self, head: Oid) -> Result<(), Trouble> {
+        let live = self.live()?;
+        let Some(newest) = live.first() else {
+            return Ok(());
+        };
+        let number = newest.number + 1;
+        let tmp = self
+            .dir
+            .join(format!(".seg-{number:06}.tmp-{}", std::process::id()));
+        let mut out = BufWriter::new(File::create(&tmp)?);
+        let mut count = 0u64;
+        let result = (|| {
+            let mut readers = self.open_readers(&live)?;
+            let mut heap = BinaryHeap::new();
+            for (i, r) in readers.iter().enumerate() {
+                if let Some(t) = r.time {
+                    heap.push((t, r.number, i));
+                }
+            }
+            while let Some((_, _, i)) = heap.pop() {
+                let r = &mut readers[i];
+                out.write_all(r.line.as_bytes())?;
+                let mut sink = Vec::new();
+                while next_is_customer(&mut r.reader)? {
+                    sink.clear();
+                    r.reader.read_until(b'\n', &mut sink)?;
+                    out.write_all(&sink)?;
+                }
+                count += 1;
+                r.advance()?;
+                if let Some(t) = r.time {
+                    heap.push((t, r.number, i));
+                }
+            }
+            let footer = Footer {
+                kehu_history_index: VERSION,
+                prefix: self.prefix.clone(),
+                tip: hex(head),
+                count,
+                whole: true,
+                floor: newest.footer.floor,
+            };
+            serde_json::to_writer(&mut out, &footer).map_err(std::io::Error::from)?;
+            out.write_all(b"\n")?;
+            out.flush()?;
+            let mut ids = self.known(&live)?.0;
+            fs::write(self.segment_path(number, "ids"), ids_bytes(&mut ids))?;
+            self.publish(&tmp, number)
+        })();
+        let _ = fs::remove_file(&tmp);
+        result?;
+        for segment in &live {
+            let _ = fs::remove_file(self.segment_path(segment.number, "jsonl"));
+            let _ = fs::remove_file(self.segment_path(segment.number, "ids"));
+        }
         Ok(())
     }
 
-    /// The byte offset of the entry of commit `id` in the current file.
-    fn find(&self, id: &str) -> Result<Option<u64>, Trouble> {
-        let needle = format!("{{\"c\":\"{id}\"");
-        let mut reader = BufReader::new(File::open(&self.path)?);
-        let mut offset = 0u64;
-        let mut line = String::new();
-        loop {
-            line.clear();
-            let read = reader.read_line(&mut line)?;
-            if read == 0 {
-                return Ok(None);
-            }
-            if line.starts_with(&needle) {
-                return Ok(Some(offset));
-            }
-            offset += read as u64;
+    fn open_readers(&self, live: &[Segment]) -> Result<Vec<SegmentReader>, Trouble> {
+        let mut readers = Vec::with_capacity(live.len());
+        for segment in live {
+            let file = File::open(self.segment_path(segment.number, "jsonl"))?;
+            let mut reader = SegmentReader {
+                number: segment.number,
+                reader: BufReader::new(file),
+                line: String::new(),
+                time: None,
+            };
+            reader.advance()?;
+            readers.push(reader);
         }
+        Ok(readers)
     }
 
-    /// Streams the entries of the first-parent line from `start` (which
-    /// must be indexed), newest first, until `visit` breaks or the index
-    /// ends. Checks that the entries chain.
+    /// Streams the entries of the commits reachable from `start` (which
+    /// must be indexed), newest first by committer time, until `visit`
+    /// breaks, an entry is older than `stop_below`, or none is left.
     pub(crate) fn read(
         &self,
         start: Oid,
-        mut visit: impl FnMut(EntryRef<'_>) -> Result<ControlFlow<()>, Trouble>,
+        stop_below: Option<i64>,
+        mut visit: impl FnMut(EntryRef<'_>, &mut Customers<'_>) -> Result<ControlFlow<()>, Trouble>,
     ) -> Result<(), Trouble> {
-        let Some((footer, footer_at)) = self.footer() else {
+        let live = self.live()?;
+        if live.is_empty() {
             return Err(Trouble::NotIndexed);
-        };
-        let start = hex(start);
-        let mut reader = BufReader::new(File::open(&self.path)?.take(footer_at));
-        let mut line = String::new();
-        let mut expect: Option<String> = Some(footer.tip.clone());
-        let mut started = false;
-        loop {
-            line.clear();
-            if reader.read_line(&mut line)? == 0 {
-                break;
+        }
+        let start_hex = hex(start);
+        if !live.iter().any(|s| s.footer.tip == start_hex) && !self.known(&live)?.contains(&start) {
+            return Err(Trouble::NotIndexed);
+        }
+        let mut readers = self.open_readers(&live)?;
+        let mut heap = BinaryHeap::new();
+        for (i, r) in readers.iter().enumerate() {
+            if let Some(t) = r.time {
+                heap.push((t, r.number, i));
             }
-            let entry: EntryRef<'_> = serde_json::from_str(&line).map_err(corrupt)?;
-            if expect.as_deref() != Some(entry.c) {
-                return Err(Trouble::Corrupt(format!(
-                    "entry {} does not follow its child",
-                    entry.c
-                )));
-            }
-            expect = entry.p.map(str::to_owned);
-            if !started {
-                if entry.c != start {
-                    continue;
-                }
-                started = true;
-            }
-            if visit(entry)?.is_break() {
+        }
+        let mut wanted: HashSet<String> = HashSet::from([start_hex]);
+        while let Some((t, _, i)) = heap.pop() {
+            if wanted.is_empty() || stop_below.is_some_and(|cut| t < cut) {
                 return Ok(());
             }
+            let SegmentReader { reader, line, .. } = &mut readers[i];
+            let text = line
+                .split_once('\t')
+                .map_or("", |(_, json)| json.trim_end_matches('\n'));
+            let entry: EntryRef<'_> = serde_json::from_str(text).map_err(corrupt)?;
+            if wanted.remove(entry.c) {
+                wanted.extend(entry.p.iter().map(|p| (*p).to_owned()));
+                let mut customers = Customers {
+                    reader,
+                    line: String::new(),
+                    done: false,
+                };
+                if visit(entry, &mut customers)?.is_break() {
+                    return Ok(());
+                }
+            }
+            let r = &mut readers[i];
+            r.advance()?;
+            if let Some(t) = r.time {
+                heap.push((t, r.number, i));
+            }
         }
-        if !started {
-            return Err(Trouble::NotIndexed);
-        }
-        if expect != footer.bottom_parent {
-            return Err(Trouble::Corrupt("the entries end before the bottom".into()));
+        // Below a floor the parents are missing on purpose.
+        if let Some(missing) = wanted.iter().next()
+            && live[0].footer.floor.is_none()
+        {
+            return Err(Trouble::Corrupt(format!("commit {missing} is not indexed")));
         }
         Ok(())
     }
 }
 
-/// The committer time of the footer's tip (the first entry's `t`).
-fn tip_time(path: &Path, footer: &Footer) -> Result<i64, Trouble> {
-    let mut reader = BufReader::new(File::open(path)?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let entry: EntryRef<'_> = serde_json::from_str(&line).map_err(corrupt)?;
-    if entry.c != footer.tip {
-        return Err(Trouble::Corrupt("the first entry is not the tip".into()));
-    }
-    Ok(entry.t)
+/// One segment being read: its current commit line.
+struct SegmentReader {
+    number: u32,
+    reader: BufReader<File>,
+    line: String,
+    /// The current line's committer time; `None` at the end.
+    time: Option<i64>,
 }
 
-fn write_entry(out: &mut impl Write, entry: &Entry) -> Result<(), Trouble> {
-    serde_json::to_writer(&mut *out, entry).map_err(std::io::Error::from)?;
-    out.write_all(b"\n")?;
+impl SegmentReader {
+    /// Moves to the next commit line, skipping the current one's customers;
+    /// at the footer (a line starting with `{`) the segment ends.
+    fn advance(&mut self) -> Result<(), Trouble> {
+        let mut skipped = Vec::new();
+        while next_is_customer(&mut self.reader)? {
+            skipped.clear();
+            self.reader.read_until(b'\n', &mut skipped)?;
+        }
+        self.line.clear();
+        self.time = None;
+        match self.reader.fill_buf()?.first() {
+            Some(b'{') => return Ok(()),
+            None => {
+                return Err(Trouble::Corrupt(format!(
+                    "segment {} ends before its footer",
+                    self.number
+                )));
+            }
+            Some(_) => {}
+        }
+        self.reader.read_line(&mut self.line)?;
+        let time = self.line.split_once('\t').and_then(|(t, _)| t.parse().ok());
+        match time {
+            Some(t) if self.line.ends_with('\n') => self.time = Some(t),
+            _ => {
+                return Err(Trouble::Corrupt(format!(
+                    "segment {}: a line is not an entry",
+                    self.number
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl History<'_> {
+    /// Writes the index lines of one commit: the commit line, then one line
+    /// per customer change (every field), streamed.
+    pub(crate) fn write_entry(&self, id: Oid, out: &mut Vec<u8>) -> Result<(), Trouble> {
+        let ids = self.objects.book_ids_by_id(id)?;
+        let parents = ids.parents.iter().map(Oid::to_string).collect::<Vec<_>>();
+        let out = std::cell::RefCell::new(out);
+        let mut headed = false;
+        self.commit_change_each(
+            id,
+            &ids,
+            None,
+            |_| true,
+            |info, rules| {
+                let entry = EntryOut {
+                    c: hex(id),
+                    p: parents.clone(),
+                    t: ids.time,
+                    b: Some(ChangeOut {
+                        day: info.date,
+                        at: info.timestamp,
+                        kind: info.kind,
+                        contact: is_contact(&info),
+                        rules,
+                        info: &info,
+                    }),
+                };
+                headed = true;
+                line(&mut out.borrow_mut(), ids.time, &entry)
+            },
+            |change| {
+                let mut out = out.borrow_mut();
+                out.push(b'\t');
+                serde_json::to_writer(&mut **out, &change)
+                    .map_err(|e| GitError::backend("writing the history index", e))?;
+                out.push(b'\n');
+                Ok(())
+            },
+        )?;
+        if !headed {
+            let entry = EntryOut {
+                c: hex(id),
+                p: parents,
+                t: ids.time,
+                b: None,
+            };
+            line(&mut out.borrow_mut(), ids.time, &entry)?;
+        }
+        Ok(())
+    }
+}
+
+/// Appends `<time>\t<json>\n`.
+fn line(out: &mut Vec<u8>, time: i64, entry: &EntryOut<'_>) -> Result<(), GitError> {
+    out.extend_from_slice(time.to_string().as_bytes());
+    out.push(b'\t');
+    serde_json::to_writer(&mut *out, entry)
+        .map_err(|e| GitError::backend("writing the history index", e))?;
+    out.push(b'\n');
     Ok(())
+}
+
+/// Diffs batches of commits on `workers` threads (each with its own
+/// repository handle) and writes their lines to `out` in walk order.
+/// `first` is the first batch; `next` gives the following ones and whether
+/// more may come.
+fn parallel(
+    git_dir: &Path,
+    prefix: &str,
+    workers: usize,
+    out: &mut impl Write,
+    first: Vec<Oid>,
+    mut next: impl FnMut() -> Result<(Vec<Oid>, bool), Trouble>,
+) -> Result<(), Trouble> {
+    let mut repos = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        repos.push(
+            git2::Repository::open(git_dir)
+                .map_err(|e| GitError::backend("opening the repository", e.message()))?,
+        );
+    }
+    std::thread::scope(|scope| {
+        let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Oid>)>(workers);
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Result<Vec<u8>, Trouble>)>();
+        for repo in repos {
+            let job_rx = Arc::clone(&job_rx);
+            let done_tx = done_tx.clone();
+            scope.spawn(move || {
+                let history = Book::history_over(&repo, prefix);
+                loop {
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((seq, ids)) = job else { return };
+                    let mut buf = Vec::new();
+                    let result = ids
+                        .iter()
+                        .try_for_each(|id| history.write_entry(*id, &mut buf))
+                        .map(|()| buf);
+                    if done_tx.send((seq, result)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut ready: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
+        let mut written = 0usize;
+        let mut failure: Option<Trouble> = None;
+        let write_ready = |ready: &mut BTreeMap<usize, Vec<u8>>,
+                           written: &mut usize,
+                           out: &mut dyn Write|
+         -> Result<(), Trouble> {
+            while let Some(buf) = ready.remove(written) {
+                out.write_all(&buf)?;
+                *written += 1;
+            }
+            Ok(())
+        };
+        let mut sent = 0usize;
+        let mut batch = first;
+        let mut more = true;
+        loop {
+            // At most two jobs per worker in flight: results that wait for
+            // an earlier, slower job are held in memory meanwhile.
+            while sent - written >= 2 * workers && failure.is_none() {
+                let Ok((seq, result)) = done_rx.recv() else {
+                    break;
+                };
+                match result {
+                    Ok(buf) => {
+                        ready.insert(seq, buf);
+                    }
+                    Err(trouble) => failure = Some(trouble),
+                }
+                if let Err(trouble) = write_ready(&mut ready, &mut written, out) {
+                    failure = failure.or(Some(trouble));
+                }
+            }
+            if failure.is_some() || job_tx.send((sent, batch)).is_err() {
+                break;
+            }
+            sent += 1;
+            while let Ok((seq, result)) = done_rx.try_recv() {
+                match result {
+                    Ok(buf) => {
+                        ready.insert(seq, buf);
+                    }
+                    Err(trouble) => failure = failure.or(Some(trouble)),
+                }
+            }
+            if let Err(trouble) = write_ready(&mut ready, &mut written, out) {
+                failure = failure.or(Some(trouble));
+            }
+            if failure.is_some() || !more {
+                break;
+            }
+            match next() {
+                Ok((fresh, again)) => {
+                    more = again;
+                    if fresh.is_empty() {
+                        break;
+                    }
+                    batch = fresh;
+                }
+                Err(trouble) => {
+                    failure = Some(trouble);
+                    break;
+                }
+            }
+        }
+        drop(job_tx);
+        for (seq, result) in done_rx {
+            match result {
+                Ok(buf) => {
+                    ready.insert(seq, buf);
+                }
+                Err(trouble) => failure = failure.or(Some(trouble)),
+            }
+        }
+        if failure.is_none()
+            && let Err(trouble) = write_ready(&mut ready, &mut written, out)
+        {
+            failure = Some(trouble);
+        }
+        match failure {
+            Some(trouble) => Err(trouble),
+            None if written != sent => Err(Trouble::Corrupt("a worker stopped early".into())),
+            None => Ok(()),
+        }
+    })
 }

@@ -218,8 +218,31 @@ fn last_contacts_follow_contacts_writes_and_renames() {
     );
 }
 
-fn index_file(root: &Path) -> std::path::PathBuf {
+fn index_dir(root: &Path) -> std::path::PathBuf {
     index::Index::new(&root.join(".git"), "").path().to_owned()
+}
+
+/// The index's segment files, oldest first.
+fn segments(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = fs::read_dir(index_dir(root))
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// The commits a segment holds (its commit lines).
+fn commits_in(segment: &Path) -> usize {
+    fs::read_to_string(segment)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('\t') && !l.starts_with('{'))
+        .count()
 }
 
 /// Every query, through the index and through the plain walk.
@@ -238,11 +261,12 @@ fn assert_index_agrees(root: &Path) {
 }
 
 #[test]
-fn the_index_answers_like_the_walk_and_follows_head() {
+fn the_index_answers_like_the_walk_and_grows_by_new_commits_only() {
     let dir = busy_book();
     let root = dir.path();
     let book = open(root);
-    // A narrow first query indexes only its window; a wider one extends it.
+    // A narrow first query indexes only its window; a wider one goes
+    // deeper, merged branch included.
     let week = LogQuery {
         since: Some(day("2026-01-28")),
         ..LogQuery::default()
@@ -251,14 +275,30 @@ fn the_index_answers_like_the_walk_and_follows_head() {
         book.indexed_history().log(&week).unwrap(),
         book.history().log(&week).unwrap()
     );
-    let partial = fs::read_to_string(index_file(root)).unwrap();
-    assert!(!partial.contains("Start the book") && partial.lines().count() < 9);
+    let narrow = segments(root);
+    assert_eq!(narrow.len(), 1);
+    let commits: usize = git(root, &["rev-list", "--count", "HEAD"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(commits_in(&narrow[0]) < commits);
     assert_index_agrees(root);
-    // HEAD moves on: the new commit goes on top.
+    let first = segments(root);
+    let indexed: usize = first.iter().map(|s| commits_in(s)).sum();
+    assert_eq!(indexed, commits);
+    let first_bytes: Vec<Vec<u8>> = first.iter().map(|s| fs::read(s).unwrap()).collect();
+    // HEAD moves on: the new commit is diffed alone, in a segment of its
+    // own; nothing already indexed is rewritten.
     set(root, ACME, "tier = \"strategic\"", "tier = \"key\"");
     commit(root, "2026-02-10T10:00:00+00:00", "Back to key");
     assert_index_agrees(root);
-    // An amended tip: the old tip is not on the line any more.
+    let second = segments(root);
+    assert_eq!(second.len(), first.len() + 1);
+    for (segment, bytes) in first.iter().zip(&first_bytes) {
+        assert_eq!(&fs::read(segment).unwrap(), bytes);
+    }
+    assert_eq!(commits_in(second.last().unwrap()), 1);
+    // An amended tip: only the amended commit is new.
     set(root, ACME, "tier = \"key\"", "tier = \"ordinary\"");
     git_at(
         root,
@@ -266,26 +306,40 @@ fn the_index_answers_like_the_walk_and_follows_head() {
         &["commit", "-qa", "--amend", "-m", "Down to ordinary"],
     );
     assert_index_agrees(root);
-    let text = fs::read_to_string(index_file(root)).unwrap();
-    assert!(!text.contains("Back to key"));
-    // As of a past commit (a revision on the indexed line).
-    let past = LogQuery {
-        rev: Some("HEAD~3".into()),
-        ..LogQuery::default()
-    };
-    assert_eq!(
-        book.indexed_history().log(&past).unwrap(),
-        book.history().log(&past).unwrap()
-    );
-    // Another branch is not indexed: the walk answers.
-    let side = LogQuery {
-        rev: Some("side".into()),
-        ..LogQuery::default()
-    };
-    assert_eq!(
-        book.indexed_history().log(&side).unwrap(),
-        book.history().log(&side).unwrap()
-    );
+    assert_eq!(commits_in(segments(root).last().unwrap()), 1);
+    // As of a past commit, and from the merged branch.
+    for rev in ["HEAD~3", "side"] {
+        let past = LogQuery {
+            rev: Some(rev.into()),
+            ..LogQuery::default()
+        };
+        assert_eq!(
+            book.indexed_history().log(&past).unwrap(),
+            book.history().log(&past).unwrap(),
+            "{rev}"
+        );
+    }
+    // Many small updates: the segments are merged, the answers stay.
+    for n in 0..10 {
+        set(
+            root,
+            ACME,
+            &format!("revenue_12m = {}.0", 1500 + n * 10),
+            &format!("revenue_12m = {}.0", 1500 + (n + 1) * 10),
+        );
+        commit(
+            root,
+            &format!("2026-02-{:02}T10:00:00+00:00", 11 + n),
+            "More revenue",
+        );
+        let all = LogQuery::default();
+        assert_eq!(
+            book.indexed_history().log(&all).unwrap(),
+            book.history().log(&all).unwrap()
+        );
+        assert!(segments(root).len() <= 8, "{:?}", segments(root));
+    }
+    assert_index_agrees(root);
 }
 
 #[test]
@@ -296,7 +350,10 @@ fn a_damaged_or_foreign_index_is_rebuilt() {
     let all = LogQuery::default();
     let cold = book.history().log(&all).unwrap();
     assert_eq!(book.indexed_history().log(&all).unwrap(), cold);
-    let good = fs::read_to_string(index_file(root)).unwrap();
+    let segment = segments(root).remove(0);
+    let ids = segment.with_extension("ids");
+    let good = fs::read_to_string(&segment).unwrap();
+    let good_ids = fs::read(&ids).unwrap();
     let damages = [
         String::new(),
         good[..good.len() / 2].to_owned(),
@@ -309,18 +366,28 @@ fn a_damaged_or_foreign_index_is_rebuilt() {
         good.lines().skip(2).collect::<Vec<_>>().join("\n") + "\n",
     ];
     for damaged in damages {
-        fs::write(index_file(root), &damaged).unwrap();
-        // The first query may meet the damage mid-way and fail; the file
+        fs::write(&segment, &damaged).unwrap();
+        // The first query may meet the damage mid-way and fail; the index
         // is then gone and the next query rebuilds it.
         let first = book.indexed_history().log(&all);
         if let Ok(events) = first {
             assert_eq!(events, cold);
         } else {
-            assert!(!index_file(root).exists());
+            assert!(!segment.exists());
         }
         assert_eq!(book.indexed_history().log(&all).unwrap(), cold);
-        assert_eq!(fs::read_to_string(index_file(root)).unwrap(), good);
+        assert_eq!(fs::read_to_string(&segment).unwrap(), good);
     }
+    // A short list of ids.
+    fs::write(&ids, &good_ids[..20]).unwrap();
+    set(root, ACME, "tier = \"strategic\"", "tier = \"key\"");
+    commit(root, "2026-02-10T10:00:00+00:00", "Back to key");
+    let cold = book.history().log(&all).unwrap();
+    let first = book.indexed_history().log(&all);
+    if let Ok(events) = first {
+        assert_eq!(events, cold);
+    }
+    assert_eq!(book.indexed_history().log(&all).unwrap(), cold);
     // Never committed: it lives inside .git.
     assert!(git(root, &["status", "--porcelain"]).is_empty());
 }

@@ -1,13 +1,18 @@
-//! The book-wide change log over a date window: one first-parent walk.
+//! The book-wide change log over a date window: one walk over every commit
+//! reachable from the start, newest first by committer time (what `git log`
+//! visits, merged branches included).
 //!
-//! Assumption (documented for `kehu log --since`): along the first-parent
-//! line, committer dates do not go backwards by more than the widest time
-//! zone (14 hours), as they do not for commits made in the normal way. The
-//! walk therefore stops at the first commit committed before the window,
-//! which keeps its cost in proportion to the commits inside the window rather
-//! than to the whole history. A merge is reported once, with its changes
-//! against its first parent (the side branch's commits are not walked), so
-//! nothing is counted twice.
+//! Each change is credited to the commit that made it: an ordinary commit
+//! reports its diff against its parent; a merge reports only what it decided
+//! itself (see [`super::merges`]), since the merged branch's commits are
+//! walked and report their own changes. Nothing is counted twice.
+//!
+//! Assumption (documented for `kehu log --since`): committer dates do not go
+//! backwards by more than the widest time zone (14 hours) from a commit to
+//! its parents, as they do not for commits made in the normal way. The walk
+//! therefore stops at the first commit committed before the window, which
+//! keeps its cost in proportion to the commits inside the window rather than
+//! to the whole history.
 //!
 //! With the history index ([`super::index`]) the walk reads the index's
 //! entries instead of diffing trees; the answer is the same.
@@ -19,9 +24,11 @@ use std::sync::Arc;
 use git2::Oid;
 use kehu_core::Date;
 
-use super::index::{self, Entry, Trouble};
+use super::index::{self, Trouble};
+use super::objects::BookIds;
 use super::treediff;
-use super::{ChangeFilter, CommitInfo, CustomerChange, Event, History, is_contact};
+use super::walk::Walk;
+use super::{ChangeFilter, CommitInfo, CustomerChange, Event, History, Status, is_contact};
 use crate::error::GitError;
 
 /// Which commits `log` reports.
@@ -37,6 +44,11 @@ pub struct LogQuery {
     /// field diffs it leaves out.
     pub filter: ChangeFilter,
 }
+
+/// Customer changes per event at most: a commit that changed more (the
+/// book's first commit, a bulk import) is handed out as several events of
+/// the same commit, so memory stays bounded by this, not by the book.
+const CHUNK: usize = 1024;
 
 /// Seconds of slack for time zones when cutting the walk at `since`.
 const ZONE_SLACK: i64 = 14 * 3600;
@@ -175,33 +187,40 @@ impl<'b> History<'b> {
         visited: &mut bool,
         visit: &mut impl FnMut(Found<'_>) -> Result<ControlFlow<()>, GitError>,
     ) -> Result<(), Trouble> {
-        let cutoff = query.cutoff();
-        index.ensure(self, self.objects.head()?, cutoff)?;
-        index.read(start, |entry| {
-            if cutoff.is_some_and(|cut| entry.t < cut) {
-                return Ok(ControlFlow::Break(()));
-            }
+        index.ensure(self, self.objects.head()?, query.cutoff())?;
+        index.read(start, query.cutoff(), |entry, customers| {
             let Some(change) = &entry.b else {
                 return Ok(ControlFlow::Continue(()));
             };
             if !query.in_window(change.day) {
                 return Ok(ControlFlow::Continue(()));
             }
-            let customers = change.customers(&query.filter)?;
-            if customers.is_empty() && (!change.rules || !query.filter.is_everything()) {
-                return Ok(ControlFlow::Continue(()));
+            let mut rules = change.rules;
+            let mut any = false;
+            loop {
+                let (chunk, done) = customers.take(&query.filter, change.contact, CHUNK)?;
+                let lone_rules = !any && done && rules && query.filter.is_everything();
+                if !chunk.is_empty() || lone_rules {
+                    any = true;
+                    *visited = true;
+                    let found = Found {
+                        info: Info::Indexed(change),
+                        day: change.day,
+                        at: change.at,
+                        kind: change.kind,
+                        contact: change.contact,
+                        customers: chunk,
+                        rules,
+                    };
+                    rules = false;
+                    if visit(found).map_err(Trouble::Git)?.is_break() {
+                        return Ok(ControlFlow::Break(()));
+                    }
+                }
+                if done {
+                    return Ok(ControlFlow::Continue(()));
+                }
             }
-            *visited = true;
-            visit(Found {
-                info: Info::Indexed(change),
-                day: change.day,
-                at: change.at,
-                kind: change.kind,
-                contact: change.contact,
-                customers,
-                rules: change.rules,
-            })
-            .map_err(Trouble::Git)
         })
     }
 
@@ -213,97 +232,135 @@ impl<'b> History<'b> {
     ) -> Result<(), GitError> {
         let cutoff = query.cutoff();
         let want = query.filter.needed();
-        let mut current = Some(start);
-        while let Some(oid) = current {
-            let step = self.step(oid, want.as_ref(), |info| query.in_window(info.date))?;
-            if cutoff.is_some_and(|cut| step.time < cut) {
+        let mut walk = Walk::new(&self.objects, start)?;
+        while let Some((oid, ids)) = walk.next(&self.objects, &|_, _| false)? {
+            if cutoff.is_some_and(|cut| ids.time < cut) {
                 break;
             }
-            current = step.parent;
-            let Some((info, customers, rules)) = step.change else {
+            let change =
+                self.commit_change(oid, &ids, want.as_ref(), |info| query.in_window(info.date))?;
+            let Some((info, customers, rules)) = change else {
                 continue;
             };
             let contact = is_contact(&info);
-            let Some(customers) = query.narrow(contact, customers, rules) else {
+            let Some(mut customers) = query.narrow(contact, customers, rules) else {
                 continue;
             };
-            let found = Found {
-                day: info.date,
-                at: info.timestamp,
-                kind: info.kind,
-                contact,
-                info: Info::Read(Box::new(info)),
-                customers,
-                rules,
-            };
-            if visit(found)?.is_break() {
-                break;
+            // A commit that touched much of the book goes out in pieces, as
+            // the index hands it out.
+            let mut rules = rules;
+            loop {
+                let rest = if customers.len() > CHUNK {
+                    customers.split_off(CHUNK)
+                } else {
+                    Vec::new()
+                };
+                let found = Found {
+                    day: info.date,
+                    at: info.timestamp,
+                    kind: info.kind,
+                    contact,
+                    info: Info::Read(Box::new(info.clone())),
+                    customers,
+                    rules,
+                };
+                rules = false;
+                if visit(found)?.is_break() {
+                    return Ok(());
+                }
+                if rest.is_empty() {
+                    break;
+                }
+                customers = rest;
             }
         }
         Ok(())
     }
 
-    /// One commit of the first-parent walk: its time and first parent and,
-    /// when it changed the book and `read` accepts its record, the customer
-    /// changes (fields in `want`, all for `None`) and whether `kehu.toml`
-    /// changed.
-    fn step(
+    /// What one commit changed in the book, when it changed anything and
+    /// `read` accepts its record: the customer changes (fields in `want`,
+    /// all for `None`) against its first parent and whether `kehu.toml`
+    /// changed. A merge keeps only what it decided itself (see
+    /// [`super::merges`]); what it brought from another line is reported
+    /// by that line's commits.
+    pub(crate) fn commit_change(
         &self,
         oid: Oid,
+        ids: &BookIds,
         want: Option<&BTreeSet<String>>,
         read: impl FnOnce(&CommitInfo) -> bool,
-    ) -> Result<Step, GitError> {
-        let ids = self.objects.book_ids_by_id(oid)?;
-        let parent = ids.parents.first().copied();
-        let parent_ids = match parent {
-            Some(p) => Some(self.objects.book_ids_by_id(p)?),
-            None => None,
-        };
-        self.objects.forget(oid);
-        let mut step = Step {
-            time: ids.time,
-            parent,
-            change: None,
-        };
-        let (old_customers, old_rules) =
-            parent_ids.map_or((None, None), |p| (p.customers, p.rules));
+    ) -> Result<Option<(CommitInfo, Vec<CustomerChange>, bool)>, GitError> {
+        let mut head = None;
+        let mut customers = Vec::new();
+        self.commit_change_each(
+            oid,
+            ids,
+            want,
+            read,
+            |info, rules| {
+                head = Some((info, rules));
+                Ok(())
+            },
+            |change| {
+                customers.push(change);
+                Ok(())
+            },
+        )?;
+        Ok(head.map(|(info, rules)| (info, customers, rules)))
+    }
+
+    /// [`History::commit_change`] streamed: `head` gets the commit's record
+    /// and whether `kehu.toml` changed, then `each` every customer change.
+    pub(crate) fn commit_change_each(
+        &self,
+        oid: Oid,
+        ids: &BookIds,
+        want: Option<&BTreeSet<String>>,
+        read: impl FnOnce(&CommitInfo) -> bool,
+        head: impl FnOnce(CommitInfo, bool) -> Result<(), GitError>,
+        mut each: impl FnMut(CustomerChange) -> Result<(), GitError>,
+    ) -> Result<(), GitError> {
+        let mut parents = Vec::with_capacity(ids.parents.len());
+        for parent in ids.parents.iter() {
+            parents.push((*parent, self.objects.book_ids_by_id(*parent)?));
+        }
+        let (old_customers, old_rules) = parents
+            .first()
+            .map_or((None, None), |(_, p)| (p.customers, p.rules));
         if old_customers == ids.customers && old_rules == ids.rules {
-            return Ok(step);
+            return Ok(());
         }
         let info = self.objects.info(&self.objects.commit(oid)?);
         if !read(&info) {
-            return Ok(step);
+            return Ok(());
         }
+        let mut rules = old_rules != ids.rules;
+        let sides = if parents.len() > 1 {
+            rules &= parents.iter().skip(1).all(|(_, p)| p.rules != ids.rules);
+            Some(self.other_sides(&parents)?)
+        } else {
+            None
+        };
+        head(info, rules)?;
         let mut deltas = Vec::new();
         treediff::diff_trees(&self.objects, old_customers, ids.customers, "", &mut deltas)?;
-        let customers = self.changes(deltas, want)?;
-        step.change = Some((info, customers, old_rules != ids.rules));
-        Ok(step)
-    }
-
-    /// The index entry of a commit: every field of every change.
-    pub(crate) fn index_entry(&self, oid: Oid) -> Result<Entry, GitError> {
-        let step = self.step(oid, None, |_| true)?;
-        Ok(Entry {
-            c: oid.to_string(),
-            p: step.parent.map(|p| p.to_string()),
-            t: step.time,
-            b: step.change.map(|(info, customers, rules)| index::Change {
-                day: info.date,
-                at: info.timestamp,
-                kind: info.kind,
-                contact: is_contact(&info),
-                rules,
-                customers,
-                info,
-            }),
+        self.changes_each(&deltas, want, |mut change| {
+            if let Some(sides) = &sides {
+                let below = change
+                    .path
+                    .strip_prefix("customers/")
+                    .unwrap_or(&change.path)
+                    .to_owned();
+                let parts: Vec<&str> = below.split('/').collect();
+                let new = match (ids.customers, change.status == Status::Removed) {
+                    (Some(tree), false) => self.objects.blob_at(tree, &parts)?,
+                    _ => None,
+                };
+                if !self.keep_merge_own(&mut change, sides, &parts, new)? {
+                    return Ok(());
+                }
+            }
+            each(change)
         })
     }
-}
-
-/// See [`History::step`].
-struct Step {
-    time: i64,
-    parent: Option<Oid>,
-    change: Option<(CommitInfo, Vec<CustomerChange>, bool)>,
 }

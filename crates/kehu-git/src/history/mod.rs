@@ -16,11 +16,13 @@ mod fields;
 mod filter;
 mod index;
 mod log;
+mod merges;
 mod objects;
 mod quick;
 mod records;
 mod snapshot;
 mod treediff;
+mod walk;
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
@@ -76,22 +78,28 @@ const RENAME_PAIRS_MAX: usize = 10_000;
 impl Book {
     /// The history reader for this book: every query walks git.
     pub fn history(&self) -> History<'_> {
-        History {
-            objects: Objects::new(&self.repo, &self.prefix),
-            parsed: RefCell::new(HashMap::new()),
-            index: None,
-        }
+        Book::history_over(&self.repo, &self.prefix)
     }
 
     /// The history reader that keeps the derived history index in
     /// `.git/kehu/` (see `history/index.rs`): book-wide queries (`log`,
     /// `last_contacts`) read the index, adding the commits it lacks, so
-    /// only the first query over a stretch of history diffs its commits.
+    /// only the first query diffs the history's commits.
     /// The answers are those of [`Book::history`].
     pub fn indexed_history(&self) -> History<'_> {
         History {
             index: Some(index::Index::new(self.repo.path(), &self.prefix)),
             ..self.history()
+        }
+    }
+
+    /// A history reader over another handle on this book's repository,
+    /// for a worker thread (a handle must not be shared between threads).
+    pub(crate) fn history_over<'r>(repo: &'r git2::Repository, prefix: &str) -> History<'r> {
+        History {
+            objects: Objects::new(repo, prefix),
+            parsed: RefCell::new(HashMap::new()),
+            index: None,
         }
     }
 }
@@ -125,10 +133,14 @@ impl<'b> History<'b> {
         if old == new {
             return Ok((Vec::new(), false));
         }
-        let old_bytes = old.map(|id| self.objects.blob(id)).transpose()?;
-        let new_bytes = new.map(|id| self.objects.blob(id)).transpose()?;
-        if let Some(changes) = quick::diff(old_bytes.as_deref(), new_bytes.as_deref(), want) {
-            return Ok((changes, false));
+        // An added or removed file is parsed once, whole: the line scan
+        // would parse each of its values on its own.
+        if old.is_some() && new.is_some() {
+            let old_bytes = old.map(|id| self.objects.blob(id)).transpose()?;
+            let new_bytes = new.map(|id| self.objects.blob(id)).transpose()?;
+            if let Some(changes) = quick::diff(old_bytes.as_deref(), new_bytes.as_deref(), want) {
+                return Ok((changes, false));
+            }
         }
         let mut unparsable = false;
         let old_fields = match old {
@@ -184,6 +196,23 @@ impl<'b> History<'b> {
         deltas: Vec<Delta>,
         want: Option<&BTreeSet<String>>,
     ) -> Result<Vec<CustomerChange>, GitError> {
+        let mut out = Vec::with_capacity(deltas.len());
+        self.changes_each(&deltas, want, |change| {
+            out.push(change);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Like [`History::changes`], handing each change to `visit` as it is
+    /// made, so a commit that touches the whole book (its first commit, a
+    /// bulk import) never has every change in memory at once.
+    fn changes_each(
+        &self,
+        deltas: &[Delta],
+        want: Option<&BTreeSet<String>>,
+        mut visit: impl FnMut(CustomerChange) -> Result<(), GitError>,
+    ) -> Result<(), GitError> {
         let (mut adds, mut dels): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
         for (i, d) in deltas.iter().enumerate() {
             match (d.old, d.new) {
@@ -192,14 +221,13 @@ impl<'b> History<'b> {
                 _ => {}
             }
         }
-        let pairs = self.pair_renames(&deltas, &adds, &dels)?;
+        let pairs = self.pair_renames(deltas, &adds, &dels)?;
         let mut renamed_from: HashMap<usize, usize> = HashMap::new();
         let mut consumed = vec![false; deltas.len()];
         for (add, del) in pairs {
             renamed_from.insert(add, del);
             consumed[del] = true;
         }
-        let mut out = Vec::with_capacity(deltas.len());
         for (i, d) in deltas.iter().enumerate() {
             if consumed[i] {
                 continue;
@@ -207,12 +235,12 @@ impl<'b> History<'b> {
             match renamed_from.get(&i) {
                 Some(&del) => {
                     let old = &deltas[del];
-                    out.push(self.change(&d.path, old.old, d.new, Some(&old.path), want)?);
+                    visit(self.change(&d.path, old.old, d.new, Some(&old.path), want)?)?;
                 }
-                None => out.push(self.change(&d.path, d.old, d.new, None, want)?),
+                None => visit(self.change(&d.path, d.old, d.new, None, want)?)?,
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Pairs added with deleted files: first identical blobs, then (when the

@@ -5,7 +5,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use git2::{Commit, ObjectType, Oid, Repository};
+use std::collections::HashSet;
+
+use git2::{Commit, ErrorCode, ObjectType, Odb, OdbObject, Oid, Repository};
 
 use super::records::CommitInfo;
 use super::treediff::FlatTree;
@@ -29,6 +31,12 @@ pub(crate) struct BookIds {
 /// (a commit is usually asked about twice: as a child and as a parent).
 pub(crate) struct Objects<'r> {
     pub repo: &'r Repository,
+    /// One handle on the object database for every read: libgit2 looks for
+    /// packs once per handle, not once per object.
+    odb: Option<Odb<'r>>,
+    /// Commits whose parents a shallow clone cut off (`.git/shallow`): the
+    /// walk treats them as roots, as `git log` does.
+    shallow: HashSet<Oid>,
     prefix: Vec<String>,
     ids: RefCell<HashMap<Oid, BookIds>>,
     /// A few recently read trees: consecutive commits share most of them.
@@ -39,8 +47,17 @@ const TREE_CACHE: usize = 16;
 
 impl<'r> Objects<'r> {
     pub(crate) fn new(repo: &'r Repository, prefix: &str) -> Objects<'r> {
+        let shallow = std::fs::read_to_string(repo.path().join("shallow"))
+            .map(|text| {
+                text.lines()
+                    .filter_map(|line| Oid::from_str(line.trim()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
         Objects {
             repo,
+            odb: repo.odb().ok(),
+            shallow,
             prefix: prefix
                 .split('/')
                 .filter(|p| !p.is_empty())
@@ -79,7 +96,13 @@ impl<'r> Objects<'r> {
     }
 
     pub(crate) fn commit(&self, id: Oid) -> Result<Commit<'r>, GitError> {
-        self.repo.find_commit(id).context("reading a commit")
+        self.repo.find_commit(id).map_err(|error| {
+            if error.code() == ErrorCode::NotFound {
+                crate::error::missing_object(self.repo, id, "a commit")
+            } else {
+                GitError::backend("reading a commit", error.message())
+            }
+        })
     }
 
     /// A tree flattened for diffing, from the small cache when recent.
@@ -87,8 +110,7 @@ impl<'r> Objects<'r> {
         if let Some((_, hit)) = self.flat.borrow().iter().find(|(k, _)| *k == id) {
             return Ok(Rc::clone(hit));
         }
-        let odb = self.repo.odb().context("opening the object database")?;
-        let object = odb.read(id).context("reading a tree")?;
+        let object = self.read(id, "a tree")?;
         if object.kind() != ObjectType::Tree {
             return Err(GitError::backend(
                 "reading a tree",
@@ -105,12 +127,23 @@ impl<'r> Objects<'r> {
     }
 
     pub(crate) fn blob(&self, id: Oid) -> Result<Vec<u8>, GitError> {
-        Ok(self
-            .repo
-            .find_blob(id)
-            .context("reading a blob")?
-            .content()
-            .to_vec())
+        Ok(self.read(id, "a blob")?.data().to_vec())
+    }
+
+    /// Reads a raw object through the one odb handle; a missing object is
+    /// [`GitError::MissingObject`], saying what to do about it.
+    pub(crate) fn read(&self, id: Oid, what: &str) -> Result<OdbObject<'_>, GitError> {
+        let odb = match &self.odb {
+            Some(odb) => odb,
+            None => return Err(GitError::backend("opening the object database", "failed")),
+        };
+        odb.read(id).map_err(|error| {
+            if error.code() == ErrorCode::NotFound {
+                crate::error::missing_object(self.repo, id, what)
+            } else {
+                GitError::backend(format!("reading {what} {id}"), error.message())
+            }
+        })
     }
 
     /// The book ids of a commit (memoised). Reads only the commit's header
@@ -120,13 +153,16 @@ impl<'r> Objects<'r> {
         if let Some(ids) = self.ids.borrow().get(&id) {
             return Ok(ids.clone());
         }
-        let odb = self.repo.odb().context("opening the object database")?;
-        let object = odb.read(id).context("reading a commit")?;
+        let object = self.read(id, "a commit")?;
         let header = parse_commit_header(object.data())
             .ok_or_else(|| GitError::backend("reading a commit", format!("{id} is malformed")))?;
         let mut ids = self.book_ids_of_tree(header.tree)?;
         ids.time = header.time;
-        ids.parents = header.parents.into();
+        ids.parents = if self.shallow.contains(&id) {
+            Rc::from(Vec::new())
+        } else {
+            header.parents.into()
+        };
         self.ids.borrow_mut().insert(id, ids.clone());
         Ok(ids)
     }

@@ -132,8 +132,13 @@ fn a_merge_of_two_branches_counts_each_change_once() {
     let dir = merged_book();
     let book = open(dir.path());
     let history = book.history();
-    // Book-wide, first-parent: the merge brings zhongshan's change, once.
+    // Book-wide: zhongshan's change by the side commit that made it, once;
+    // the merge decided nothing itself.
     let log = history.log(&LogQuery::default()).unwrap();
+    assert_eq!(
+        book.indexed_history().log(&LogQuery::default()).unwrap(),
+        log
+    );
     let summary: Vec<(String, Vec<String>)> = log
         .iter()
         .map(|e| {
@@ -149,8 +154,8 @@ fn a_merge_of_two_branches_counts_each_change_once() {
     assert_eq!(
         summary,
         vec![
-            ("Merge side".into(), vec!["zhongshan:Modified".into()]),
             ("ACME is an A".into(), vec!["acme:Modified".into()]),
+            ("Zhongshan grows".into(), vec!["zhongshan:Modified".into()]),
             (
                 "Start the book".into(),
                 vec!["acme:Added".into(), "zhongshan:Added".into()]
@@ -212,6 +217,77 @@ fn a_merge_of_edits_to_one_file_credits_each_field_to_its_own_commit() {
         ],
         "the merge decided nothing itself"
     );
+}
+
+#[test]
+fn the_log_credits_a_regrade_merged_from_a_branch_to_its_author() {
+    let dir = new_book();
+    let root = dir.path();
+    git(root, &["checkout", "-q", "-b", "review"]);
+    hand_edit(root, ACME, "tier = \"key\"", "tier = \"strategic\"");
+    git_at(
+        root,
+        "2026-02-01T10:00:00+00:00",
+        &[
+            "commit",
+            "-qa",
+            "--author",
+            "Bo Reviewer <bo@example.com>",
+            "-m",
+            "grade: acme\n\nKehu-Command: grade\nKehu-Customer: acme\nKehu-Reason: grew",
+        ],
+    );
+    git(root, &["checkout", "-q", "main"]);
+    hand_edit(root, ZHONG, "tier = \"small\"", "tier = \"ordinary\"");
+    git_at(
+        root,
+        "2026-02-02T10:00:00+00:00",
+        &["commit", "-qam", "Zhongshan grows"],
+    );
+    git_at(
+        root,
+        "2026-02-03T10:00:00+00:00",
+        &["merge", "-q", "--no-ff", "-m", "Merge review", "review"],
+    );
+    let book = open(root);
+    for history in [book.history(), book.indexed_history()] {
+        let log = history.log(&LogQuery::default()).unwrap();
+        let regrades: Vec<(&str, &str, Option<&str>, Option<serde_json::Value>)> = log
+            .iter()
+            .filter_map(|e| {
+                let change = e.customers.iter().find(|c| c.id == "acme")?;
+                let tier = change.field("grade.tier")?;
+                Some((
+                    e.commit.author.as_str(),
+                    e.commit.subject.as_str(),
+                    e.commit.trailer("Kehu-Reason"),
+                    tier.new.clone(),
+                ))
+            })
+            .filter(|(_, subject, _, _)| *subject != "Start the book")
+            .collect();
+        assert_eq!(
+            regrades,
+            vec![(
+                "Bo Reviewer",
+                "grade: acme",
+                Some("grew"),
+                Some(json!("strategic"))
+            )]
+        );
+        assert!(
+            log.iter().all(|e| e.commit.parents.len() < 2),
+            "the merge decided nothing itself"
+        );
+        // As of the merge's first parent, the branch is not there yet.
+        let before = history
+            .log(&LogQuery {
+                rev: Some("HEAD^1".into()),
+                ..LogQuery::default()
+            })
+            .unwrap();
+        assert!(before.iter().all(|e| e.commit.author != "Bo Reviewer"));
+    }
 }
 
 #[test]
@@ -471,4 +547,63 @@ fn a_removed_customer_still_has_a_history() {
     let book = open(root);
     assert!(book.history().customer("nobody", None).unwrap().is_empty());
     assert!(book.history().blame("nobody", None).unwrap().is_empty());
+}
+
+#[test]
+fn a_partial_clone_says_what_to_fetch_and_works_once_fetched() {
+    let dir = merged_book();
+    let origin = dir.path();
+    git(origin, &["config", "uploadpack.allowFilter", "true"]);
+    let parent = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", origin.display());
+    git(
+        parent.path(),
+        &[
+            "clone",
+            "-q",
+            "--filter=blob:none",
+            "--no-checkout",
+            &url,
+            "clone",
+        ],
+    );
+    let clone = parent.path().join("clone");
+    // Only HEAD's blobs are fetched by the checkout; older ones stay away.
+    git(&clone, &["checkout", "-q", "main"]);
+    let book = open(&clone);
+    let error = book.history().customer("zhongshan", None).unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, GitError::MissingObject { .. }), "{message}");
+    assert!(message.contains("partial clone"), "{message}");
+    assert!(message.contains("promisor remote `origin`"), "{message}");
+    let fetch = "git fetch --refetch origin";
+    assert!(message.contains(fetch), "{message}");
+    assert!(book.history().log(&LogQuery::default()).is_err());
+    // What the message says to do makes the history readable.
+    git(
+        &clone,
+        &["config", "--unset", "remote.origin.partialclonefilter"],
+    );
+    git(&clone, &["fetch", "-q", "--refetch", "origin"]);
+    let book = open(&clone);
+    assert_eq!(
+        book.history().customer("zhongshan", None).unwrap(),
+        open(origin).history().customer("zhongshan", None).unwrap()
+    );
+}
+
+#[test]
+fn a_shallow_clone_reads_history_down_to_its_boundary() {
+    let dir = merged_book();
+    let origin = dir.path();
+    let parent = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", origin.display());
+    git(parent.path(), &["clone", "-q", "--depth=1", &url, "clone"]);
+    let clone = parent.path().join("clone");
+    let book = open(&clone);
+    let log = book.history().log(&LogQuery::default()).unwrap();
+    // The shallow tip is a root: the whole book arrives in it, as with git log.
+    assert!(!log.is_empty());
+    assert_eq!(log[0].commit.subject, "Merge side");
+    assert!(book.history().customer("acme", None).is_ok());
 }
