@@ -250,11 +250,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 )
             });
             let started = harness::describe_machine();
+            // The commit the binaries were built from: read now, as the
+            // worktree may move on while a long run goes.
+            let commit = harness::describe_commit(&harness::repo_dir());
             let preamble = || {
                 format!(
                     "kehu-bench run: kehu {} ({}), {} runs per row (median and spread), {} CPUs, books as of {}; started {started}, ended {}",
                     options.kehu.display(),
-                    harness::describe_commit(&harness::repo_dir()),
+                    commit,
                     options.runs,
                     std::thread::available_parallelism().map_or(1, |n| n.get()),
                     kehu_bench::calendar::as_of(),
