@@ -477,13 +477,21 @@ fn run_row_in(
                 Err(e) => return RowStatus::Skipped(format!("prepare: {e}")),
             }
         }
-        let m = match measure(&mut command_for(row, &cx, options), options.timeout) {
+        // The untimed warm-up may build the history index from nothing
+        // (minutes on a 200,000-commit book): killing it at the row's limit
+        // would leave the timed runs as cold as the first.
+        let limit = if run == 0 {
+            options.timeout.max(WARM_UP_LIMIT)
+        } else {
+            options.timeout
+        };
+        let m = match measure(&mut command_for(row, &cx, options), limit) {
             Ok(m) => m,
             Err(e) => return RowStatus::Skipped(e.to_string()),
         };
         match m.outcome {
             Outcome::Exited(code) if row.ok_codes.contains(&code) => {}
-            Outcome::TimedOut => return RowStatus::TimedOut(options.timeout),
+            Outcome::TimedOut => return RowStatus::TimedOut(limit),
             _ => return RowStatus::Skipped(failure("", &m)),
         }
         if run == 0 {
@@ -502,6 +510,10 @@ fn run_row_in(
         peak_rss: peak,
     }
 }
+
+/// The time limit of a warm row's untimed first run, when `--timeout` is
+/// shorter: long enough to build kehu's caches on the large book.
+const WARM_UP_LIMIT: Duration = Duration::from_secs(30 * 60);
 
 /// The rows whose label contains one of `filters` (all rows without
 /// filters), with the rows they are compared with.
