@@ -4,7 +4,7 @@
 //! standard mass contact, one list per channel, as CSV ready for a mailing
 //! tool.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use kehu_analytics::cadence::FollowUpStatus;
 use kehu_analytics::service::service_of;
@@ -15,11 +15,11 @@ use serde_json::{Value, json};
 use crate::plan::{Item, Plan};
 use kehu_core::escape::{csv_safe, markdown_cell as md};
 
-use crate::render::{JSON_SCHEMA, new_table, pretty, status_word};
+use crate::render::{JSON_SCHEMA, pretty, status_word, table};
 
 /// Sets each item's suggested channel from its customer's tier.
 pub fn suggest_channels(config: &Config, customers: &[Customer], plan: &mut Plan) {
-    let tiers: BTreeMap<&str, Option<&str>> = customers
+    let tiers: HashMap<&str, Option<&str>> = customers
         .iter()
         .map(|c| (c.id.as_str(), c.grade.tier.as_deref()))
         .collect();
@@ -48,7 +48,7 @@ pub fn lists<'p>(
     channel: Option<&str>,
     owner: Option<&str>,
 ) -> BTreeMap<String, Vec<BatchRow<'p>>> {
-    let by_id: BTreeMap<&str, &Customer> = customers.iter().map(|c| (c.id.as_str(), c)).collect();
+    let by_id: HashMap<&str, &Customer> = customers.iter().map(|c| (c.id.as_str(), c)).collect();
     let mut out: BTreeMap<String, Vec<BatchRow<'p>>> = BTreeMap::new();
     for item in &plan.items {
         if item.status == FollowUpStatus::NotDue
@@ -111,11 +111,8 @@ pub fn terminal(lists: &BTreeMap<String, Vec<BatchRow<'_>>>, as_of: Date, color:
         lists.len()
     );
     for (channel, rows) in lists {
-        let mut table = new_table(&COLUMNS, color);
-        for row in rows {
-            table.add_row(cells(row));
-        }
-        out.push_str(&format!("\n{channel} ({})\n{table}\n", rows.len()));
+        let drawn = table(&COLUMNS, rows.iter().map(|r| (cells(r), false)), color);
+        out.push_str(&format!("\n{channel} ({})\n{drawn}\n", rows.len()));
     }
     out
 }

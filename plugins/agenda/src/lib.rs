@@ -17,9 +17,12 @@ pub mod contacts;
 pub mod ics;
 pub mod plan;
 pub mod render;
+pub mod table;
 
 #[cfg(test)]
 mod tests;
+
+use std::io::Write;
 
 use kehu_analytics::policy::Policy;
 use kehu_plugin_sdk::{Choice, Context, Output, Plugin, PluginError};
@@ -166,8 +169,20 @@ impl Plugin for Agenda {
             let overdue_actions = actions::overdue(&book.customers, as_of, view.owner.as_deref());
             match format {
                 Format::Table => {
-                    render::terminal(&items, &view, as_of, ctx.color())
-                        + &actions::terminal(&overdue_actions, ctx.color())
+                    // Streamed to the host as it is drawn: the agenda of a
+                    // large book is tens of megabytes.
+                    let mut stdout = ctx.stdout();
+                    render::write_terminal(&items, &view, as_of, ctx.color(), &mut stdout)
+                        .and_then(|()| {
+                            stdout.write_all(
+                                actions::terminal(&overdue_actions, ctx.color()).as_bytes(),
+                            )
+                        })
+                        .and_then(|()| stdout.flush())
+                        .map_err(|e| {
+                            PluginError::Failed(format!("cannot write the agenda: {e}"))
+                        })?;
+                    String::new()
                 }
                 Format::Markdown => {
                     render::markdown(&items, &view, as_of) + &actions::markdown(&overdue_actions)
