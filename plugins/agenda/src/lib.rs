@@ -112,7 +112,7 @@ impl Plugin for Agenda {
             }
         };
         let mut planned = plan::plan(&policy, &book.customers, &contacts, read_since, as_of, step);
-        batch::suggest_channels(&config, &book.customers, &mut planned);
+        batch::suggest_channels(&config, &mut planned);
         notes.extend(planned.warnings.iter().map(|w| format!("warning: {w}")));
         if !planned.without_cadence.is_empty() {
             let shown = planned.without_cadence.len().min(10);
@@ -130,7 +130,6 @@ impl Plugin for Agenda {
         let stdout = if options.batch {
             let lists = batch::lists(
                 &config,
-                &book.customers,
                 &planned,
                 options.channel.as_deref(),
                 options.owner.as_deref(),
@@ -142,7 +141,7 @@ impl Plugin for Agenda {
                 Format::Table | Format::Ics => batch::terminal(&lists, as_of, ctx.color()),
             }
         } else if let Some(id) = &options.explain {
-            let item = planned.items.iter().find(|i| &i.id == id).ok_or_else(|| {
+            let item = planned.items.iter().find(|i| i.id == id).ok_or_else(|| {
                 if book.customers.iter().any(|c| &c.id == id) {
                     PluginError::Data(format!(
                         "{id}: no cadence (no pipeline grade, tier cadence or own cadence)"

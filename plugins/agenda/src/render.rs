@@ -49,7 +49,7 @@ pub fn score(x: f64) -> String {
 /// A row's cells, every column.
 type Cells = [String; 12];
 
-fn cells(item: &Item) -> Cells {
+fn cells(item: &Item<'_>) -> Cells {
     let mut cells = Cells::default();
     fill_cells(item, &mut cells);
     cells
@@ -57,17 +57,17 @@ fn cells(item: &Item) -> Cells {
 
 /// Writes `item`'s cells into `cells`, reusing their buffers: a table of
 /// every customer is drawn without a string allocated per cell.
-fn fill_cells(item: &Item, cells: &mut Cells) {
+fn fill_cells(item: &Item<'_>, cells: &mut Cells) {
     for cell in cells.iter_mut() {
         cell.clear();
     }
     // Writing into a String cannot fail.
     let _ = write!(cells[0], "{}", item.day);
-    cells[1].push_str(item.owner.as_deref().unwrap_or_default());
-    cells[2].push_str(&item.id);
-    cells[3].push_str(&item.name);
+    cells[1].push_str(item.owner.unwrap_or_default());
+    cells[2].push_str(item.id);
+    cells[3].push_str(item.name);
     cells[4].push_str(status_word(item.status));
-    cells[5].push_str(item.channel.as_deref().unwrap_or_default());
+    cells[5].push_str(item.channel.unwrap_or_default());
     let _ = match item.last.day {
         Some(day) => write!(cells[6], "{day}"),
         None => write!(cells[6], "never"),
@@ -85,8 +85,8 @@ fn fill_cells(item: &Item, cells: &mut Cells) {
 
 /// The group an item is shown under: its owner, or with `--days` its day
 /// and owner.
-fn group(item: &Item, view: &View) -> String {
-    let owner = item.owner.as_deref().unwrap_or("(no owner)");
+fn group(item: &Item<'_>, view: &View) -> String {
+    let owner = item.owner.unwrap_or("(no owner)");
     if view.days.is_some() {
         format!("{} · {owner}", item.day)
     } else {
@@ -94,8 +94,8 @@ fn group(item: &Item, view: &View) -> String {
     }
 }
 
-fn groups<'a>(items: &[&'a Item], view: &View) -> Vec<(String, Vec<&'a Item>)> {
-    let mut out: Vec<(String, Vec<&Item>)> = Vec::new();
+fn groups<'a, 'c>(items: &[&'a Item<'c>], view: &View) -> Vec<(String, Vec<&'a Item<'c>>)> {
+    let mut out: Vec<(String, Vec<&Item<'c>>)> = Vec::new();
     for item in items {
         let name = group(item, view);
         match out.last_mut() {
@@ -124,7 +124,7 @@ pub fn title(view: &View, as_of: Date, count: usize) -> String {
 
 /// Tables for a terminal, one per group; overdue rows in yellow when
 /// colour is allowed.
-pub fn terminal(items: &[&Item], view: &View, as_of: Date, color: bool) -> String {
+pub fn terminal(items: &[&Item<'_>], view: &View, as_of: Date, color: bool) -> String {
     let mut out = Vec::new();
     // Writing into a Vec cannot fail.
     let _ = write_terminal(items, view, as_of, color, &mut out);
@@ -135,7 +135,7 @@ pub fn terminal(items: &[&Item], view: &View, as_of: Date, color: bool) -> Strin
 /// customer runs to tens of megabytes): each group's rows are measured,
 /// then written.
 pub fn write_terminal(
-    items: &[&Item],
+    items: &[&Item<'_>],
     view: &View,
     as_of: Date,
     color: bool,
@@ -187,7 +187,7 @@ pub(crate) fn table<R: AsRef<[String]>>(
 }
 
 /// Markdown: a section per group.
-pub fn markdown(items: &[&Item], view: &View, as_of: Date) -> String {
+pub fn markdown(items: &[&Item<'_>], view: &View, as_of: Date) -> String {
     let mut out = format!("## {}\n", title(view, as_of, items.len()));
     for (name, members) in groups(items, view) {
         out.push_str(&format!(
@@ -206,7 +206,7 @@ pub fn markdown(items: &[&Item], view: &View, as_of: Date) -> String {
 }
 
 /// CSV, one row per follow-up with every column.
-pub fn csv(items: &[&Item]) -> Result<String, PluginError> {
+pub fn csv(items: &[&Item<'_>]) -> Result<String, PluginError> {
     let fail = |e: csv::Error| PluginError::Failed(format!("cannot write CSV: {e}"));
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(COLUMNS).map_err(fail)?;
@@ -222,7 +222,7 @@ pub fn csv(items: &[&Item]) -> Result<String, PluginError> {
 }
 
 /// One item as JSON.
-pub fn item_json(item: &Item) -> Value {
+pub fn item_json(item: &Item<'_>) -> Value {
     json!({
         "id": item.id,
         "name": item.name,
@@ -238,14 +238,14 @@ pub fn item_json(item: &Item) -> Value {
         "days_since": item.days_since,
         "due_on": item.due_on,
         "overdue_on": item.overdue_on,
-        "cadence": {"ideal": item.cadence.ideal, "max": item.cadence.max, "reason": item.cadence_reason},
+        "cadence": {"ideal": item.cadence.ideal, "max": item.cadence.max, "reason": item.cadence_reason()},
         "urgency": item.urgency,
     })
 }
 
 /// The JSON document of a view.
 pub fn json(
-    items: &[&Item],
+    items: &[&Item<'_>],
     view: &View,
     as_of: Date,
     without_cadence: &[String],
@@ -277,11 +277,13 @@ pub fn pretty(doc: &Value) -> Result<String, PluginError> {
 }
 
 /// `--explain ID` in words.
-pub fn explain_text(item: &Item, as_of: Date) -> String {
+pub fn explain_text(item: &Item<'_>, as_of: Date) -> String {
     let mut out = format!("{} ({}) as of {as_of}\n", item.id, item.name);
     out.push_str(&format!(
         "  cadence:      {} → ideal {} d, max {} d\n",
-        item.cadence_reason, item.cadence.ideal, item.cadence.max
+        item.cadence_reason(),
+        item.cadence.ideal,
+        item.cadence.max
     ));
     out.push_str(&format!(
         "  last contact: {} ([contact].last {}, latest contact commit {})\n",
