@@ -23,6 +23,7 @@ pub use table::{Line, lines, render_table};
 
 use crate::calendar::{as_of, days_before};
 use crate::error::{BenchError, Result, io_at};
+use crate::fit::REPORTED_PREFIX;
 use crate::history::{LargeBookInfo, LargeBookSpec, write_large_book};
 
 /// How to run the harness.
@@ -331,6 +332,11 @@ fn command_for(row: &Row, cx: &Context<'_>, options: &Options) -> Command {
             c.arg("parse").arg(&cx.info.dir);
             c
         }
+        Action::FitCdnow => {
+            let mut c = Command::new(&options.self_exe);
+            c.arg("fit-cdnow").arg(expand("{cdnow}", cx));
+            c
+        }
     };
     let dir = match &row.dir {
         Some(dir) => PathBuf::from(expand(dir, cx)),
@@ -385,6 +391,7 @@ fn mentions(row: &Row, placeholder: &str) -> bool {
     let in_action = match &row.action {
         Action::Kehu(text) | Action::Git(text) | Action::Shell(text) => text.contains(placeholder),
         Action::ParseToml => false,
+        Action::FitCdnow => placeholder == "{cdnow}",
     };
     in_action
         || row
@@ -497,8 +504,19 @@ fn run_row_in(
         if run == 0 {
             continue;
         }
-        walls.push(m.wall);
-        cpus.push(m.cpu);
+        if row.reported_time {
+            let Some(reported) = reported_seconds(&m.stderr) else {
+                return RowStatus::Skipped(format!(
+                    "no `{REPORTED_PREFIX}` line on stderr: {}",
+                    first_line(&m.stderr)
+                ));
+            };
+            walls.push(reported);
+            cpus.push(reported);
+        } else {
+            walls.push(m.wall);
+            cpus.push(m.cpu);
+        }
         peak = peak.max(m.peak_rss);
         if run == 1 && m.wall > Duration::from_secs(30) {
             break;
@@ -509,6 +527,17 @@ fn run_row_in(
         cpus,
         peak_rss: peak,
     }
+}
+
+/// The time a command reported on its stderr (`bench-seconds: S`, the last
+/// such line).
+fn reported_seconds(stderr: &str) -> Option<Duration> {
+    let line = stderr
+        .lines()
+        .rev()
+        .find_map(|line| line.trim().strip_prefix(REPORTED_PREFIX))?;
+    let seconds = line.trim().parse::<f64>().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
 }
 
 /// The time limit of a warm row's untimed first run, when `--timeout` is
@@ -616,6 +645,16 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reported_time_is_the_last_bench_seconds_line() {
+        assert_eq!(
+            reported_seconds("noise\nbench-seconds: 0.5\nbench-seconds: 0.012500\n"),
+            Some(Duration::from_micros(12_500))
+        );
+        assert_eq!(reported_seconds("bench-seconds: nan\nfit failed\n"), None);
+        assert_eq!(reported_seconds(""), None);
+    }
 
     #[test]
     fn reasons_prefer_the_error_line() {
