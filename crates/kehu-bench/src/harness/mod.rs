@@ -281,14 +281,24 @@ pub fn clear_caches(dir: &Path) -> Result<()> {
         Err(e) => return Err(io_at(&cache)(e)),
     };
     for entry in entries {
-        let path = entry.map_err(io_at(&cache))?.path();
+        let entry = entry.map_err(io_at(&cache))?;
+        let path = entry.path();
+        // The caches, and the temporary files of a writer killed by a
+        // timed-out run (`.history-v2.tmp-PID`).
         let derived = path
             .file_name()
             .and_then(|n| n.to_str())
+            .map(|n| n.trim_start_matches('.'))
             .is_some_and(|n| CACHE_FILES.iter().any(|prefix| n.starts_with(prefix)));
-        if derived {
-            fs::remove_file(&path).map_err(io_at(&path))?;
+        if !derived {
+            continue;
         }
+        let removed = if entry.file_type().map_err(io_at(&path))?.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        removed.map_err(io_at(&path))?;
     }
     Ok(())
 }
@@ -645,6 +655,27 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clearing_removes_every_cache_and_stale_temporary_files_only() {
+        let book = tempfile::tempdir().unwrap();
+        let cache = book.path().join(CACHE_DIR);
+        fs::create_dir_all(cache.join("history-v3")).unwrap();
+        for file in [
+            "parse-v1",
+            "history-v3/seg-000001.jsonl",
+            ".history-v2.tmp-42",
+            "keep.me",
+        ] {
+            fs::write(cache.join(file), "x").unwrap();
+        }
+        clear_caches(book.path()).unwrap();
+        let left: Vec<String> = fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(left, ["keep.me"]);
+    }
 
     #[test]
     fn a_reported_time_is_the_last_bench_seconds_line() {
