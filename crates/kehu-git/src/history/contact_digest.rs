@@ -25,7 +25,7 @@ use chrono::{Datelike, NaiveDate};
 use git2::Oid;
 use kehu_core::Date;
 
-use super::contacts::{Mark, Touch, contacts_filter, is_bookkeeping, written};
+use super::contacts::{Mark, Touch, contacts_filter};
 use super::index::{Index, IndexState, Trouble};
 use super::log::CHUNK;
 use super::{History, LogQuery};
@@ -124,6 +124,9 @@ impl Record {
     }
 }
 
+/// A record's committer time, id and parents.
+type Head = (i64, [u8; 20], Vec<[u8; 20]>);
+
 /// Reads records one at a time.
 struct Reader<R> {
     input: R,
@@ -163,7 +166,7 @@ impl<R: Read> Reader<R> {
 
     /// The next record: its time, id and parents, and a reader of its
     /// mark; `None` at the end.
-    fn next(&mut self) -> io::Result<Option<(i64, [u8; 20], Vec<[u8; 20]>)>> {
+    fn next(&mut self) -> io::Result<Option<Head>> {
         if self.left == 0 {
             return Ok(None);
         }
@@ -279,19 +282,8 @@ impl History<'_> {
                 let mark = match &entry.b {
                     Some(change) => {
                         let (kept, _) = customers.take(&filter, change.contact, usize::MAX)?;
-                        (!kept.is_empty()).then(|| Mark {
-                            day: change.day,
-                            timestamp: change.at,
-                            contact: change.contact,
-                            bookkeeping: is_bookkeeping(change.contact, change.kind),
-                            touches: kept
-                                .into_iter()
-                                .map(|c| Touch {
-                                    written: written(&c),
-                                    id: c.id,
-                                    old_id: c.old_id,
-                                })
-                                .collect(),
+                        (!kept.is_empty()).then(|| {
+                            Mark::of((change.day, change.at), change.contact, change.kind, kept)
                         })
                     }
                     None => None,
@@ -416,6 +408,21 @@ mod tests {
         }
     }
 
+    /// Commits a call to acme on `to`, its last contact before `from`.
+    fn call_acme(root: &Path, from: &str, to: &str) {
+        set(
+            root,
+            ACME,
+            &format!("last = {from}"),
+            &format!("last = {to}"),
+        );
+        commit(
+            root,
+            &format!("{to}T10:00:00+00:00"),
+            "contact: acme by call\n\nKehu-Command: contact\nKehu-Customer: acme\nKehu-Contact: call",
+        );
+    }
+
     #[test]
     fn the_digest_answers_like_the_index_and_git() {
         let dir = busy_book();
@@ -441,12 +448,7 @@ mod tests {
         }
         // A new commit: the index grows, the digest is built again.
         set(root, ACME, "tier = \"strategic\"", "tier = \"key\"");
-        set(root, ACME, "last = 2026-01-14", "last = 2026-02-09");
-        commit(
-            root,
-            "2026-02-10T10:00:00+00:00",
-            "contact: acme by call\n\nKehu-Command: contact\nKehu-Customer: acme\nKehu-Contact: call",
-        );
+        call_acme(root, "2026-01-14", "2026-02-09");
         assert_digest_agrees(root, &[None, Some("HEAD~1")]);
         let rebuilt = header(root).unwrap();
         assert!(rebuilt.complete && rebuilt.state != built.state);
@@ -506,12 +508,7 @@ mod tests {
         // A start the newest tip does not reach: the digest is incomplete
         // and passed over.
         git(root, &["checkout", "-qb", "other", "HEAD~4"]);
-        set(root, ACME, "last = 2026-01-14", "last = 2026-01-16");
-        commit(
-            root,
-            "2026-02-12T10:00:00+00:00",
-            "contact: acme by call\n\nKehu-Command: contact\nKehu-Customer: acme\nKehu-Contact: call",
-        );
+        call_acme(root, "2026-01-14", "2026-02-12");
         assert_digest_agrees(root, &[None, Some("main")]);
         assert!(!header(root).unwrap().complete);
     }

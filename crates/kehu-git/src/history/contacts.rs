@@ -52,6 +52,33 @@ pub(super) struct Mark {
     pub touches: Vec<Touch>,
 }
 
+impl Mark {
+    /// The mark of a commit (or one chunk of its customers) made on `day`
+    /// at `timestamp`, of `kind`, changing `customers` (as a contacts
+    /// query keeps them).
+    pub(super) fn of(
+        (day, timestamp): (Date, i64),
+        contact: bool,
+        kind: Kind,
+        customers: Vec<super::CustomerChange>,
+    ) -> Mark {
+        Mark {
+            day,
+            timestamp,
+            contact,
+            bookkeeping: is_bookkeeping(contact, kind),
+            touches: customers
+                .into_iter()
+                .map(|c| Touch {
+                    written: written(&c),
+                    id: c.id,
+                    old_id: c.old_id,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The filter of a `last_contacts` query.
 pub(super) fn contacts_filter() -> ChangeFilter {
     ChangeFilter::fields([CONTACT_FIELD]).contacts()
@@ -59,12 +86,12 @@ pub(super) fn contacts_filter() -> ChangeFilter {
 
 /// Whether a commit of `kind` that is not a contact commit writes
 /// `contact.last` as bookkeeping (a tool copying the field).
-pub(super) fn is_bookkeeping(contact: bool, kind: Kind) -> bool {
+fn is_bookkeeping(contact: bool, kind: Kind) -> bool {
     !contact && matches!(kind, Kind::Import | Kind::Regrade | Kind::Assign)
 }
 
 /// The customer's `contact.last` write, if the change made one.
-pub(super) fn written(change: &super::CustomerChange) -> Option<Option<Date>> {
+fn written(change: &super::CustomerChange) -> Option<Option<Date>> {
     change.field(CONTACT_FIELD).map(|f| as_day(f.new.as_ref()))
 }
 
@@ -95,22 +122,12 @@ impl<'b> History<'b> {
     pub(super) fn found_marks(&self, query: &LogQuery) -> Result<Vec<Mark>, GitError> {
         let mut marks = Vec::new();
         self.found_each(query, |found| {
-            let contact = found.contact;
-            marks.push(Mark {
-                day: found.day,
-                timestamp: found.at,
-                contact,
-                bookkeeping: is_bookkeeping(contact, found.kind),
-                touches: found
-                    .customers
-                    .into_iter()
-                    .map(|c| Touch {
-                        written: written(&c),
-                        id: c.id,
-                        old_id: c.old_id,
-                    })
-                    .collect(),
-            });
+            marks.push(Mark::of(
+                (found.day, found.at),
+                found.contact,
+                found.kind,
+                found.customers,
+            ));
             Ok(ControlFlow::Continue(()))
         })?;
         Ok(marks)
