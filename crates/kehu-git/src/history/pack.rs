@@ -242,7 +242,7 @@ impl Packs {
             let keep = if chain.is_empty() {
                 base.kind != ObjectType::Commit
             } else {
-                chain.len() % 8 == 0
+                chain.len().is_multiple_of(8)
             };
             if keep {
                 self.cache.borrow_mut().put((n, at), &base);
