@@ -83,7 +83,7 @@ fn day(text: &str) -> Date {
 fn a_good_plan_is_clean_and_loads_into_the_model() {
     let result = check_file(PATH, GOOD.as_bytes(), &config(), as_of());
     assert_eq!(result.diagnostics, []);
-    let plan = result.customer.unwrap().plan.unwrap();
+    let plan = *result.customer.unwrap().plan.unwrap();
     assert_eq!(
         plan,
         Plan {
@@ -132,7 +132,7 @@ fn a_good_plan_is_clean_and_loads_into_the_model() {
     );
     // serde reads the same file into the same model (plugins get JSON).
     let via_serde: crate::Customer = toml::from_str(GOOD).unwrap();
-    assert_eq!(via_serde.plan.unwrap(), plan);
+    assert_eq!(*via_serde.plan.unwrap(), plan);
 }
 
 #[test]
