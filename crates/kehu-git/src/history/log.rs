@@ -330,7 +330,7 @@ impl<'b> History<'b> {
         if old_customers == ids.customers && old_rules == ids.rules {
             return Ok(());
         }
-        let info = self.objects.info(&self.objects.commit(oid)?);
+        let info = self.objects.info_of(oid)?;
         if !read(&info) {
             return Ok(());
         }
