@@ -70,18 +70,32 @@ pub(crate) struct Packs {
     inflate: RefCell<Decompress>,
 }
 
-/// Resolved objects by (pack, offset), evicted oldest first past
-/// [`CACHE_BYTES`].
+/// Resolved objects by (pack, offset), the least recently used evicted
+/// first past [`CACHE_BYTES`].
 #[derive(Default)]
 struct Cache {
-    map: HashMap<(usize, u64), Raw>,
-    order: VecDeque<(usize, u64)>,
+    /// Each object with the tick of its last use.
+    map: HashMap<(usize, u64), (Raw, u64)>,
+    /// Uses in order; a use older than its object's last is stale.
+    order: VecDeque<((usize, u64), u64)>,
     bytes: usize,
+    tick: u64,
 }
 
 impl Cache {
-    fn get(&self, key: (usize, u64)) -> Option<Raw> {
-        self.map.get(&key).cloned()
+    fn get(&mut self, key: (usize, u64)) -> Option<Raw> {
+        let (raw, used) = self.map.get_mut(&key)?;
+        self.tick += 1;
+        *used = self.tick;
+        let raw = raw.clone();
+        self.order.push_back((key, self.tick));
+        if self.order.len() > 4 * self.map.len() + 64 {
+            // Drop the stale uses so the queue stays in proportion.
+            let map = &self.map;
+            self.order
+                .retain(|(key, tick)| map.get(key).is_some_and(|(_, used)| used == tick));
+        }
+        Some(raw)
     }
 
     fn put(&mut self, key: (usize, u64), raw: &Raw) {
@@ -90,15 +104,18 @@ impl Cache {
             return;
         }
         while self.bytes + len > CACHE_BYTES {
-            let Some(old) = self.order.pop_front() else {
+            let Some((old, tick)) = self.order.pop_front() else {
                 break;
             };
-            if let Some(gone) = self.map.remove(&old) {
+            if self.map.get(&old).is_some_and(|(_, used)| *used == tick)
+                && let Some((gone, _)) = self.map.remove(&old)
+            {
                 self.bytes -= gone.data.len();
             }
         }
-        self.map.insert(key, raw.clone());
-        self.order.push_back(key);
+        self.tick += 1;
+        self.map.insert(key, (raw.clone(), self.tick));
+        self.order.push_back((key, self.tick));
         self.bytes += len;
     }
 }
@@ -160,7 +177,7 @@ impl Packs {
     /// The object at `offset` of pack `n`, applying its delta chain from
     /// the nearest cached (or whole) object and caching each step.
     fn resolve(&self, n: usize, offset: u64) -> Option<Raw> {
-        if let Some(hit) = self.cache.borrow().get((n, offset)) {
+        if let Some(hit) = self.cache.borrow_mut().get((n, offset)) {
             return Some(hit);
         }
         let pack = &self.packs[n];
@@ -172,7 +189,7 @@ impl Packs {
                 return None;
             }
             if !chain.is_empty()
-                && let Some(hit) = self.cache.borrow().get((n, at))
+                && let Some(hit) = self.cache.borrow_mut().get((n, at))
             {
                 break hit;
             }
@@ -219,7 +236,15 @@ impl Packs {
                 kind: base.kind,
                 data: Rc::new(data),
             };
-            if !(chain.is_empty() && base.kind == ObjectType::Commit) {
+            // Keep what was asked for (the next commit's diff asks for its
+            // neighbour in the chain) and every eighth step on the way; a
+            // whole chain would flush the cache.
+            let keep = if chain.is_empty() {
+                base.kind != ObjectType::Commit
+            } else {
+                chain.len().is_multiple_of(8)
+            };
+            if keep {
                 self.cache.borrow_mut().put((n, at), &base);
             }
         }
@@ -505,6 +530,31 @@ mod tests {
         }
         assert!(deltas > 20, "only {deltas} deltas");
         assert!(packs.read(Oid::from_bytes(&[7; 20]).unwrap()).is_none());
+    }
+
+    #[test]
+    fn the_cache_keeps_what_is_used_and_its_size() {
+        let mut cache = Cache::default();
+        let object = |byte: u8| Raw {
+            kind: ObjectType::Tree,
+            data: Rc::new(vec![byte; CACHE_OBJECT_MAX]),
+        };
+        for i in 0..100u8 {
+            cache.put((0, u64::from(i)), &object(i));
+            // The first object stays in use; the others age out.
+            assert_eq!(cache.get((0, 0)).unwrap().data[0], 0);
+            assert!(cache.bytes <= CACHE_BYTES);
+        }
+        assert!(cache.get((0, 1)).is_none());
+        assert_eq!(cache.get((0, 99)).unwrap().data[0], 99);
+        assert!(cache.order.len() <= 4 * cache.map.len() + 64);
+        // Too large to keep.
+        let huge = Raw {
+            kind: ObjectType::Blob,
+            data: Rc::new(vec![0; CACHE_OBJECT_MAX + 1]),
+        };
+        cache.put((1, 0), &huge);
+        assert!(cache.get((1, 0)).is_none());
     }
 
     #[test]
