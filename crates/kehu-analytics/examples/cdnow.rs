@@ -13,7 +13,6 @@
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use kehu_analytics::bgnbd::{Observation, fit};
 use kehu_core::Date;
@@ -80,30 +79,19 @@ fn main() -> ExitCode {
         ));
         actual.push(v.iter().filter(|d| **d > end && **d <= holdout_end).count());
     }
-    // Best of three, as the lifetimes script does.
-    let mut elapsed = std::time::Duration::MAX;
-    let mut fitted = None;
-    for _ in 0..3 {
-        let start = Instant::now();
-        let result = fit(&obs);
-        elapsed = elapsed.min(start.elapsed());
-        fitted = Some(result);
-    }
-    let fitted = match fitted {
-        Some(Ok(f)) => f,
-        Some(Err(e)) => {
+    // (The fit's time against lifetimes is a row of the bench harness:
+    // `kehu-bench fit-cdnow`.)
+    let fitted = match fit(&obs) {
+        Ok(f) => f,
+        Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(1);
         }
-        None => return ExitCode::from(1),
     };
     let p = fitted.params;
     println!(
-        "{} customers, {} distinct (x, t_x, T); fit in {:.1} ms (best of 3), {} iterations",
-        fitted.customers,
-        fitted.distinct,
-        elapsed.as_secs_f64() * 1e3,
-        fitted.iterations
+        "{} customers, {} distinct (x, t_x, T), {} iterations",
+        fitted.customers, fitted.distinct, fitted.iterations
     );
     println!(
         "r = {:.4}  alpha = {:.4}  a = {:.4}  b = {:.4}  LL = {:.2}",

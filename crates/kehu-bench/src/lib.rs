@@ -12,6 +12,7 @@
 
 pub mod calendar;
 pub mod error;
+pub mod fit;
 pub mod generate;
 pub mod harness;
 pub mod history;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand, ValueEnum};
 use kehu_bench::harness::{self, BookSize};
 use kehu_bench::history::{self, LargeBookSpec};
-use kehu_bench::parse;
 use kehu_bench::{BookSpec, generate, sample, stats};
+use kehu_bench::{fit, parse};
 
 /// The policy every generated book starts from; its owners are replaced by
 /// the generated ones.
@@ -106,6 +106,13 @@ enum Command {
     Parse {
         /// The book.
         dir: PathBuf,
+    },
+    /// The fit row of issue 9: fit BG/NBD to a CDNOW file three times and
+    /// print the parameters, with the best fit time on stderr.
+    #[command(hide = true)]
+    FitCdnow {
+        /// `CDNOW_master.txt` or `CDNOW_sample.txt`.
+        file: PathBuf,
     },
     /// Print how a generated book spreads over stages, tiers, grades and owners.
     Stats {
@@ -285,6 +292,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "{} files, {} bytes, {} did not parse",
                 summary.files, summary.bytes, summary.errors
             );
+        }
+        Command::FitCdnow { file } => {
+            let end: kehu_core::Date = harness::CDNOW_END.parse()?;
+            let timed = fit::fit_cdnow(&file, end)?;
+            let p = timed.fit.params;
+            println!(
+                "{} customers: r = {:.4}  alpha = {:.4}  a = {:.4}  b = {:.4}",
+                timed.fit.customers, p.r, p.alpha, p.a, p.b
+            );
+            eprintln!("{} {:.6}", fit::REPORTED_PREFIX, timed.best.as_secs_f64());
         }
         Command::Stats { customers, seed } => {
             let book = generate(&BookSpec { seed, customers });

@@ -28,6 +28,18 @@ pub enum Outcome {
 #[error("{0}")]
 pub struct PluginFailure(pub String);
 
+/// The exit status when standard output's reader went away.
+const READER_GONE: u8 = 141;
+
+/// Whether `error` comes from writing to a pipe whose reader has gone.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Parses `args`, runs the command, and reports.
 pub fn run(args: Vec<OsString>) -> ExitCode {
     let cli = match Cli::try_parse_from(&args) {
@@ -47,6 +59,10 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
         Ok(Outcome::Exit(code)) => ExitCode::from(code),
+        // A reader that stopped early (`kehu log | head`) needs no message;
+        // the status is the one git's is there (killed by SIGPIPE: 128 + 13),
+        // so a script can still tell a cut-short run from a complete one.
+        Err(error) if is_broken_pipe(&error) => ExitCode::from(READER_GONE),
         Err(error) => {
             let code = if error.downcast_ref::<PluginFailure>().is_some() {
                 3

@@ -67,6 +67,10 @@ pub struct Services<'c> {
     book: OnceCell<Result<kehu_core::Book, String>>,
     /// `--out FILE`: where the plugin's stdout goes instead of the terminal.
     out: std::cell::RefCell<Option<crate::out_file::OutFile>>,
+    /// Set when writing the plugin's stdout failed because its reader went
+    /// away (`kehu classify | head`): the plugin's failure that follows is
+    /// not one.
+    reader_gone: std::cell::Cell<bool>,
 }
 
 impl<'c> Services<'c> {
@@ -76,6 +80,7 @@ impl<'c> Services<'c> {
             context: std::cell::RefCell::new(context),
             book: OnceCell::new(),
             out: std::cell::RefCell::new(None),
+            reader_gone: std::cell::Cell::new(false),
         }
     }
 
@@ -87,10 +92,21 @@ impl<'c> Services<'c> {
 
     /// Writes the plugin's stdout: to the `--out` file, else the terminal.
     pub fn write_stdout(&self, bytes: &[u8]) -> std::io::Result<()> {
-        match self.out.borrow_mut().as_mut() {
+        let written = match self.out.borrow_mut().as_mut() {
             Some(out) => out.write(bytes).map_err(std::io::Error::other),
             None => std::io::stdout().lock().write_all(bytes),
+        };
+        if let Err(error) = &written
+            && error.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            self.reader_gone.set(true);
         }
+        written
+    }
+
+    /// Whether the plugin's stdout lost its reader (see `reader_gone`).
+    pub fn reader_gone(&self) -> bool {
+        self.reader_gone.get()
     }
 
     /// The `--out` file, to commit once the command succeeded.

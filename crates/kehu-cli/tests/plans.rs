@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{git, kehu, new_book, plugin_dir, stderr, stdout, write};
+use common::{commit_all_on, git, kehu, new_book, plugin_dir, stderr, stdout, write};
 use serde_json::{Value, json};
 
 const ACME: &str = "customers/ac/acme.toml";
@@ -149,6 +149,47 @@ fn plan_shows_the_plan_and_the_changes_since_its_review() {
     assert!(text.contains("2026-09-01 (80 days ago; policy: within 90 days)"));
     assert!(text.contains("Changes since the review of 2026-09-01"));
     assert!(text.contains("30%"), "{text}");
+}
+
+/// A plan that arrived with its review date already set (an import, a hand
+/// edit committed later) has no commit that sets `plan.reviewed`: the
+/// changes since the review are those made on or after the review day.
+#[test]
+fn a_plan_imported_with_its_review_date_lists_only_later_changes() {
+    let book = new_book();
+    let dir = book.path();
+    write(
+        dir,
+        ACME,
+        &acme("2026-09-01", "Grow", "600000.0", "2000000.0"),
+    );
+    commit_all_on(dir, "2026-01-15", "import customers");
+    write(
+        dir,
+        ACME,
+        &acme("2026-09-01", "Grow", "650000.0", "2000000.0"),
+    );
+    commit_all_on(dir, "2026-05-01", "figures before the review");
+    write(
+        dir,
+        ACME,
+        &acme("2026-09-01", "Grow", "700000.0", "2200000.0"),
+    );
+    commit_all_on(dir, "2026-10-01", "figures after the review");
+    let doc = json_of(dir, &["plan", "acme", "--format", "json"]);
+    let changes: Vec<(&str, &str)> = doc["changes_since_review"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["date"].as_str().unwrap(), e["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("2026-10-01", "metrics.revenue_12m"),
+            ("2026-10-01", "plan.budget"),
+        ]
+    );
 }
 
 #[test]

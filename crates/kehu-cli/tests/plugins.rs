@@ -129,3 +129,40 @@ fn classify_dry_run_branch_and_apply_go_through_the_host() {
         stderr(&check)
     );
 }
+
+/// A reader that stops early (`kehu … | head`) ends kehu quietly with git's
+/// status for it (141), for a built-in command and for a plugin alike: no
+/// "broken pipe" error, and not a plugin failure (3).
+#[test]
+fn a_reader_that_stops_early_ends_kehu_quietly() {
+    let book = sample_book();
+    // Both outputs are far larger than a pipe's buffer, so kehu is still
+    // writing when the reader goes, whichever runs first.
+    for args in [
+        &["export", "--format", "json"][..],
+        &[
+            "--plugin-dir",
+            &plugin_dir_arg(),
+            "classify",
+            "--format",
+            "json",
+        ][..],
+    ] {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kehu"));
+        hermetic(&mut command)
+            .current_dir(book.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let errors = stderr(&out);
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {errors}");
+        // (A warning that the build's own plugins shadow others may remain.)
+        assert!(
+            !errors.contains("error") && !errors.contains("pipe"),
+            "{args:?}: {errors}"
+        );
+    }
+}

@@ -23,6 +23,7 @@ pub use table::{Line, lines, render_table};
 
 use crate::calendar::{as_of, days_before};
 use crate::error::{BenchError, Result, io_at};
+use crate::fit::REPORTED_PREFIX;
 use crate::history::{LargeBookInfo, LargeBookSpec, write_large_book};
 
 /// How to run the harness.
@@ -280,14 +281,24 @@ pub fn clear_caches(dir: &Path) -> Result<()> {
         Err(e) => return Err(io_at(&cache)(e)),
     };
     for entry in entries {
-        let path = entry.map_err(io_at(&cache))?.path();
+        let entry = entry.map_err(io_at(&cache))?;
+        let path = entry.path();
+        // The caches, and the temporary files of a writer killed by a
+        // timed-out run (`.history-v2.tmp-PID`).
         let derived = path
             .file_name()
             .and_then(|n| n.to_str())
+            .map(|n| n.trim_start_matches('.'))
             .is_some_and(|n| CACHE_FILES.iter().any(|prefix| n.starts_with(prefix)));
-        if derived {
-            fs::remove_file(&path).map_err(io_at(&path))?;
+        if !derived {
+            continue;
         }
+        let removed = if entry.file_type().map_err(io_at(&path))?.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        removed.map_err(io_at(&path))?;
     }
     Ok(())
 }
@@ -329,6 +340,11 @@ fn command_for(row: &Row, cx: &Context<'_>, options: &Options) -> Command {
         Action::ParseToml => {
             let mut c = Command::new(&options.self_exe);
             c.arg("parse").arg(&cx.info.dir);
+            c
+        }
+        Action::FitCdnow => {
+            let mut c = Command::new(&options.self_exe);
+            c.arg("fit-cdnow").arg(expand("{cdnow}", cx));
             c
         }
     };
@@ -385,6 +401,7 @@ fn mentions(row: &Row, placeholder: &str) -> bool {
     let in_action = match &row.action {
         Action::Kehu(text) | Action::Git(text) | Action::Shell(text) => text.contains(placeholder),
         Action::ParseToml => false,
+        Action::FitCdnow => placeholder == "{cdnow}",
     };
     in_action
         || row
@@ -497,8 +514,19 @@ fn run_row_in(
         if run == 0 {
             continue;
         }
-        walls.push(m.wall);
-        cpus.push(m.cpu);
+        if row.reported_time {
+            let Some(reported) = reported_seconds(&m.stderr) else {
+                return RowStatus::Skipped(format!(
+                    "no `{REPORTED_PREFIX}` line on stderr: {}",
+                    first_line(&m.stderr)
+                ));
+            };
+            walls.push(reported);
+            cpus.push(reported);
+        } else {
+            walls.push(m.wall);
+            cpus.push(m.cpu);
+        }
         peak = peak.max(m.peak_rss);
         if run == 1 && m.wall > Duration::from_secs(30) {
             break;
@@ -509,6 +537,17 @@ fn run_row_in(
         cpus,
         peak_rss: peak,
     }
+}
+
+/// The time a command reported on its stderr (`bench-seconds: S`, the last
+/// such line).
+fn reported_seconds(stderr: &str) -> Option<Duration> {
+    let line = stderr
+        .lines()
+        .rev()
+        .find_map(|line| line.trim().strip_prefix(REPORTED_PREFIX))?;
+    let seconds = line.trim().parse::<f64>().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
 }
 
 /// The time limit of a warm row's untimed first run, when `--timeout` is
@@ -616,6 +655,37 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clearing_removes_every_cache_and_stale_temporary_files_only() {
+        let book = tempfile::tempdir().unwrap();
+        let cache = book.path().join(CACHE_DIR);
+        fs::create_dir_all(cache.join("history-v3")).unwrap();
+        for file in [
+            "parse-v1",
+            "history-v3/seg-000001.jsonl",
+            ".history-v2.tmp-42",
+            "keep.me",
+        ] {
+            fs::write(cache.join(file), "x").unwrap();
+        }
+        clear_caches(book.path()).unwrap();
+        let left: Vec<String> = fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(left, ["keep.me"]);
+    }
+
+    #[test]
+    fn a_reported_time_is_the_last_bench_seconds_line() {
+        assert_eq!(
+            reported_seconds("noise\nbench-seconds: 0.5\nbench-seconds: 0.012500\n"),
+            Some(Duration::from_micros(12_500))
+        );
+        assert_eq!(reported_seconds("bench-seconds: nan\nfit failed\n"), None);
+        assert_eq!(reported_seconds(""), None);
+    }
 
     #[test]
     fn reasons_prefer_the_error_line() {

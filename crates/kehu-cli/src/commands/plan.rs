@@ -1,7 +1,8 @@
 //! `kehu plan ID`: a customer's key account plan — goals, people, suppliers,
 //! share of wallet, actions with their status — and, from git, every change
-//! to the customer since the plan's last review (the commit that set the
-//! current `plan.reviewed`), found by diffing the file at each commit.
+//! to the customer since the plan's last review (after the commit that set the
+//! current `plan.reviewed`, and not before that day: a plan imported with its
+//! review date has no review commit), found by diffing the file at each commit.
 
 use std::io::Write;
 
@@ -78,7 +79,8 @@ pub fn run(context: &mut Context, args: PlanArgs) -> anyhow::Result<Outcome> {
 }
 
 /// The timeline entries after the commit that set the current
-/// `plan.reviewed` (all of them when no commit did), newest first.
+/// `plan.reviewed` and dated on or after the review day, newest first (all
+/// of them when the plan was never reviewed).
 fn changes_since_review(
     history: &History<'_>,
     id: &str,
@@ -88,13 +90,14 @@ fn changes_since_review(
     let reviewed = plan.reviewed.map(|d| Value::from(d.to_string()));
     let mut entries = Vec::new();
     history.customer_each(id, start, |event: Event| {
+        let before_review_day = plan.reviewed.is_some_and(|day| event.commit.date < day);
         let is_review = reviewed.is_some()
             && event.customers.iter().any(|change| {
                 change
                     .field("plan.reviewed")
                     .is_some_and(|f| f.new == reviewed)
             });
-        if is_review {
+        if is_review || before_review_day {
             return std::ops::ControlFlow::Break(());
         }
         entries.extend(history::timeline(&event));

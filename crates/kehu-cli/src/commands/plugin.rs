@@ -62,9 +62,13 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
     request.book_dir = context.book_root().ok().map(|p| p.display().to_string());
 
     let services = Services::new(context).with_out(out);
-    let response = plugin
-        .run(&request, &services)
-        .map_err(|e| PluginFailure(e.to_string()))?;
+    let response = plugin.run(&request, &services);
+    // The plugin failed, or gave up, because its output's reader went away
+    // (`kehu classify | head`): nothing to report, and nothing applied.
+    if services.reader_gone() {
+        return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into());
+    }
+    let response = response.map_err(|e| PluginFailure(e.to_string()))?;
     services
         .write_stdout(response.stdout.as_bytes())
         .context("writing the plugin's output")?;
