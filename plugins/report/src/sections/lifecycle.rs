@@ -66,10 +66,15 @@ pub fn stages_on(
     day: Date,
     revenue: &BTreeMap<String, Vec<(Date, f64)>>,
 ) -> BTreeMap<String, Stage> {
-    stages(book.customers, &upto(revenue, day), &book.config.lifecycle, day)
-        .into_iter()
-        .map(|(id, grade)| (id, grade.stage))
-        .collect()
+    stages(
+        book.customers,
+        &upto(revenue, day),
+        &book.config.lifecycle,
+        day,
+    )
+    .into_iter()
+    .map(|(id, grade)| (id, grade.stage))
+    .collect()
 }
 
 /// The stages at the end (`until`) and, with the start book's
