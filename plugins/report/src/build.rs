@@ -145,18 +145,50 @@ pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, Plu
         customers: &inputs.end.customers,
         config: &end_config,
     };
-    let start = inputs.start.as_ref();
     let read = inputs.history.as_ref();
     let changes: &[Change] = read.map_or(&[], |r| r.changes.as_slice());
-    let no_revenue = BTreeMap::new();
-    let revenue = read.map_or(&no_revenue, |r| &r.revenue);
     let renames = Renames::of(changes);
     let history = sections::Period {
         changes,
         renames: &renames,
     };
-    let (contact_total, contacts) = contacts::contacts(&history, &end);
-    let moves = movements::movements(&history, &end);
+    let mut notes = inputs.notes.clone();
+    notes.push(
+        "active = stage `won`; revenue = sum of metrics.revenue_12m; revenue booked = the rise \
+         of metrics.revenue_total in the period's commits; at risk: `kehu churn`'s scoring as of \
+         the period's end; days per stage: stays that began and ended in the period"
+            .to_owned(),
+    );
+    // The at-risk list (the BG/NBD fit over the book) is the costliest
+    // section: it runs beside the others.
+    let trails = read.map(|r| &r.trails);
+    let end = &end;
+    std::thread::scope(|scope| {
+        let at_risk = scope.spawn(move || followup::at_risk(end, period.until, trails, top));
+        let at_risk = || {
+            at_risk
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        report(inputs, period, end, &history, notes, at_risk)
+    })
+}
+
+/// The report from the sections; `at_risk` waits for that section.
+fn report(
+    inputs: &Inputs,
+    period: &Period,
+    end: &Snapshot<'_>,
+    history: &sections::Period<'_>,
+    notes: Vec<String>,
+    at_risk: impl FnOnce() -> Result<Vec<followup::AtRisk>, PluginError>,
+) -> Result<Report, PluginError> {
+    let start = inputs.start.as_ref();
+    let read = inputs.history.as_ref();
+    let no_revenue = BTreeMap::new();
+    let revenue = read.map_or(&no_revenue, |r| &r.revenue);
+    let (contact_total, contacts) = contacts::contacts(history, end);
+    let moves = movements::movements(history, end);
     let windows: Vec<calibration::Window<'_>> = inputs
         .windows
         .iter()
@@ -165,38 +197,31 @@ pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, Plu
             (*window, book.map(|b| b.customers.as_slice()))
         })
         .collect();
-    let mut notes = inputs.notes.clone();
-    notes.push(
-        "active = stage `won`; revenue = sum of metrics.revenue_12m; revenue booked = the rise \
-         of metrics.revenue_total in the period's commits; at risk: `kehu churn`'s scoring as of \
-         the period's end; days per stage: stays that began and ended in the period"
-            .to_owned(),
-    );
     Ok(Report {
         schema: SCHEMA,
         period: period.clone(),
         start: period.start_day(),
         previous_since: period.previous_since(),
-        currency: end_config.book.currency.clone(),
-        service: service::service(&end, read.map_or(&[], |r| &r.complaints), period),
-        lifecycle: lifecycle::lifecycle(&end, period.until, start.map(|s| &s.lifecycle), revenue),
+        currency: end.config.book.currency.clone(),
+        service: service::service(end, read.map_or(&[], |r| &r.complaints), period),
+        lifecycle: lifecycle::lifecycle(end, period.until, start.map(|s| &s.lifecycle), revenue),
         kpis: kpi::kpis(
-            &end,
+            end,
             start,
-            read.map(|r| (&history, r.previous_booked)),
+            read.map(|r| (history, r.previous_booked)),
             contact_total,
         ),
-        portfolio: portfolio::portfolio(&end, period.until, start.map(|s| &s.portfolio))?,
-        pareto: kpi::pareto(&end),
+        portfolio: portfolio::portfolio(end, period.until, start.map(|s| &s.portfolio))?,
+        pareto: kpi::pareto(end),
         movement_series: movements::series(&moves, period.since, period.until),
         movements: moves,
-        migration: start.map(|s| movements::migration(s, &end, &history)),
+        migration: start.map(|s| movements::migration(s, end, history)),
         contacts,
-        overdue: followup::overdue(&end, period.until)?,
-        at_risk: followup::at_risk(&end, period.until, read.map(|r| &r.trails), top)?,
-        funnel: funnel::funnel(&history, &end, start),
+        overdue: followup::overdue(end, period.until)?,
+        at_risk: at_risk()?,
+        funnel: funnel::funnel(history, end, start),
         calibration: (!inputs.windows.is_empty())
-            .then(|| calibration::calibration(&windows, &end, period.until)),
+            .then(|| calibration::calibration(&windows, end, period.until)),
         notes,
     })
 }

@@ -57,9 +57,11 @@ fn table(header: Option<&[String]>, rows: &[Vec<String>]) -> Table {
 /// `chunk` rows at a time.
 fn draw(out: &mut String, grid: &Grid, chunk: usize) {
     let chunk = chunk.max(1);
-    if grid.rows.len() <= chunk {
+    let at_once = |out: &mut String| {
         write!(out, "{}", table(Some(&grid.columns), &grid.rows)).ok();
-        return;
+    };
+    if grid.rows.len() <= chunk {
+        return at_once(out);
     }
     // The widths comfy-table would give the whole grid: the widest cell
     // of each column over every chunk (the header counted once).
@@ -69,6 +71,10 @@ fn draw(out: &mut String, grid: &Grid, chunk: usize) {
         for (width, w) in widths.iter_mut().zip(chunk_widths) {
             *width = (*width).max(w);
         }
+    }
+    if widths.iter().any(|w| w.checked_add(2).is_none()) {
+        // A cell too wide for a width constraint: comfy-table draws it at once.
+        return at_once(out);
     }
     let count = grid.rows.len().div_ceil(chunk);
     for (i, rows) in grid.rows.chunks(chunk).enumerate() {
