@@ -138,6 +138,12 @@ impl Table {
     }
 
     fn write_terminal(&self, out: &mut dyn Write, color: bool) -> io::Result<()> {
+        writeln!(out, "{}", self.terminal(color))
+    }
+
+    /// The comfy table the table format draws (for a caller that draws a
+    /// long table in pieces with the same settings).
+    pub fn terminal(&self, color: bool) -> ComfyTable {
         let mut table = ComfyTable::new();
         table
             .load_preset(presets::UTF8_FULL_CONDENSED)
@@ -151,7 +157,7 @@ impl Table {
         for row in &self.rows {
             table.add_row(row.iter().map(|value| Cell::new(display(value))));
         }
-        writeln!(out, "{table}")
+        table
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use kehu_core::escape::markdown_cell as md;
 
-use crate::render::new_table;
+use crate::render::table;
 
 /// One overdue plan action.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,12 +73,9 @@ pub fn terminal(items: &[ActionItem], color: bool) -> String {
     if items.is_empty() {
         return String::new();
     }
-    let mut table = new_table(&COLUMNS, color);
-    for item in items {
-        table.add_row(cells(item));
-    }
+    let drawn = table(&COLUMNS, items.iter().map(|i| (cells(i), false)), color);
     format!(
-        "\nOverdue plan actions, {} action(s)\n{table}\n",
+        "\nOverdue plan actions, {} action(s)\n{drawn}\n",
         items.len()
     )
 }

@@ -20,7 +20,9 @@ use crate::cli::LogArgs;
 use crate::commands::audit;
 use crate::context::Context;
 use crate::exit::Outcome;
-use crate::output::{self, Format, JSON_SCHEMA, Table};
+use crate::output::{self, Format, JSON_SCHEMA};
+
+mod table;
 
 /// Field changes listed one by one in a table; beyond, only their names.
 const LISTED_FIELDS: usize = 3;
@@ -187,12 +189,13 @@ const COLUMNS: [&str; 8] = [
 
 /// Where the lines go as the walk finds them. JSON, CSV and Markdown are
 /// written line by line, so a full-history log runs in constant memory; a
-/// terminal table needs every row for its column widths and collects them.
+/// terminal table needs every row for its column widths: they are spooled
+/// to disk past a chunk ([`table::SpooledTable`]).
 enum Sink<'w> {
     /// Rows kept for one comfy-table at the end.
     Table {
         out: &'w mut dyn Write,
-        table: Table,
+        table: table::SpooledTable,
         color: bool,
     },
     /// `{"schema": …, "changes": [` written; `first` until a line follows.
@@ -226,7 +229,7 @@ impl<'w> Sink<'w> {
             }
             _ => Sink::Table {
                 out,
-                table: Table::new(COLUMNS),
+                table: table::SpooledTable::new(&COLUMNS),
                 color,
             },
         })
@@ -257,7 +260,7 @@ impl<'w> Sink<'w> {
                     .collect();
                 writeln!(out, "| {} |", cells.join(" | "))?;
             }
-            Sink::Table { table, .. } => table.push(cells(&line, Format::Table)),
+            Sink::Table { table, .. } => table.push(cells(&line, Format::Table))?,
         }
         Ok(())
     }
@@ -274,7 +277,7 @@ impl<'w> Sink<'w> {
             }
             Sink::Csv(mut writer) => writer.flush(),
             Sink::Markdown(out) => out.flush(),
-            Sink::Table { out, table, color } => table.write(out, Format::Table, "changes", color),
+            Sink::Table { out, table, color } => table.write(out, color),
         }
     }
 }
@@ -429,6 +432,7 @@ impl<'r> OwnerFilter<'r> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::Table;
     use serde_json::{Map, json};
 
     fn line(customer: &str, fields: Vec<kehu_git::FieldChange>) -> Line {

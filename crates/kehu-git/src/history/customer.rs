@@ -177,8 +177,7 @@ impl<'b> History<'b> {
                 let rules_changed = parents
                     .first()
                     .map_or(ids.rules.is_some(), |(_, p)| p.rules != ids.rules);
-                let commit = self.objects.commit(oid)?;
-                if visit(self.event(&commit, vec![change], rules_changed)).is_break() {
+                if visit(self.event(oid, vec![change], rules_changed)?).is_break() {
                     return Ok(());
                 }
             }

@@ -10,6 +10,7 @@
 //! show up exactly like kehu's own commits.
 
 mod blame;
+mod contact_digest;
 mod contacts;
 mod customer;
 mod fields;
@@ -18,6 +19,7 @@ mod index;
 mod log;
 mod merges;
 mod objects;
+mod pack;
 mod quick;
 mod records;
 mod snapshot;
@@ -324,21 +326,20 @@ impl<'b> History<'b> {
     /// The record of one commit (`HEAD`, a branch, an id …).
     pub fn commit(&self, rev: &str) -> Result<CommitInfo, GitError> {
         let id = self.objects.resolve(rev)?;
-        let commit = self.objects.commit(id)?;
-        Ok(self.objects.info(&commit))
+        self.objects.info_of(id)
     }
 
     fn event(
         &self,
-        commit: &git2::Commit<'b>,
+        commit: Oid,
         customers: Vec<CustomerChange>,
         rules_changed: bool,
-    ) -> Event {
-        Event {
-            commit: Arc::new(self.objects.info(commit)),
+    ) -> Result<Event, GitError> {
+        Ok(Event {
+            commit: Arc::new(self.objects.info_of(commit)?),
             customers,
             rules_changed,
-        }
+        })
     }
 }
 

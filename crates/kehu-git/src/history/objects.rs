@@ -7,8 +7,9 @@ use std::rc::Rc;
 
 use std::collections::HashSet;
 
-use git2::{Commit, ErrorCode, ObjectType, Odb, OdbObject, Oid, Repository};
+use git2::{Commit, ErrorCode, ObjectType, Odb, Oid, Repository};
 
+use super::pack::{Packs, Raw};
 use super::records::CommitInfo;
 use super::treediff::FlatTree;
 use crate::error::{Context, GitError};
@@ -34,6 +35,9 @@ pub(crate) struct Objects<'r> {
     /// One handle on the object database for every read: libgit2 looks for
     /// packs once per handle, not once per object.
     odb: Option<Odb<'r>>,
+    /// The same objects read straight from the packs, with a delta-base
+    /// cache libgit2 lacks (see `pack.rs`); libgit2 answers the rest.
+    packs: Packs,
     /// Commits whose parents a shallow clone cut off (`.git/shallow`): the
     /// walk treats them as roots, as `git log` does.
     shallow: HashSet<Oid>,
@@ -41,9 +45,16 @@ pub(crate) struct Objects<'r> {
     ids: RefCell<HashMap<Oid, BookIds>>,
     /// A few recently read trees: consecutive commits share most of them.
     flat: RefCell<Vec<(Oid, Rc<FlatTree>)>>,
+    /// The last few lookups of a name in a tree: a walk looks each commit's
+    /// fan-out directory up twice (as the child's, then as the parent's).
+    looked_up: RefCell<Vec<Lookup>>,
 }
 
+/// One remembered lookup: the tree, the name and kind asked for, the answer.
+type Lookup = (Oid, Box<[u8]>, bool, Option<Oid>);
+
 const TREE_CACHE: usize = 16;
+const LOOKUP_CACHE: usize = 8;
 
 impl<'r> Objects<'r> {
     pub(crate) fn new(repo: &'r Repository, prefix: &str) -> Objects<'r> {
@@ -57,6 +68,7 @@ impl<'r> Objects<'r> {
         Objects {
             repo,
             odb: repo.odb().ok(),
+            packs: Packs::open(repo.path()),
             shallow,
             prefix: prefix
                 .split('/')
@@ -65,6 +77,7 @@ impl<'r> Objects<'r> {
                 .collect(),
             ids: RefCell::new(HashMap::new()),
             flat: RefCell::new(Vec::with_capacity(TREE_CACHE)),
+            looked_up: RefCell::new(Vec::with_capacity(LOOKUP_CACHE)),
         }
     }
 
@@ -111,13 +124,13 @@ impl<'r> Objects<'r> {
             return Ok(Rc::clone(hit));
         }
         let object = self.read(id, "a tree")?;
-        if object.kind() != ObjectType::Tree {
+        if object.kind != ObjectType::Tree {
             return Err(GitError::backend(
                 "reading a tree",
-                format!("{id} is a {}", object.kind()),
+                format!("{id} is a {}", object.kind),
             ));
         }
-        let flat = Rc::new(FlatTree::from_raw(object.data()));
+        let flat = Rc::new(FlatTree::from_raw(object.data));
         let mut cache = self.flat.borrow_mut();
         if cache.len() >= TREE_CACHE {
             cache.remove(0);
@@ -127,22 +140,30 @@ impl<'r> Objects<'r> {
     }
 
     pub(crate) fn blob(&self, id: Oid) -> Result<Vec<u8>, GitError> {
-        Ok(self.read(id, "a blob")?.data().to_vec())
+        Ok(self.read(id, "a blob")?.data.to_vec())
     }
 
-    /// Reads a raw object through the one odb handle; a missing object is
-    /// [`GitError::MissingObject`], saying what to do about it.
-    pub(crate) fn read(&self, id: Oid, what: &str) -> Result<OdbObject<'_>, GitError> {
+    /// Reads a raw object from the packs, else through the one odb handle;
+    /// a missing object is [`GitError::MissingObject`], saying what to do
+    /// about it.
+    pub(crate) fn read(&self, id: Oid, what: &str) -> Result<Raw, GitError> {
+        if let Some(raw) = self.packs.read(id) {
+            return Ok(raw);
+        }
         let odb = match &self.odb {
             Some(odb) => odb,
             None => return Err(GitError::backend("opening the object database", "failed")),
         };
-        odb.read(id).map_err(|error| {
+        let object = odb.read(id).map_err(|error| {
             if error.code() == ErrorCode::NotFound {
                 crate::error::missing_object(self.repo, id, what)
             } else {
                 GitError::backend(format!("reading {what} {id}"), error.message())
             }
+        })?;
+        Ok(Raw {
+            kind: object.kind(),
+            data: Rc::new(object.data().to_vec()),
         })
     }
 
@@ -154,7 +175,7 @@ impl<'r> Objects<'r> {
             return Ok(ids.clone());
         }
         let object = self.read(id, "a commit")?;
-        let header = parse_commit_header(object.data())
+        let header = parse_commit_header(&object.data)
             .ok_or_else(|| GitError::backend("reading a commit", format!("{id} is malformed")))?;
         let mut ids = self.book_ids_of_tree(header.tree)?;
         ids.time = header.time;
@@ -195,6 +216,20 @@ impl<'r> Objects<'r> {
             time: 0,
             parents: Rc::from(Vec::new()),
         })
+    }
+
+    /// The record of a commit, parsed from the raw object as libgit2 parses
+    /// it (reading through libgit2 would map its own copy of the pack
+    /// index and windows: a walk's memory twice over); libgit2 reads what
+    /// does not parse.
+    pub(crate) fn info_of(&self, id: Oid) -> Result<CommitInfo, GitError> {
+        let raw = self.read(id, "a commit")?;
+        if raw.kind == ObjectType::Commit
+            && let Some(info) = parse_commit_info(id, &raw.data)
+        {
+            return Ok(info);
+        }
+        Ok(self.info(&self.commit(id)?))
     }
 
     /// The record of a commit.
@@ -251,9 +286,27 @@ impl<'r> Objects<'r> {
         kind: ObjectType,
     ) -> Result<Option<Oid>, GitError> {
         let Some(tree) = tree else { return Ok(None) };
-        Ok(self
-            .flat_tree(tree)?
-            .find(name.as_bytes(), kind == ObjectType::Tree))
+        let want_tree = kind == ObjectType::Tree;
+        {
+            // Most recently used last: a hit moves there.
+            let mut memo = self.looked_up.borrow_mut();
+            let hit = memo
+                .iter()
+                .position(|(t, n, k, _)| *t == tree && *k == want_tree && **n == *name.as_bytes());
+            if let Some(at) = hit {
+                let lookup = memo.remove(at);
+                let found = lookup.3;
+                memo.push(lookup);
+                return Ok(found);
+            }
+        }
+        let found = self.flat_tree(tree)?.find(name.as_bytes(), want_tree);
+        let mut memo = self.looked_up.borrow_mut();
+        if memo.len() >= LOOKUP_CACHE {
+            memo.remove(0);
+        }
+        memo.push((tree, name.as_bytes().into(), want_tree, found));
+        Ok(found)
     }
 
     /// The blob at `path` below a tree.
@@ -310,6 +363,125 @@ fn parse_commit_header(data: &[u8]) -> Option<CommitHeader> {
     })
 }
 
+/// A signature line as libgit2 reads it (`git_signature__parse`): the name
+/// and email around the last `<` and `>`, trimmed; the time after; the zone
+/// as `±hhmm`, zero when malformed or out of range.
+struct Signature<'a> {
+    name: &'a [u8],
+    email: &'a [u8],
+    time: i64,
+    offset_minutes: i32,
+}
+
+fn trim_space(mut s: &[u8]) -> &[u8] {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    while s.first().is_some_and(space) {
+        s = &s[1..];
+    }
+    while s.last().is_some_and(space) {
+        s = &s[..s.len() - 1];
+    }
+    s
+}
+
+/// An integer as `git__strntol64` reads one: leading spaces, a sign, then
+/// digits (at least one); returns it and the bytes consumed.
+fn leading_int(s: &[u8]) -> Option<(i64, usize)> {
+    let mut at = 0;
+    while s
+        .get(at)
+        .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+    {
+        at += 1;
+    }
+    let negative = match s.get(at) {
+        Some(b'-') => {
+            at += 1;
+            true
+        }
+        Some(b'+') => {
+            at += 1;
+            false
+        }
+        _ => false,
+    };
+    let start = at;
+    let mut value: i64 = 0;
+    while let Some(d) = s.get(at).filter(|b| b.is_ascii_digit()) {
+        value = value.checked_mul(10)?.checked_add(i64::from(d - b'0'))?;
+        at += 1;
+    }
+    (at > start).then_some((if negative { -value } else { value }, at))
+}
+
+fn parse_signature(line: &[u8]) -> Option<Signature<'_>> {
+    let lt = line.iter().rposition(|&b| b == b'<')?;
+    let gt = line.iter().rposition(|&b| b == b'>')?;
+    if gt <= lt {
+        return None;
+    }
+    let mut sig = Signature {
+        name: trim_space(&line[..lt]),
+        email: trim_space(&line[lt + 1..gt]),
+        time: 0,
+        offset_minutes: 0,
+    };
+    if gt + 2 < line.len() {
+        let (time, used) = leading_int(&line[gt + 2..])?;
+        sig.time = time;
+        let tz = gt + 2 + used + 1;
+        if tz < line.len() {
+            let sign = line[tz];
+            let offset = match (sign, leading_int(&line[tz + 1..])) {
+                (b'-' | b'+', Some((value, _))) => i32::try_from(value).unwrap_or(0),
+                _ => 0,
+            };
+            let (hours, mins) = (offset / 100, offset % 100);
+            if hours <= 14 && mins <= 59 {
+                sig.offset_minutes = hours * 60 + mins;
+                if sign == b'-' {
+                    sig.offset_minutes = -sig.offset_minutes;
+                }
+            }
+        }
+    }
+    Some(sig)
+}
+
+/// A commit's record from its raw object, when it has the usual shape:
+/// `tree`, `parent`s, `author` and `committer` lines, other headers, a
+/// blank line and the message.
+fn parse_commit_info(id: Oid, data: &[u8]) -> Option<CommitInfo> {
+    let mut lines = data.split(|&b| b == b'\n');
+    lines.next()?.strip_prefix(b"tree ")?;
+    let mut parents = Vec::new();
+    let mut line = lines.next()?;
+    while let Some(hex) = line.strip_prefix(b"parent ") {
+        parents.push(
+            Oid::from_str(std::str::from_utf8(hex).ok()?)
+                .ok()?
+                .to_string(),
+        );
+        line = lines.next()?;
+    }
+    let author = parse_signature(line.strip_prefix(b"author ")?)?;
+    let committer = parse_signature(lines.next()?.strip_prefix(b"committer ")?)?;
+    let message = match data.windows(2).position(|w| w == b"\n\n") {
+        Some(at) => &data[at + 2..],
+        None => &[],
+    };
+    Some(CommitInfo::new(
+        id.to_string(),
+        parents,
+        String::from_utf8_lossy(author.name).into_owned(),
+        String::from_utf8_lossy(author.email).into_owned(),
+        author.time,
+        author.offset_minutes,
+        committer.time,
+        &String::from_utf8_lossy(message),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,5 +499,45 @@ mod tests {
         assert_eq!(header.time, head.time().seconds());
         assert!(header.parents.is_empty());
         assert!(parse_commit_header(b"parent x\n").is_none());
+    }
+
+    #[test]
+    fn commit_records_parse_like_the_backend_reads_them() {
+        let dir = crate::test_support::new_book();
+        let book = crate::test_support::open(dir.path());
+        let repo = &book.repo;
+        let head = repo.head().unwrap().peel_to_commit().unwrap();
+        let tree = head.tree_id();
+        let odb = repo.odb().unwrap();
+        let signatures = [
+            "Tess Tester <tess@example.com> 1700000000 +0000",
+            "  Ann  B.  <  ann@example.com > 1700000000 -0330",
+            "Zed <z@x> 1700000000 +1400",
+            "Odd <a<b>c> 1700000000 +9999",
+            "Bad zone <b@x> 1700000000 0100",
+            "No zone <n@x> 1700000000",
+            "No time <n@x>",
+            "Wide 名前 <w@x> 1 +0545",
+        ];
+        for (i, sig) in signatures.iter().enumerate() {
+            for message in [
+                "",
+                "subject\n",
+                "subject\n\nbody\n\nKehu-Command: contact\n",
+            ] {
+                let raw = format!(
+                    "tree {tree}\nparent {}\nauthor {sig}\ncommitter {}\nencoding UTF-8\n\n{message}",
+                    head.id(),
+                    signatures[(i + 1) % signatures.len()],
+                );
+                let id = odb.write(ObjectType::Commit, raw.as_bytes()).unwrap();
+                let objects = Objects::new(repo, "");
+                let ours = parse_commit_info(id, raw.as_bytes()).unwrap();
+                let theirs = objects.info(&objects.commit(id).unwrap());
+                assert_eq!(ours, theirs, "{sig:?} {message:?}");
+                assert_eq!(objects.info_of(id).unwrap(), theirs);
+            }
+        }
+        assert!(parse_commit_info(head.id(), b"tree x\nauthor y\n").is_none());
     }
 }

@@ -3,6 +3,7 @@
 //! proportion to what changed, not to the size of the book.
 
 use std::cmp::Ordering;
+use std::rc::Rc;
 
 use git2::Oid;
 
@@ -26,7 +27,7 @@ pub(crate) struct Delta {
 /// skipping identical entries with one comparison each and stopping lookups
 /// early, is far cheaper than materialising every entry.
 pub(crate) struct FlatTree {
-    data: Box<[u8]>,
+    data: Rc<Vec<u8>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -80,16 +81,8 @@ impl<'a> Iterator for Entries<'a> {
             if data.len() < end || nul == space + 1 {
                 return None;
             }
-            let mode = &data[..space];
             let name = &data[space + 1..nul];
-            // Modes: 40000 tree, 100644/100755 file, 120000 symlink, 160000 submodule.
-            let kind = match (mode.first(), mode.get(1)) {
-                (Some(b'4'), _) | (Some(b'0'), Some(b'4')) => EntryKind::Tree,
-                (Some(b'1'), Some(b'0' | b'2')) if name.ends_with(b".toml") => {
-                    EntryKind::CustomerFile
-                }
-                _ => EntryKind::Other,
-            };
+            let kind = kind_of(&data[..space], name);
             Some((
                 RawEntry {
                     raw: &data[..end],
@@ -117,8 +110,8 @@ impl<'a> Iterator for Entries<'a> {
 impl FlatTree {
     /// Keeps a raw tree object. It is not validated up front (that would
     /// cost the full scan lookups avoid); a malformed tail ends iteration.
-    pub(crate) fn from_raw(data: &[u8]) -> FlatTree {
-        FlatTree { data: data.into() }
+    pub(crate) fn from_raw(data: Rc<Vec<u8>>) -> FlatTree {
+        FlatTree { data }
     }
 
     fn entries(&self) -> Entries<'_> {
@@ -130,20 +123,37 @@ impl FlatTree {
 
     /// The id of the entry `name` if it is a sub-tree (`want_tree`) or a
     /// customer file (`*.toml` blob). Entries are in git's order, so the scan
-    /// stops as soon as it has passed the name.
+    /// stops as soon as it has passed the name. This is the hot loop of a
+    /// timeline walk (every commit looks its fan-out directory up in a tree
+    /// of a thousand entries), so it reads only what it compares: the mode's
+    /// first bytes, the name, and the id of the one entry it returns.
     pub(crate) fn find(&self, name: &[u8], want_tree: bool) -> Option<Oid> {
-        for entry in self.entries() {
-            match git_order(entry.name, entry.is_tree(), name, want_tree) {
-                Ordering::Less => continue,
+        let data: &[u8] = &self.data;
+        let mut pos = 0;
+        while pos < data.len() {
+            let rest = &data[pos..];
+            // Modes are at most six octal digits.
+            let space = rest.iter().take(8).position(|&b| b == b' ')?;
+            let name_at = space + 1;
+            let len = rest.get(name_at..)?.iter().position(|&b| b == 0)?;
+            let end = name_at + len + 1 + 20;
+            if len == 0 || rest.len() < end {
+                return None;
+            }
+            let entry = &rest[name_at..name_at + len];
+            let is_tree = mode_is_tree(&rest[..space]);
+            match git_order(entry, is_tree, name, want_tree) {
+                Ordering::Less => pos += end,
                 Ordering::Greater => return None,
                 Ordering::Equal => {
+                    let kind = kind_of(&rest[..space], entry);
                     let wanted = if want_tree {
                         EntryKind::Tree
                     } else {
                         EntryKind::CustomerFile
                     };
-                    return if entry.kind == wanted {
-                        entry.oid().ok()
+                    return if kind == wanted {
+                        Oid::from_bytes(&rest[end - 20..end]).ok()
                     } else {
                         None
                     };
@@ -151,6 +161,28 @@ impl FlatTree {
             }
         }
         None
+    }
+}
+
+/// Whether a tree entry's mode is a sub-tree's (`40000`, or `040000`).
+fn mode_is_tree(mode: &[u8]) -> bool {
+    matches!(
+        (mode.first(), mode.get(1)),
+        (Some(b'4'), _) | (Some(b'0'), Some(b'4'))
+    )
+}
+
+/// What an entry is, from its mode and name. Modes: 40000 tree,
+/// 100644/100755 file, 120000 symlink, 160000 submodule.
+fn kind_of(mode: &[u8], name: &[u8]) -> EntryKind {
+    if mode_is_tree(mode) {
+        EntryKind::Tree
+    } else if matches!((mode.first(), mode.get(1)), (Some(b'1'), Some(b'0' | b'2')))
+        && name.ends_with(b".toml")
+    {
+        EntryKind::CustomerFile
+    } else {
+        EntryKind::Other
     }
 }
 
@@ -186,7 +218,9 @@ pub(crate) fn diff_trees(
     if old == new {
         return Ok(());
     }
-    let empty = FlatTree { data: Box::new([]) };
+    let empty = FlatTree {
+        data: Rc::new(Vec::new()),
+    };
     let left = old.map(|id| objects.flat_tree(id)).transpose()?;
     let right = new.map(|id| objects.flat_tree(id)).transpose()?;
     let left = left.as_deref().unwrap_or(&empty);
@@ -315,7 +349,7 @@ mod tests {
             let tree = repo.find_tree(id).unwrap();
             let odb = repo.odb().unwrap();
             let raw = odb.read(id).unwrap();
-            let flat = FlatTree::from_raw(raw.data());
+            let flat = FlatTree::from_raw(Rc::new(raw.data().to_vec()));
             let mine: Vec<RawEntry<'_>> = flat.entries().collect();
             assert_eq!(mine.len(), tree.len());
             for (entry, mine) in tree.iter().zip(&mine) {
@@ -324,10 +358,18 @@ mod tests {
                 assert_eq!(entry.kind() == Some(ObjectType::Tree), mine.is_tree());
             }
         }
-        let broken = FlatTree::from_raw(b"100644 x.toml\0short");
+        let broken = FlatTree::from_raw(Rc::new(b"100644 x.toml\0short".to_vec()));
         let mut entries = broken.entries();
         assert!(entries.next().is_none() && entries.malformed);
-        let root = FlatTree::from_raw(repo.odb().unwrap().read(head.id()).unwrap().data());
+        let root = FlatTree::from_raw(
+            repo.odb()
+                .unwrap()
+                .read(head.id())
+                .unwrap()
+                .data()
+                .to_vec()
+                .into(),
+        );
         assert_eq!(root.find(b"customers", true), Some(customers));
         assert_eq!(root.find(b"customers", false), None);
         assert!(root.find(b"kehu.toml", false).is_some());

@@ -1,0 +1,570 @@
+//! A reader of git's pack files with a cache of delta bases, for history
+//! walks over large books.
+//!
+//! libgit2 caches only the object at the bottom of a delta chain, so every
+//! read of a tree stored 30 deltas deep applies 30 deltas, each copying the
+//! whole tree: on a 100,000-customer book that copying was most of a log's
+//! time. Consecutive commits' trees sit next to each other in one chain, so
+//! keeping every object resolved on the way (as git's own delta-base cache
+//! does) makes the next read one delta away.
+//!
+//! Only what a history walk reads goes through here: objects in a version-2
+//! `.idx` + `.pack` pair of SHA-1 ids. Anything else (loose objects, a pack
+//! written after the reader opened, another index version) answers `None`
+//! and the caller asks libgit2, so this is a cache, never the authority.
+//!
+//! Pack format (git's `Documentation/gitformat-pack.txt`): an entry is a
+//! type-and-size header, then for an offset delta the distance back to its
+//! base, for a reference delta the base's id, then zlib data.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, Weak};
+
+use flate2::{Decompress, FlushDecompress, Status};
+use git2::{ObjectType, Oid};
+use memmap2::Mmap;
+
+/// Bytes of resolved objects kept at most.
+const CACHE_BYTES: usize = 24 << 20;
+
+/// Objects larger than this are never kept (one would evict everything).
+const CACHE_OBJECT_MAX: usize = 1 << 20;
+
+/// Bytes read at an entry's start: its header and, for most entries (a
+/// commit, a delta, a small tree), all of its data.
+const READ_AHEAD: usize = 4096;
+
+/// Delta chains longer than this are refused (git's default depth is 50;
+/// a cycle in a corrupt pack must not loop forever).
+const CHAIN_MAX: usize = 10_000;
+
+/// An object read from a pack: its kind and bytes.
+#[derive(Clone)]
+pub(crate) struct Raw {
+    pub kind: ObjectType,
+    /// Shared with the cache (a `Vec` inside, so nothing is copied).
+    pub data: Rc<Vec<u8>>,
+}
+
+/// One `.idx` + `.pack` pair: the index mapped (once per process: the
+/// index builder's threads share it), the pack read entry by entry (a walk
+/// over the whole history touches most of a pack; mapped, every page
+/// touched would count as the process's memory).
+struct Pack {
+    idx: Arc<Mmap>,
+    pack: File,
+    /// The pack's length in bytes.
+    len: u64,
+    /// Objects in the pack.
+    count: usize,
+}
+
+/// Every readable pack of a repository, with the delta-base cache.
+pub(crate) struct Packs {
+    packs: Vec<Pack>,
+    cache: RefCell<Cache>,
+    inflate: RefCell<Decompress>,
+}
+
+/// Resolved objects by (pack, offset), the least recently used evicted
+/// first past [`CACHE_BYTES`].
+#[derive(Default)]
+struct Cache {
+    /// Each object with the tick of its last use.
+    map: HashMap<(usize, u64), (Raw, u64)>,
+    /// Uses in order; a use older than its object's last is stale.
+    order: VecDeque<((usize, u64), u64)>,
+    bytes: usize,
+    tick: u64,
+}
+
+impl Cache {
+    fn get(&mut self, key: (usize, u64)) -> Option<Raw> {
+        let (raw, used) = self.map.get_mut(&key)?;
+        self.tick += 1;
+        *used = self.tick;
+        let raw = raw.clone();
+        self.order.push_back((key, self.tick));
+        if self.order.len() > 4 * self.map.len() + 64 {
+            // Drop the stale uses so the queue stays in proportion.
+            let map = &self.map;
+            self.order
+                .retain(|(key, tick)| map.get(key).is_some_and(|(_, used)| used == tick));
+        }
+        Some(raw)
+    }
+
+    fn put(&mut self, key: (usize, u64), raw: &Raw) {
+        let len = raw.data.len();
+        if len > CACHE_OBJECT_MAX || self.map.contains_key(&key) {
+            return;
+        }
+        while self.bytes + len > CACHE_BYTES {
+            let Some((old, tick)) = self.order.pop_front() else {
+                break;
+            };
+            if self.map.get(&old).is_some_and(|(_, used)| *used == tick)
+                && let Some((gone, _)) = self.map.remove(&old)
+            {
+                self.bytes -= gone.data.len();
+            }
+        }
+        self.tick += 1;
+        self.map.insert(key, (raw.clone(), self.tick));
+        self.order.push_back((key, self.tick));
+        self.bytes += len;
+    }
+}
+
+/// An entry's header: its type code, inflated size, and where its data
+/// (after any base reference) starts.
+struct Header {
+    code: u8,
+    size: usize,
+    data_at: u64,
+    base: Base,
+    /// The bytes read with the header: often the whole entry.
+    read: Vec<u8>,
+    /// Where the data starts in `read`.
+    data_in_read: usize,
+}
+
+/// Where a delta's base is.
+enum Base {
+    None,
+    Offset(u64),
+    Id(Oid),
+}
+
+impl Packs {
+    /// Maps the packs in `objects/pack` of the repository at `git_dir`;
+    /// a pack that does not open is left to libgit2.
+    pub(crate) fn open(git_dir: &Path) -> Packs {
+        let mut packs = Vec::new();
+        if let Ok(entries) = std::fs::read_dir(git_dir.join("objects").join("pack")) {
+            let mut names: Vec<_> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+                .collect();
+            names.sort();
+            for idx in names {
+                if let Some(pack) = Pack::open(&idx) {
+                    packs.push(pack);
+                }
+            }
+        }
+        Packs {
+            packs,
+            cache: RefCell::new(Cache::default()),
+            inflate: RefCell::new(Decompress::new(true)),
+        }
+    }
+
+    /// The object `id`, if a pack holds it and it reads cleanly.
+    pub(crate) fn read(&self, id: Oid) -> Option<Raw> {
+        for (n, pack) in self.packs.iter().enumerate() {
+            if let Some(offset) = pack.find(id) {
+                return self.resolve(n, offset);
+            }
+        }
+        None
+    }
+
+    /// The object at `offset` of pack `n`, applying its delta chain from
+    /// the nearest cached (or whole) object and caching each step.
+    fn resolve(&self, n: usize, offset: u64) -> Option<Raw> {
+        if let Some(hit) = self.cache.borrow_mut().get((n, offset)) {
+            return Some(hit);
+        }
+        let pack = &self.packs[n];
+        // Down the chain to a cached or whole object.
+        let mut chain: Vec<(u64, Header)> = Vec::new();
+        let mut at = offset;
+        let mut base: Raw = loop {
+            if chain.len() > CHAIN_MAX {
+                return None;
+            }
+            if !chain.is_empty()
+                && let Some(hit) = self.cache.borrow_mut().get((n, at))
+            {
+                break hit;
+            }
+            let header = pack.header(at)?;
+            match header.base {
+                Base::None => {
+                    let kind = match header.code {
+                        1 => ObjectType::Commit,
+                        2 => ObjectType::Tree,
+                        3 => ObjectType::Blob,
+                        4 => ObjectType::Tag,
+                        _ => return None,
+                    };
+                    let data = self.inflate(pack, &header)?;
+                    let raw = Raw {
+                        kind,
+                        data: Rc::new(data),
+                    };
+                    // A commit is read once by a walk: keep it only as a
+                    // delta base (a tree or blob is read again by the next
+                    // commit's diff).
+                    if !(chain.is_empty() && kind == ObjectType::Commit) {
+                        self.cache.borrow_mut().put((n, at), &raw);
+                    }
+                    break raw;
+                }
+                Base::Offset(next) => {
+                    chain.push((at, header));
+                    at = next;
+                }
+                Base::Id(id) => {
+                    // A base in the same pack (a thin pack's would be elsewhere).
+                    let next = pack.find(id)?;
+                    chain.push((at, header));
+                    at = next;
+                }
+            }
+        };
+        // Back up the chain, applying each delta.
+        while let Some((at, header)) = chain.pop() {
+            let delta = self.inflate(pack, &header)?;
+            let data = apply_delta(&base.data, &delta)?;
+            base = Raw {
+                kind: base.kind,
+                data: Rc::new(data),
+            };
+            // Keep what was asked for (the next commit's diff asks for its
+            // neighbour in the chain) and every eighth step on the way; a
+            // whole chain would flush the cache.
+            let keep = if chain.is_empty() {
+                base.kind != ObjectType::Commit
+            } else {
+                chain.len().is_multiple_of(8)
+            };
+            if keep {
+                self.cache.borrow_mut().put((n, at), &base);
+            }
+        }
+        Some(base)
+    }
+
+    /// Inflates an entry's data, from the bytes read with its header when
+    /// they hold all of it.
+    fn inflate(&self, pack: &Pack, header: &Header) -> Option<Vec<u8>> {
+        let size = header.size;
+        // Deflate never grows data by more than a few bytes per 16 KiB block.
+        let bound = size + size / 64 + 64;
+        let held = &header.read[header.data_in_read..];
+        let more;
+        let input = if held.len() >= bound || header.read.len() < READ_AHEAD {
+            held
+        } else {
+            more = pack.bytes(header.data_at, bound)?;
+            more.as_slice()
+        };
+        let mut out = vec![0u8; size];
+        let mut inflate = self.inflate.borrow_mut();
+        inflate.reset(true);
+        let status = inflate
+            .decompress(input, &mut out, FlushDecompress::Finish)
+            .ok()?;
+        let done = usize::try_from(inflate.total_out()).ok()? == size;
+        (done && matches!(status, Status::StreamEnd | Status::Ok)).then_some(out)
+    }
+}
+
+impl Pack {
+    /// Maps an `.idx` (version 2) and its `.pack`.
+    fn open(idx_path: &Path) -> Option<Pack> {
+        let pack_file = File::open(idx_path.with_extension("pack")).ok()?;
+        let idx = shared_map(idx_path)?;
+        let len = pack_file.metadata().ok()?.len();
+        let mut pack = Pack {
+            idx,
+            pack: pack_file,
+            len,
+            count: 0,
+        };
+        let head = pack.bytes(0, 12)?;
+        if pack.idx.get(..8)? != b"\xfftOc\x00\x00\x00\x02" || head.get(..4)? != b"PACK" {
+            return None;
+        }
+        let count = be32(&pack.idx, 8 + 255 * 4)? as usize;
+        // Fan-out, ids, CRCs, offsets; large offsets follow.
+        if pack.idx.len() < 8 + 256 * 4 + count * 28 || be32(&head, 8)? as usize != count {
+            return None;
+        }
+        pack.count = count;
+        Some(pack)
+    }
+
+    /// Up to `len` bytes of the pack from `at` (fewer at its end).
+    #[cfg(unix)]
+    fn bytes(&self, at: u64, len: usize) -> Option<Vec<u8>> {
+        use std::os::unix::fs::FileExt;
+        let len = len.min(usize::try_from(self.len.checked_sub(at)?).ok()?);
+        let mut buf = vec![0u8; len];
+        self.pack.read_exact_at(&mut buf, at).ok()?;
+        Some(buf)
+    }
+
+    /// Elsewhere every object is libgit2's to read.
+    #[cfg(not(unix))]
+    fn bytes(&self, _at: u64, _len: usize) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// The offset of `id` in the pack, by binary search of the index.
+    fn find(&self, id: Oid) -> Option<u64> {
+        let key = id.as_bytes();
+        let first = usize::from(key[0]);
+        let lo = if first == 0 {
+            0
+        } else {
+            be32(&self.idx, 8 + (first - 1) * 4)? as usize
+        };
+        let hi = be32(&self.idx, 8 + first * 4)? as usize;
+        let ids = 8 + 256 * 4;
+        let (mut lo, mut hi) = (lo, hi.min(self.count));
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let at = ids + mid * 20;
+            match self.idx.get(at..at + 20)?.cmp(key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return self.offset_at(mid),
+            }
+        }
+        None
+    }
+
+    fn offset_at(&self, i: usize) -> Option<u64> {
+        let offsets = 8 + 256 * 4 + self.count * 24;
+        let small = be32(&self.idx, offsets + i * 4)?;
+        if small & 0x8000_0000 == 0 {
+            return Some(u64::from(small));
+        }
+        let large = offsets + self.count * 4 + (small & 0x7fff_ffff) as usize * 8;
+        let bytes = self.idx.get(large..large + 8)?;
+        Some(u64::from_be_bytes(bytes.try_into().ok()?))
+    }
+
+    /// Parses the entry header at `offset`.
+    fn header(&self, offset: u64) -> Option<Header> {
+        let bytes = self.bytes(offset, READ_AHEAD)?;
+        let mut at = 0usize;
+        let mut byte = *bytes.get(at)?;
+        at += 1;
+        let code = (byte >> 4) & 7;
+        let mut size = usize::from(byte & 0x0f);
+        let mut shift = 4;
+        while byte & 0x80 != 0 {
+            byte = *bytes.get(at)?;
+            at += 1;
+            size |= usize::from(byte & 0x7f).checked_shl(shift)?;
+            shift += 7;
+        }
+        let base = match code {
+            6 => {
+                byte = *bytes.get(at)?;
+                at += 1;
+                let mut back = u64::from(byte & 0x7f);
+                while byte & 0x80 != 0 {
+                    byte = *bytes.get(at)?;
+                    at += 1;
+                    back = ((back + 1) << 7) | u64::from(byte & 0x7f);
+                }
+                Base::Offset(offset.checked_sub(back).filter(|_| back > 0)?)
+            }
+            7 => {
+                let id = Oid::from_bytes(bytes.get(at..at + 20)?).ok()?;
+                at += 20;
+                Base::Id(id)
+            }
+            _ => Base::None,
+        };
+        Some(Header {
+            code,
+            size,
+            data_at: offset + at as u64,
+            base,
+            read: bytes,
+            data_in_read: at,
+        })
+    }
+}
+
+/// The mapping of an index file, shared by every reader in the process
+/// while any holds it.
+fn shared_map(path: &Path) -> Option<Arc<Mmap>> {
+    static MAPS: Mutex<Vec<(PathBuf, Weak<Mmap>)>> = Mutex::new(Vec::new());
+    let mut maps = MAPS.lock().ok()?;
+    maps.retain(|(_, map)| map.strong_count() > 0);
+    if let Some(map) = maps
+        .iter()
+        .find(|(p, _)| p == path)
+        .and_then(|(_, map)| map.upgrade())
+    {
+        return Some(map);
+    }
+    let file = File::open(path).ok()?;
+    // SAFETY: index files are written once and never modified in place
+    // (git writes new ones and renames them); a concurrent `git gc`
+    // deletes them, which leaves the mapping readable.
+    let map = Arc::new(unsafe { Mmap::map(&file) }.ok()?);
+    maps.push((path.to_path_buf(), Arc::downgrade(&map)));
+    Some(map)
+}
+
+fn be32(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// A delta's little-endian base-128 size.
+fn varint(delta: &[u8], at: &mut usize) -> Option<usize> {
+    let mut value = 0usize;
+    let mut shift = 0u32;
+    loop {
+        let byte = *delta.get(*at)?;
+        *at += 1;
+        value |= usize::from(byte & 0x7f).checked_shl(shift)?;
+        shift += 7;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+}
+
+/// Applies a git delta to `base`: copy ranges of the base and insert new
+/// bytes, checking every size against the header.
+fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
+    let mut at = 0;
+    if varint(delta, &mut at)? != base.len() {
+        return None;
+    }
+    let size = varint(delta, &mut at)?;
+    let mut out = Vec::with_capacity(size);
+    while at < delta.len() {
+        let op = delta[at];
+        at += 1;
+        if op & 0x80 != 0 {
+            let mut offset = 0usize;
+            let mut len = 0usize;
+            for bit in 0..4 {
+                if op & (1 << bit) != 0 {
+                    offset |= usize::from(*delta.get(at)?) << (8 * bit);
+                    at += 1;
+                }
+            }
+            for bit in 0..3 {
+                if op & (0x10 << bit) != 0 {
+                    len |= usize::from(*delta.get(at)?) << (8 * bit);
+                    at += 1;
+                }
+            }
+            if len == 0 {
+                len = 0x10000;
+            }
+            out.extend_from_slice(base.get(offset..offset.checked_add(len)?)?);
+        } else if op != 0 {
+            let len = usize::from(op);
+            out.extend_from_slice(delta.get(at..at + len)?);
+            at += len;
+        } else {
+            return None;
+        }
+    }
+    (out.len() == size).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{git, write};
+
+    #[test]
+    fn every_packed_object_reads_as_libgit2_reads_it() {
+        let dir = crate::test_support::new_book();
+        let path = dir.path();
+        // Versions of one growing file and tree, so the pack has deltas
+        // and chains.
+        for i in 0..40 {
+            let mut text = String::new();
+            for j in 0..(50 + i) {
+                text.push_str(&format!("line {j} of version {}\n", i % 7));
+            }
+            write(path, "customers/gr/grown.toml", &text);
+            git(path, &["add", "-A"]);
+            git(path, &["commit", "-q", "-m", &format!("v{i}")]);
+        }
+        git(path, &["repack", "-adf", "--depth=10", "--window=50"]);
+        let repo = git2::Repository::open(path).unwrap();
+        let packs = Packs::open(repo.path());
+        assert_eq!(packs.packs.len(), 1);
+        let odb = repo.odb().unwrap();
+        let all = git(
+            path,
+            &[
+                "cat-file",
+                "--batch-all-objects",
+                "--batch-check=%(objectname)",
+            ],
+        );
+        let mut deltas = 0;
+        for line in all.lines() {
+            let id = Oid::from_str(line).unwrap();
+            let want = odb.read(id).unwrap();
+            // Twice: cold, then through the cache.
+            for _ in 0..2 {
+                let got = packs.read(id).unwrap();
+                assert_eq!(got.kind, want.kind());
+                assert_eq!(&*got.data, want.data());
+            }
+            let offset = packs.packs[0].find(id).unwrap();
+            if !matches!(packs.packs[0].header(offset).unwrap().base, Base::None) {
+                deltas += 1;
+            }
+        }
+        assert!(deltas > 20, "only {deltas} deltas");
+        assert!(packs.read(Oid::from_bytes(&[7; 20]).unwrap()).is_none());
+    }
+
+    #[test]
+    fn the_cache_keeps_what_is_used_and_its_size() {
+        let mut cache = Cache::default();
+        let object = |byte: u8| Raw {
+            kind: ObjectType::Tree,
+            data: Rc::new(vec![byte; CACHE_OBJECT_MAX]),
+        };
+        for i in 0..100u8 {
+            cache.put((0, u64::from(i)), &object(i));
+            // The first object stays in use; the others age out.
+            assert_eq!(cache.get((0, 0)).unwrap().data[0], 0);
+            assert!(cache.bytes <= CACHE_BYTES);
+        }
+        assert!(cache.get((0, 1)).is_none());
+        assert_eq!(cache.get((0, 99)).unwrap().data[0], 99);
+        assert!(cache.order.len() <= 4 * cache.map.len() + 64);
+        // Too large to keep.
+        let huge = Raw {
+            kind: ObjectType::Blob,
+            data: Rc::new(vec![0; CACHE_OBJECT_MAX + 1]),
+        };
+        cache.put((1, 0), &huge);
+        assert!(cache.get((1, 0)).is_none());
+    }
+
+    #[test]
+    fn bad_deltas_are_refused() {
+        assert_eq!(apply_delta(b"abc", &[3, 2, 0x91, 1, 2]).unwrap(), b"bc");
+        assert_eq!(apply_delta(b"abc", &[3, 2, 2, b'x', b'y']).unwrap(), b"xy");
+        // Wrong base size, a copy past the end, a zero op, a short result.
+        assert!(apply_delta(b"abc", &[4, 1, 1, b'x']).is_none());
+        assert!(apply_delta(b"abc", &[3, 2, 0x91, 2, 2]).is_none());
+        assert!(apply_delta(b"abc", &[3, 1, 0]).is_none());
+        assert!(apply_delta(b"abc", &[3, 3, 1, b'x']).is_none());
+    }
+}
