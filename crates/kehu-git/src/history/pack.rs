@@ -36,7 +36,7 @@ const CACHE_OBJECT_MAX: usize = 1 << 20;
 
 /// Bytes read at an entry's start: its header and, for most entries (a
 /// commit, a delta, a small tree), all of its data.
-const READ_AHEAD: usize = 4096;
+const READ_AHEAD: usize = 1024;
 
 /// Delta chains longer than this are refused (git's default depth is 50;
 /// a cycle in a corrupt pack must not loop forever).
