@@ -169,6 +169,38 @@ impl Scorer<'_> {
     }
 }
 
+/// A book's BG/NBD observations and the model fitted on them: the part of
+/// a scoring that needs no history, so a caller can fit on one thread while
+/// it fetches the history on another.
+#[derive(Debug)]
+pub struct Fitted {
+    /// (position in the book, observation) of every customer with orders.
+    observed: Vec<(usize, Observation)>,
+    /// Customers not scored: (id, why).
+    skipped: Vec<(String, &'static str)>,
+    /// The fit over the observations.
+    fit: Result<BgNbdFit, FitError>,
+}
+
+/// Reads every customer's observation as of `as_of` and fits the model.
+pub fn fit_book(customers: &[Customer], as_of: Date) -> Fitted {
+    let mut observed: Vec<(usize, Observation)> = Vec::with_capacity(customers.len());
+    let mut skipped = Vec::new();
+    for (index, customer) in customers.iter().enumerate() {
+        match Observation::from_metrics(&customer.metrics, as_of) {
+            Some(obs) => observed.push((index, obs)),
+            None => skipped.push((customer.id.clone(), why_unscored(customer, as_of))),
+        }
+    }
+    let observations: Vec<Observation> = observed.iter().map(|(_, o)| *o).collect();
+    let fit = bgnbd::fit(&observations);
+    Fitted {
+        observed,
+        skipped,
+        fit,
+    }
+}
+
 /// Scores every customer with orders. `trails` is the history read over
 /// [`history::window`] (or `None` without history).
 pub fn score_book(
@@ -177,18 +209,31 @@ pub fn score_book(
     trails: Option<&Trails>,
     settings: &Settings,
 ) -> Result<Scoring, PolicyError> {
+    score_fitted(
+        customers,
+        config,
+        trails,
+        settings,
+        fit_book(customers, settings.as_of),
+    )
+}
+
+/// [`score_book`] with the model already fitted ([`fit_book`] on the same
+/// customers as of `settings.as_of`).
+pub fn score_fitted(
+    customers: &[Customer],
+    config: &Config,
+    trails: Option<&Trails>,
+    settings: &Settings,
+    fitted: Fitted,
+) -> Result<Scoring, PolicyError> {
     let policy = Policy::from_config(config)?;
     let tiers = tier_order(config);
-    let mut observed: Vec<(usize, Observation)> = Vec::with_capacity(customers.len());
-    let mut skipped = Vec::new();
-    for (index, customer) in customers.iter().enumerate() {
-        match Observation::from_metrics(&customer.metrics, settings.as_of) {
-            Some(obs) => observed.push((index, obs)),
-            None => skipped.push((customer.id.clone(), why_unscored(customer, settings.as_of))),
-        }
-    }
-    let observations: Vec<Observation> = observed.iter().map(|(_, o)| *o).collect();
-    let fit = bgnbd::fit(&observations);
+    let Fitted {
+        observed,
+        skipped,
+        fit,
+    } = fitted;
     let scorer = Scorer {
         policy: &policy,
         tiers: &tiers,

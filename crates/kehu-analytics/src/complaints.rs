@@ -9,7 +9,7 @@
 //! of surveyed customers satisfied and the complaint counts against the
 //! targets of kehu.toml `[targets]`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use kehu_core::{Customer, Date};
 use serde::Serialize;
@@ -225,9 +225,84 @@ pub struct ServiceKpis {
     pub open: Vec<OpenComplaint>,
 }
 
+/// One group's KPIs while they are counted: its figures so far and its
+/// complaints in the year per customer.
+struct Tally<'a> {
+    kpi: ServiceKpi,
+    per_customer: BTreeMap<&'a str, usize>,
+}
+
+impl<'a> Tally<'a> {
+    fn new(group: &str) -> Tally<'a> {
+        Tally {
+            kpi: ServiceKpi {
+                group: group.to_owned(),
+                ..ServiceKpi::default()
+            },
+            per_customer: BTreeMap::new(),
+        }
+    }
+
+    fn customer(&mut self, customer: &Customer, targets: &KpiTargets) {
+        let k = &mut self.kpi;
+        k.customers += 1;
+        if let Some(score) = customer.metrics.satisfaction.filter(|s| s.is_finite()) {
+            k.surveyed += 1;
+            if score >= targets.satisfied_score {
+                k.satisfied += 1;
+            }
+        }
+    }
+
+    /// Counts `c` for the period `since..=until` and the year from `year_start`.
+    fn complaint(&mut self, c: &'a Complaint, (since, until, year_start): (Date, Date, Date)) {
+        let k = &mut self.kpi;
+        if (since..=until).contains(&c.opened) {
+            k.opened += 1;
+        }
+        if c.resolved.is_some_and(|r| (since..=until).contains(&r)) {
+            k.resolved += 1;
+        }
+        if c.is_open_on(until) {
+            k.open += 1;
+            let age = c.opened.days_until(until);
+            k.oldest_open_days = Some(k.oldest_open_days.map_or(age, |a| a.max(age)));
+        }
+        if (year_start..=until).contains(&c.opened) {
+            k.complaints_year += 1;
+            *self.per_customer.entry(c.customer.as_str()).or_default() += 1;
+        }
+    }
+
+    fn finish(self, targets: &KpiTargets) -> ServiceKpi {
+        let mut k = self.kpi;
+        k.repeat_customers = self
+            .per_customer
+            .into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(id, _)| id.to_owned())
+            .collect();
+        k.satisfied_share = (k.surveyed > 0).then(|| k.satisfied as f64 / k.surveyed as f64);
+        k.satisfied_on_target = k.satisfied_share.map(|s| s >= targets.satisfied_share);
+        k.per_customer_year =
+            (k.customers > 0).then(|| k.complaints_year as f64 / k.customers as f64);
+        k.complaints_on_target = k
+            .per_customer_year
+            .map(|r| r <= targets.complaints_per_customer);
+        k
+    }
+
+    fn shown(&self) -> bool {
+        let k = &self.kpi;
+        k.customers > 0 || k.opened > 0 || k.open > 0
+    }
+}
+
 /// The KPIs of the customers (as at the end of the period) and the
 /// complaints, for the period `since..=until`. Tiers are grouped in
-/// `tier_order`; a customer's group is its recorded tier and owner.
+/// `tier_order`; a customer's group is its recorded tier and owner. One
+/// pass over the customers and one over the complaints, whatever the
+/// number of groups.
 pub fn kpis(
     customers: &[Customer],
     complaints: &[Complaint],
@@ -243,73 +318,69 @@ pub fn kpis(
             .checked_sub_signed(chrono::TimeDelta::days(364))
             .unwrap_or(until.0),
     );
-    let tier_of: BTreeMap<&str, &str> = customers
-        .iter()
-        .map(|c| (c.id.as_str(), c.grade.tier.as_deref().unwrap_or(NONE)))
-        .collect();
-    let owner_of: BTreeMap<&str, &str> = customers
-        .iter()
-        .map(|c| (c.id.as_str(), c.owner.as_deref().unwrap_or(NONE)))
-        .collect();
-    let group_kpi = |group: &str, member: &dyn Fn(&str) -> bool| -> ServiceKpi {
-        let mut k = ServiceKpi {
-            group: group.to_owned(),
-            ..ServiceKpi::default()
-        };
-        for c in customers.iter().filter(|c| member(&c.id)) {
-            k.customers += 1;
-            if let Some(score) = c.metrics.satisfaction.filter(|s| s.is_finite()) {
-                k.surveyed += 1;
-                if score >= targets.satisfied_score {
-                    k.satisfied += 1;
-                }
-            }
-        }
-        let mut per_customer: BTreeMap<&str, usize> = BTreeMap::new();
-        for c in complaints.iter().filter(|c| member(&c.customer)) {
-            if (since..=until).contains(&c.opened) {
-                k.opened += 1;
-            }
-            if c.resolved.is_some_and(|r| (since..=until).contains(&r)) {
-                k.resolved += 1;
-            }
-            if c.is_open_on(until) {
-                k.open += 1;
-                let age = c.opened.days_until(until);
-                k.oldest_open_days = Some(k.oldest_open_days.map_or(age, |a| a.max(age)));
-            }
-            if (year_start..=until).contains(&c.opened) {
-                k.complaints_year += 1;
-                *per_customer.entry(c.customer.as_str()).or_default() += 1;
-            }
-        }
-        k.repeat_customers = per_customer
-            .into_iter()
-            .filter(|(_, n)| *n > 1)
-            .map(|(id, _)| id.to_owned())
-            .collect();
-        k.satisfied_share = (k.surveyed > 0).then(|| k.satisfied as f64 / k.surveyed as f64);
-        k.satisfied_on_target = k.satisfied_share.map(|s| s >= targets.satisfied_share);
-        k.per_customer_year =
-            (k.customers > 0).then(|| k.complaints_year as f64 / k.customers as f64);
-        k.complaints_on_target = k
-            .per_customer_year
-            .map(|r| r <= targets.complaints_per_customer);
-        k
-    };
-    let total = group_kpi("all", &|_| true);
     let mut tiers: Vec<&str> = tier_order.to_vec();
-    let mut owners: Vec<&str> = owner_of.values().copied().filter(|o| *o != NONE).collect();
+    let mut owners: Vec<&str> = customers
+        .iter()
+        .filter_map(|c| c.owner.as_deref())
+        .filter(|o| *o != NONE)
+        .collect();
     owners.sort_unstable();
     owners.dedup();
     for group in [&mut tiers, &mut owners] {
         group.push(NONE);
     }
-    let grouped = |names: &[&str], map: &BTreeMap<&str, &str>| -> Vec<ServiceKpi> {
-        names
-            .iter()
-            .map(|name| group_kpi(name, &|id: &str| map.get(id) == Some(name)))
-            .filter(|k| k.customers > 0 || k.opened > 0 || k.open > 0)
+    // A name's group (the first of that name, as a lookup would find it).
+    fn index<'n>(names: &[&'n str]) -> BTreeMap<&'n str, usize> {
+        let mut map = BTreeMap::new();
+        for (i, name) in names.iter().enumerate() {
+            map.entry(*name).or_insert(i);
+        }
+        map
+    }
+    let (tier_index, owner_index) = (index(&tiers), index(&owners));
+    // Each customer's (tier group, owner group); the last of a repeated id.
+    let groups_of: HashMap<&str, (Option<usize>, Option<usize>)> = customers
+        .iter()
+        .map(|c| {
+            let groups = (
+                tier_index
+                    .get(c.grade.tier.as_deref().unwrap_or(NONE))
+                    .copied(),
+                owner_index.get(c.owner.as_deref().unwrap_or(NONE)).copied(),
+            );
+            (c.id.as_str(), groups)
+        })
+        .collect();
+    let mut total = Tally::new("all");
+    let mut by_tier: Vec<Tally<'_>> = tiers.iter().map(|t| Tally::new(t)).collect();
+    let mut by_owner: Vec<Tally<'_>> = owners.iter().map(|o| Tally::new(o)).collect();
+    for c in customers {
+        total.customer(c, &targets);
+        let (t, o) = groups_of.get(c.id.as_str()).copied().unwrap_or_default();
+        for (groups, at) in [(&mut by_tier, t), (&mut by_owner, o)] {
+            if let Some(tally) = at.and_then(|i| groups.get_mut(i)) {
+                tally.customer(c, &targets);
+            }
+        }
+    }
+    let days = (since, until, year_start);
+    for c in complaints {
+        total.complaint(c, days);
+        let (t, o) = groups_of
+            .get(c.customer.as_str())
+            .copied()
+            .unwrap_or_default();
+        for (groups, at) in [(&mut by_tier, t), (&mut by_owner, o)] {
+            if let Some(tally) = at.and_then(|i| groups.get_mut(i)) {
+                tally.complaint(c, days);
+            }
+        }
+    }
+    let finish = |tallies: Vec<Tally<'_>>| -> Vec<ServiceKpi> {
+        tallies
+            .into_iter()
+            .filter(Tally::shown)
+            .map(|t| t.finish(&targets))
             .collect()
     };
     let mut open: Vec<OpenComplaint> = complaints
@@ -327,9 +398,9 @@ pub fn kpis(
     });
     ServiceKpis {
         targets,
-        by_tier: grouped(&tiers, &tier_of),
-        by_owner: grouped(&owners, &owner_of),
-        total,
+        total: total.finish(&targets),
+        by_tier: finish(by_tier),
+        by_owner: finish(by_owner),
         open,
     }
 }

@@ -22,6 +22,8 @@
 //!
 //! Renames are followed: changes recorded under an old id count for the new.
 
+mod stream;
+
 use std::collections::HashMap;
 
 use kehu_core::Date;
@@ -261,6 +263,23 @@ impl Trails {
             }
         }
         Ok(builder.finish())
+    }
+
+    /// [`Trails::read`] straight from the host's bytes (a JSON list of
+    /// events): each event is deserialized on its own into borrowed parts
+    /// and only the signals' fields are kept, so a long window costs its
+    /// answer and the trails, never a `serde_json::Value` of every event.
+    /// An answer of another shape is read by [`Trails::read`], with its
+    /// errors.
+    pub fn read_slice(bytes: &[u8], since: Date, until: Date) -> Result<Trails, TrailsError> {
+        match stream::read(bytes, since, until) {
+            Some(trails) => Ok(trails),
+            None => {
+                let events: Value = serde_json::from_slice(bytes)
+                    .map_err(|e| TrailsError(format!("invalid JSON: {e}")))?;
+                Trails::read(&events, since, until)
+            }
+        }
     }
 
     /// The customer's trail (empty when nothing changed in the window).

@@ -85,6 +85,17 @@ impl<'a> Context<'a> {
         Ok(self.book.get_or_init(|| book))
     }
 
+    /// The book as of [`Context::as_of`], owned: for a plugin that turns it
+    /// into another book in place (the report rewinds it to the start of
+    /// its period) instead of holding a second copy. A later
+    /// [`Context::book`] fetches it again from the host.
+    pub fn take_book(&mut self) -> Result<Book, PluginError> {
+        self.book()?;
+        self.book
+            .take()
+            .ok_or_else(|| PluginError::Host("the book was not kept after fetching it".to_owned()))
+    }
+
     /// The book as it was on `date` (the last commit of that day), fetched
     /// on every call (a backtest asks once). Its `as_of` is `date`.
     pub fn book_at(&self, date: Date) -> Result<Book, PluginError> {

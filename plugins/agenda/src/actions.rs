@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use kehu_core::escape::markdown_cell as md;
 
-use crate::render::new_table;
+use crate::render::table;
 
 /// One overdue plan action.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,12 +73,9 @@ pub fn terminal(items: &[ActionItem], color: bool) -> String {
     if items.is_empty() {
         return String::new();
     }
-    let mut table = new_table(&COLUMNS, color);
-    for item in items {
-        table.add_row(cells(item));
-    }
+    let drawn = table(&COLUMNS, items.iter().map(|i| (cells(i), false)), color);
     format!(
-        "\nOverdue plan actions, {} action(s)\n{table}\n",
+        "\nOverdue plan actions, {} action(s)\n{drawn}\n",
         items.len()
     )
 }
@@ -152,7 +149,7 @@ mod tests {
             name: "ACME".into(),
             owner: Some("ann".into()),
             stage: "won".into(),
-            plan: Some(Plan {
+            plan: Some(Box::new(Plan {
                 actions: vec![
                     action("QBR", Some("ann"), "2026-11-10", None),
                     action("Plant visit", Some("bob"), "2026-11-01", None),
@@ -160,7 +157,7 @@ mod tests {
                     action("Pricing", Some("ann"), "2026-11-18", None),
                 ],
                 ..Plan::default()
-            }),
+            })),
             ..Customer::default()
         };
         let beta = Customer {
@@ -168,10 +165,10 @@ mod tests {
             name: "Beta".into(),
             owner: Some("bob".into()),
             stage: "won".into(),
-            plan: Some(Plan {
+            plan: Some(Box::new(Plan {
                 actions: vec![action("Call CFO", Some("ann"), "2026-11-17", None)],
                 ..Plan::default()
-            }),
+            })),
             ..Customer::default()
         };
         TestHost::new(day("2026-11-18"))

@@ -8,24 +8,20 @@ use std::collections::BTreeMap;
 
 use kehu_analytics::cadence::FollowUpStatus;
 use kehu_analytics::service::service_of;
-use kehu_core::{Config, Customer, Date};
+use kehu_core::{Config, Date};
 use kehu_plugin_sdk::PluginError;
 use serde_json::{Value, json};
 
 use crate::plan::{Item, Plan};
 use kehu_core::escape::{csv_safe, markdown_cell as md};
 
-use crate::render::{JSON_SCHEMA, new_table, pretty, status_word};
+use crate::render::{JSON_SCHEMA, pretty, status_word, table};
 
 /// Sets each item's suggested channel from its customer's tier.
-pub fn suggest_channels(config: &Config, customers: &[Customer], plan: &mut Plan) {
-    let tiers: BTreeMap<&str, Option<&str>> = customers
-        .iter()
-        .map(|c| (c.id.as_str(), c.grade.tier.as_deref()))
-        .collect();
+pub fn suggest_channels<'c>(config: &'c Config, plan: &mut Plan<'c>) {
     for item in &mut plan.items {
-        let tier = tiers.get(item.id.as_str()).copied().flatten();
-        item.channel = service_of(config, tier).and_then(|s| s.channel().map(str::to_owned));
+        item.channel = service_of(config, item.customer.grade.tier.as_deref())
+            .and_then(|s| s.level.channels.first().map(String::as_str));
     }
 }
 
@@ -33,9 +29,9 @@ pub fn suggest_channels(config: &Config, customers: &[Customer], plan: &mut Plan
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchRow<'p> {
     /// The follow-up.
-    pub item: &'p Item,
+    pub item: &'p Item<'p>,
     /// The customer's region.
-    pub region: Option<String>,
+    pub region: Option<&'p str>,
 }
 
 /// The batch lists: pooled customers (service model `pool`) due or overdue,
@@ -43,22 +39,16 @@ pub struct BatchRow<'p> {
 /// `owner` one owner's (or pool's) customers.
 pub fn lists<'p>(
     config: &Config,
-    customers: &[Customer],
-    plan: &'p Plan,
+    plan: &'p Plan<'p>,
     channel: Option<&str>,
     owner: Option<&str>,
 ) -> BTreeMap<String, Vec<BatchRow<'p>>> {
-    let by_id: BTreeMap<&str, &Customer> = customers.iter().map(|c| (c.id.as_str(), c)).collect();
     let mut out: BTreeMap<String, Vec<BatchRow<'p>>> = BTreeMap::new();
     for item in &plan.items {
-        if item.status == FollowUpStatus::NotDue
-            || owner.is_some_and(|o| item.owner.as_deref() != Some(o))
-        {
+        if item.status == FollowUpStatus::NotDue || owner.is_some_and(|o| item.owner != Some(o)) {
             continue;
         }
-        let Some(customer) = by_id.get(item.id.as_str()) else {
-            continue;
-        };
+        let customer = item.customer;
         let Some(served) = service_of(config, customer.grade.tier.as_deref()) else {
             continue;
         };
@@ -70,7 +60,7 @@ pub fn lists<'p>(
         }
         out.entry(suggested.to_owned()).or_default().push(BatchRow {
             item,
-            region: customer.region.clone(),
+            region: customer.region.as_deref(),
         });
     }
     out
@@ -89,10 +79,10 @@ const COLUMNS: [&str; 7] = [
 fn cells(row: &BatchRow<'_>) -> [String; 7] {
     let item = row.item;
     [
-        item.id.clone(),
-        item.name.clone(),
-        item.owner.clone().unwrap_or_default(),
-        row.region.clone().unwrap_or_default(),
+        item.id.to_owned(),
+        item.name.to_owned(),
+        item.owner.unwrap_or_default().to_owned(),
+        row.region.unwrap_or_default().to_owned(),
         status_word(item.status).to_owned(),
         item.last.day.map_or("never".to_owned(), |d| d.to_string()),
         item.due_on.map_or(String::new(), |d| d.to_string()),
@@ -111,11 +101,8 @@ pub fn terminal(lists: &BTreeMap<String, Vec<BatchRow<'_>>>, as_of: Date, color:
         lists.len()
     );
     for (channel, rows) in lists {
-        let mut table = new_table(&COLUMNS, color);
-        for row in rows {
-            table.add_row(cells(row));
-        }
-        out.push_str(&format!("\n{channel} ({})\n{table}\n", rows.len()));
+        let drawn = table(&COLUMNS, rows.iter().map(|r| (cells(r), false)), color);
+        out.push_str(&format!("\n{channel} ({})\n{drawn}\n", rows.len()));
     }
     out
 }

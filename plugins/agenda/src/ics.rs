@@ -66,13 +66,13 @@ fn next_day(day: Date) -> Date {
 }
 
 /// The stable UID of a follow-up.
-pub fn uid(item: &Item) -> String {
+pub fn uid(item: &Item<'_>) -> String {
     let when = item.due_on.map_or("new".to_owned(), compact);
     format!("{}-{when}@kehu", item.id)
 }
 
 /// The calendar of `items` as of `as_of`.
-pub fn calendar(items: &[&Item], as_of: Date, component: Component) -> String {
+pub fn calendar(items: &[&Item<'_>], as_of: Date, component: Component) -> String {
     let mut out = String::new();
     let mut line = |text: &str| push_folded(&mut out, text);
     line("BEGIN:VCALENDAR");
@@ -107,11 +107,11 @@ pub fn calendar(items: &[&Item], as_of: Date, component: Component) -> String {
             "{}; last contact {}; cadence {}; urgency {} ({})",
             status_word(item.status),
             item.last.day.map_or("never".to_owned(), |d| d.to_string()),
-            item.cadence_reason,
+            item.cadence_reason(),
             score(item.urgency.score),
             item.urgency
         );
-        if let Some(owner) = &item.owner {
+        if let Some(owner) = item.owner {
             description.push_str(&format!("\nowner: {owner}"));
         }
         if let Some(note) = &item.last.note {

@@ -17,9 +17,12 @@ pub mod contacts;
 pub mod ics;
 pub mod plan;
 pub mod render;
+pub mod table;
 
 #[cfg(test)]
 mod tests;
+
+use std::io::Write;
 
 use kehu_analytics::policy::Policy;
 use kehu_plugin_sdk::{Choice, Context, Output, Plugin, PluginError};
@@ -109,7 +112,7 @@ impl Plugin for Agenda {
             }
         };
         let mut planned = plan::plan(&policy, &book.customers, &contacts, read_since, as_of, step);
-        batch::suggest_channels(&config, &book.customers, &mut planned);
+        batch::suggest_channels(&config, &mut planned);
         notes.extend(planned.warnings.iter().map(|w| format!("warning: {w}")));
         if !planned.without_cadence.is_empty() {
             let shown = planned.without_cadence.len().min(10);
@@ -127,7 +130,6 @@ impl Plugin for Agenda {
         let stdout = if options.batch {
             let lists = batch::lists(
                 &config,
-                &book.customers,
                 &planned,
                 options.channel.as_deref(),
                 options.owner.as_deref(),
@@ -139,7 +141,7 @@ impl Plugin for Agenda {
                 Format::Table | Format::Ics => batch::terminal(&lists, as_of, ctx.color()),
             }
         } else if let Some(id) = &options.explain {
-            let item = planned.items.iter().find(|i| &i.id == id).ok_or_else(|| {
+            let item = planned.items.iter().find(|i| i.id == id).ok_or_else(|| {
                 if book.customers.iter().any(|c| &c.id == id) {
                     PluginError::Data(format!(
                         "{id}: no cadence (no pipeline grade, tier cadence or own cadence)"
@@ -166,8 +168,20 @@ impl Plugin for Agenda {
             let overdue_actions = actions::overdue(&book.customers, as_of, view.owner.as_deref());
             match format {
                 Format::Table => {
-                    render::terminal(&items, &view, as_of, ctx.color())
-                        + &actions::terminal(&overdue_actions, ctx.color())
+                    // Streamed to the host as it is drawn: the agenda of a
+                    // large book is tens of megabytes.
+                    let mut stdout = ctx.stdout();
+                    render::write_terminal(&items, &view, as_of, ctx.color(), &mut stdout)
+                        .and_then(|()| {
+                            stdout.write_all(
+                                actions::terminal(&overdue_actions, ctx.color()).as_bytes(),
+                            )
+                        })
+                        .and_then(|()| stdout.flush())
+                        .map_err(|e| {
+                            PluginError::Failed(format!("cannot write the agenda: {e}"))
+                        })?;
+                    String::new()
                 }
                 Format::Markdown => {
                     render::markdown(&items, &view, as_of) + &actions::markdown(&overdue_actions)

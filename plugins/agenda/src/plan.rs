@@ -5,7 +5,7 @@
 //! [`follow_up`], [`urgency`], [`order`]); this module ties them to the
 //! book and the history.
 
-use kehu_analytics::cadence::{Cadence, FollowUpStatus, follow_up};
+use kehu_analytics::cadence::{Cadence, CadenceChoice, FollowUpStatus, follow_up};
 use kehu_analytics::pipeline::PipelineGrade;
 use kehu_analytics::policy::Policy;
 use kehu_analytics::urgency::{DEFAULT_STEP_DAYS, Urgency, order, urgency};
@@ -13,21 +13,24 @@ use kehu_core::{Customer, Date};
 
 use crate::contacts::{Contacts, LastContact, last_contact};
 
-/// One customer's follow-up.
+/// One customer's follow-up, borrowing the customer's text and the
+/// policy's cadences (a plan of every customer copies no string).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Item {
+pub struct Item<'c> {
+    /// The customer.
+    pub customer: &'c Customer,
     /// Customer id.
-    pub id: String,
+    pub id: &'c str,
     /// Customer name.
-    pub name: String,
+    pub name: &'c str,
     /// Owner, if any.
-    pub owner: Option<String>,
+    pub owner: Option<&'c str>,
     /// Funnel stage.
-    pub stage: String,
+    pub stage: &'c str,
     /// The cadence in force.
     pub cadence: Cadence,
-    /// Where the cadence comes from, in words.
-    pub cadence_reason: String,
+    /// Where the cadence comes from ([`Item::cadence_reason`] in words).
+    pub choice: CadenceChoice<'c>,
     /// The last contact and its sources.
     pub last: LastContact,
     /// Due, overdue or neither, as of the run's day.
@@ -44,14 +47,21 @@ pub struct Item {
     /// The urgency score and its terms, as of the run's day.
     pub urgency: Urgency,
     /// The channel the tier's service level suggests (see [`crate::batch`]).
-    pub channel: Option<String>,
+    pub channel: Option<&'c str>,
+}
+
+impl Item<'_> {
+    /// Where the cadence comes from, in words.
+    pub fn cadence_reason(&self) -> String {
+        self.choice.to_string()
+    }
 }
 
 /// Every customer with a cadence, and what could not be planned.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Plan {
+pub struct Plan<'c> {
     /// The follow-ups, in urgency order (ties by id).
-    pub items: Vec<Item>,
+    pub items: Vec<Item<'c>>,
     /// Ids of customers without any cadence source.
     pub without_cadence: Vec<String>,
     /// Warnings for the user (unreadable grades).
@@ -99,17 +109,6 @@ fn longest_max(policy: &Policy, customers: &[Customer]) -> i64 {
     i64::from(longest)
 }
 
-fn cadence_of(policy: &Policy, customer: &Customer) -> Option<(Cadence, String)> {
-    let grade = customer
-        .grade
-        .pipeline
-        .as_deref()
-        .and_then(PipelineGrade::parse);
-    policy
-        .cadence_for(grade, customer.grade.tier.as_deref(), customer.cadence)
-        .map(|choice| (choice.cadence, choice.to_string()))
-}
-
 /// The step added past the maximum interval: kehu.toml `[agenda]
 /// step_days`, else the analytics default.
 pub fn step_days(section: Option<&serde_json::Value>) -> u32 {
@@ -122,14 +121,14 @@ pub fn step_days(section: Option<&serde_json::Value>) -> u32 {
 
 /// Plans every customer as of `as_of`, with the contacts read from history
 /// since `since` (`None`: no history was read).
-pub fn plan(
-    policy: &Policy,
-    customers: &[Customer],
+pub fn plan<'c>(
+    policy: &'c Policy,
+    customers: &'c [Customer],
     contacts: &Contacts,
     since: Option<Date>,
     as_of: Date,
     step: u32,
-) -> Plan {
+) -> Plan<'c> {
     let mut out = Plan::default();
     for customer in customers {
         if let Some(text) = customer.grade.pipeline.as_deref()
@@ -140,10 +139,11 @@ pub fn plan(
                 customer.id
             ));
         }
-        let Some((cadence, reason)) = cadence_of(policy, customer) else {
+        let Some(choice) = policy.cadence_of(customer) else {
             out.without_cadence.push(customer.id.clone());
             continue;
         };
+        let cadence = choice.cadence;
         let weight = policy
             .tier_or_default(customer.grade.tier.as_deref())
             .map_or(1.0, |t| t.weight);
@@ -154,12 +154,13 @@ pub fn plan(
             _ => as_of,
         };
         out.items.push(Item {
-            id: customer.id.clone(),
-            name: customer.name.clone(),
-            owner: customer.owner.clone(),
-            stage: customer.stage.clone(),
+            customer,
+            id: &customer.id,
+            name: &customer.name,
+            owner: customer.owner.as_deref(),
+            stage: &customer.stage,
             cadence,
-            cadence_reason: reason,
+            choice,
             status: state.status,
             days_since: state.days_since,
             due_on: state.due_on,
@@ -171,7 +172,7 @@ pub fn plan(
         });
     }
     out.items
-        .sort_by(|a, b| order((&a.urgency, &a.id), (&b.urgency, &b.id)));
+        .sort_by(|a, b| order((&a.urgency, a.id), (&b.urgency, b.id)));
     out
 }
 
@@ -197,9 +198,9 @@ impl View {
     }
 
     /// Whether `item` is on this view as of `as_of`.
-    pub fn shows(&self, item: &Item, as_of: Date) -> bool {
+    pub fn shows(&self, item: &Item<'_>, as_of: Date) -> bool {
         if let Some(owner) = &self.owner
-            && item.owner.as_ref() != Some(owner)
+            && item.owner != Some(owner.as_str())
         {
             return false;
         }
@@ -212,8 +213,9 @@ impl View {
     /// The items shown, grouped: by owner (then urgency), or with `--days`
     /// by day, then owner, then urgency. Unowned customers come last in a
     /// day.
-    pub fn select<'p>(&self, plan: &'p Plan, as_of: Date) -> Vec<&'p Item> {
-        let mut shown: Vec<&Item> = plan.items.iter().filter(|i| self.shows(i, as_of)).collect();
+    pub fn select<'p, 'c>(&self, plan: &'p Plan<'c>, as_of: Date) -> Vec<&'p Item<'c>> {
+        let mut shown: Vec<&Item<'c>> =
+            plan.items.iter().filter(|i| self.shows(i, as_of)).collect();
         // `plan.items` is in urgency order: a stable sort keeps it in a group.
         let by_days = self.days.is_some();
         shown.sort_by(|a, b| {
@@ -228,9 +230,9 @@ impl View {
     }
 }
 
-fn owner_key(item: &Item) -> (bool, &str) {
-    match &item.owner {
-        Some(o) => (false, o.as_str()),
+fn owner_key<'c>(item: &Item<'c>) -> (bool, &'c str) {
+    match item.owner {
+        Some(o) => (false, o),
         None => (true, ""),
     }
 }

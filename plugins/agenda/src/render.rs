@@ -2,7 +2,9 @@
 //! Markdown, and the `kehu.agenda/1` JSON document. Deterministic: the
 //! run's day, never the clock; colour only when the host allows it.
 
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
 use kehu_analytics::cadence::FollowUpStatus;
 use kehu_core::Date;
 use kehu_core::escape::{csv_safe, markdown_cell};
@@ -10,6 +12,7 @@ use kehu_plugin_sdk::PluginError;
 use serde_json::{Value, json};
 
 use crate::plan::{Item, View};
+use crate::table::Grid;
 
 /// The version tag of the agenda's JSON document.
 pub const JSON_SCHEMA: &str = "kehu.agenda/1";
@@ -38,36 +41,52 @@ pub fn status_word(status: FollowUpStatus) -> &'static str {
     }
 }
 
-fn opt_day(day: Option<Date>) -> String {
-    day.map_or(String::new(), |d| d.to_string())
-}
-
 /// A score as printed: at most two decimals, no trailing zeros.
 pub fn score(x: f64) -> String {
     kehu_core::expr::format_number((x * 100.0).round() / 100.0 + 0.0)
 }
 
-fn cells(item: &Item) -> [String; 12] {
-    [
-        item.day.to_string(),
-        item.owner.clone().unwrap_or_default(),
-        item.id.clone(),
-        item.name.clone(),
-        status_word(item.status).to_owned(),
-        item.channel.clone().unwrap_or_default(),
-        item.last.day.map_or("never".to_owned(), |d| d.to_string()),
-        item.days_since.map_or(String::new(), |d| d.to_string()),
-        format!("{}/{}", item.cadence.ideal, item.cadence.max),
-        opt_day(item.due_on),
-        score(item.urgency.score),
-        item.last.note.clone().unwrap_or_default(),
-    ]
+/// A row's cells, every column.
+type Cells = [String; 12];
+
+fn cells(item: &Item<'_>) -> Cells {
+    let mut cells = Cells::default();
+    fill_cells(item, &mut cells);
+    cells
+}
+
+/// Writes `item`'s cells into `cells`, reusing their buffers: a table of
+/// every customer is drawn without a string allocated per cell.
+fn fill_cells(item: &Item<'_>, cells: &mut Cells) {
+    for cell in cells.iter_mut() {
+        cell.clear();
+    }
+    // Writing into a String cannot fail.
+    let _ = write!(cells[0], "{}", item.day);
+    cells[1].push_str(item.owner.unwrap_or_default());
+    cells[2].push_str(item.id);
+    cells[3].push_str(item.name);
+    cells[4].push_str(status_word(item.status));
+    cells[5].push_str(item.channel.unwrap_or_default());
+    let _ = match item.last.day {
+        Some(day) => write!(cells[6], "{day}"),
+        None => write!(cells[6], "never"),
+    };
+    if let Some(days) = item.days_since {
+        let _ = write!(cells[7], "{days}");
+    }
+    let _ = write!(cells[8], "{}/{}", item.cadence.ideal, item.cadence.max);
+    if let Some(due) = item.due_on {
+        let _ = write!(cells[9], "{due}");
+    }
+    cells[10].push_str(&score(item.urgency.score));
+    cells[11].push_str(item.last.note.as_deref().unwrap_or_default());
 }
 
 /// The group an item is shown under: its owner, or with `--days` its day
 /// and owner.
-fn group(item: &Item, view: &View) -> String {
-    let owner = item.owner.as_deref().unwrap_or("(no owner)");
+fn group(item: &Item<'_>, view: &View) -> String {
+    let owner = item.owner.unwrap_or("(no owner)");
     if view.days.is_some() {
         format!("{} · {owner}", item.day)
     } else {
@@ -75,8 +94,8 @@ fn group(item: &Item, view: &View) -> String {
     }
 }
 
-fn groups<'a>(items: &[&'a Item], view: &View) -> Vec<(String, Vec<&'a Item>)> {
-    let mut out: Vec<(String, Vec<&Item>)> = Vec::new();
+fn groups<'a, 'c>(items: &[&'a Item<'c>], view: &View) -> Vec<(String, Vec<&'a Item<'c>>)> {
+    let mut out: Vec<(String, Vec<&Item<'c>>)> = Vec::new();
     for item in items {
         let name = group(item, view);
         match out.last_mut() {
@@ -105,43 +124,70 @@ pub fn title(view: &View, as_of: Date, count: usize) -> String {
 
 /// Tables for a terminal, one per group; overdue rows in yellow when
 /// colour is allowed.
-pub fn terminal(items: &[&Item], view: &View, as_of: Date, color: bool) -> String {
-    let mut out = format!("{}\n", title(view, as_of, items.len()));
-    for (name, members) in groups(items, view) {
-        let mut table = new_table(&COLUMNS[2..], color);
-        for item in members {
-            let overdue = item.status == FollowUpStatus::Overdue;
-            table.add_row(cells(item)[2..].iter().map(|text| {
-                let cell = Cell::new(text);
-                if color && overdue {
-                    cell.fg(Color::Yellow)
-                } else {
-                    cell
-                }
-            }));
-        }
-        out.push_str(&format!("\n{name}\n{table}\n"));
-    }
-    out
+pub fn terminal(items: &[&Item<'_>], view: &View, as_of: Date, color: bool) -> String {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = write_terminal(items, view, as_of, color, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
-/// An empty terminal table with this header; styled only when `color`.
-pub(crate) fn new_table(header: &[&str], color: bool) -> Table {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(header.iter().map(Cell::new));
-    if color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
+/// [`terminal`] written to `out` as it is drawn (an agenda of every
+/// customer runs to tens of megabytes): each group's rows are measured,
+/// then written.
+pub fn write_terminal(
+    items: &[&Item<'_>],
+    view: &View,
+    as_of: Date,
+    color: bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    writeln!(out, "{}", title(view, as_of, items.len()))?;
+    let header = &COLUMNS[2..];
+    let mut cells = Cells::default();
+    for (name, members) in groups(items, view) {
+        let mut grid = Grid::new(header);
+        for item in &members {
+            fill_cells(item, &mut cells);
+            grid.measure(&cells[2..]);
+        }
+        write!(out, "\n{name}\n")?;
+        grid.head(out, header)?;
+        for item in &members {
+            fill_cells(item, &mut cells);
+            let overdue = item.status == FollowUpStatus::Overdue;
+            grid.row(out, &cells[2..], color && overdue)?;
+        }
+        grid.foot(out)?;
+        writeln!(out)?;
     }
-    table
+    Ok(())
+}
+
+/// A whole terminal table: `header`, then `rows` (each with whether it is
+/// drawn in yellow, when `color`), without a final newline.
+pub(crate) fn table<R: AsRef<[String]>>(
+    header: &[&str],
+    rows: impl Iterator<Item = (R, bool)> + Clone,
+    color: bool,
+) -> String {
+    let mut grid = Grid::new(header);
+    for (cells, _) in rows.clone() {
+        grid.measure(cells.as_ref());
+    }
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = (|| -> io::Result<()> {
+        grid.head(&mut out, header)?;
+        for (cells, yellow) in rows {
+            grid.row(&mut out, cells.as_ref(), color && yellow)?;
+        }
+        grid.foot(&mut out)
+    })();
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Markdown: a section per group.
-pub fn markdown(items: &[&Item], view: &View, as_of: Date) -> String {
+pub fn markdown(items: &[&Item<'_>], view: &View, as_of: Date) -> String {
     let mut out = format!("## {}\n", title(view, as_of, items.len()));
     for (name, members) in groups(items, view) {
         out.push_str(&format!(
@@ -160,7 +206,7 @@ pub fn markdown(items: &[&Item], view: &View, as_of: Date) -> String {
 }
 
 /// CSV, one row per follow-up with every column.
-pub fn csv(items: &[&Item]) -> Result<String, PluginError> {
+pub fn csv(items: &[&Item<'_>]) -> Result<String, PluginError> {
     let fail = |e: csv::Error| PluginError::Failed(format!("cannot write CSV: {e}"));
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(COLUMNS).map_err(fail)?;
@@ -176,7 +222,7 @@ pub fn csv(items: &[&Item]) -> Result<String, PluginError> {
 }
 
 /// One item as JSON.
-pub fn item_json(item: &Item) -> Value {
+pub fn item_json(item: &Item<'_>) -> Value {
     json!({
         "id": item.id,
         "name": item.name,
@@ -192,14 +238,14 @@ pub fn item_json(item: &Item) -> Value {
         "days_since": item.days_since,
         "due_on": item.due_on,
         "overdue_on": item.overdue_on,
-        "cadence": {"ideal": item.cadence.ideal, "max": item.cadence.max, "reason": item.cadence_reason},
+        "cadence": {"ideal": item.cadence.ideal, "max": item.cadence.max, "reason": item.cadence_reason()},
         "urgency": item.urgency,
     })
 }
 
 /// The JSON document of a view.
 pub fn json(
-    items: &[&Item],
+    items: &[&Item<'_>],
     view: &View,
     as_of: Date,
     without_cadence: &[String],
@@ -231,11 +277,13 @@ pub fn pretty(doc: &Value) -> Result<String, PluginError> {
 }
 
 /// `--explain ID` in words.
-pub fn explain_text(item: &Item, as_of: Date) -> String {
+pub fn explain_text(item: &Item<'_>, as_of: Date) -> String {
     let mut out = format!("{} ({}) as of {as_of}\n", item.id, item.name);
     out.push_str(&format!(
         "  cadence:      {} → ideal {} d, max {} d\n",
-        item.cadence_reason, item.cadence.ideal, item.cadence.max
+        item.cadence_reason(),
+        item.cadence.ideal,
+        item.cadence.max
     ));
     out.push_str(&format!(
         "  last contact: {} ([contact].last {}, latest contact commit {})\n",

@@ -107,13 +107,8 @@ pub fn run(run: &Run<'_, '_>, at: Date) -> Result<Output, PluginError> {
         )));
     }
     let past = run.ctx.book_at(at)?;
-    let trails = run.trails(at);
-    let scoring = score::score_book(
-        &past.customers,
-        &run.config,
-        trails.as_ref().ok(),
-        &settings,
-    )?;
+    let (scoring, trails) =
+        score::score_with_history(&past.customers, &run.config, &settings, || run.trails(at))?;
     let ids: Vec<&str> = scoring
         .scored
         .iter()

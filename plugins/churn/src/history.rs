@@ -12,3 +12,9 @@ use serde_json::Value;
 pub fn read(events: &Value, since: Date, until: Date) -> Result<Trails, PluginError> {
     Trails::read(events, since, until).map_err(|e| PluginError::Host(e.to_string()))
 }
+
+/// [`read`] from the host's bytes, without a `serde_json::Value` of the
+/// whole answer.
+pub fn read_slice(bytes: &[u8], since: Date, until: Date) -> Result<Trails, PluginError> {
+    Trails::read_slice(bytes, since, until).map_err(|e| PluginError::Host(e.to_string()))
+}

@@ -131,10 +131,10 @@ impl Run<'_, '_> {
         let (since, until) = history::window(as_of, days);
         let read = || -> Result<Trails, PluginError> {
             let filter = ChangeFilter::fields(history::FIELDS);
-            let events = self
-                .ctx
-                .changes_filtered(Some(since), Some(until), &filter)?;
-            history::read(&events, since, until)
+            self.ctx
+                .changes_raw(Some(since), Some(until), &filter, |bytes| {
+                    history::read_slice(bytes, since, until)
+                })
         };
         read().map_err(|e| format!("history unavailable ({e})"))
     }

@@ -125,13 +125,10 @@ pub fn run(run: &Run<'_, '_>, mode: Option<WriteMode>) -> Result<Output, PluginE
     let book = run.ctx.book()?;
     let as_of = book.as_of;
     let settings = run.settings(as_of);
-    let trails = run.trails(as_of);
-    let scoring = score::score_book(
-        &book.customers,
-        &run.config,
-        trails.as_ref().ok(),
-        &settings,
-    )?;
+    let (scoring, trails) =
+        score::score_with_history(&book.customers, &run.config, &settings, || {
+            run.trails(as_of)
+        })?;
     let customers = &book.customers;
     let order = score::by_risk(&scoring, customers);
     let min = run.options.min_risk.unwrap_or(0.0);

@@ -7,6 +7,7 @@ use kehu_analytics::Policy;
 pub use kehu_analytics::churn::{
     Scored, Scorer, Scoring, Settings, by_risk, inputs, tier_order, why_unscored,
 };
+use kehu_analytics::churn::{fit_book, score_fitted};
 use kehu_core::{Config, Customer};
 use kehu_plugin_sdk::PluginError;
 
@@ -26,6 +27,29 @@ pub fn score_book(
 ) -> Result<Scoring, PluginError> {
     kehu_analytics::churn::score_book(customers, config, trails, settings)
         .map_err(|e| PluginError::Data(e.to_string()))
+}
+
+/// Scores `customers` as of `settings.as_of` with the history signals of
+/// the same day: the model is fitted on a thread of its own while this one
+/// asks the host for the history (`read_trails`), so the two overlap. The
+/// scoring is the same as [`score_book`]'s.
+pub fn score_with_history(
+    customers: &[Customer],
+    config: &Config,
+    settings: &Settings,
+    read_trails: impl FnOnce() -> Result<Trails, String>,
+) -> Result<(Scoring, Result<Trails, String>), PluginError> {
+    let (fitted, trails) = std::thread::scope(|scope| {
+        let fitting = scope.spawn(|| fit_book(customers, settings.as_of));
+        let trails = read_trails();
+        let fitted = fitting
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (fitted, trails)
+    });
+    let scoring = score_fitted(customers, config, trails.as_ref().ok(), settings, fitted)
+        .map_err(|e| PluginError::Data(e.to_string()))?;
+    Ok((scoring, trails))
 }
 
 /// Stderr notes about what the scoring could not use.

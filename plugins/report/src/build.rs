@@ -1,10 +1,12 @@
-//! Gathers what the report needs from the host (the book at the end and at
-//! the start of the period, the books the grade calibration starts from,
-//! the history windows of [`crate::read`]) and computes every section. The end book is the host's book when the period ends on the
-//! `--as-of` day, else the book as it was at the end of the period's last
-//! day, so a past week is reported as it was.
+//! Gathers what the report needs from the host (the book at the end of
+//! the period, the figures of the book at its start, the books the grade
+//! calibration starts from, the history windows of [`crate::read`]) and
+//! computes every section. The end book is the host's book when the period
+//! ends on the `--as-of` day, else the book as it was at the end of the
+//! period's last day, so a past week is reported as it was. The start book
+//! is the end book with the period undone in place ([`rewind_in_place`]),
+//! kept as its figures ([`Start`]) and turned back: one book in memory.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use kehu_analytics::calibration::windows;
@@ -17,7 +19,8 @@ use crate::history::{Change, Renames};
 use crate::model::{Report, SCHEMA};
 use crate::period::Period;
 use crate::read::{Read, read};
-use crate::rewind::rewind;
+use crate::rewind::rewind_in_place;
+use crate::sections::start::Start;
 use crate::sections::{
     self, Snapshot, calibration, contacts, followup, funnel, kpi, lifecycle, movements, portfolio,
     service,
@@ -42,12 +45,12 @@ pub fn config_of(book: &Book) -> Result<Config, PluginError> {
 }
 
 /// What the host gave for one run.
-pub struct Inputs<'a> {
-    /// The book at the end of the period (the host's own, borrowed, when
-    /// the period ends on the `--as-of` day).
-    pub end: Cow<'a, Book>,
-    /// The book at the start (the end of the day before); `None` without history.
-    pub start: Option<Book>,
+pub struct Inputs {
+    /// The book at the end of the period.
+    pub end: Book,
+    /// The figures of the book at the start (the end of the day before);
+    /// `None` without history.
+    pub start: Option<Start>,
     /// The history read for the period; `None` without history.
     pub history: Option<Read>,
     /// The grade calibration's windows: (grade, months, first day).
@@ -64,15 +67,15 @@ fn policy(config: &Config) -> Result<Policy, PluginError> {
 }
 
 /// Asks the host for the books and the history of `period` ([`read`]).
-pub fn gather<'a>(
-    ctx: &'a Context<'_>,
+pub fn gather(
+    ctx: &mut Context<'_>,
     period: &Period,
     calibrate: bool,
-) -> Result<Inputs<'a>, PluginError> {
-    let end = if period.until == ctx.as_of() {
-        Cow::Borrowed(ctx.book()?)
+) -> Result<Inputs, PluginError> {
+    let mut end = if period.until == ctx.as_of() {
+        ctx.take_book()?
     } else {
-        Cow::Owned(ctx.book_at(period.until)?)
+        ctx.book_at(period.until)?
     };
     let mut notes = Vec::new();
     let history = match read(ctx, period) {
@@ -85,21 +88,26 @@ pub fn gather<'a>(
             None
         }
     };
-    let start = history.as_ref().map(|read| {
-        let (customers, failed) = rewind(&end.customers, &read.changes);
-        if failed > 0 {
-            notes.push(format!(
-                "{failed} change(s) of the period could not be undone: the start-of-period \
-                 book may differ from git's for those customers"
-            ));
+    let start = match &history {
+        Some(read) => {
+            let config = config_of(&end)?;
+            let (undone, failed) = rewind_in_place(&mut end.customers, &read.changes);
+            if failed > 0 {
+                notes.push(format!(
+                    "{failed} change(s) of the period could not be undone: the start-of-period \
+                     book may differ from git's for those customers"
+                ));
+            }
+            let book = Snapshot {
+                customers: &end.customers,
+                config: &config,
+            };
+            let start = Start::of(&book, period.start_day(), &read.revenue);
+            undone.restore(&mut end.customers);
+            Some(start?)
         }
-        Book {
-            schema: end.schema.clone(),
-            as_of: period.start_day(),
-            config: end.config.clone(),
-            customers,
-        }
-    });
+        None => None,
+    };
     let windows = if calibrate {
         windows(&policy(&config_of(&end)?)?.pipeline, period.until)
     } else {
@@ -131,32 +139,56 @@ pub fn gather<'a>(
 }
 
 /// Computes the report.
-pub fn build(inputs: &Inputs<'_>, period: &Period, top: usize) -> Result<Report, PluginError> {
+pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, PluginError> {
     let end_config = config_of(&inputs.end)?;
     let end = Snapshot {
         customers: &inputs.end.customers,
         config: &end_config,
     };
-    let start_config = inputs.start.as_ref().map(config_of).transpose()?;
-    let start = inputs
-        .start
-        .as_ref()
-        .zip(start_config.as_ref())
-        .map(|(book, config)| Snapshot {
-            customers: &book.customers,
-            config,
-        });
     let read = inputs.history.as_ref();
     let changes: &[Change] = read.map_or(&[], |r| r.changes.as_slice());
-    let no_revenue = BTreeMap::new();
-    let revenue = read.map_or(&no_revenue, |r| &r.revenue);
     let renames = Renames::of(changes);
     let history = sections::Period {
         changes,
         renames: &renames,
     };
-    let (contact_total, contacts) = contacts::contacts(&history, &end);
-    let moves = movements::movements(&history, &end);
+    let mut notes = inputs.notes.clone();
+    notes.push(
+        "active = stage `won`; revenue = sum of metrics.revenue_12m; revenue booked = the rise \
+         of metrics.revenue_total in the period's commits; at risk: `kehu churn`'s scoring as of \
+         the period's end; days per stage: stays that began and ended in the period"
+            .to_owned(),
+    );
+    // The at-risk list (the BG/NBD fit over the book) is the costliest
+    // section: it runs beside the others.
+    let trails = read.map(|r| &r.trails);
+    let end = &end;
+    std::thread::scope(|scope| {
+        let at_risk = scope.spawn(move || followup::at_risk(end, period.until, trails, top));
+        let at_risk = || {
+            at_risk
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        report(inputs, period, end, &history, notes, at_risk)
+    })
+}
+
+/// The report from the sections; `at_risk` waits for that section.
+fn report(
+    inputs: &Inputs,
+    period: &Period,
+    end: &Snapshot<'_>,
+    history: &sections::Period<'_>,
+    notes: Vec<String>,
+    at_risk: impl FnOnce() -> Result<Vec<followup::AtRisk>, PluginError>,
+) -> Result<Report, PluginError> {
+    let start = inputs.start.as_ref();
+    let read = inputs.history.as_ref();
+    let no_revenue = BTreeMap::new();
+    let revenue = read.map_or(&no_revenue, |r| &r.revenue);
+    let (contact_total, contacts) = contacts::contacts(history, end);
+    let moves = movements::movements(history, end);
     let windows: Vec<calibration::Window<'_>> = inputs
         .windows
         .iter()
@@ -165,49 +197,31 @@ pub fn build(inputs: &Inputs<'_>, period: &Period, top: usize) -> Result<Report,
             (*window, book.map(|b| b.customers.as_slice()))
         })
         .collect();
-    let mut notes = inputs.notes.clone();
-    notes.push(
-        "active = stage `won`; revenue = sum of metrics.revenue_12m; revenue booked = the rise \
-         of metrics.revenue_total in the period's commits; at risk: `kehu churn`'s scoring as of \
-         the period's end; days per stage: stays that began and ended in the period"
-            .to_owned(),
-    );
     Ok(Report {
         schema: SCHEMA,
         period: period.clone(),
         start: period.start_day(),
         previous_since: period.previous_since(),
-        currency: end_config.book.currency.clone(),
-        service: service::service(&end, read.map_or(&[], |r| &r.complaints), period),
-        lifecycle: lifecycle::lifecycle(
-            &end,
-            period.until,
-            start.as_ref().map(|s| (s, period.start_day())),
-            revenue,
-        ),
+        currency: end.config.book.currency.clone(),
+        service: service::service(end, read.map_or(&[], |r| &r.complaints), period),
+        lifecycle: lifecycle::lifecycle(end, period.until, start.map(|s| &s.lifecycle), revenue),
         kpis: kpi::kpis(
-            &end,
-            start.as_ref(),
-            read.map(|r| (&history, r.previous_booked)),
+            end,
+            start,
+            read.map(|r| (history, r.previous_booked)),
             contact_total,
         ),
-        portfolio: portfolio::portfolio(
-            &end,
-            period.until,
-            start.as_ref().map(|s| (s, period.start_day())),
-        )?,
-        pareto: kpi::pareto(&end),
+        portfolio: portfolio::portfolio(end, period.until, start.map(|s| &s.portfolio))?,
+        pareto: kpi::pareto(end),
         movement_series: movements::series(&moves, period.since, period.until),
         movements: moves,
-        migration: start
-            .as_ref()
-            .map(|s| movements::migration(s, &end, &history)),
+        migration: start.map(|s| movements::migration(s, end, history)),
         contacts,
-        overdue: followup::overdue(&end, period.until)?,
-        at_risk: followup::at_risk(&end, period.until, read.map(|r| &r.trails), top)?,
-        funnel: funnel::funnel(&history, &end, start.as_ref()),
+        overdue: followup::overdue(end, period.until)?,
+        at_risk: at_risk()?,
+        funnel: funnel::funnel(history, end, start),
         calibration: (!inputs.windows.is_empty())
-            .then(|| calibration::calibration(&windows, &end, period.until)),
+            .then(|| calibration::calibration(&windows, end, period.until)),
         notes,
     })
 }

@@ -10,7 +10,7 @@
 //! history field `grade.tier` is `{"grade": {"tier": …}}`). kehu.toml is
 //! taken as it is at the end.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use kehu_core::Customer;
 use serde_json::{Map, Value};
@@ -84,6 +84,67 @@ pub fn rewind(end: &[Customer], changes: &[Change]) -> (Vec<Customer>, usize) {
         }
     }
     (book.into_values().collect(), failed)
+}
+
+/// What [`rewind_in_place`] took out of the end book, to put it back.
+#[must_use = "the book stays at the start of the period until restored"]
+pub struct Undone {
+    /// The end versions of the customers the period's changes touched.
+    saved: Vec<Customer>,
+    /// The ids of the start versions put in their place.
+    start_ids: BTreeSet<String>,
+}
+
+/// Turns `book` (the end book, in id order) into the start book in place
+/// by undoing the period's `changes` (oldest first), like [`rewind`] but
+/// touching only the customers the changes name: the book is never held
+/// twice. Returns what [`Undone::restore`] needs to make it the end book
+/// again, and how many changes could not be undone.
+pub fn rewind_in_place(book: &mut Vec<Customer>, changes: &[Change]) -> (Undone, usize) {
+    let touched: BTreeSet<&str> = changes
+        .iter()
+        .flat_map(|c| std::iter::once(c.id.as_str()).chain(c.old_id.as_deref()))
+        .collect();
+    let mut saved: Vec<Customer> = Vec::new();
+    book.retain_mut(|c| {
+        let keep = !touched.contains(c.id.as_str());
+        if !keep {
+            saved.push(std::mem::take(c));
+        }
+        keep
+    });
+    let (before, failed) = rewind(&saved, changes);
+    let start_ids = before.iter().map(|c| c.id.clone()).collect();
+    merge_in(book, before);
+    (Undone { saved, start_ids }, failed)
+}
+
+impl Undone {
+    /// Makes `book` (as [`rewind_in_place`] left it) the end book again.
+    pub fn restore(self, book: &mut Vec<Customer>) {
+        book.retain(|c| !self.start_ids.contains(&c.id));
+        merge_in(book, self.saved);
+    }
+}
+
+/// Merges `incoming` into `book` (both in id order, no id in both), in
+/// place from the back: no second buffer the size of the book.
+fn merge_in(book: &mut Vec<Customer>, mut incoming: Vec<Customer>) {
+    let mut left = book.len();
+    book.resize_with(left + incoming.len(), Customer::default);
+    for slot in (0..book.len()).rev() {
+        let from_book = match (left.checked_sub(1), incoming.last()) {
+            (Some(i), Some(next)) => book[i].id > next.id,
+            (Some(_), None) => break,
+            (None, _) => false,
+        };
+        if from_book {
+            book.swap(left - 1, slot);
+            left -= 1;
+        } else if let Some(next) = incoming.pop() {
+            book[slot] = next;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -164,6 +225,19 @@ mod tests {
         assert_eq!(start[1].name, "BOLT-GMBH");
         assert_eq!(start[2].name, "Gone");
         assert_eq!(start[2].metrics.revenue_12m, Some(5.0));
+        // In place: the same start book, and the end book again after.
+        let mut book = end.clone();
+        let (undone, failed) = rewind_in_place(&mut book, &changes);
+        assert_eq!(failed, 0);
+        assert_eq!(
+            serde_json::to_value(&book).unwrap(),
+            serde_json::to_value(&start).unwrap()
+        );
+        undone.restore(&mut book);
+        assert_eq!(
+            serde_json::to_value(&book).unwrap(),
+            serde_json::to_value(&end).unwrap()
+        );
         // A change naming a customer the end book lacks is counted.
         let (_, failed) = rewind(&[], &[change("ghost", json!([["stage", "lead", "won"]]))]);
         assert_eq!(failed, 1);

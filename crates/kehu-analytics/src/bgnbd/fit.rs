@@ -21,7 +21,8 @@ use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use serde::Serialize;
 
-use super::{BgNbdParams, Group, Observation, gradient, group, log_likelihood};
+use super::likelihood::{Prepared, sum_prepared};
+use super::{BgNbdParams, Observation, group};
 
 /// Why a fit failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -57,7 +58,7 @@ pub struct BgNbdFit {
 }
 
 struct Problem<'a> {
-    groups: &'a [Group],
+    groups: Prepared<'a>,
     n: f64,
     /// The last point evaluated, with −ℓ/N and its gradient in θ: the line
     /// search asks for the cost and the gradient at the same point, and one
@@ -79,7 +80,7 @@ impl Problem<'_> {
             return Ok((*cost, grad.clone()));
         }
         let p = params_of(theta)?;
-        let (ll, g) = gradient(&p, self.groups);
+        let (ll, g) = sum_prepared(&p, &self.groups, true);
         let chain = [p.r, p.alpha, p.a, p.b];
         let grad: Vec<f64> = g.iter().zip(chain).map(|(d, v)| -d * v / self.n).collect();
         // A non-finite point is infinitely bad; the line search backs off.
@@ -137,7 +138,7 @@ pub fn fit(observations: &[Observation]) -> Result<BgNbdFit, FitError> {
     let start = vec![0.0, mean_t.max(1.0).ln(), 0.0, 0.0];
 
     let problem = Problem {
-        groups: &groups,
+        groups: Prepared::new(&groups),
         n,
         last: RefCell::new(None),
     };
@@ -153,7 +154,7 @@ pub fn fit(observations: &[Observation]) -> Result<BgNbdFit, FitError> {
     let state = result.state();
     let theta = state.get_best_param().ok_or(FitError::NotFinite)?;
     let params = params_of(theta).map_err(|e| FitError::Optimiser(e.to_string()))?;
-    let ll = log_likelihood(&params, &groups);
+    let ll = sum_prepared(&params, &Prepared::new(&groups), false).0;
     if ![params.r, params.alpha, params.a, params.b, ll]
         .iter()
         .all(|v| v.is_finite())

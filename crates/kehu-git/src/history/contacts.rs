@@ -33,20 +33,66 @@ pub struct ContactLog {
 }
 
 /// One customer's part of a commit, as the reduction needs it.
-struct Touch {
-    id: String,
-    old_id: Option<String>,
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Touch {
+    pub id: String,
+    pub old_id: Option<String>,
     /// `Some(value)` when the commit wrote `contact.last`.
-    written: Option<Option<Date>>,
+    pub written: Option<Option<Date>>,
 }
 
-/// One commit, as the reduction needs it.
-struct Mark {
-    day: Date,
-    timestamp: i64,
-    contact: bool,
-    bookkeeping: bool,
-    touches: Vec<Touch>,
+/// One commit (or one chunk of a commit's customers), as the reduction
+/// needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Mark {
+    pub day: Date,
+    pub timestamp: i64,
+    pub contact: bool,
+    pub bookkeeping: bool,
+    pub touches: Vec<Touch>,
+}
+
+impl Mark {
+    /// The mark of a commit (or one chunk of its customers) made on `day`
+    /// at `timestamp`, of `kind`, changing `customers` (as a contacts
+    /// query keeps them).
+    pub(super) fn of(
+        (day, timestamp): (Date, i64),
+        contact: bool,
+        kind: Kind,
+        customers: Vec<super::CustomerChange>,
+    ) -> Mark {
+        Mark {
+            day,
+            timestamp,
+            contact,
+            bookkeeping: is_bookkeeping(contact, kind),
+            touches: customers
+                .into_iter()
+                .map(|c| Touch {
+                    written: written(&c),
+                    id: c.id,
+                    old_id: c.old_id,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The filter of a `last_contacts` query.
+pub(super) fn contacts_filter() -> ChangeFilter {
+    ChangeFilter::fields([CONTACT_FIELD]).contacts()
+}
+
+/// Whether a commit of `kind` that is not a contact commit writes
+/// `contact.last` as bookkeeping (a tool copying the field).
+fn is_bookkeeping(contact: bool, kind: Kind) -> bool {
+    !contact && matches!(kind, Kind::Import | Kind::Regrade | Kind::Assign)
+}
+
+/// The customer's `contact.last` write, if the change made one.
+fn written(change: &super::CustomerChange) -> Option<Option<Date>> {
+    change.field(CONTACT_FIELD).map(|f| as_day(f.new.as_ref()))
 }
 
 /// A `contact.last` value as a day (`2026-11-18`, or a datetime's day).
@@ -61,36 +107,35 @@ impl<'b> History<'b> {
     /// contacts filter), sorted by id.
     pub fn last_contacts(&self, query: &LogQuery) -> Result<Vec<ContactLog>, GitError> {
         let query = LogQuery {
-            filter: ChangeFilter::fields([CONTACT_FIELD]).contacts(),
+            filter: contacts_filter(),
             ..query.clone()
         };
+        let marks = match self.digested_marks(&query) {
+            Some(marks) => marks,
+            None => self.found_marks(&query)?,
+        };
+        Ok(reduce(marks))
+    }
+
+    /// The marks of a contacts `query`, newest first, from the index's
+    /// JSON or from git.
+    pub(super) fn found_marks(&self, query: &LogQuery) -> Result<Vec<Mark>, GitError> {
         let mut marks = Vec::new();
-        self.found_each(&query, |found| {
-            let contact = found.contact;
-            marks.push(Mark {
-                day: found.day,
-                timestamp: found.at,
-                contact,
-                bookkeeping: !contact
-                    && matches!(found.kind, Kind::Import | Kind::Regrade | Kind::Assign),
-                touches: found
-                    .customers
-                    .into_iter()
-                    .map(|c| Touch {
-                        written: c.field(CONTACT_FIELD).map(|f| as_day(f.new.as_ref())),
-                        id: c.id,
-                        old_id: c.old_id,
-                    })
-                    .collect(),
-            });
+        self.found_each(query, |found| {
+            marks.push(Mark::of(
+                (found.day, found.at),
+                found.contact,
+                found.kind,
+                found.customers,
+            ));
             Ok(ControlFlow::Continue(()))
         })?;
-        Ok(reduce(marks))
+        Ok(marks)
     }
 }
 
 /// Folds the commits (newest first, as the walk finds them) oldest first.
-fn reduce(marks: Vec<Mark>) -> Vec<ContactLog> {
+pub(super) fn reduce(marks: Vec<Mark>) -> Vec<ContactLog> {
     let mut marks: Vec<(usize, Mark)> = marks.into_iter().enumerate().collect();
     // Oldest first; within one second, the later in walk order is older.
     marks.sort_by(|(i, a), (j, b)| {

@@ -85,6 +85,9 @@ struct ChangeOut<'a> {
 pub(crate) struct EntryRef<'a> {
     #[serde(borrow)]
     pub c: &'a str,
+    /// The committer time (what the segments are ordered by).
+    #[serde(default)]
+    pub t: i64,
     #[serde(borrow)]
     pub p: Vec<&'a str>,
     #[serde(borrow, default)]
@@ -273,6 +276,19 @@ impl From<crate::GitError> for Trouble {
     }
 }
 
+/// The live index, as [`Index::state`] describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct IndexState {
+    /// The newest live segment.
+    pub number: u32,
+    /// The commit it was built for.
+    pub tip: String,
+    /// How deep the index goes (see the segment footer).
+    pub floor: Option<i64>,
+    /// Commits in the live segments.
+    pub commits: u64,
+}
+
 /// The index of one book.
 #[derive(Clone, Debug)]
 pub(crate) struct Index {
@@ -409,6 +425,27 @@ impl Index {
         }
         all.sort_unstable();
         Ok(Known(all))
+    }
+
+    /// Where the index lives: digests derived from it are kept beside it
+    /// (see `history/contact_digest.rs`), and go with it when it is
+    /// discarded.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What a digest of the index is valid for: the newest live segment's
+    /// number and tip, the index's floor, and how many commits the live
+    /// segments hold. `None` without an index.
+    pub(crate) fn state(&self) -> Result<Option<IndexState>, Trouble> {
+        let live = self.live()?;
+        let commits = live.iter().map(|s| s.footer.count).sum();
+        Ok(live.first().map(|newest| IndexState {
+            number: newest.number,
+            tip: newest.footer.tip.clone(),
+            floor: newest.footer.floor,
+            commits,
+        }))
     }
 
     /// Throws the index away (it is derived; the next query rebuilds it).

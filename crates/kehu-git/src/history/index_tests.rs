@@ -8,26 +8,26 @@ use std::path::Path;
 use super::*;
 use crate::test_support::{customer, git, git_at, new_book, open, write};
 
-fn day(text: &str) -> kehu_core::Date {
+pub(super) fn day(text: &str) -> kehu_core::Date {
     text.parse().unwrap()
 }
 
-fn set(root: &Path, path: &str, from: &str, to: &str) {
+pub(super) fn set(root: &Path, path: &str, from: &str, to: &str) {
     let text = fs::read_to_string(root.join(path)).unwrap();
     assert!(text.contains(from), "{from} not in {path}");
     fs::write(root.join(path), text.replacen(from, to, 1)).unwrap();
 }
 
-fn commit(root: &Path, date: &str, message: &str) {
+pub(super) fn commit(root: &Path, date: &str, message: &str) {
     git_at(root, date, &["commit", "-qam", message]);
 }
 
-const ACME: &str = "customers/ac/acme.toml";
+pub(super) const ACME: &str = "customers/ac/acme.toml";
 const ZHONG: &str = "customers/zh/zhongshan.toml";
 const STEEL: &str = "customers/zh/zhongshan-steel.toml";
 
 /// The busy book: see the module comment.
-fn busy_book() -> tempfile::TempDir {
+pub(super) fn busy_book() -> tempfile::TempDir {
     let dir = new_book();
     let root = dir.path();
     fs::write(
@@ -123,7 +123,7 @@ fn busy_book() -> tempfile::TempDir {
     dir
 }
 
-fn queries() -> Vec<LogQuery> {
+pub(super) fn queries() -> Vec<LogQuery> {
     let mut out = Vec::new();
     let windows = [
         (None, None),

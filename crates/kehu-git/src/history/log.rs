@@ -48,7 +48,7 @@ pub struct LogQuery {
 /// Customer changes per event at most: a commit that changed more (the
 /// book's first commit, a bulk import) is handed out as several events of
 /// the same commit, so memory stays bounded by this, not by the book.
-const CHUNK: usize = 1024;
+pub(crate) const CHUNK: usize = 1024;
 
 /// Seconds of slack for time zones when cutting the walk at `since`.
 const ZONE_SLACK: i64 = 14 * 3600;
@@ -79,14 +79,14 @@ pub(crate) struct Found<'a> {
 
 impl LogQuery {
     /// The committer time before which the walk stops.
-    fn cutoff(&self) -> Option<i64> {
+    pub(crate) fn cutoff(&self) -> Option<i64> {
         self.since.map(|d| {
             d.0.and_hms_opt(0, 0, 0)
                 .map_or(i64::MIN, |t| t.and_utc().timestamp() - ZONE_SLACK)
         })
     }
 
-    fn in_window(&self, day: Date) -> bool {
+    pub(crate) fn in_window(&self, day: Date) -> bool {
         !(self.since.is_some_and(|since| day < since)
             || self.until.is_some_and(|until| day > until))
     }

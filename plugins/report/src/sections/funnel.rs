@@ -8,6 +8,7 @@ use kehu_analytics::funnel::{StageFlow, StageMove, flows};
 use kehu_core::Customer;
 use serde::Serialize;
 
+use super::start::Start;
 use super::{Period, Snapshot, scalar};
 
 /// The funnel.
@@ -65,13 +66,13 @@ fn moves(period: &Period<'_>) -> Vec<StageMove> {
 }
 
 /// The funnel at the end of `period` (and its start, when known).
-pub fn funnel(period: &Period<'_>, end: &Snapshot<'_>, start: Option<&Snapshot<'_>>) -> Funnel {
+pub fn funnel(period: &Period<'_>, end: &Snapshot<'_>, start: Option<&Start>) -> Funnel {
     let mut order: Vec<String> = end.config.book.stages.clone();
     let mut extra: Vec<String> = end
         .customers
         .iter()
-        .chain(start.map_or(&[][..], |s| s.customers))
         .map(|c| c.stage.clone())
+        .chain(start.into_iter().flat_map(|s| s.stages.keys().cloned()))
         .filter(|s| !order.contains(s))
         .collect();
     extra.sort();
@@ -84,7 +85,7 @@ pub fn funnel(period: &Period<'_>, end: &Snapshot<'_>, start: Option<&Snapshot<'
         .map(|stage| StageCount {
             stage: stage.clone(),
             count: count(end.customers, stage),
-            count_start: start.map(|s| count(s.customers, stage)),
+            count_start: start.map(|s| s.stages.get(stage).copied().unwrap_or(0)),
         })
         .collect();
     let moves = moves(period);

@@ -6,6 +6,7 @@ use kehu_analytics::cents;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::start::Start;
 use super::{Period, Snapshot, money, revenue_cents, share};
 use crate::history::Change;
 
@@ -126,7 +127,7 @@ pub fn booked_delta(old: &Value, new: &Value) -> Option<i64> {
 /// previous period.
 pub fn kpis(
     end: &Snapshot<'_>,
-    start: Option<&Snapshot<'_>>,
+    start: Option<&Start>,
     history: Option<(&Period<'_>, i64)>,
     contacts: usize,
 ) -> Kpis {
@@ -143,10 +144,9 @@ pub fn kpis(
         (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
     let retention = start.map(|s| {
         let before: Vec<&str> = s
-            .customers
+            .active
             .iter()
-            .filter(|c| c.stage == ACTIVE_STAGE)
-            .map(|c| history.map_or(c.id.as_str(), |(p, _)| p.renames.resolve(&c.id)))
+            .map(|id| history.map_or(id.as_str(), |(p, _)| p.renames.resolve(id)))
             .collect::<BTreeSet<&str>>()
             .into_iter()
             .collect();
@@ -160,7 +160,7 @@ pub fn kpis(
             rate: share(retained as i64, before.len() as i64),
         }
     });
-    let start_total: Option<i64> = start.map(|s| s.customers.iter().map(revenue_cents).sum());
+    let start_total: Option<i64> = start.map(|s| s.revenue);
     let period = history.map(|(p, _)| booked(p.changes));
     let previous = history.map(|(_, previous)| previous);
     Kpis {
@@ -171,7 +171,7 @@ pub fn kpis(
         satisfaction,
         satisfaction_customers: scores.len(),
         contacts,
-        customers_start: start.map(|s| s.customers.len()),
+        customers_start: start.map(|s| s.customers),
         retention,
         revenue_start: start_total.map(money),
         revenue_period: period.map(money),

@@ -59,40 +59,50 @@ fn upto(
         .collect()
 }
 
-/// The stages at the end (`until`) and, with the start book, at `start_day`.
+/// Each customer's stage in `book` on `day`, from its orders and the
+/// `revenue_12m` values recorded up to that day.
+pub fn stages_on(
+    book: &Snapshot<'_>,
+    day: Date,
+    revenue: &BTreeMap<String, Vec<(Date, f64)>>,
+) -> BTreeMap<String, Stage> {
+    stages(
+        book.customers,
+        &upto(revenue, day),
+        &book.config.lifecycle,
+        day,
+    )
+    .into_iter()
+    .map(|(id, grade)| (id, grade.stage))
+    .collect()
+}
+
+/// The stages at the end (`until`) and, with the start book's
+/// ([`stages_on`] its day), at the start.
 pub fn lifecycle(
     end: &Snapshot<'_>,
     until: Date,
-    start: Option<(&Snapshot<'_>, Date)>,
+    at_start: Option<&BTreeMap<String, Stage>>,
     revenue: &BTreeMap<String, Vec<(Date, f64)>>,
 ) -> LifecycleSummary {
-    let params = &end.config.lifecycle;
-    let at_end = stages(end.customers, &upto(revenue, until), params, until);
-    let at_start =
-        start.map(|(s, day)| stages(s.customers, &upto(revenue, day), &s.config.lifecycle, day));
-    let count = |map: &BTreeMap<String, _>, stage: Stage| {
-        map.values()
-            .filter(|g: &&kehu_analytics::lifecycle::LifecycleGrade| g.stage == stage)
-            .count()
-    };
+    let at_end = stages_on(end, until, revenue);
+    let count =
+        |map: &BTreeMap<String, Stage>, stage: Stage| map.values().filter(|s| **s == stage).count();
     let counts = STAGES
         .iter()
         .map(|s| StageCount {
             stage: *s,
-            start: at_start.as_ref().map(|m| count(m, *s)),
+            start: at_start.map(|m| count(m, *s)),
             end: count(&at_end, *s),
         })
         .collect();
     let mut moves: BTreeMap<(Stage, Stage), Vec<String>> = BTreeMap::new();
-    if let Some(before) = &at_start {
+    if let Some(before) = at_start {
         for (id, now) in &at_end {
             if let Some(then) = before.get(id)
-                && then.stage != now.stage
+                && then != now
             {
-                moves
-                    .entry((then.stage, now.stage))
-                    .or_default()
-                    .push(id.clone());
+                moves.entry((*then, *now)).or_default().push(id.clone());
             }
         }
     }
@@ -163,12 +173,8 @@ mod tests {
             customers: &start_book,
             config: &config,
         };
-        let l = lifecycle(
-            &end,
-            day("2026-11-15"),
-            Some((&start, day("2026-11-08"))),
-            &revenue,
-        );
+        let at_start = stages_on(&start, day("2026-11-08"), &revenue);
+        let l = lifecycle(&end, day("2026-11-15"), Some(&at_start), &revenue);
         let counts: Vec<(Stage, Option<usize>, usize)> =
             l.counts.iter().map(|c| (c.stage, c.start, c.end)).collect();
         assert_eq!(

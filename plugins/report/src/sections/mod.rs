@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod movements;
 pub mod portfolio;
 pub mod service;
+pub mod start;
 
 use kehu_analytics::cents;
 use kehu_core::{Config, Customer};

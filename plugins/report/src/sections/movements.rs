@@ -7,6 +7,7 @@ use chrono::Datelike;
 use kehu_core::Date;
 use serde::Serialize;
 
+use super::start::Start;
 use super::{NONE, Period, Snapshot, scalar};
 use crate::period::shift;
 
@@ -148,13 +149,13 @@ pub fn series(movements: &[Movement], since: Date, until: Date) -> Vec<MovementC
 /// Recorded tiers (`grade.tier`) at the start × at the end, over every
 /// customer in either book (a customer renamed in the period is one row
 /// under its end id); `(none)` = absent from that book or ungraded.
-pub fn migration(start: &Snapshot<'_>, end: &Snapshot<'_>, period: &Period<'_>) -> Migration {
+pub fn migration(start: &Start, end: &Snapshot<'_>, period: &Period<'_>) -> Migration {
     let mut labels: Vec<String> = end.config.tiers.iter().map(|t| t.name.clone()).collect();
     let mut extra: Vec<String> = start
-        .customers
+        .tiers
         .iter()
-        .chain(end.customers)
-        .filter_map(|c| c.grade.tier.clone())
+        .filter_map(|(_, tier)| tier.clone())
+        .chain(end.customers.iter().filter_map(|c| c.grade.tier.clone()))
         .filter(|t| !labels.contains(t))
         .collect();
     extra.sort();
@@ -166,8 +167,8 @@ pub fn migration(start: &Snapshot<'_>, end: &Snapshot<'_>, period: &Period<'_>) 
             .unwrap_or(labels.len() - 1)
     };
     let mut pairs: BTreeMap<&str, (Option<&String>, Option<&String>)> = BTreeMap::new();
-    for c in start.customers {
-        pairs.entry(period.renames.resolve(&c.id)).or_default().0 = c.grade.tier.as_ref();
+    for (id, tier) in &start.tiers {
+        pairs.entry(period.renames.resolve(id)).or_default().0 = tier.as_ref();
     }
     for c in end.customers {
         pairs.entry(&c.id).or_default().1 = c.grade.tier.as_ref();

@@ -46,7 +46,7 @@ pub struct Bucket {
 type Groups = BTreeMap<String, (usize, i64)>;
 
 /// The three groupings of one book.
-struct Grouped {
+pub struct Grouped {
     tiers: Groups,
     abc: Groups,
     rfm: Groups,
@@ -58,7 +58,8 @@ fn add(groups: &mut Groups, name: &str, revenue: i64) {
     slot.1 += revenue;
 }
 
-fn group(snapshot: &Snapshot<'_>, as_of: Date) -> Result<Grouped, PluginError> {
+/// The book graded as of `as_of` (kehu-analytics' `grade_book`), grouped.
+pub fn group(snapshot: &Snapshot<'_>, as_of: Date) -> Result<Grouped, PluginError> {
     let policy = Policy::from_config(snapshot.config)
         .map_err(|e| PluginError::Data(format!("kehu.toml: {e}")))?;
     let grades = grade_book(snapshot.customers, &policy, as_of)
@@ -109,20 +110,20 @@ fn buckets(order: &[String], end: &Groups, start: Option<&Groups>, total: i64) -
         .collect()
 }
 
-/// The portfolio: `end` graded as of `until`, `start` as of the start day.
+/// The portfolio: `end` graded as of `until`, against the start book's
+/// groups ([`group`] as of the start day).
 pub fn portfolio(
     end: &Snapshot<'_>,
     until: Date,
-    start: Option<(&Snapshot<'_>, Date)>,
+    before: Option<&Grouped>,
 ) -> Result<Portfolio, PluginError> {
     let total: i64 = end.customers.iter().map(revenue_cents).sum();
     let now = group(end, until)?;
-    let before = start.map(|(s, day)| group(s, day)).transpose()?;
     let tiers: Vec<String> = end.config.tiers.iter().map(|t| t.name.clone()).collect();
     let abc: Vec<String> = ["A", "B", "C"].iter().map(|s| (*s).to_owned()).collect();
     Ok(Portfolio {
-        tiers: buckets(&tiers, &now.tiers, before.as_ref().map(|b| &b.tiers), total),
-        abc: buckets(&abc, &now.abc, before.as_ref().map(|b| &b.abc), total),
-        rfm: buckets(&[], &now.rfm, before.as_ref().map(|b| &b.rfm), total),
+        tiers: buckets(&tiers, &now.tiers, before.map(|b| &b.tiers), total),
+        abc: buckets(&abc, &now.abc, before.map(|b| &b.abc), total),
+        rfm: buckets(&[], &now.rfm, before.map(|b| &b.rfm), total),
     })
 }
