@@ -53,13 +53,15 @@ pub struct Movement {
     pub on: Date,
 }
 
-/// What the history says about one customer.
+/// What the history says about one customer. A movement is boxed: most
+/// customers move in one field of the four, and a book's trails are held
+/// for every customer that changed in the window.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Trail {
-    tier: Option<Movement>,
-    pipeline: Option<Movement>,
-    satisfaction: Option<Movement>,
-    revenue: Option<Movement>,
+    tier: Option<Box<Movement>>,
+    pipeline: Option<Box<Movement>>,
+    satisfaction: Option<Box<Movement>>,
+    revenue: Option<Box<Movement>>,
 }
 
 /// The history read for the whole book (or one customer) up to a day.
@@ -197,11 +199,11 @@ impl TrailsBuilder {
                     }
                     None => {
                         let first = if old.is_null() { new.clone() } else { old };
-                        *slot = Some(Movement {
+                        *slot = Some(Box::new(Movement {
                             first,
                             last: new,
                             on: change.day,
-                        });
+                        }));
                     }
                 }
             }
@@ -305,7 +307,7 @@ impl Trail {
             ("tier", &self.tier, tiers),
             ("pipeline", &self.pipeline, pipeline.as_slice()),
         ] {
-            let Some(m) = movement.as_ref() else {
+            let Some(m) = movement.as_deref() else {
                 continue;
             };
             if let (Some(from), Some(to)) = (rank_of(&m.first, order), rank_of(&m.last, order))
@@ -320,8 +322,8 @@ impl Trail {
         (!words.is_empty()).then(|| words.join(", "))
     }
 
-    fn pair(movement: &Option<Movement>) -> Option<(f64, f64)> {
-        let m = movement.as_ref()?;
+    fn pair(movement: Option<&Movement>) -> Option<(f64, f64)> {
+        let m = movement?;
         Some((m.first.as_f64()?, m.last.as_f64()?))
     }
 }
@@ -330,7 +332,7 @@ impl Trail {
 /// else flat at the current figure; `None` without a current figure.
 pub fn figure_trend(
     trail: Option<&Trail>,
-    pick: fn(&Trail) -> &Option<Movement>,
+    pick: fn(&Trail) -> Option<&Movement>,
     current: Option<f64>,
 ) -> Option<(f64, f64)> {
     let current = current?;
@@ -341,13 +343,13 @@ pub fn figure_trend(
 }
 
 /// The satisfaction movement of a trail.
-pub fn satisfaction(trail: &Trail) -> &Option<Movement> {
-    &trail.satisfaction
+pub fn satisfaction(trail: &Trail) -> Option<&Movement> {
+    trail.satisfaction.as_deref()
 }
 
 /// The revenue_12m movement of a trail.
-pub fn revenue(trail: &Trail) -> &Option<Movement> {
-    &trail.revenue
+pub fn revenue(trail: &Trail) -> Option<&Movement> {
+    trail.revenue.as_deref()
 }
 
 #[cfg(test)]
