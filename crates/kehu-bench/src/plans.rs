@@ -116,7 +116,7 @@ pub fn add_plans(book_seed: u64, customers: &mut [Customer], computed: &[&str], 
             _ => false,
         };
         if wanted {
-            c.plan = Some(plan_for(&mut rng, c, owners));
+            c.plan = Some(Box::new(plan_for(&mut rng, c, owners)));
         }
     }
 }

@@ -17,6 +17,6 @@ mod session;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    plugin_host::limit_malloc_arenas();
+    plugin_host::tune_malloc();
     exit::run(std::env::args_os().collect())
 }

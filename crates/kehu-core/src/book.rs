@@ -210,7 +210,12 @@ pub(crate) fn load_file_keeping(
         positions: locate(text, &read.spans),
         customer: read.customer,
     };
-    if problems.is_empty() {
+    let plan_sound = parsed
+        .customer
+        .plan
+        .as_ref()
+        .is_none_or(|plan| crate::plan_file::sound_without_policy(plan, &read.plan_spans));
+    if problems.is_empty() && plan_sound {
         keep(&parsed);
     }
     validate::check_values(&parsed.customer, &read.spans, ctx, &mut problems);
@@ -258,9 +263,18 @@ pub(crate) fn reuse_file(
     if id_ok && problems.is_empty() {
         validate::check_values(&parsed.customer, &spans, ctx, &mut problems);
     }
-    // A plan's checks need the places of its keys, which a cache does not
-    // keep (nor the plan itself): a customer with a plan is parsed again.
-    if !id_ok || !problems.is_empty() || spans.get(Field::Plan).is_some() {
+    // A cache keeps a plan only when it has no problem of its own (every
+    // key the checks require is there), so the checks that depend on the
+    // policy and the day run without the places of its keys; whatever they
+    // find is placed by parsing the file again.
+    if id_ok
+        && problems.is_empty()
+        && let Some(plan) = &parsed.customer.plan
+    {
+        let spans = crate::plan_file::PlanSpans::every_key();
+        crate::plan_file::check(plan, &spans, ctx, &mut problems);
+    }
+    if !id_ok || !problems.is_empty() {
         return Err(path);
     }
     Ok(FileOutcome {

@@ -376,7 +376,7 @@ impl Reader<'_> {
                             self.spans.set_wrong(PlanReviewed);
                         }
                     }
-                    self.customer.plan = Some(plan);
+                    self.customer.plan = Some(Box::new(plan));
                     self.plan_spans = spans;
                 }
                 Grade | Metrics | Contact => {

@@ -46,7 +46,7 @@ pub struct Customer {
     pub contact: Contact,
     /// The key account plan, for strategic and key customers.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub plan: Option<crate::plan::Plan>,
+    pub plan: Option<Box<crate::plan::Plan>>,
 }
 
 /// `[grade]`: what `classify` computes or a person sets with `kehu grade`.

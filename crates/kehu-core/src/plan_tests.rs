@@ -83,7 +83,7 @@ fn day(text: &str) -> Date {
 fn a_good_plan_is_clean_and_loads_into_the_model() {
     let result = check_file(PATH, GOOD.as_bytes(), &config(), as_of());
     assert_eq!(result.diagnostics, []);
-    let plan = result.customer.unwrap().plan.unwrap();
+    let plan = *result.customer.unwrap().plan.unwrap();
     assert_eq!(
         plan,
         Plan {
@@ -132,7 +132,7 @@ fn a_good_plan_is_clean_and_loads_into_the_model() {
     );
     // serde reads the same file into the same model (plugins get JSON).
     let via_serde: crate::Customer = toml::from_str(GOOD).unwrap();
-    assert_eq!(via_serde.plan.unwrap(), plan);
+    assert_eq!(*via_serde.plan.unwrap(), plan);
 }
 
 #[test]
@@ -293,5 +293,113 @@ fn a_plan_that_is_not_a_table() {
         [
             "customers/ac/acme.toml:5:12: error: plan.actions[0]: expected a table, found string \"call\""
         ]
+    );
+}
+
+/// A parse cache in memory that hands back what it kept with the name
+/// marked, so a test sees which files were reused and which parsed again.
+#[derive(Default)]
+struct MarkingCache(std::sync::Mutex<MarkingState>);
+
+#[derive(Default)]
+struct MarkingState {
+    keys: std::collections::HashMap<crate::reuse::ContentKey, String>,
+    kept: std::collections::HashMap<String, crate::reuse::ParsedFile>,
+}
+
+impl crate::reuse::ParseCache for MarkingCache {
+    fn by_path(&self, path: &str) -> crate::reuse::Lookup {
+        let mut state = self.0.lock().unwrap();
+        if let Some(parsed) = state.kept.get(path) {
+            let mut parsed = parsed.clone();
+            parsed.customer.name.push_str(" (cached)");
+            return crate::reuse::Lookup::Hit(Box::new(parsed));
+        }
+        let key = crate::reuse::ContentKey([state.keys.len() as u8; 20]);
+        state.keys.insert(key, path.to_owned());
+        crate::reuse::Lookup::Miss(key)
+    }
+
+    fn by_content(&self, _path: &str, _bytes: &[u8]) -> crate::reuse::Lookup {
+        crate::reuse::Lookup::Unknown
+    }
+
+    fn insert(&self, key: crate::reuse::ContentKey, _: &[u8], parsed: &crate::reuse::ParsedFile) {
+        let mut state = self.0.lock().unwrap();
+        let path = state.keys[&key].clone();
+        state.kept.insert(path, parsed.clone());
+    }
+}
+
+#[test]
+fn a_cache_reuses_sound_plans_and_reparses_plans_with_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("kehu.toml"), crate::rule_tests::TEST_CONFIG).unwrap();
+    let files = [
+        ("customers/ac/acme.toml", GOOD.to_owned()),
+        // Sound on its own, but kehu.toml has no owner `zed`.
+        (
+            "customers/be/beta.toml",
+            with("id = \"acme\"", "id = \"beta\"").replace("owner = \"bruno\"", "owner = \"zed\""),
+        ),
+        // An action without an owner: a problem of the file itself.
+        (
+            "customers/ga/gamma.toml",
+            with("id = \"acme\"", "id = \"gamma\"")
+                .replace("owner = \"alice\"\ndue = 2026-12-10", "due = 2026-12-10"),
+        ),
+    ];
+    for (path, text) in &files {
+        std::fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
+        std::fs::write(root.join(path), text).unwrap();
+    }
+    let options = crate::LoadOptions { as_of: as_of() };
+    let cache = MarkingCache::default();
+    let cold = crate::load_book(root, &options).unwrap();
+    let first = crate::load_book_cached(root, &options, &cache).unwrap();
+    let kept: Vec<String> = {
+        let mut kept: Vec<String> = cache.0.lock().unwrap().kept.keys().cloned().collect();
+        kept.sort();
+        kept
+    };
+    assert_eq!(kept, ["customers/ac/acme.toml", "customers/be/beta.toml"]);
+
+    let warm = crate::load_book_cached(root, &options, &cache).unwrap();
+    let names: Vec<&str> = warm
+        .customers
+        .iter()
+        .map(|c| c.customer.name.as_str())
+        .collect();
+    // Only the plan without any problem is reused; the others are parsed
+    // again so their diagnostics are placed as on a cold load.
+    assert_eq!(
+        names,
+        [
+            "ACME Corporation (cached)",
+            "ACME Corporation",
+            "ACME Corporation"
+        ]
+    );
+    for book in [&first, &warm] {
+        assert_eq!(book.diagnostics, cold.diagnostics);
+        assert_eq!(book.customers.len(), cold.customers.len());
+        for (a, b) in book.customers.iter().zip(&cold.customers) {
+            assert_eq!(a.customer.plan, b.customer.plan);
+            assert_eq!(a.position("plan.reviewed"), b.position("plan.reviewed"));
+        }
+    }
+    let codes: Vec<(&str, &str)> = cold
+        .diagnostics
+        .iter()
+        .map(|d| (d.path.as_str(), d.code))
+        .collect();
+    assert!(
+        codes.contains(&("customers/be/beta.toml", "unknown-value")),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&("customers/ga/gamma.toml", "action-without-owner")),
+        "{codes:?}"
     );
 }

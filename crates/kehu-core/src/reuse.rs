@@ -8,7 +8,9 @@
 //! `kehu-cache` crate implements it over git's index, keyed by blob id.
 //!
 //! Only what holds whatever `kehu.toml` and `--as-of` say is kept: the typed
-//! customer of a file whose parse found no problem at all. Every check that
+//! customer of a file whose parse found no problem at all (its key account
+//! plan included, but for the plan checks that depend on the policy or the
+//! day). Every check that
 //! depends on the policy or the day runs again on every load, and a file
 //! with any diagnostic is parsed again, so its diagnostics carry their line
 //! and column exactly as on a cold load.
@@ -17,8 +19,9 @@ use crate::Customer;
 use crate::customer_file::FieldSpans;
 
 /// Bumped whenever what the loader keeps, or how it parses, changes: a cache
-/// written by another version must be dropped, not trusted.
-pub const PARSED_FORMAT: u32 = 2;
+/// written by another version must be dropped, not trusted. 3: a key
+/// account plan is kept only when it has no problem of its own, and reused.
+pub const PARSED_FORMAT: u32 = 3;
 
 /// How many fields [`ParsedFile::positions`] places (see
 /// [`crate::LoadedCustomer::position`]).

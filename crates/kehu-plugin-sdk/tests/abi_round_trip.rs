@@ -125,11 +125,11 @@ fn binary_and_json_books_are_the_same_book() {
     full.metrics.orders_total = Some(-1);
     full.metrics.last_order = day("2026-11-17");
     full.contact.channel = Some("mail".into());
-    full.plan = Some(kehu_plugin_sdk::kehu_core::plan::Plan {
+    full.plan = Some(Box::new(kehu_plugin_sdk::kehu_core::plan::Plan {
         goals: Some("two plants".into()),
         budget: Some(1e9),
         ..Default::default()
-    });
+    }));
     let customers = vec![full, Customer::default()];
     let config =
         serde_json::json!({"tiers": [{"name": "key"}], "extra": {"probe": {"x": [1, 2.5]}}});

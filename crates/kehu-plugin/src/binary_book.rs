@@ -140,17 +140,34 @@ pub fn decode(bytes: &[u8]) -> Result<Book, ProtocolError> {
     if !rest.is_empty() {
         return Err(invalid("trailing bytes"));
     }
-    let customers = slices
+    // An indexed `collect_into_vec` writes each customer straight into its
+    // place in the final vector. Collecting `Result`s instead would gather
+    // per-thread vectors and copy them into the final one at the end: two
+    // copies of the book at the plugin's peak of memory.
+    let failed = std::sync::Mutex::new(None);
+    let mut customers = Vec::new();
+    slices
         .par_iter()
         .enumerate()
-        .map(
-            |(i, one)| match postcard::take_from_bytes::<WireOwned>(one) {
-                Ok((WireOwned(customer), [])) => Ok(customer),
-                Ok(_) => Err(invalid(format!("customer {i}: trailing bytes"))),
-                Err(e) => Err(invalid(format!("customer {i}: {e}"))),
-            },
-        )
-        .collect::<Result<Vec<Customer>, ProtocolError>>()?;
+        .map(|(i, one)| {
+            let error = match postcard::take_from_bytes::<WireOwned>(one) {
+                Ok((WireOwned(customer), [])) => return customer,
+                Ok(_) => invalid(format!("customer {i}: trailing bytes")),
+                Err(e) => invalid(format!("customer {i}: {e}")),
+            };
+            if let Ok(mut failed) = failed.lock() {
+                // The first customer in order is the one reported.
+                if failed.as_ref().is_none_or(|(at, _)| *at > i) {
+                    *failed = Some((i, error));
+                }
+            }
+            Customer::default()
+        })
+        .collect_into_vec(&mut customers);
+    drop(slices);
+    if let Some((_, error)) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(error);
+    }
     Ok(Book {
         schema: SCHEMA.to_owned(),
         as_of,

@@ -76,7 +76,7 @@ struct CustomerDef {
     #[serde(with = "ContactDef")]
     contact: Contact,
     #[serde(with = "plan")]
-    plan: Option<Plan>,
+    plan: Option<Box<Plan>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -162,7 +162,7 @@ mod plan {
     use super::*;
 
     pub(super) fn serialize<S: Serializer>(
-        plan: &Option<Plan>,
+        plan: &Option<Box<Plan>>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         let text = plan
@@ -175,7 +175,7 @@ mod plan {
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
-    ) -> Result<Option<Plan>, D::Error> {
+    ) -> Result<Option<Box<Plan>>, D::Error> {
         match Option::<String>::deserialize(deserializer)? {
             None => Ok(None),
             Some(text) => serde_json::from_str(&text)
@@ -227,7 +227,7 @@ pub(crate) mod tests {
                 last: day("2026-11-18"),
                 channel: Some("call".into()),
             },
-            plan: Some(Plan {
+            plan: Some(Box::new(Plan {
                 reviewed: day("2026-09-30"),
                 goals: Some("grow in Asia".into()),
                 budget: Some(2_000_000.25),
@@ -241,7 +241,7 @@ pub(crate) mod tests {
                     ..Action::default()
                 }],
                 ..Plan::default()
-            }),
+            })),
         }
     }
 

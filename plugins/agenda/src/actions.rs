@@ -149,7 +149,7 @@ mod tests {
             name: "ACME".into(),
             owner: Some("ann".into()),
             stage: "won".into(),
-            plan: Some(Plan {
+            plan: Some(Box::new(Plan {
                 actions: vec![
                     action("QBR", Some("ann"), "2026-11-10", None),
                     action("Plant visit", Some("bob"), "2026-11-01", None),
@@ -157,7 +157,7 @@ mod tests {
                     action("Pricing", Some("ann"), "2026-11-18", None),
                 ],
                 ..Plan::default()
-            }),
+            })),
             ..Customer::default()
         };
         let beta = Customer {
@@ -165,10 +165,10 @@ mod tests {
             name: "Beta".into(),
             owner: Some("bob".into()),
             stage: "won".into(),
-            plan: Some(Plan {
+            plan: Some(Box::new(Plan {
                 actions: vec![action("Call CFO", Some("ann"), "2026-11-17", None)],
                 ..Plan::default()
-            }),
+            })),
             ..Customer::default()
         };
         TestHost::new(day("2026-11-18"))

@@ -53,7 +53,14 @@ impl Serialize for GradeOut<'_> {
             Field::Abc => map.serialize_entry("reason", &Worded(&g.abc.reason))?,
             Field::Rfm => map.serialize_entry("reason", &Worded(&g.rfm.reason))?,
             Field::Pipeline => map.serialize_entry("reason", &Worded(&g.pipeline.reason))?,
-            Field::Tier | Field::Loyalty => map.serialize_entry("reason", &cell.reason())?,
+            Field::Tier => match &g.tier {
+                Some(tier) => map.serialize_entry("reason", &tier.reason)?,
+                None => map.serialize_entry("reason", &cell.reason())?,
+            },
+            Field::Loyalty => match &g.loyalty {
+                Some(loyalty) => map.serialize_entry("reason", &Worded(&loyalty.reason))?,
+                None => map.serialize_entry("reason", &cell.reason())?,
+            },
         }
         match cell.field {
             Field::Abc => {
