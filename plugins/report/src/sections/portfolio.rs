@@ -75,7 +75,11 @@ pub fn group(snapshot: &Snapshot<'_>, as_of: Date) -> Result<Grouped, PluginErro
     };
     for (customer, (tier, abc, rfm)) in snapshot.customers.iter().zip(&grades) {
         let revenue = revenue_cents(customer);
-        add(&mut out.tiers, tier.as_deref().unwrap_or(super::NONE), revenue);
+        add(
+            &mut out.tiers,
+            tier.as_deref().unwrap_or(super::NONE),
+            revenue,
+        );
         add(&mut out.abc, abc.as_str(), revenue);
         add(&mut out.rfm, rfm.as_str(), revenue);
     }
