@@ -823,6 +823,9 @@ impl History<'_> {
             };
             line(&mut out.borrow_mut(), ids.time, &entry)?;
         }
+        // Written once, newest first: no later commit asks for this one's
+        // ids (its parents' stay until they are written in turn).
+        self.objects.forget(id);
         Ok(())
     }
 }

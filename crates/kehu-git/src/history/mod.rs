@@ -68,8 +68,11 @@ pub struct History<'b> {
     index: Option<index::Index>,
 }
 
-/// Parsed blobs kept at most; beyond this the cache starts over.
-const PARSED_CACHE: usize = 8192;
+/// Parsed blobs kept at most; beyond this the cache starts over. A walk
+/// meets a blob again within a few commits (the old side of one change is
+/// the new side of the one before), so a small cache does; each index
+/// builder thread keeps one.
+const PARSED_CACHE: usize = 1024;
 
 /// Similar enough to call a delete + add a rename.
 const RENAME_SIMILARITY: f64 = 0.5;

@@ -29,14 +29,14 @@ use git2::{ObjectType, Oid};
 use memmap2::Mmap;
 
 /// Bytes of resolved objects kept at most.
-const CACHE_BYTES: usize = 24 << 20;
+const CACHE_BYTES: usize = 16 << 20;
 
 /// Objects larger than this are never kept (one would evict everything).
 const CACHE_OBJECT_MAX: usize = 1 << 20;
 
 /// Bytes read at an entry's start: its header and, for most entries (a
 /// commit, a delta, a small tree), all of its data.
-const READ_AHEAD: usize = 4096;
+const READ_AHEAD: usize = 1024;
 
 /// Delta chains longer than this are refused (git's default depth is 50;
 /// a cycle in a corrupt pack must not loop forever).
@@ -68,6 +68,8 @@ pub(crate) struct Packs {
     packs: Vec<Pack>,
     cache: RefCell<Cache>,
     inflate: RefCell<Decompress>,
+    /// The input of the last large entry, reused.
+    scratch: RefCell<Vec<u8>>,
 }
 
 /// Resolved objects by (pack, offset), the least recently used evicted
@@ -161,6 +163,7 @@ impl Packs {
             packs,
             cache: RefCell::new(Cache::default()),
             inflate: RefCell::new(Decompress::new(true)),
+            scratch: RefCell::new(Vec::new()),
         }
     }
 
@@ -258,12 +261,12 @@ impl Packs {
         // Deflate never grows data by more than a few bytes per 16 KiB block.
         let bound = size + size / 64 + 64;
         let held = &header.read[header.data_in_read..];
-        let more;
+        let mut scratch = self.scratch.borrow_mut();
         let input = if held.len() >= bound || header.read.len() < READ_AHEAD {
             held
         } else {
-            more = pack.bytes(header.data_at, bound)?;
-            more.as_slice()
+            pack.bytes_into(header.data_at, bound, &mut scratch)?;
+            scratch.as_slice()
         };
         let mut out = vec![0u8; size];
         let mut inflate = self.inflate.borrow_mut();
@@ -302,18 +305,24 @@ impl Pack {
     }
 
     /// Up to `len` bytes of the pack from `at` (fewer at its end).
-    #[cfg(unix)]
     fn bytes(&self, at: u64, len: usize) -> Option<Vec<u8>> {
+        let mut buf = Vec::new();
+        self.bytes_into(at, len, &mut buf)?;
+        Some(buf)
+    }
+
+    /// Like [`Pack::bytes`], into a buffer kept between reads.
+    #[cfg(unix)]
+    fn bytes_into(&self, at: u64, len: usize, buf: &mut Vec<u8>) -> Option<()> {
         use std::os::unix::fs::FileExt;
         let len = len.min(usize::try_from(self.len.checked_sub(at)?).ok()?);
-        let mut buf = vec![0u8; len];
-        self.pack.read_exact_at(&mut buf, at).ok()?;
-        Some(buf)
+        buf.resize(len, 0);
+        self.pack.read_exact_at(buf, at).ok()
     }
 
     /// Elsewhere every object is libgit2's to read.
     #[cfg(not(unix))]
-    fn bytes(&self, _at: u64, _len: usize) -> Option<Vec<u8>> {
+    fn bytes_into(&self, _at: u64, _len: usize, _buf: &mut Vec<u8>) -> Option<()> {
         None
     }
 

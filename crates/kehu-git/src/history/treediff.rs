@@ -107,6 +107,33 @@ impl<'a> Iterator for Entries<'a> {
     }
 }
 
+impl<'a> Entries<'a> {
+    /// Skips the entries both sides hold byte for byte at their fronts, as
+    /// most of two versions of a fan-out directory are: the bounds of this
+    /// side's entry and one comparison each, no parsing of the other side.
+    fn skip_identical(&mut self, other: &mut Entries<'a>) {
+        while let Some(len) = entry_len(self.rest) {
+            match other.rest.get(..len) {
+                Some(bytes) if bytes == &self.rest[..len] => {
+                    self.rest = &self.rest[len..];
+                    other.rest = &other.rest[len..];
+                }
+                _ => return,
+            }
+        }
+    }
+}
+
+/// The length of the well-formed entry at the start of raw tree bytes:
+/// a mode of at most seven bytes, a space, a name, a NUL and 20 id bytes.
+fn entry_len(data: &[u8]) -> Option<usize> {
+    let space = data.iter().take(8).position(|&b| b == b' ')?;
+    let name = data.get(space + 1..)?;
+    let nul = space + 1 + name.iter().position(|&b| b == 0)?;
+    let end = nul + 21;
+    (nul > space + 1 && data.len() >= end).then_some(end)
+}
+
 impl FlatTree {
     /// Keeps a raw tree object. It is not validated up front (that would
     /// cost the full scan lookups avoid); a malformed tail ends iteration.
@@ -226,12 +253,14 @@ pub(crate) fn diff_trees(
     let left = left.as_deref().unwrap_or(&empty);
     let right = right.as_deref().unwrap_or(&empty);
     let (mut lefts, mut rights) = (left.entries(), right.entries());
+    lefts.skip_identical(&mut rights);
     let (mut a, mut b) = (lefts.next(), rights.next());
     loop {
         let order = match (&a, &b) {
             (None, None) => break,
             // Identical bytes: the same name, kind and id; nothing changed.
             (Some(x), Some(y)) if x.raw == y.raw => {
+                lefts.skip_identical(&mut rights);
                 a = lefts.next();
                 b = rights.next();
                 continue;
@@ -266,6 +295,7 @@ pub(crate) fn diff_trees(
                         _ => {}
                     }
                 }
+                lefts.skip_identical(&mut rights);
                 a = lefts.next();
                 b = rights.next();
             }
@@ -337,6 +367,74 @@ pub(crate) fn list_files(
 mod tests {
     use super::*;
     use git2::ObjectType;
+
+    #[test]
+    fn tree_diffs_name_what_git_names() {
+        use crate::test_support::{git, write};
+        let dir = crate::test_support::new_book();
+        let root = dir.path();
+        for i in 0..60 {
+            write(
+                root,
+                &format!("customers/fa/fan-{i:02}.toml"),
+                &format!("n = {i}\n"),
+            );
+        }
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "many"]);
+        // Changed, removed and added files at the start, middle and end of
+        // the directory, and names that sort around each other.
+        for i in [0, 1, 30, 59] {
+            write(root, &format!("customers/fa/fan-{i:02}.toml"), "n = -1\n");
+        }
+        for i in [2, 31, 58] {
+            std::fs::remove_file(root.join(format!("customers/fa/fan-{i:02}.toml"))).unwrap();
+        }
+        for name in ["fan-00a", "fan-30", "fan-99", "a"] {
+            write(root, &format!("customers/fa/{name}.toml"), "new = 1\n");
+        }
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "edit"]);
+        let book = crate::test_support::open(root);
+        let objects = Objects::new(&book.repo, "");
+        let tree = |rev: &str| Oid::from_str(git(root, &["rev-parse", rev]).trim()).unwrap();
+        let mut deltas = Vec::new();
+        diff_trees(
+            &objects,
+            Some(tree("HEAD~1:customers")),
+            Some(tree("HEAD:customers")),
+            "",
+            &mut deltas,
+        )
+        .unwrap();
+        let mut ours: Vec<String> = deltas
+            .iter()
+            .map(|d| {
+                let status = match (d.old, d.new) {
+                    (None, _) => "A",
+                    (_, None) => "D",
+                    _ => "M",
+                };
+                format!("{status}\tcustomers/{}", d.path)
+            })
+            .collect();
+        ours.sort();
+        let theirs = git(
+            root,
+            &[
+                "diff",
+                "--no-renames",
+                "--name-status",
+                "HEAD~1",
+                "HEAD",
+                "--",
+                "customers",
+            ],
+        );
+        let mut theirs: Vec<String> = theirs.lines().map(str::to_owned).collect();
+        theirs.sort();
+        assert_eq!(ours, theirs);
+    }
 
     #[test]
     fn raw_trees_parse_like_the_backend_reads_them() {
