@@ -19,6 +19,11 @@ use unicode_width::UnicodeWidthStr;
 const YELLOW: &str = "\x1b[38;5;11m";
 const DEFAULT_COLOUR: &str = "\x1b[39m";
 
+/// The width of a cell's text on a terminal: its widest line.
+pub fn text_width(text: &str) -> usize {
+    text.split('\n').map(str::width).max().unwrap_or(0)
+}
+
 /// The column widths of one table, in terminal columns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grid {
@@ -40,9 +45,16 @@ impl Grid {
     /// several lines).
     pub fn measure<S: AsRef<str>>(&mut self, cells: &[S]) {
         for (width, cell) in self.widths.iter_mut().zip(cells) {
-            for line in cell.as_ref().split('\n') {
-                *width = (*width).max(line.width());
-            }
+            *width = (*width).max(text_width(cell.as_ref()));
+        }
+    }
+
+    /// Widens column `column` to fit a cell `width` columns wide (its
+    /// widest line), for a caller that knows a cell's width without
+    /// writing the cell.
+    pub fn fit(&mut self, column: usize, width: usize) {
+        if let Some(w) = self.widths.get_mut(column) {
+            *w = (*w).max(width);
         }
     }
 
