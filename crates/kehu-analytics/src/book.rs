@@ -49,6 +49,23 @@ pub fn grade_book(
     policy: &Policy,
     as_of: Date,
 ) -> Result<BookGrades, RfmError> {
+    let (customers, rfm_means) = grade_book_map(customers, policy, as_of, |grades| grades)?;
+    Ok(BookGrades {
+        customers,
+        rfm_means,
+    })
+}
+
+/// [`grade_book`], each customer's grades handed to `keep` as they are
+/// made and only what it returns kept (in the book's order), with the RFM
+/// means: a caller that needs a few fields of each (the report's groups)
+/// never holds every grade of a large book.
+pub fn grade_book_map<T: Send>(
+    customers: &[Customer],
+    policy: &Policy,
+    as_of: Date,
+    keep: impl Fn(CustomerGrades) -> T + Sync + Send,
+) -> Result<(Vec<T>, RfmMeans), RfmError> {
     let inputs = customers
         .iter()
         .map(|c| RfmInput::from_customer(c, policy.rfm_window, as_of))
@@ -75,19 +92,16 @@ pub fn grade_book(
                 loyalty: loyalty.as_ref().map(|l| l.loyalty.as_str()),
             };
             let tier = tier::classify(&rules, &fields);
-            CustomerGrades {
+            keep(CustomerGrades {
                 abc,
                 rfm,
                 pipeline,
                 loyalty,
                 tier,
-            }
+            })
         })
         .collect();
-    Ok(BookGrades {
-        customers: graded,
-        rfm_means,
-    })
+    Ok((graded, rfm_means))
 }
 
 #[cfg(test)]

@@ -42,6 +42,27 @@ pub fn tune_malloc() {
     }
 }
 
+/// Frees a book the host is done with, on two threads (freeing a hundred
+/// thousand customers' strings one by one is most of a tenth of a second),
+/// then gives the freed pages back to the system.
+fn free_book(book: kehu_core::Book) {
+    fn clear(part: &mut [kehu_core::LoadedCustomer]) {
+        for loaded in part {
+            drop(std::mem::take(&mut loaded.customer));
+            drop(std::mem::take(&mut loaded.path));
+        }
+    }
+    let mut customers = book.customers;
+    let half = customers.len() / 2;
+    let (first, second) = customers.split_at_mut(half);
+    std::thread::scope(|scope| {
+        scope.spawn(|| clear(second));
+        clear(first);
+    });
+    drop(customers);
+    release_free_memory();
+}
+
 /// Gives the pages malloc holds free back to the system: after the host
 /// drops its book, before the plugin builds its own copy.
 fn release_free_memory() {
@@ -211,8 +232,7 @@ impl Services<'_> {
             .with_context(session::load_for_reading)
             .map_err(|e| ServiceError::new(format!("{e:#}")))?;
         let encoded = encode(as_of, &book, encoding);
-        drop(book);
-        release_free_memory();
+        free_book(book);
         encoded
     }
 
@@ -233,8 +253,7 @@ impl Services<'_> {
         let book = kehu_core::load_entries(entries, &kehu_core::LoadOptions { as_of: date })
             .map_err(|e| ServiceError::new(format!("reading the book as of {date}: {e}")))?;
         let encoded = encode(date, &book, encoding);
-        drop(book);
-        release_free_memory();
+        free_book(book);
         encoded
     }
 }

@@ -181,6 +181,29 @@ fn is_file_change(customer: &RawCustomer<'_>) -> bool {
     matches!(customer.status.as_deref(), Some("added" | "removed"))
 }
 
+/// Days of history asked for in one answer: the host holds each answer
+/// whole (a year of contacts on a large book is tens of megabytes), so a
+/// long window is asked for a slice at a time.
+pub const SLICE_DAYS: i64 = 31;
+
+/// `since..=until` cut into slices of at most [`SLICE_DAYS`] days, newest
+/// first (the order of the host's answers, so the positions of the events
+/// run on as in one answer).
+pub fn slices(since: Date, until: Date) -> Vec<(Date, Date)> {
+    let mut out = Vec::new();
+    let mut to = until;
+    while to >= since {
+        let from = shift(to, 1 - SLICE_DAYS).max(since);
+        out.push((from, to));
+        let next = shift(from, -1);
+        if next >= from {
+            break;
+        }
+        to = next;
+    }
+    out
+}
+
 /// Reads the windows of `period` from the host.
 pub fn read(ctx: &Context<'_>, period: &Period) -> Result<Read, PluginError> {
     let windows = Windows::of(period);
@@ -202,16 +225,18 @@ pub fn read(ctx: &Context<'_>, period: &Period) -> Result<Read, PluginError> {
         // Positions run on across the answers, so a later answer's
         // (older) commits sort after an earlier one's within a second.
         reader.part = part;
-        reader.window = (since, until);
-        let base = order;
-        let mut last = base;
-        ctx.changes_raw(Some(since), Some(until), &filter, |bytes| {
-            each_event(bytes, |i, event| {
-                last = base + i + 1;
-                reader.event(base + i, event);
-            })
-        })?;
-        order = last;
+        for (from, to) in slices(since, until) {
+            reader.window = (from, to);
+            let base = order;
+            let mut last = base;
+            ctx.changes_raw(Some(from), Some(to), &filter, |bytes| {
+                each_event(bytes, |i, event| {
+                    last = base + i + 1;
+                    reader.event(base + i, event);
+                })
+            })?;
+            order = last;
+        }
         Ok::<(), PluginError>(())
     };
     let everything = ChangeFilter::default();
@@ -253,6 +278,21 @@ mod tests {
             since: d(since),
             until: d(until),
         }
+    }
+
+    #[test]
+    fn slices_cover_the_window_newest_first() {
+        let s = slices(d("2026-01-01"), d("2026-03-05"));
+        assert_eq!(
+            s,
+            vec![
+                (d("2026-02-03"), d("2026-03-05")),
+                (d("2026-01-03"), d("2026-02-02")),
+                (d("2026-01-01"), d("2026-01-02")),
+            ]
+        );
+        assert_eq!(slices(d("2026-01-01"), d("2026-01-01")).len(), 1);
+        assert!(slices(d("2026-01-02"), d("2026-01-01")).is_empty());
     }
 
     #[test]

@@ -44,6 +44,7 @@ use serde_json::value::RawValue;
 use super::History;
 use super::filter::{ChangeFilter, is_contact};
 use super::records::{CommitInfo, CustomerChange, FieldChange, Kind, Status};
+use super::spill::Lines;
 use super::walk::Walk;
 use crate::book::Book;
 use crate::error::GitError;
@@ -554,11 +555,11 @@ impl Index {
             // Few new commits (the usual case: HEAD moved by a commit or
             // two), or one core: diff them here.
             loop {
-                let mut buf = Vec::new();
+                let mut lines = Lines::default();
                 for id in &batch {
-                    history.write_entry(*id, &mut buf)?;
+                    history.write_entry(*id, &mut lines)?;
                 }
-                out.write_all(&buf)?;
+                lines.copy_to(&mut out)?;
                 if !more {
                     break;
                 }
@@ -778,7 +779,7 @@ impl SegmentReader {
 impl History<'_> {
     /// Writes the index lines of one commit: the commit line, then one line
     /// per customer change (every field), streamed.
-    pub(crate) fn write_entry(&self, id: Oid, out: &mut Vec<u8>) -> Result<(), Trouble> {
+    pub(crate) fn write_entry(&self, id: Oid, out: &mut Lines) -> Result<(), Trouble> {
         let ids = self.objects.book_ids_by_id(id)?;
         let parents = ids.parents.iter().map(Oid::to_string).collect::<Vec<_>>();
         let out = std::cell::RefCell::new(out);
@@ -803,15 +804,17 @@ impl History<'_> {
                     }),
                 };
                 headed = true;
-                line(&mut out.borrow_mut(), ids.time, &entry)
+                line(out.borrow_mut().buf(), ids.time, &entry)
             },
             |change| {
                 let mut out = out.borrow_mut();
-                out.push(b'\t');
-                serde_json::to_writer(&mut **out, &change)
+                let buf = out.buf();
+                buf.push(b'\t');
+                serde_json::to_writer(&mut *buf, &change)
                     .map_err(|e| GitError::backend("writing the history index", e))?;
-                out.push(b'\n');
-                Ok(())
+                buf.push(b'\n');
+                out.settle()
+                    .map_err(|e| GitError::backend("writing the history index", e))
             },
         )?;
         if !headed {
@@ -821,7 +824,7 @@ impl History<'_> {
                 t: ids.time,
                 b: None,
             };
-            line(&mut out.borrow_mut(), ids.time, &entry)?;
+            line(out.borrow_mut().buf(), ids.time, &entry)?;
         }
         // Written once, newest first: no later commit asks for this one's
         // ids (its parents' stay until they are written in turn).
@@ -862,7 +865,7 @@ fn parallel(
     std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Oid>)>(workers);
         let job_rx = Arc::new(Mutex::new(job_rx));
-        let (done_tx, done_rx) = mpsc::channel::<(usize, Result<Vec<u8>, Trouble>)>();
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Result<Lines, Trouble>)>();
         for repo in repos {
             let job_rx = Arc::clone(&job_rx);
             let done_tx = done_tx.clone();
@@ -874,11 +877,11 @@ fn parallel(
                         Err(_) => return,
                     };
                     let Ok((seq, ids)) = job else { return };
-                    let mut buf = Vec::new();
+                    let mut lines = Lines::default();
                     let result = ids
                         .iter()
-                        .try_for_each(|id| history.write_entry(*id, &mut buf))
-                        .map(|()| buf);
+                        .try_for_each(|id| history.write_entry(*id, &mut lines))
+                        .map(|()| lines);
                     if done_tx.send((seq, result)).is_err() {
                         return;
                     }
@@ -886,15 +889,15 @@ fn parallel(
             });
         }
         drop(done_tx);
-        let mut ready: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
+        let mut ready: BTreeMap<usize, Lines> = BTreeMap::new();
         let mut written = 0usize;
         let mut failure: Option<Trouble> = None;
-        let write_ready = |ready: &mut BTreeMap<usize, Vec<u8>>,
+        let write_ready = |ready: &mut BTreeMap<usize, Lines>,
                            written: &mut usize,
                            out: &mut dyn Write|
          -> Result<(), Trouble> {
-            while let Some(buf) = ready.remove(written) {
-                out.write_all(&buf)?;
+            while let Some(lines) = ready.remove(written) {
+                lines.copy_to(out)?;
                 *written += 1;
             }
             Ok(())

@@ -23,6 +23,7 @@ mod pack;
 mod quick;
 mod records;
 mod snapshot;
+mod spill;
 mod treediff;
 mod walk;
 

@@ -1,9 +1,10 @@
 //! The book by value tier, ABC class and RFM segment, graded by
-//! kehu-analytics' `grade_book` at the end and at the start of the period.
+//! kehu-analytics' `grade_book` (its `grade_book_map`, keeping only the
+//! three names) at the end and at the start of the period.
 
 use std::collections::BTreeMap;
 
-use kehu_analytics::{Policy, grade_book};
+use kehu_analytics::{Policy, grade_book_map};
 use kehu_core::Date;
 use kehu_plugin_sdk::PluginError;
 use serde::Serialize;
@@ -62,19 +63,25 @@ fn add(groups: &mut Groups, name: &str, revenue: i64) {
 pub fn group(snapshot: &Snapshot<'_>, as_of: Date) -> Result<Grouped, PluginError> {
     let policy = Policy::from_config(snapshot.config)
         .map_err(|e| PluginError::Data(format!("kehu.toml: {e}")))?;
-    let grades = grade_book(snapshot.customers, &policy, as_of)
-        .map_err(|e| PluginError::Data(e.to_string()))?;
+    // Only the three names of each customer's grades are kept.
+    let (grades, _) = grade_book_map(snapshot.customers, &policy, as_of, |g| {
+        (g.tier.map(|t| t.name), g.abc.class, g.rfm.segment)
+    })
+    .map_err(|e| PluginError::Data(e.to_string()))?;
     let mut out = Grouped {
         tiers: Groups::new(),
         abc: Groups::new(),
         rfm: Groups::new(),
     };
-    for (customer, g) in snapshot.customers.iter().zip(&grades.customers) {
+    for (customer, (tier, abc, rfm)) in snapshot.customers.iter().zip(&grades) {
         let revenue = revenue_cents(customer);
-        let tier = g.tier.as_ref().map_or(super::NONE, |t| t.name.as_str());
-        add(&mut out.tiers, tier, revenue);
-        add(&mut out.abc, g.abc.class.as_str(), revenue);
-        add(&mut out.rfm, g.rfm.segment.as_str(), revenue);
+        add(
+            &mut out.tiers,
+            tier.as_deref().unwrap_or(super::NONE),
+            revenue,
+        );
+        add(&mut out.abc, abc.as_str(), revenue);
+        add(&mut out.rfm, rfm.as_str(), revenue);
     }
     Ok(out)
 }
