@@ -68,6 +68,40 @@ impl Owner {
     }
 }
 
+/// The name of a temporary file this process writes in place of `name`
+/// (`.NAME.tmp-PID@HOST`): a later run can tell a killed writer's leftover
+/// from a file another live process is still writing.
+pub(crate) fn temp_name(name: &str) -> String {
+    let me = Owner::me();
+    format!(".{name}.tmp-{}@{}", me.pid, me.host)
+}
+
+/// Removes the temporary files in `dir` (named by [`temp_name`]) whose
+/// writer is provably gone: a kill in the middle of a write would otherwise
+/// leave them behind for good (hundreds of megabytes for an index segment).
+pub(crate) fn sweep_dead_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let owner = name
+            .to_str()
+            .filter(|n| n.starts_with('.'))
+            .and_then(|n| n.rsplit_once(".tmp-"))
+            .and_then(|(_, owner)| owner.split_once('@'))
+            .and_then(|(pid, host)| {
+                Some(Owner {
+                    pid: pid.parse().ok()?,
+                    host: host.to_owned(),
+                })
+            });
+        if owner.is_some_and(|o| o.is_dead()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// The machine's name, for telling a lock from this host from one made over
 /// a shared file system.
 fn hostname() -> String {
@@ -184,6 +218,32 @@ fn locked(path: &Path) -> GitError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_temporary_files_of_dead_writers_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let me = Owner::me();
+        let dead = format!(".seg-000002.tmp-4294967295@{}", me.host);
+        let names = [
+            dead.as_str(),
+            &temp_name("seg-000003"),
+            ".seg-000004.tmp-4294967295@another-host",
+            ".seg-000005.tmp-77",
+            "seg-000001.jsonl",
+        ];
+        for name in names {
+            fs::write(dir.path().join(name), "x").unwrap();
+        }
+        sweep_dead_temps(dir.path());
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        let mut expected: Vec<String> = names[1..].iter().map(|n| n.to_string()).collect();
+        expected.sort();
+        assert_eq!(left, expected);
+    }
 
     #[test]
     fn a_lock_names_its_owner_and_parses_back() {

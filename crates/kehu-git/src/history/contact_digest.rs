@@ -270,7 +270,7 @@ impl History<'_> {
     fn write_digest(&self, index: &Index, state: &IndexState, path: &Path) -> Result<(), Trouble> {
         let tip = Oid::from_str(&state.tip)
             .map_err(|_| Trouble::Corrupt(format!("`{}` is not a commit id", state.tip)))?;
-        let tmp = path.with_file_name(format!(".{FILE}.tmp-{}", std::process::id()));
+        let tmp = path.with_file_name(crate::lock::temp_name(FILE));
         let result = (|| -> Result<(), Trouble> {
             let mut out = BufWriter::new(File::create(&tmp)?);
             out.write_all(&[b' '; HEADER_LEN])?;

@@ -361,6 +361,12 @@ impl Index {
         &self.dir
     }
 
+    /// Where this process writes segment `number` before linking it in.
+    fn temp_path(&self, number: u32) -> PathBuf {
+        self.dir
+            .join(crate::lock::temp_name(&format!("seg-{number:06}")))
+    }
+
     fn segment_path(&self, number: u32, ext: &str) -> PathBuf {
         self.dir.join(format!("seg-{number:06}.{ext}"))
     }
@@ -483,10 +489,9 @@ impl Index {
             (Some(c), Some(Some(f))) => Some(c.min(f)),
         };
         fs::create_dir_all(&self.dir)?;
+        crate::lock::sweep_dead_temps(&self.dir);
         let number = live.first().map_or(1, |s| s.number + 1);
-        let tmp = self
-            .dir
-            .join(format!(".seg-{number:06}.tmp-{}", std::process::id()));
+        let tmp = self.temp_path(number);
         let written = self.write_segment(history, head, &known, deep, cut, &tmp);
         let result = written.and_then(|mut ids| {
             fs::write(self.segment_path(number, "ids"), ids_bytes(&mut ids))?;
@@ -602,9 +607,7 @@ impl Index {
             return Ok(());
         };
         let number = newest.number + 1;
-        let tmp = self
-            .dir
-            .join(format!(".seg-{number:06}.tmp-{}", std::process::id()));
+        let tmp = self.temp_path(number);
         let mut out = BufWriter::new(File::create(&tmp)?);
         let mut count = 0u64;
         let result = (|| {
