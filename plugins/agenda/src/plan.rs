@@ -9,7 +9,11 @@ use kehu_analytics::cadence::{Cadence, CadenceChoice, FollowUpStatus, follow_up}
 use kehu_analytics::pipeline::PipelineGrade;
 use kehu_analytics::policy::Policy;
 use kehu_analytics::urgency::{DEFAULT_STEP_DAYS, Urgency, order, urgency};
+use std::collections::HashMap;
+
+use chrono::Datelike;
 use kehu_core::{Customer, Date};
+use rayon::prelude::*;
 
 use crate::contacts::{Contacts, LastContact, last_contact};
 
@@ -121,6 +125,9 @@ pub fn step_days(section: Option<&serde_json::Value>) -> u32 {
 
 /// Plans every customer as of `as_of`, with the contacts read from history
 /// since `since` (`None`: no history was read).
+///
+/// The customers are planned in parallel; the items come out in urgency
+/// order, ties by id ([`order`]).
 pub fn plan<'c>(
     policy: &'c Policy,
     customers: &'c [Customer],
@@ -139,41 +146,113 @@ pub fn plan<'c>(
                 customer.id
             ));
         }
-        let Some(choice) = policy.cadence_of(customer) else {
+        if policy.cadence_of(customer).is_none() {
             out.without_cadence.push(customer.id.clone());
-            continue;
-        };
-        let cadence = choice.cadence;
-        let weight = policy
-            .tier_or_default(customer.grade.tier.as_deref())
-            .map_or(1.0, |t| t.weight);
-        let last = last_contact(customer.contact.last, contacts.get(&customer.id), since);
-        let state = follow_up(cadence, last.day, as_of);
-        let day = match state.due_on {
-            Some(due) if due > as_of => due,
-            _ => as_of,
-        };
-        out.items.push(Item {
-            customer,
-            id: &customer.id,
-            name: &customer.name,
-            owner: customer.owner.as_deref(),
-            stage: &customer.stage,
-            cadence,
-            choice,
-            status: state.status,
-            days_since: state.days_since,
-            due_on: state.due_on,
-            overdue_on: state.overdue_on,
-            day,
-            urgency: urgency(cadence, state.days_since, weight, step),
-            last,
-            channel: None,
-        });
+        }
     }
-    out.items
-        .sort_by(|a, b| order((&a.urgency, a.id), (&b.urgency, b.id)));
+    // An indexed `map` fills the vector in place; the rare customer without
+    // a cadence is dropped after (the same layout: the vector is reused).
+    let mut items: Vec<Option<Item<'c>>> = Vec::new();
+    customers
+        .par_iter()
+        .map(|customer| {
+            let choice = policy.cadence_of(customer)?;
+            let weight = policy
+                .tier_or_default(customer.grade.tier.as_deref())
+                .map_or(1.0, |t| t.weight);
+            let last = last_contact(customer.contact.last, contacts.get(&customer.id), since);
+            Some(item(customer, choice, weight, last, as_of, step))
+        })
+        .collect_into_vec(&mut items);
+    out.items = items.into_iter().flatten().collect();
+    sort_by_urgency(&mut out.items);
     out
+}
+
+/// One customer's follow-up, from its cadence, tier weight and last contact.
+fn item<'c>(
+    customer: &'c Customer,
+    choice: CadenceChoice<'c>,
+    weight: f64,
+    last: LastContact,
+    as_of: Date,
+    step: u32,
+) -> Item<'c> {
+    let cadence = choice.cadence;
+    let state = follow_up(cadence, last.day, as_of);
+    let day = match state.due_on {
+        Some(due) if due > as_of => due,
+        _ => as_of,
+    };
+    Item {
+        customer,
+        id: &customer.id,
+        name: &customer.name,
+        owner: customer.owner.as_deref(),
+        stage: &customer.stage,
+        cadence,
+        choice,
+        status: state.status,
+        days_since: state.days_since,
+        due_on: state.due_on,
+        overdue_on: state.overdue_on,
+        day,
+        urgency: urgency(cadence, state.days_since, weight, step),
+        last,
+        channel: None,
+    }
+}
+
+/// Sorts `items` into [`order`]. Items already in id order (a book's
+/// customers are) only need a stable sort by score: it sorts small keys,
+/// then moves each item once, instead of comparing whole items by score
+/// and id.
+fn sort_by_urgency(items: &mut [Item<'_>]) {
+    if !items.windows(2).all(|w| w[0].id < w[1].id) {
+        items.sort_by(|a, b| order((&a.urgency, a.id), (&b.urgency, b.id)));
+        return;
+    }
+    let Ok(count) = u32::try_from(items.len()) else {
+        items.sort_by(|a, b| order((&a.urgency, a.id), (&b.urgency, b.id)));
+        return;
+    };
+    let mut keys: Vec<(u64, u32)> = items
+        .iter()
+        .zip(0..count)
+        .map(|(item, at)| (!ascending_key(item.urgency.score), at))
+        .collect();
+    keys.sort_unstable();
+    let mut from: Vec<u32> = keys.into_iter().map(|(_, at)| at).collect();
+    permute(items, &mut from);
+}
+
+/// A key whose unsigned order is [`f64::total_cmp`]'s order.
+fn ascending_key(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+/// Rearranges `items` so that position `i` holds what was at `from[i]`,
+/// following each cycle of the permutation with swaps (no second vector of
+/// items). `from` is used up.
+fn permute<T>(items: &mut [T], from: &mut [u32]) {
+    for start in 0..from.len() {
+        let mut at = start;
+        while from[at] as usize != start {
+            let next = from[at] as usize;
+            if next == at {
+                break;
+            }
+            items.swap(at, next);
+            from[at] = at as u32;
+            at = next;
+        }
+        from[at] = at as u32;
+    }
 }
 
 /// What to show.
@@ -199,6 +278,10 @@ impl View {
 
     /// Whether `item` is on this view as of `as_of`.
     pub fn shows(&self, item: &Item<'_>, as_of: Date) -> bool {
+        self.shows_until(item, self.until(as_of))
+    }
+
+    fn shows_until(&self, item: &Item<'_>, until: Date) -> bool {
         if let Some(owner) = &self.owner
             && item.owner != Some(owner.as_str())
         {
@@ -207,32 +290,50 @@ impl View {
         if self.overdue {
             return item.status == FollowUpStatus::Overdue;
         }
-        item.day <= self.until(as_of)
+        item.day <= until
     }
 
     /// The items shown, grouped: by owner (then urgency), or with `--days`
     /// by day, then owner, then urgency. Unowned customers come last in a
     /// day.
     pub fn select<'p, 'c>(&self, plan: &'p Plan<'c>, as_of: Date) -> Vec<&'p Item<'c>> {
-        let mut shown: Vec<&Item<'c>> =
-            plan.items.iter().filter(|i| self.shows(i, as_of)).collect();
-        // `plan.items` is in urgency order: a stable sort keeps it in a group.
+        let until = self.until(as_of);
+        let shown: Vec<&Item<'c>> = plan
+            .items
+            .iter()
+            .filter(|i| self.shows_until(i, until))
+            .collect();
+        // Sorted by small keys: the day, the owner's rank among the owners
+        // shown (unowned last), then the position in `plan.items` (urgency
+        // order), so the order within a group stays the urgency order.
+        let mut ranks: HashMap<&str, u32> = shown
+            .iter()
+            .filter_map(|i| i.owner)
+            .map(|o| (o, 0))
+            .collect();
+        let mut owners: Vec<&str> = ranks.keys().copied().collect();
+        owners.sort_unstable();
+        for (rank, owner) in (0..).zip(owners) {
+            ranks.insert(owner, rank);
+        }
         let by_days = self.days.is_some();
-        shown.sort_by(|a, b| {
-            let day = if by_days {
-                a.day.cmp(&b.day)
-            } else {
-                std::cmp::Ordering::Equal
-            };
-            day.then_with(|| owner_key(a).cmp(&owner_key(b)))
-        });
-        shown
-    }
-}
-
-fn owner_key<'c>(item: &Item<'c>) -> (bool, &'c str) {
-    match item.owner {
-        Some(o) => (false, o),
-        None => (true, ""),
+        let mut keys: Vec<(i32, u32, usize)> = shown
+            .iter()
+            .enumerate()
+            .map(|(at, item)| {
+                let day = if by_days {
+                    item.day.0.num_days_from_ce()
+                } else {
+                    0
+                };
+                let rank = item
+                    .owner
+                    .and_then(|o| ranks.get(o).copied())
+                    .unwrap_or(u32::MAX);
+                (day, rank, at)
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|(_, _, at)| shown[at]).collect()
     }
 }

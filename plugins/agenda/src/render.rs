@@ -13,8 +13,12 @@ use kehu_core::escape::{csv_safe, markdown_cell};
 use kehu_plugin_sdk::PluginError;
 use serde_json::{Value, json};
 
+use std::ops::Range;
+
+use rayon::prelude::*;
+
 use crate::plan::{Item, View};
-use crate::table::{Grid, text_width};
+use crate::table::{Grid, line_width, printable_ascii, text_width};
 
 /// The version tag of the agenda's JSON document.
 pub const JSON_SCHEMA: &str = "kehu.agenda/1";
@@ -108,7 +112,7 @@ fn day_width(day: Date) -> usize {
 /// the rows of a large agenda are measured, then written, and measuring
 /// this way costs a fraction of writing. Tests check it against the
 /// widths of the written cells.
-fn measure_row(grid: &mut Grid, item: &Item<'_>) {
+fn measure_row(grid: &mut Grid, item: &Item<'_>, scratch: &mut Scratch) {
     let widths = [
         text_width(item.id),
         text_width(item.name),
@@ -118,7 +122,7 @@ fn measure_row(grid: &mut Grid, item: &Item<'_>) {
         item.days_since.map_or(0, digits),
         digits(i64::from(item.cadence.ideal)) + 1 + digits(i64::from(item.cadence.max)),
         item.due_on.map_or(0, day_width),
-        text_width(&score(item.urgency.score)),
+        text_width(scratch.score.text(item.urgency.score)),
         text_width(item.last.note.as_deref().unwrap_or_default()),
     ];
     for (column, width) in widths.into_iter().enumerate() {
@@ -129,7 +133,7 @@ fn measure_row(grid: &mut Grid, item: &Item<'_>) {
 /// The group an item is shown under: its owner, or with `--days` its day
 /// and owner.
 fn group(item: &Item<'_>, view: &View) -> String {
-    let owner = item.owner.unwrap_or("(no owner)");
+    let owner = group_owner(item);
     if view.days.is_some() {
         format!("{} · {owner}", item.day)
     } else {
@@ -137,16 +141,33 @@ fn group(item: &Item<'_>, view: &View) -> String {
     }
 }
 
-fn groups<'a, 'c>(items: &[&'a Item<'c>], view: &View) -> Vec<(String, Vec<&'a Item<'c>>)> {
-    let mut out: Vec<(String, Vec<&Item<'c>>)> = Vec::new();
-    for item in items {
-        let name = group(item, view);
+fn group_owner<'c>(item: &Item<'c>) -> &'c str {
+    item.owner.unwrap_or("(no owner)")
+}
+
+/// The groups of `items` (already in group order): each group's name and
+/// its range of positions.
+fn group_ranges(items: &[&Item<'_>], view: &View) -> Vec<(String, Range<usize>)> {
+    let by_days = view.days.is_some();
+    let mut out: Vec<(String, Range<usize>)> = Vec::new();
+    for (at, item) in items.iter().enumerate() {
+        let same = at > 0 && {
+            let before = items[at - 1];
+            group_owner(before) == group_owner(item) && (!by_days || before.day == item.day)
+        };
         match out.last_mut() {
-            Some((last, members)) if *last == name => members.push(item),
-            _ => out.push((name, vec![item])),
+            Some((_, range)) if same => range.end = at + 1,
+            _ => out.push((group(item, view), at..at + 1)),
         }
     }
     out
+}
+
+fn groups<'a, 'c>(items: &[&'a Item<'c>], view: &View) -> Vec<(String, Vec<&'a Item<'c>>)> {
+    group_ranges(items, view)
+        .into_iter()
+        .map(|(name, range)| (name, items[range].to_vec()))
+        .collect()
 }
 
 /// The heading line: what the view shows.
@@ -174,9 +195,16 @@ pub fn terminal(items: &[&Item<'_>], view: &View, as_of: Date, color: bool) -> S
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Rows measured or drawn by one task.
+const ROWS_PER_TASK: usize = 2048;
+/// Rows drawn before they are written out: bounds the memory the drawn
+/// text takes while tasks run in parallel.
+const ROWS_PER_BATCH: usize = 8 * ROWS_PER_TASK;
+
 /// [`terminal`] written to `out` as it is drawn (an agenda of every
 /// customer runs to tens of megabytes): each group's rows are measured,
-/// then written.
+/// then drawn, in parallel tasks of consecutive rows whose text is written
+/// out in order.
 pub fn write_terminal(
     items: &[&Item<'_>],
     view: &View,
@@ -186,23 +214,204 @@ pub fn write_terminal(
 ) -> io::Result<()> {
     writeln!(out, "{}", title(view, as_of, items.len()))?;
     let header = &COLUMNS[2..];
-    let mut cells = Cells::default();
-    for (name, members) in groups(items, view) {
-        let mut grid = Grid::new(header);
-        for item in &members {
-            measure_row(&mut grid, item);
+    let groups = group_ranges(items, view);
+    let grids: Vec<Grid> = groups
+        .iter()
+        .map(|(_, range)| {
+            items[range.clone()]
+                .par_chunks(ROWS_PER_TASK)
+                .map(|rows| {
+                    let mut grid = Grid::new(header);
+                    let mut scratch = Scratch::default();
+                    for item in rows {
+                        measure_row(&mut grid, item, &mut scratch);
+                    }
+                    grid
+                })
+                .reduce(|| Grid::new(header), Grid::widest)
+        })
+        .collect();
+    let starts: Vec<usize> = groups.iter().map(|(_, range)| range.start).collect();
+    let draw = |from: usize, to: usize| -> io::Result<Vec<u8>> {
+        let mut text = Vec::new();
+        let mut scratch = Scratch::default();
+        let mut g = starts
+            .partition_point(|&start| start <= from)
+            .saturating_sub(1);
+        for at in from..to {
+            if groups.get(g + 1).is_some_and(|(_, r)| r.start == at) {
+                g += 1;
+            }
+            let (name, range) = &groups[g];
+            let grid = &grids[g];
+            if at == range.start {
+                write!(text, "\n{name}\n")?;
+                grid.head(&mut text, header)?;
+            }
+            let item = items[at];
+            draw_row(
+                grid,
+                item,
+                color && item.status == FollowUpStatus::Overdue,
+                &mut scratch,
+                &mut text,
+            )?;
+            if at + 1 == range.end {
+                grid.foot(&mut text)?;
+                text.push(b'\n');
+            }
         }
-        write!(out, "\n{name}\n")?;
-        grid.head(out, header)?;
-        for item in &members {
-            fill_cells(item, &mut cells);
-            let overdue = item.status == FollowUpStatus::Overdue;
-            grid.row(out, &cells[2..], color && overdue)?;
+        Ok(text)
+    };
+    for batch in (0..items.len()).step_by(ROWS_PER_BATCH) {
+        let end = (batch + ROWS_PER_BATCH).min(items.len());
+        let texts: Vec<io::Result<Vec<u8>>> = (batch..end)
+            .step_by(ROWS_PER_TASK)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|from| draw(from, (from + ROWS_PER_TASK).min(end)))
+            .collect();
+        for text in texts {
+            out.write_all(&text?)?;
         }
-        grid.foot(out)?;
-        writeln!(out)?;
     }
     Ok(())
+}
+
+/// Reused buffers for drawing rows: the cells of a row drawn the slow way,
+/// the text of numbers and days, and the last urgency score written (rows
+/// in urgency order often share their score).
+#[derive(Default)]
+struct Scratch {
+    cells: Cells,
+    numbers: String,
+    score: LastScore,
+}
+
+/// The last urgency score written and its text.
+#[derive(Default)]
+struct LastScore(Option<(u64, String)>);
+
+impl LastScore {
+    /// The score as printed ([`score`]), written once per distinct score.
+    fn text(&mut self, x: f64) -> &str {
+        let bits = x.to_bits();
+        if self.0.as_ref().is_none_or(|(b, _)| *b != bits) {
+            self.0 = Some((bits, score(x)));
+        }
+        self.0.as_ref().map_or("", |(_, text)| text.as_str())
+    }
+}
+
+/// Draws `item`'s row: straight from the item when every text cell is one
+/// line (writing the cells only to read them back costs most of drawing a
+/// large agenda), else through [`fill_cells`] and [`Grid::row`].
+fn draw_row(
+    grid: &Grid,
+    item: &Item<'_>,
+    yellow: bool,
+    scratch: &mut Scratch,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    let note = item.last.note.as_deref().unwrap_or_default();
+    let channel = item.channel.unwrap_or_default();
+    let texts = [item.id, item.name, channel, note];
+    let widths = if texts.iter().all(|t| printable_ascii(t)) {
+        texts.map(str::len)
+    } else if texts.iter().any(|t| t.contains('\n')) {
+        fill_cells(item, &mut scratch.cells);
+        return grid.row(out, &scratch.cells[2..], yellow);
+    } else {
+        texts.map(line_width)
+    };
+    let numbers = &mut scratch.numbers;
+    numbers.clear();
+    let mut ends = [0usize; 4];
+    match item.last.day {
+        Some(day) => push_day(numbers, day),
+        None => numbers.push_str("never"),
+    }
+    ends[0] = numbers.len();
+    if let Some(days) = item.days_since {
+        push_int(numbers, days);
+    }
+    ends[1] = numbers.len();
+    push_int(numbers, i64::from(item.cadence.ideal));
+    numbers.push('/');
+    push_int(numbers, i64::from(item.cadence.max));
+    ends[2] = numbers.len();
+    if let Some(due) = item.due_on {
+        push_day(numbers, due);
+    }
+    ends[3] = numbers.len();
+    let numbers = &scratch.numbers;
+    let score_text = scratch.score.text(item.urgency.score);
+    let status = status_word(item.status);
+    let numbers = [
+        &numbers[..ends[0]],
+        &numbers[ends[0]..ends[1]],
+        &numbers[ends[1]..ends[2]],
+        &numbers[ends[2]..ends[3]],
+        score_text,
+    ]
+    .map(|text| (text, text.len()));
+    let cells: [(&str, usize); 10] = [
+        (item.id, widths[0]),
+        (item.name, widths[1]),
+        (status, status.len()),
+        (channel, widths[2]),
+        numbers[0],
+        numbers[1],
+        numbers[2],
+        numbers[3],
+        numbers[4],
+        (note, widths[3]),
+    ];
+    grid.line(out, &cells, yellow);
+    Ok(())
+}
+
+/// Appends `day` as it is displayed (`2026-11-18`).
+fn push_day(out: &mut String, day: Date) {
+    let (year, month, date) = (day.0.year(), day.0.month(), day.0.day());
+    if (0..=9999).contains(&year) {
+        let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+        let year = year.unsigned_abs();
+        out.extend([
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            '-',
+            digit(month / 10),
+            digit(month),
+            '-',
+            digit(date / 10),
+            digit(date),
+        ]);
+    } else {
+        // Writing into a String cannot fail.
+        let _ = write!(out, "{day}");
+    }
+}
+
+/// Appends `n` in decimal.
+fn push_int(out: &mut String, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// A whole terminal table: `header`, then `rows` (each with whether it is
@@ -417,7 +626,7 @@ mod tests {
         let mut cells = Cells::default();
         for item in &planned.items {
             let mut measured = Grid::new(header);
-            measure_row(&mut measured, item);
+            measure_row(&mut measured, item, &mut Scratch::default());
             fill_cells(item, &mut cells);
             let mut written = Grid::new(header);
             written.measure(&cells[2..]);
@@ -426,5 +635,68 @@ mod tests {
         assert_eq!(digits(0), 1);
         assert_eq!(digits(-10), 3);
         assert_eq!(digits(i64::MIN), 20);
+    }
+
+    /// The parallel drawing of a large agenda (groups and tasks across
+    /// batch boundaries, rows drawn straight and through the cells) gives
+    /// the bytes of the tables drawn one group at a time from the cells.
+    #[test]
+    fn large_agendas_draw_like_one_table_per_group() {
+        let owners = [Some("ann"), Some("bob"), None, Some("chen"), Some("ann")];
+        let customers: Vec<Customer> = (0..ROWS_PER_BATCH + 3 * ROWS_PER_TASK + 17)
+            .map(|i| {
+                let mut c = Customer {
+                    id: format!("c{i:06}"),
+                    name: match i % 97 {
+                        0 => format!("two\nlines {i}"),
+                        1 => format!("中山钢铁 {i}"),
+                        2 => "tab\there".to_owned(),
+                        _ => format!("Customer {i}"),
+                    },
+                    owner: owners[(i / 7) % owners.len()].map(str::to_owned),
+                    stage: "won".into(),
+                    ..Customer::default()
+                };
+                c.grade.tier = Some(["strategic", "key", "ordinary", "small"][i % 4].into());
+                c.grade.pipeline = ["A", "B", "C", "D", "E", "X"]
+                    .get(i % 11)
+                    .map(|g| (*g).to_owned());
+                c.contact.last = (i % 13 != 0)
+                    .then(|| Date(day("2026-11-18").0 - chrono::TimeDelta::days((i % 400) as i64)));
+                c
+            })
+            .collect();
+        let policy = Policy::from_config(&Config::default()).unwrap();
+        let as_of = day("2026-11-18");
+        let planned = plan(&policy, &customers, &Contacts::default(), None, as_of, 30);
+        for view in [
+            View::default(),
+            View {
+                days: Some(40),
+                ..View::default()
+            },
+        ] {
+            let items = view.select(&planned, as_of);
+            assert!(items.len() > ROWS_PER_BATCH, "{}", items.len());
+            for color in [false, true] {
+                let mut expected = format!("{}\n", title(&view, as_of, items.len()));
+                for (name, members) in groups(&items, &view) {
+                    let rows = members.iter().map(|item| {
+                        (
+                            cells(item)[2..].to_vec(),
+                            item.status == FollowUpStatus::Overdue,
+                        )
+                    });
+                    expected.push_str(&format!(
+                        "\n{name}\n{}\n",
+                        table(&COLUMNS[2..], rows, color)
+                    ));
+                }
+                assert!(
+                    expected == terminal(&items, &view, as_of, color),
+                    "{view:?} colour {color}"
+                );
+            }
+        }
     }
 }

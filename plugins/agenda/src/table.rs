@@ -21,7 +21,29 @@ const DEFAULT_COLOUR: &str = "\x1b[39m";
 
 /// The width of a cell's text on a terminal: its widest line.
 pub fn text_width(text: &str) -> usize {
+    if printable_ascii(text) {
+        return text.len();
+    }
     text.split('\n').map(str::width).max().unwrap_or(0)
+}
+
+/// The width of one line of text: one column per character when it is
+/// printable ASCII (most cells), else what `unicode-width` says.
+pub fn line_width(text: &str) -> usize {
+    if printable_ascii(text) {
+        text.len()
+    } else {
+        text.width()
+    }
+}
+
+/// Whether every byte is a printable ASCII character (one column each).
+/// A fold without an early exit, which the compiler turns into wide
+/// comparisons: cells are short, and most are printable ASCII.
+pub fn printable_ascii(text: &str) -> bool {
+    text.bytes().fold(true, |all, b| {
+        all & (b.wrapping_sub(b' ') < b'~' - b' ' + 1)
+    })
 }
 
 /// The column widths of one table, in terminal columns.
@@ -56,6 +78,42 @@ impl Grid {
         if let Some(w) = self.widths.get_mut(column) {
             *w = (*w).max(width);
         }
+    }
+
+    /// The wider of two grids' columns, column by column.
+    pub fn widest(mut self, other: Grid) -> Grid {
+        for (width, theirs) in self.widths.iter_mut().zip(other.widths) {
+            *width = (*width).max(theirs);
+        }
+        self
+    }
+
+    /// One row of cells that are one line each (no line break in any),
+    /// each with its width ([`line_width`]): [`Grid::row`]'s bytes, written
+    /// straight into `out`.
+    pub fn line(&self, out: &mut Vec<u8>, cells: &[(&str, usize)], yellow: bool) {
+        out.extend_from_slice("│".as_bytes());
+        for (i, width) in self.widths.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice("┆".as_bytes());
+            }
+            match cells.get(i) {
+                Some((text, text_width)) => {
+                    if yellow {
+                        out.extend_from_slice(YELLOW.as_bytes());
+                    }
+                    out.push(b' ');
+                    out.extend_from_slice(text.as_bytes());
+                    let pad = width.saturating_sub(*text_width) + 1;
+                    out.resize(out.len() + pad, b' ');
+                    if yellow {
+                        out.extend_from_slice(DEFAULT_COLOUR.as_bytes());
+                    }
+                }
+                None => out.resize(out.len() + width + 2, b' '),
+            }
+        }
+        out.extend_from_slice("│\n".as_bytes());
     }
 
     fn rule(&self, out: &mut impl Write, [left, fill, middle, right]: [char; 4]) -> io::Result<()> {
@@ -117,7 +175,7 @@ impl Grid {
                         }
                         line.push(' ');
                         line.push_str(text);
-                        line.extend(std::iter::repeat_n(' ', width - text.width() + 1));
+                        line.extend(std::iter::repeat_n(' ', width - line_width(text) + 1));
                         if yellow {
                             line.push_str(DEFAULT_COLOUR);
                         }
