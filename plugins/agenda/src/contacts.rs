@@ -127,6 +127,34 @@ impl Contacts {
         Contacts { by_id }
     }
 
+    /// What the history says about each of `ids`, in their order: walked
+    /// side by side with the contacts while `ids` are ascending (a book's
+    /// customers are), looked up one by one after any that is not.
+    pub fn of_each<'a>(&self, ids: impl Iterator<Item = &'a str>) -> Vec<Logged> {
+        let mut out = Vec::with_capacity(ids.size_hint().0);
+        let mut rest = self.by_id.as_slice();
+        let mut previous: Option<&str> = None;
+        let mut ascending = true;
+        for id in ids {
+            ascending &= previous.is_none_or(|p| p < id);
+            previous = Some(id);
+            if !ascending {
+                out.push(self.get(id));
+                continue;
+            }
+            while let Some(((key, _), tail)) = rest.split_first()
+                && key.as_str() < id
+            {
+                rest = tail;
+            }
+            out.push(match rest.first() {
+                Some((key, logged)) if key == id => *logged,
+                _ => Logged::default(),
+            });
+        }
+        out
+    }
+
     /// What the history says about `id`.
     pub fn get(&self, id: &str) -> Logged {
         self.by_id
@@ -187,5 +215,46 @@ pub fn last_contact(field: Option<Date>, logged: Logged, since: Option<Date>) ->
         field,
         logged: logged.contact,
         note,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logged(day: &str) -> Logged {
+        Logged {
+            contact: Some(day.parse().unwrap()),
+            field_set: None,
+        }
+    }
+
+    #[test]
+    fn each_id_finds_its_contacts_in_any_order() {
+        let unsorted = vec![
+            ("d".to_owned(), logged("2026-01-04")),
+            ("b".to_owned(), logged("2026-01-02")),
+            ("b".to_owned(), logged("2026-01-12")),
+            ("f".to_owned(), logged("2026-01-06")),
+        ];
+        let contacts = Contacts::sorted(unsorted);
+        // Of two records of one id, the later counts, as in a map.
+        assert_eq!(contacts.get("b"), logged("2026-01-12"));
+        let none = Logged::default();
+        let ascending = ["a", "b", "c", "d", "e", "f", "g"];
+        let expected = [
+            none,
+            logged("2026-01-12"),
+            none,
+            logged("2026-01-04"),
+            none,
+            logged("2026-01-06"),
+            none,
+        ];
+        assert_eq!(contacts.of_each(ascending.into_iter()), expected);
+        let shuffled = ["f", "a", "d", "b", "g"];
+        let looked_up: Vec<Logged> = shuffled.iter().map(|id| contacts.get(id)).collect();
+        assert_eq!(contacts.of_each(shuffled.into_iter()), looked_up);
+        assert_eq!(Contacts::default().of_each(["a"].into_iter()), [none]);
     }
 }

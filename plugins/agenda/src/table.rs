@@ -235,6 +235,23 @@ mod tests {
     }
 
     #[test]
+    fn printable_ascii_is_every_byte_from_space_to_tilde() {
+        for b in 0..=255u8 {
+            let printable = (b' '..=b'~').contains(&b);
+            for at in 0..17 {
+                let mut text = vec![b'a'; 17];
+                text[at] = b;
+                if let Ok(text) = std::str::from_utf8(&text) {
+                    assert_eq!(printable_ascii(text), printable, "byte {b} at {at}");
+                }
+            }
+        }
+        assert!(printable_ascii(""));
+        assert!(!printable_ascii("Café ✓"));
+        assert!(!printable_ascii("two\nlines and more"));
+    }
+
+    #[test]
     fn tables_are_comfy_tables() {
         let header = ["id", "name", "", "note"];
         let samples: Vec<Vec<(Vec<&str>, bool)>> = vec![
