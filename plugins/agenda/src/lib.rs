@@ -84,12 +84,6 @@ pub struct Agenda;
 
 impl Plugin for Agenda {
     fn run(&self, ctx: &mut Context<'_>, args: &[String]) -> Result<Output, PluginError> {
-        let t0 = std::time::Instant::now();
-        macro_rules! tick {
-            ($l:expr) => {
-                eprintln!("TRACE plugin {:>8.3} {}", t0.elapsed().as_secs_f64(), $l);
-            };
-        }
         let options = Options::parse(args)?;
         if options.help {
             return Ok(Output::text(help()));
@@ -101,9 +95,7 @@ impl Plugin for Agenda {
         let step = plan::step_days(section);
         let history_days = plan::history_days(section);
         let as_of = ctx.as_of();
-        tick!("config");
         let book = ctx.book()?;
-        tick!("book");
         let (since, until) = plan::window(&policy, &book.customers, as_of, history_days);
         let mut notes = Vec::new();
         let contacts = match history_days {
@@ -119,11 +111,8 @@ impl Plugin for Agenda {
                 (Contacts::default(), None)
             }
         };
-        tick!("contacts");
         let mut planned = plan::plan(&policy, &book.customers, &contacts, read_since, as_of, step);
-        tick!("plan");
         batch::suggest_channels(&config, &mut planned);
-        tick!("channels");
         notes.extend(planned.warnings.iter().map(|w| format!("warning: {w}")));
         if !planned.without_cadence.is_empty() {
             let shown = planned.without_cadence.len().min(10);
@@ -176,9 +165,7 @@ impl Plugin for Agenda {
                 overdue: options.overdue,
             };
             let items = view.select(&planned, as_of);
-            tick!("select");
             let overdue_actions = actions::overdue(&book.customers, as_of, view.owner.as_deref());
-            tick!("actions");
             match format {
                 Format::Table => {
                     // Streamed to the host as it is drawn: the agenda of a
@@ -218,7 +205,6 @@ impl Plugin for Agenda {
                 ),
             }
         };
-        tick!("render");
         let mut out = Output::text(stdout);
         for note in notes {
             out = out.with_note(note);

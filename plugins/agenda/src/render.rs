@@ -238,7 +238,7 @@ pub fn write_terminal(
         let mut g = starts
             .partition_point(|&start| start <= from)
             .saturating_sub(1);
-        for at in from..to {
+        for (at, item) in items.iter().enumerate().take(to).skip(from) {
             if groups.get(g + 1).is_some_and(|(_, r)| r.start == at) {
                 g += 1;
             }
@@ -248,7 +248,6 @@ pub fn write_terminal(
                 write!(text, "\n{name}\n")?;
                 grid.head(&mut text, header)?;
             }
-            let item = items[at];
             draw_row(
                 grid,
                 item,
