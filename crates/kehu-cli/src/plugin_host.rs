@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use kehu_core::Date;
 use kehu_plugin::host::{Registry, SearchPath};
 use kehu_plugin::protocol::{
-    BookEncoding, ChangeFilter, ContactWrite, LastContacts, LoggedContact, encode_book,
-    encode_book_binary,
+    BookEncoding, ChangeFilter, ContactWrite, CustomerFields, LastContacts, LoggedContact,
+    encode_book, encode_book_binary, encode_book_binary_draining,
 };
 use kehu_plugin::services::{HostServices, OutputStream, ServiceError};
 
@@ -203,37 +203,80 @@ fn answer_encoding(asked: BookEncoding) -> BookEncoding {
     }
 }
 
-/// Encodes a loaded book as a `book`/`book_at` answer.
-fn encode(
+/// Encodes a book's customers as a `book`/`book_at` answer.
+fn encode<'a>(
     as_of: Date,
-    book: &kehu_core::Book,
+    config: &kehu_core::Config,
+    customers: impl Iterator<Item = &'a kehu_core::Customer>,
     encoding: BookEncoding,
 ) -> Result<Vec<u8>, ServiceError> {
-    let customers = book.customers.iter().map(|c| &c.customer);
     match answer_encoding(encoding) {
-        BookEncoding::Json => encode_book(as_of, &book.config, customers)
-            .map_err(|e| ServiceError::new(e.to_string())),
-        BookEncoding::Binary => encode_book_binary(as_of, &book.config, customers)
+        BookEncoding::Json => {
+            encode_book(as_of, config, customers).map_err(|e| ServiceError::new(e.to_string()))
+        }
+        BookEncoding::Binary => encode_book_binary(as_of, config, customers)
             .map_err(|e| ServiceError::new(e.to_string())),
     }
 }
 
+/// Encodes a book loaded for this answer only, emptying its customers as
+/// it goes (kehu-plugin's `encode_book_binary_draining`), then frees it:
+/// the host and the plugin never hold the book at once. With `fields`,
+/// only those fields of each customer are sent.
+fn encode_and_free(
+    as_of: Date,
+    mut book: kehu_core::Book,
+    encoding: BookEncoding,
+    fields: Option<&CustomerFields>,
+) -> Result<Vec<u8>, ServiceError> {
+    let customers = book.customers.iter_mut().map(|c| &mut c.customer);
+    let encoded = match answer_encoding(encoding) {
+        BookEncoding::Binary => encode_book_binary_draining(as_of, &book.config, customers, fields)
+            .map_err(|e| ServiceError::new(e.to_string())),
+        BookEncoding::Json => {
+            let customers: Vec<&mut kehu_core::Customer> = customers.collect();
+            let projected = customers.into_iter().map(|c| {
+                if let Some(fields) = fields {
+                    fields.strip(c);
+                }
+                let shared: &kehu_core::Customer = c;
+                shared
+            });
+            encode_book(as_of, &book.config, projected)
+                .map_err(|e| ServiceError::new(e.to_string()))
+        }
+    };
+    free_book(book);
+    encoded
+}
+
 impl Services<'_> {
-    /// The book as of the run's day, encoded.
-    fn book_encoded(&self, encoding: BookEncoding) -> Result<Vec<u8>, ServiceError> {
+    /// The book as of the run's day, encoded, with only `fields` of each
+    /// customer when given.
+    fn book_encoded(
+        &self,
+        encoding: BookEncoding,
+        fields: Option<&CustomerFields>,
+    ) -> Result<Vec<u8>, ServiceError> {
         let as_of = self.with_context(|c| c.as_of);
         if let Some(Ok(book)) = self.book.get() {
-            return encode(as_of, book, encoding);
+            let customers = book.customers.iter().map(|c| &c.customer);
+            return match fields {
+                None => encode(as_of, &book.config, customers, encoding),
+                Some(fields) => {
+                    let projected: Vec<kehu_core::Customer> =
+                        customers.map(|c| fields.project(c)).collect();
+                    encode(as_of, &book.config, projected.iter(), encoding)
+                }
+            };
         }
         // Loaded for this answer only and dropped before the plugin decodes
-        // its own copy: the host and the plugin never hold the book at once.
-        // A changeset coming back loads it again (from the parse cache).
+        // its own copy. A changeset coming back loads it again (from the
+        // parse cache).
         let book = self
             .with_context(session::load_for_reading)
             .map_err(|e| ServiceError::new(format!("{e:#}")))?;
-        let encoded = encode(as_of, &book, encoding);
-        free_book(book);
-        encoded
+        encode_and_free(as_of, book, encoding, fields)
     }
 
     /// The book as of the end of `date`, encoded.
@@ -252,19 +295,21 @@ impl Services<'_> {
         let entries = files.into_iter().map(kehu_core::Entry::from).collect();
         let book = kehu_core::load_entries(entries, &kehu_core::LoadOptions { as_of: date })
             .map_err(|e| ServiceError::new(format!("reading the book as of {date}: {e}")))?;
-        let encoded = encode(date, &book, encoding);
-        free_book(book);
-        encoded
+        encode_and_free(date, book, encoding, None)
     }
 }
 
 impl HostServices for Services<'_> {
     fn book(&self) -> Result<Vec<u8>, ServiceError> {
-        self.book_encoded(BookEncoding::Json)
+        self.book_encoded(BookEncoding::Json, None)
     }
 
     fn book_binary(&self) -> Result<Vec<u8>, ServiceError> {
-        self.book_encoded(BookEncoding::Binary)
+        self.book_encoded(BookEncoding::Binary, None)
+    }
+
+    fn book_binary_fields(&self, fields: &CustomerFields) -> Result<Vec<u8>, ServiceError> {
+        self.book_encoded(BookEncoding::Binary, Some(fields))
     }
 
     fn book_at(&self, date: Date) -> Result<Vec<u8>, ServiceError> {

@@ -5,7 +5,8 @@ use std::cell::OnceCell;
 use kehu_core::{Config, Date};
 use kehu_plugin::abi::{Buffer, HOST_OK, HostApi};
 use kehu_plugin::protocol::{
-    Book, BookEncoding, ChangeFilter, HostCall, HostQuery, LastContacts, Request, Rules,
+    Book, BookEncoding, ChangeFilter, CustomerFields, HostCall, HostQuery, LastContacts, Request,
+    Rules,
 };
 
 use crate::PluginError;
@@ -20,6 +21,8 @@ pub struct Context<'a> {
     request: &'a Request,
     host: Option<&'a HostApi>,
     book: OnceCell<Book>,
+    /// The customer fields the run reads ([`Context::read_fields`]).
+    fields: Option<CustomerFields>,
     streams: Streams<'a>,
 }
 
@@ -29,6 +32,7 @@ impl<'a> Context<'a> {
             request,
             host,
             book: OnceCell::new(),
+            fields: None,
             streams: Streams::new(host),
         }
     }
@@ -69,7 +73,23 @@ impl<'a> Context<'a> {
         self.request.book_dir.as_deref()
     }
 
-    /// The book (config and customers) as of [`Context::as_of`].
+    /// Declares the customer fields this run reads (see
+    /// [`kehu_plugin::fields::FIELD_NAMES`]: `"name"`, `"grade.tier"`,
+    /// `"contact"` ...; the id always comes). The host may then send the
+    /// book with every other field empty, which on a large book saves most
+    /// of the handoff. Call it before [`Context::book`]: a book already
+    /// fetched stays as it is. A name that is no customer field is an
+    /// error (the field would always be empty).
+    pub fn read_fields(&mut self, names: &[&str]) -> Result<(), PluginError> {
+        let fields = CustomerFields::new(names.iter().copied())
+            .map_err(|error| PluginError::Failed(error.to_string()))?;
+        self.fields = Some(fields);
+        Ok(())
+    }
+
+    /// The book (config and customers) as of [`Context::as_of`], with only
+    /// the fields named by [`Context::read_fields`] when it was called (on a
+    /// host that honours it).
     ///
     /// Asked for in the binary encoding ([`kehu_plugin::protocol::BOOK_BINARY`]);
     /// a host that answers JSON is read just the same. The host's buffer is
@@ -80,6 +100,7 @@ impl<'a> Context<'a> {
         }
         let query = HostQuery::Book {
             encoding: BookEncoding::Binary,
+            fields: self.fields.clone(),
         };
         let book = self.call(&query, read_book)?;
         Ok(self.book.get_or_init(|| book))

@@ -42,7 +42,7 @@ pub use stream::StdoutWriter;
 
 pub use kehu_core;
 pub use kehu_plugin::protocol::{
-    Book, ChangeFilter, ContactWrite, LastContacts, LoggedContact, Rules, WriteMode,
+    Book, ChangeFilter, ContactWrite, CustomerFields, LastContacts, LoggedContact, Rules, WriteMode,
 };
 pub use serde_json;
 

@@ -20,7 +20,8 @@ use std::collections::BTreeMap;
 use kehu_core::{Customer, Date};
 use kehu_plugin::abi::{Buffer, HostApi};
 use kehu_plugin::protocol::{
-    Book, LastContacts, Request, Response, Rules, SCHEMA, encode_book, encode_book_binary,
+    Book, CustomerFields, LastContacts, Request, Response, Rules, SCHEMA, encode_book,
+    encode_book_binary,
 };
 use kehu_plugin::services::{CallFailure, HostServices, ServiceError, invoke};
 
@@ -151,6 +152,24 @@ impl HostServices for TestHost {
             return self.book();
         }
         encode_book_binary(self.book.as_of, &self.book.config, &self.book.customers)
+            .map_err(|error| ServiceError::new(error.to_string()))
+    }
+
+    /// Leaves out what the plugin did not name, as `kehu` does, so a test
+    /// catches a field the plugin reads without naming it.
+    fn book_binary_fields(&self, fields: &CustomerFields) -> Result<Vec<u8>, ServiceError> {
+        let customers: Vec<Customer> = self
+            .book
+            .customers
+            .iter()
+            .map(|c| fields.project(c))
+            .collect();
+        let (as_of, config) = (self.book.as_of, &self.book.config);
+        if self.json_books {
+            return encode_book(as_of, config, &customers)
+                .map_err(|error| ServiceError::new(error.to_string()));
+        }
+        encode_book_binary(as_of, config, &customers)
             .map_err(|error| ServiceError::new(error.to_string()))
     }
 

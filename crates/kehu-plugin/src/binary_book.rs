@@ -23,6 +23,7 @@ use kehu_core::{Customer, Date};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::fields::CustomerFields;
 use crate::protocol::{Book, ProtocolError, SCHEMA};
 use crate::wire::{self, WireOwned, WireRef};
 
@@ -59,19 +60,70 @@ where
     let customers: Vec<&Customer> = customers.into_iter().collect();
     let chunks = customers
         .par_chunks(CHUNK)
-        .map(|chunk| {
-            let mut bytes = Vec::with_capacity(chunk.len() * 256);
-            let mut lengths = Vec::with_capacity(chunk.len());
-            for customer in chunk {
-                let before = bytes.len();
-                bytes = postcard::to_extend(&WireRef(customer), bytes)
-                    .map_err(|e| invalid(format!("customer `{}`: {e}", customer.id)))?;
-                lengths.push(length(bytes.len() - before)?);
-            }
-            Ok((bytes, lengths))
-        })
-        .collect::<Result<Vec<(Vec<u8>, Vec<u32>)>, ProtocolError>>()?;
+        .map(|chunk| encode_chunk(chunk.iter().copied()))
+        .collect::<Result<Vec<Chunk>, ProtocolError>>()?;
     drop(customers);
+    assemble(as_of, config, chunks)
+}
+
+/// [`encode`] for a host that drops the book after: each customer is first
+/// stripped to `fields` (when given, see [`CustomerFields`]), then encoded,
+/// then emptied, in the parallel encoding tasks. Freeing the customers
+/// while they are still in the cache costs less than a pass over the whole
+/// book after, and the book shrinks as its encoding grows.
+pub fn encode_draining<'a, C, I>(
+    as_of: Date,
+    config: &C,
+    customers: I,
+    fields: Option<&CustomerFields>,
+) -> Result<Vec<u8>, ProtocolError>
+where
+    C: Serialize,
+    I: IntoIterator<Item = &'a mut Customer>,
+{
+    let mut customers: Vec<&mut Customer> = customers.into_iter().collect();
+    let chunks = customers
+        .par_chunks_mut(CHUNK)
+        .map(|chunk| {
+            if let Some(fields) = fields {
+                for customer in chunk.iter_mut() {
+                    fields.strip(customer);
+                }
+            }
+            let encoded = encode_chunk(chunk.iter().map(|c| &**c));
+            for customer in chunk.iter_mut() {
+                drop(std::mem::take(&mut **customer));
+            }
+            encoded
+        })
+        .collect::<Result<Vec<Chunk>, ProtocolError>>()?;
+    drop(customers);
+    assemble(as_of, config, chunks)
+}
+
+/// One encoding task's customers, concatenated, and the length of each.
+type Chunk = (Vec<u8>, Vec<u32>);
+
+fn encode_chunk<'c>(
+    customers: impl ExactSizeIterator<Item = &'c Customer>,
+) -> Result<Chunk, ProtocolError> {
+    let mut bytes = Vec::with_capacity(customers.len() * 256);
+    let mut lengths = Vec::with_capacity(customers.len());
+    for customer in customers {
+        let before = bytes.len();
+        bytes = postcard::to_extend(&WireRef(customer), bytes)
+            .map_err(|e| invalid(format!("customer `{}`: {e}", customer.id)))?;
+        lengths.push(length(bytes.len() - before)?);
+    }
+    Ok((bytes, lengths))
+}
+
+/// The preamble, the header and the chunks' customers, in order.
+fn assemble<C: Serialize>(
+    as_of: Date,
+    config: &C,
+    chunks: Vec<Chunk>,
+) -> Result<Vec<u8>, ProtocolError> {
     let config = serde_json::to_string(config).map_err(|e| invalid(format!("config: {e}")))?;
     let header = Header {
         as_of: wire::day_number(as_of),
@@ -224,6 +276,22 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_drained_book_reads_back_stripped_and_is_left_empty() {
+        let customers = many(3 * CHUNK + 5);
+        let as_of = day("2026-11-18");
+        let config = serde_json::json!({});
+        let fields = CustomerFields::new(["name", "grade.tier", "contact.last", "plan"]).unwrap();
+        let mut drained = customers.clone();
+        let bytes = encode_draining(as_of, &config, drained.iter_mut(), Some(&fields)).unwrap();
+        assert!(drained.iter().all(|c| *c == Customer::default()));
+        let expected: Vec<Customer> = customers.iter().map(|c| fields.project(c)).collect();
+        assert_eq!(decode(&bytes).unwrap().customers, expected);
+        let mut whole = customers.clone();
+        let bytes = encode_draining(as_of, &config, whole.iter_mut(), None).unwrap();
+        assert_eq!(bytes, encode(as_of, &config, &customers).unwrap());
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! structs and raw pointers crosses the boundary; the data itself is JSON
 //! described in [`protocol`] (schema `kehu.plugin/1`); the book, the one
 //! large answer, may also cross in the binary layout of [`binary_book`]
-//! (customers in [`wire`]'s layout). Plugin authors use
+//! (customers in [`wire`]'s layout), and only the customer fields the
+//! plugin reads when it names them ([`fields`]). Plugin authors use
 //! `kehu-plugin-sdk`, which implements the guest side of this crate; the
 //! `kehu` binary uses `host` (feature `host`) to find, load and run plugins, and
 //! [`policy`] to vet the changesets they return.
@@ -14,6 +15,7 @@
 
 pub mod abi;
 pub mod binary_book;
+pub mod fields;
 pub mod policy;
 pub mod protocol;
 pub mod services;

@@ -226,7 +226,7 @@ impl Default for Response {
 ///
 /// | method | params | answer |
 /// | --- | --- | --- |
-/// | `book` | `{"encoding": "kehu-book-bin/1"?}` | a [`Book`] as of the request's `as_of`: JSON, or with that encoding the binary layout of [`crate::binary_book`] |
+/// | `book` | `{"encoding": "kehu-book-bin/1"?, "fields": ["name", "grade.tier", ...]?}` | a [`Book`] as of the request's `as_of`: JSON, or with that encoding the binary layout of [`crate::binary_book`]; with `fields`, the host may leave every customer field not named empty ([`CustomerFields`]) |
 /// | `book_at` | `{"date": "YYYY-MM-DD", "encoding": "kehu-book-bin/1"?}` | a [`Book`] as it was on that day (the last commit of the day), encoded as for `book` |
 /// | `customer_history` | `{"id": "acme"}` | the customer's timeline (kehu-git's JSON) |
 /// | `changes` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?, "fields": ["grade.tier", ...]?, "contacts": bool?}` | book-wide field changes in the window, inclusive (kehu-git's JSON), narrowed by a [`ChangeFilter`] |
@@ -250,6 +250,8 @@ pub enum HostQuery {
     Book {
         /// How the answer is encoded.
         encoding: BookEncoding,
+        /// The customer fields the plugin reads; `None`: every field.
+        fields: Option<CustomerFields>,
     },
     /// The book as it was on another day (a backtest compares a past book
     /// with what happened after it).
@@ -316,6 +318,8 @@ struct BookAtParams {
 struct BookParams {
     #[serde(default)]
     encoding: Option<String>,
+    #[serde(default)]
+    fields: Option<Vec<String>>,
 }
 
 /// The `encoding` value that asks for the binary book.
@@ -538,9 +542,13 @@ impl HostCall {
     /// The call for `query`.
     pub fn new(query: &HostQuery) -> HostCall {
         let (method, params) = match query {
-            HostQuery::Book { encoding } => {
+            HostQuery::Book { encoding, fields } => {
                 let mut params = serde_json::json!({});
                 encoding.add_to(&mut params);
+                // Only when named, so a plain call stays as older hosts know it.
+                if let (Some(fields), Some(map)) = (fields, params.as_object_mut()) {
+                    map.insert("fields".to_owned(), fields.names().into());
+                }
                 ("book", params)
             }
             HostQuery::BookAt { date, encoding } => {
@@ -605,9 +613,11 @@ impl HostCall {
         };
         match self.method.as_str() {
             "book" => {
-                let BookParams { encoding } = serde_json::from_value(params).map_err(invalid)?;
+                let BookParams { encoding, fields } =
+                    serde_json::from_value(params).map_err(invalid)?;
                 Ok(HostQuery::Book {
                     encoding: BookEncoding::from_param(encoding.as_deref()),
+                    fields: fields.map(CustomerFields::from_names),
                 })
             }
             "book_at" => {
@@ -766,6 +776,8 @@ impl Book {
 }
 
 pub use crate::binary_book::encode as encode_book_binary;
+pub use crate::binary_book::encode_draining as encode_book_binary_draining;
+pub use crate::fields::CustomerFields;
 
 /// Customers per chunk when encoding a book in parallel.
 const ENCODE_CHUNK: usize = 2048;
@@ -887,9 +899,15 @@ mod tests {
         let queries = [
             HostQuery::Book {
                 encoding: BookEncoding::Json,
+                fields: None,
             },
             HostQuery::Book {
                 encoding: BookEncoding::Binary,
+                fields: None,
+            },
+            HostQuery::Book {
+                encoding: BookEncoding::Binary,
+                fields: Some(CustomerFields::new(["name", "grade.tier"]).unwrap()),
             },
             HostQuery::BookAt {
                 date: day("2026-06-30"),
@@ -957,15 +975,29 @@ mod tests {
         // host does not know is answered in JSON.
         let plain = HostCall::new(&HostQuery::Book {
             encoding: BookEncoding::Json,
+            fields: None,
         });
         assert_eq!(plain.params, serde_json::json!({}));
         let future = br#"{"schema":"kehu.plugin/1","method":"book","params":{"encoding":"kehu-book-bin/9"}}"#;
         assert_eq!(
             HostCall::parse(future).unwrap(),
             HostQuery::Book {
-                encoding: BookEncoding::Json
+                encoding: BookEncoding::Json,
+                fields: None,
             }
         );
+        // Fields a newer plugin names that this host does not know are
+        // read, and match no field.
+        let newer = br#"{"schema":"kehu.plugin/1","method":"book","params":{"fields":["name","grade.mood"]}}"#;
+        let HostQuery::Book {
+            fields: Some(fields),
+            ..
+        } = HostCall::parse(newer).unwrap()
+        else {
+            panic!("a book call with fields");
+        };
+        assert_eq!(fields.names(), ["name", "grade.mood"]);
+        assert!(fields.keeps("name") && !fields.keeps("grade.tier"));
         let no_date = br#"{"schema":"kehu.plugin/1","method":"book_at","params":{}}"#;
         assert!(HostCall::parse(no_date).is_err());
         let empty_rev = br#"{"schema":"kehu.plugin/1","method":"rules_at","params":{"rev":""}}"#;

@@ -17,7 +17,8 @@ use crate::abi::{
     STATUS_PANIC, STREAM_STDERR, STREAM_STDOUT, free_rust_buffer,
 };
 use crate::protocol::{
-    BookEncoding, ChangeFilter, HostCall, HostQuery, ProtocolError, Request, Response,
+    BookEncoding, ChangeFilter, CustomerFields, HostCall, HostQuery, ProtocolError, Request,
+    Response,
 };
 
 /// The data a plugin may ask for while it runs. The CLI implements it over
@@ -44,6 +45,16 @@ pub trait HostServices {
     /// [`HostServices::book`]'s JSON, which the plugin reads as well.
     fn book_binary(&self) -> Result<Vec<u8>, ServiceError> {
         self.book()
+    }
+
+    /// [`HostServices::book_binary`] for a plugin that reads only `fields`
+    /// of each customer: a host may leave the other fields empty (usually
+    /// with [`crate::protocol::encode_book_binary_draining`] over a book it
+    /// drops after), which saves encoding, decoding and freeing them. This
+    /// default answers the whole book, which the plugin reads as well.
+    fn book_binary_fields(&self, fields: &CustomerFields) -> Result<Vec<u8>, ServiceError> {
+        let _ = fields;
+        self.book_binary()
     }
 
     /// [`HostServices::book_at`] in the binary layout; this default answers
@@ -149,9 +160,10 @@ impl ServiceError {
 fn dispatch(services: &dyn HostServices, request: &[u8]) -> Result<Vec<u8>, String> {
     let query = HostCall::parse(request).map_err(|error| error.to_string())?;
     let answer = match &query {
-        HostQuery::Book { encoding } => match encoding {
-            BookEncoding::Json => services.book(),
-            BookEncoding::Binary => services.book_binary(),
+        HostQuery::Book { encoding, fields } => match (encoding, fields) {
+            (BookEncoding::Json, _) => services.book(),
+            (BookEncoding::Binary, None) => services.book_binary(),
+            (BookEncoding::Binary, Some(fields)) => services.book_binary_fields(fields),
         },
         HostQuery::BookAt { date, encoding } => match encoding {
             BookEncoding::Json => services.book_at(*date),

@@ -78,6 +78,19 @@ Options:
 "
 }
 
+/// The customer fields the agenda reads (the host sends no other).
+const READS: [&str; 9] = [
+    "name",
+    "region",
+    "owner",
+    "stage",
+    "cadence",
+    "grade.tier",
+    "grade.pipeline",
+    "contact.last",
+    "plan",
+];
+
 /// The plugin. One value is made per run.
 #[derive(Default)]
 pub struct Agenda;
@@ -89,6 +102,7 @@ impl Plugin for Agenda {
             return Ok(Output::text(help()));
         }
         let format = Format::or_global(options.format, ctx.format())?;
+        ctx.read_fields(&READS)?;
         let config = ctx.config()?;
         let policy = Policy::from_config(&config).map_err(|e| PluginError::Data(e.to_string()))?;
         let section = ctx.config_section("agenda")?;
@@ -187,13 +201,22 @@ impl Plugin for Agenda {
                     render::markdown(&items, &view, as_of) + &actions::markdown(&overdue_actions)
                 }
                 Format::Csv => render::csv(&items)?,
-                Format::Json => render::json(
-                    &items,
-                    &view,
-                    as_of,
-                    &planned.without_cadence,
-                    actions::json(&overdue_actions),
-                )?,
+                Format::Json => {
+                    // Streamed too: the document of a large book is
+                    // hundreds of megabytes.
+                    let mut stdout = ctx.stdout();
+                    render::write_json(
+                        &items,
+                        &view,
+                        as_of,
+                        &planned.without_cadence,
+                        actions::json(&overdue_actions),
+                        &mut stdout,
+                    )
+                    .and_then(|()| stdout.flush())
+                    .map_err(|e| PluginError::Failed(format!("cannot write the agenda: {e}")))?;
+                    String::new()
+                }
                 Format::Ics => ics::calendar(
                     &items,
                     as_of,

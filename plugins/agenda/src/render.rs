@@ -8,10 +8,12 @@ use chrono::Datelike;
 use std::io::{self, Write};
 
 use kehu_analytics::cadence::FollowUpStatus;
+use kehu_analytics::urgency::Urgency;
 use kehu_core::Date;
 use kehu_core::escape::{csv_safe, markdown_cell};
 use kehu_plugin_sdk::PluginError;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use std::ops::Range;
 
@@ -471,26 +473,93 @@ pub fn csv(items: &[&Item<'_>]) -> Result<String, PluginError> {
     String::from_utf8(bytes).map_err(|e| PluginError::Failed(e.to_string()))
 }
 
+/// One item as the JSON document writes it.
+#[derive(Serialize)]
+struct ItemJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    owner: Option<&'a str>,
+    stage: &'a str,
+    day: Date,
+    status: FollowUpStatus,
+    channel: Option<&'a str>,
+    last_contact: Option<Date>,
+    contact_field: Option<Date>,
+    contact_logged: Option<Date>,
+    note: Option<&'a str>,
+    days_since: Option<i64>,
+    due_on: Option<Date>,
+    overdue_on: Option<Date>,
+    cadence: CadenceJson,
+    urgency: &'a Urgency,
+}
+
+#[derive(Serialize)]
+struct CadenceJson {
+    ideal: u32,
+    max: u32,
+    reason: String,
+}
+
+impl<'a> ItemJson<'a> {
+    fn of(item: &'a Item<'_>) -> ItemJson<'a> {
+        ItemJson {
+            id: item.id,
+            name: item.name,
+            owner: item.owner,
+            stage: item.stage,
+            day: item.day,
+            status: item.status,
+            channel: item.channel,
+            last_contact: item.last.day,
+            contact_field: item.last.field,
+            contact_logged: item.last.logged,
+            note: item.last.note.as_deref(),
+            days_since: item.days_since,
+            due_on: item.due_on,
+            overdue_on: item.overdue_on,
+            cadence: CadenceJson {
+                ideal: item.cadence.ideal,
+                max: item.cadence.max,
+                reason: item.cadence_reason(),
+            },
+            urgency: &item.urgency,
+        }
+    }
+}
+
 /// One item as JSON.
 pub fn item_json(item: &Item<'_>) -> Value {
-    json!({
-        "id": item.id,
-        "name": item.name,
-        "owner": item.owner,
-        "stage": item.stage,
-        "day": item.day,
-        "status": item.status,
-        "channel": item.channel,
-        "last_contact": item.last.day,
-        "contact_field": item.last.field,
-        "contact_logged": item.last.logged,
-        "note": item.last.note,
-        "days_since": item.days_since,
-        "due_on": item.due_on,
-        "overdue_on": item.overdue_on,
-        "cadence": {"ideal": item.cadence.ideal, "max": item.cadence.max, "reason": item.cadence_reason()},
-        "urgency": item.urgency,
-    })
+    // A struct of text, numbers and days always converts.
+    serde_json::to_value(ItemJson::of(item)).unwrap_or_default()
+}
+
+/// The items of the document, each converted as it is written.
+struct ItemsJson<'a, 'c>(&'a [&'a Item<'c>]);
+
+impl Serialize for ItemsJson<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|item| ItemJson::of(item)))
+    }
+}
+
+#[derive(Serialize)]
+struct ViewJson<'a> {
+    owner: Option<&'a str>,
+    days: Option<u32>,
+    overdue: bool,
+    from: Date,
+    until: Date,
+}
+
+#[derive(Serialize)]
+struct DocumentJson<'a, 'c> {
+    schema: &'static str,
+    as_of: Date,
+    view: ViewJson<'a>,
+    items: ItemsJson<'a, 'c>,
+    without_cadence: &'a [String],
+    plan_actions: Value,
 }
 
 /// The JSON document of a view.
@@ -501,21 +570,39 @@ pub fn json(
     without_cadence: &[String],
     plan_actions: Value,
 ) -> Result<String, PluginError> {
-    let doc = json!({
-        "schema": JSON_SCHEMA,
-        "as_of": as_of,
-        "view": {
-            "owner": view.owner,
-            "days": view.days,
-            "overdue": view.overdue,
-            "from": as_of,
-            "until": view.until(as_of),
+    let mut out = Vec::new();
+    write_json(items, view, as_of, without_cadence, plan_actions, &mut out)
+        .map_err(|e| PluginError::Failed(format!("cannot write JSON: {e}")))?;
+    String::from_utf8(out).map_err(|e| PluginError::Failed(e.to_string()))
+}
+
+/// [`json`] written to `out` as each item is converted (the document of a
+/// large book runs to hundreds of megabytes, and a tree of it to several
+/// times that).
+pub fn write_json(
+    items: &[&Item<'_>],
+    view: &View,
+    as_of: Date,
+    without_cadence: &[String],
+    plan_actions: Value,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let doc = DocumentJson {
+        schema: JSON_SCHEMA,
+        as_of,
+        view: ViewJson {
+            owner: view.owner.as_deref(),
+            days: view.days,
+            overdue: view.overdue,
+            from: as_of,
+            until: view.until(as_of),
         },
-        "items": items.iter().map(|i| item_json(i)).collect::<Vec<_>>(),
-        "without_cadence": without_cadence,
-        "plan_actions": plan_actions,
-    });
-    pretty(&doc)
+        items: ItemsJson(items),
+        without_cadence,
+        plan_actions,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
 }
 
 /// A pretty JSON document with a final newline.

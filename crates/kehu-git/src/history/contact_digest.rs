@@ -17,6 +17,7 @@
 
 use std::collections::HashSet;
 use std::fs::{self, File};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -124,9 +125,6 @@ impl Record {
     }
 }
 
-/// A record's committer time, id and parents.
-type Head = (i64, [u8; 20], Vec<[u8; 20]>);
-
 /// Reads records one at a time.
 struct Reader<R> {
     input: R,
@@ -157,6 +155,20 @@ impl<R: Read> Reader<R> {
             .map_err(|_| io::Error::other("an id that is not UTF-8"))
     }
 
+    /// Passes over a text without reading it into memory.
+    fn skip_text(&mut self) -> io::Result<()> {
+        let len = u16::from_le_bytes(self.bytes()?);
+        if len == u16::MAX {
+            return Ok(());
+        }
+        let skipped = io::copy(&mut (&mut self.input).take(u64::from(len)), &mut io::sink())?;
+        if skipped == u64::from(len) {
+            Ok(())
+        } else {
+            Err(io::ErrorKind::UnexpectedEof.into())
+        }
+    }
+
     fn day(&mut self) -> io::Result<Date> {
         let days = i32::from_le_bytes(self.bytes()?);
         NaiveDate::from_num_days_from_ce_opt(days)
@@ -164,9 +176,9 @@ impl<R: Read> Reader<R> {
             .ok_or_else(|| io::Error::other("a day out of range"))
     }
 
-    /// The next record: its time, id and parents, and a reader of its
-    /// mark; `None` at the end.
-    fn next(&mut self) -> io::Result<Option<Head>> {
+    /// The next record: its time, id and parents (into `parents`, cleared
+    /// first); `None` at the end.
+    fn next(&mut self, parents: &mut Vec<[u8; 20]>) -> io::Result<Option<(i64, [u8; 20])>> {
         if self.left == 0 {
             return Ok(None);
         }
@@ -174,11 +186,11 @@ impl<R: Read> Reader<R> {
         let time = self.bytes::<8>()?;
         let id = self.bytes::<20>()?;
         let count = self.byte()?;
-        let mut parents = Vec::with_capacity(usize::from(count));
+        parents.clear();
         for _ in 0..count {
             parents.push(self.bytes::<20>()?);
         }
-        Ok(Some((i64::from_le_bytes(time), id, parents)))
+        Ok(Some((i64::from_le_bytes(time), id)))
     }
 
     /// The current record's mark, decoded when `keep`, else skipped.
@@ -192,6 +204,14 @@ impl<R: Read> Reader<R> {
         let count = u32::from_le_bytes(self.bytes()?);
         let mut touches = Vec::new();
         for _ in 0..count {
+            if !keep {
+                self.skip_text()?;
+                self.skip_text()?;
+                if self.byte()? > 1 {
+                    self.day()?;
+                }
+                continue;
+            }
             let id = self.text()?.ok_or_else(|| io::Error::other("no id"))?;
             let old_id = self.text()?;
             let written = match self.byte()? {
@@ -199,13 +219,11 @@ impl<R: Read> Reader<R> {
                 1 => Some(None),
                 _ => Some(Some(self.day()?)),
             };
-            if keep {
-                touches.push(Touch {
-                    id,
-                    old_id,
-                    written,
-                });
-            }
+            touches.push(Touch {
+                id,
+                old_id,
+                written,
+            });
         }
         Ok(keep.then_some(Mark {
             day,
@@ -342,11 +360,13 @@ fn walk_digest(
     floor: Option<i64>,
 ) -> io::Result<Option<Vec<Mark>>> {
     let cut = query.cutoff();
-    let mut wanted: HashSet<[u8; 20]> = HashSet::from([start]);
+    let mut wanted: HashSet<[u8; 20], BuildHasherDefault<IdHasher>> = HashSet::default();
+    wanted.insert(start);
     let mut found_start = false;
     let mut exhausted = true;
     let mut marks = Vec::new();
-    while let Some((time, id, parents)) = reader.next()? {
+    let mut parents = Vec::new();
+    while let Some((time, id)) = reader.next(&mut parents)? {
         if wanted.is_empty() || cut.is_some_and(|c| time < c) {
             exhausted = false;
             break;
@@ -357,7 +377,7 @@ fn walk_digest(
             continue;
         }
         found_start |= id == start;
-        wanted.extend(parents);
+        wanted.extend(parents.iter().copied());
         let Some(mut mark) = mark.filter(|m| query.in_window(m.day)) else {
             continue;
         };
@@ -375,6 +395,28 @@ fn walk_digest(
     }
     let damaged = exhausted && !wanted.is_empty() && floor.is_none();
     Ok((found_start && !damaged).then_some(marks))
+}
+
+/// Hashes a commit id by its first eight bytes: ids are SHA-1 digests,
+/// already spread evenly, and the walk looks one up per commit.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut first = [0u8; 8];
+        let n = bytes.len().min(8);
+        first[..n].copy_from_slice(&bytes[..n]);
+        self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(first);
+    }
+
+    fn write_usize(&mut self, _: usize) {
+        // The length an array or slice writes first is the same for every id.
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! copying the field, not a person). Renames are followed: what was
 //! recorded under an old id counts for the new one.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use kehu_core::Date;
@@ -143,7 +143,7 @@ pub(super) fn reduce(marks: Vec<Mark>) -> Vec<ContactLog> {
             .cmp(&(b.day, b.timestamp))
             .then(j.cmp(i))
     });
-    let mut by_id: BTreeMap<String, ContactLog> = BTreeMap::new();
+    let mut by_id: HashMap<String, ContactLog> = HashMap::new();
     for (_, mark) in marks {
         for touch in mark.touches {
             if let Some(old) = touch.old_id.as_deref()
@@ -156,8 +156,8 @@ pub(super) fn reduce(marks: Vec<Mark>) -> Vec<ContactLog> {
             if !mark.contact && touch.written.is_none() {
                 continue;
             }
-            let log = by_id.entry(touch.id.clone()).or_insert_with(|| ContactLog {
-                id: touch.id.clone(),
+            let log = by_id.entry(touch.id).or_insert_with_key(|id| ContactLog {
+                id: id.clone(),
                 ..ContactLog::default()
             });
             if let Some(value) = touch.written {
@@ -169,5 +169,9 @@ pub(super) fn reduce(marks: Vec<Mark>) -> Vec<ContactLog> {
             }
         }
     }
-    by_id.into_values().collect()
+    // A map by hash and one sort at the end: a hundred thousand customers
+    // cost less than keeping a tree in order all along.
+    let mut logs: Vec<ContactLog> = by_id.into_values().collect();
+    logs.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    logs
 }
