@@ -310,9 +310,18 @@ impl<'r> TreePaths<'r> {
     /// The blob id and file mode at `git_path`; `None` when the tree has no
     /// blob there.
     pub(crate) fn blob(&mut self, git_path: &str) -> Result<Option<(git2::Oid, i32)>, GitError> {
-        let (dir, name) = match git_path.rsplit_once('/') {
+        self.entry(git_path, git2::ObjectType::Blob)
+    }
+
+    /// The id and mode of the entry of `kind` at `path`, if there is one.
+    fn entry(
+        &mut self,
+        path: &str,
+        kind: git2::ObjectType,
+    ) -> Result<Option<(git2::Oid, i32)>, GitError> {
+        let (dir, name) = match path.rsplit_once('/') {
             Some((dir, name)) => (Some(dir), name),
-            None => (None, git_path),
+            None => (None, path),
         };
         let tree = match dir {
             None => Some(&self.root),
@@ -323,7 +332,7 @@ impl<'r> TreePaths<'r> {
         };
         Ok(tree
             .and_then(|tree| tree.get_name(name))
-            .filter(|entry| entry.kind() == Some(git2::ObjectType::Blob))
+            .filter(|entry| entry.kind() == Some(kind))
             .map(|entry| (entry.id(), entry.filemode())))
     }
 
@@ -332,23 +341,8 @@ impl<'r> TreePaths<'r> {
         if self.dirs.contains_key(dir) {
             return Ok(());
         }
-        let (parent, name) = match dir.rsplit_once('/') {
-            Some((parent, name)) => (Some(parent), name),
-            None => (None, dir),
-        };
-        let parent_tree = match parent {
-            None => Some(&self.root),
-            Some(parent) => {
-                self.load_dir(parent)?;
-                self.dirs.get(parent).and_then(Option::as_ref)
-            }
-        };
-        let id = parent_tree
-            .and_then(|tree| tree.get_name(name))
-            .filter(|entry| entry.kind() == Some(git2::ObjectType::Tree))
-            .map(|entry| entry.id());
-        let tree = match id {
-            Some(id) => Some(
+        let tree = match self.entry(dir, git2::ObjectType::Tree)? {
+            Some((id, _)) => Some(
                 self.repo
                     .find_tree(id)
                     .map_err(|e| GitError::backend(format!("reading {dir}"), e.message()))?,
@@ -357,5 +351,35 @@ impl<'r> TreePaths<'r> {
         };
         self.dirs.insert(dir.to_owned(), tree);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{new_book, open};
+
+    #[test]
+    fn tree_paths_find_blobs_as_a_lookup_from_the_root_does() {
+        let dir = new_book();
+        let book = open(dir.path());
+        let tree = book.head_commit().unwrap().unwrap().tree().unwrap();
+        let mut paths = book.tree_paths(tree.clone());
+        for path in [
+            "customers/ac/acme.toml",
+            "customers/zh/zhongshan.toml",
+            "kehu.toml",
+            "customers/ac/nobody.toml",
+            "customers/xx/nobody.toml",
+            "customers/ac",
+            "customers",
+            "customers/ac/acme.toml/deeper",
+        ] {
+            assert_eq!(
+                paths.blob(path).unwrap(),
+                book.blob_in_tree(&tree, path).unwrap(),
+                "{path}"
+            );
+        }
+        assert!(paths.blob("customers/ac/acme.toml").unwrap().is_some());
     }
 }
