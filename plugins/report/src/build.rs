@@ -6,10 +6,13 @@
 //! period's last day, so a past week is reported as it was. The start book
 //! is the end book with the period undone in place ([`rewind_in_place`]),
 //! kept as its figures ([`Start`]) and turned back: one book in memory.
+//! The at-risk list's model is fitted on the end book on a thread of its
+//! own while the history is read.
 
 use std::collections::BTreeMap;
 
 use kehu_analytics::calibration::windows;
+use kehu_analytics::churn::{Fitted, fit_book};
 use kehu_analytics::{PipelineGrade, Policy};
 use kehu_core::{Config, Date};
 use kehu_plugin::protocol::Book;
@@ -60,6 +63,9 @@ pub struct Inputs {
     pub window_books: BTreeMap<Date, Book>,
     /// Why something was not available, for the notes.
     pub notes: Vec<String>,
+    /// The at-risk list's model, fitted on the end book as of the period's
+    /// end (`None`: fitted when the list is made).
+    pub fitted: Option<Fitted>,
 }
 
 fn policy(config: &Config) -> Result<Policy, PluginError> {
@@ -78,7 +84,13 @@ pub fn gather(
         ctx.book_at(period.until)?
     };
     let mut notes = Vec::new();
-    let history = match read(ctx, period) {
+    let customers = &end.customers;
+    let (history, fitted) = std::thread::scope(|scope| {
+        let fitting = scope.spawn(move || fit_book(customers, period.until));
+        let history = read(ctx, period);
+        (history, joined(fitting))
+    });
+    let history = match history {
         Ok(read) => Some(read),
         Err(e) => {
             notes.push(format!(
@@ -135,11 +147,22 @@ pub fn gather(
         windows,
         window_books,
         notes,
+        fitted: Some(fitted),
     })
 }
 
-/// Computes the report.
-pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, PluginError> {
+/// What a scoped thread returned; its panic goes on in this thread.
+fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// Computes the report. The inputs (the book) are dropped at the end, so
+/// the report is rendered without them.
+pub fn build(mut inputs: Inputs, period: &Period, top: usize) -> Result<Report, PluginError> {
+    let fitted = inputs.fitted.take();
+    let inputs = &inputs;
     let end_config = config_of(&inputs.end)?;
     let end = Snapshot {
         customers: &inputs.end.customers,
@@ -164,12 +187,11 @@ pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, Plu
     let trails = read.map(|r| &r.trails);
     let end = &end;
     std::thread::scope(|scope| {
-        let at_risk = scope.spawn(move || followup::at_risk(end, period.until, trails, top));
-        let at_risk = || {
-            at_risk
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        };
+        let at_risk = scope.spawn(move || {
+            let fitted = fitted.unwrap_or_else(|| fit_book(end.customers, period.until));
+            followup::at_risk(end, period.until, trails, top, fitted)
+        });
+        let at_risk = || joined(at_risk);
         report(inputs, period, end, &history, notes, at_risk)
     })
 }

@@ -137,6 +137,10 @@ pub(super) fn queries() -> Vec<LogQuery> {
         ChangeFilter::fields(["grade.tier", "metrics.revenue_12m"]),
         ChangeFilter::fields([CONTACT_FIELD]).contacts(),
         ChangeFilter::default().contacts(),
+        ChangeFilter::default().trailers(["kehu-reason"]),
+        ChangeFilter::fields([CONTACT_FIELD])
+            .contacts()
+            .trailers(["Kehu-Contact", "Kehu-Nothing"]),
     ];
     for (since, until) in windows {
         for filter in &filters {
