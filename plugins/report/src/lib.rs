@@ -18,6 +18,7 @@
 pub mod args;
 pub mod build;
 pub mod history;
+pub mod memory;
 pub mod model;
 pub mod period;
 pub mod read;
@@ -90,6 +91,8 @@ impl Plugin for Report {
         let inputs = build::gather(ctx, &period, options.calibrate)?;
         let notes = inputs.notes.clone();
         let report = build::build(inputs, &period, options.top)?;
+        // The book is gone: its pages go back before the rendering.
+        memory::release_free_memory();
         let text = render::render(&report, format)?;
         drop(report);
         // Streamed to the host (a large book's report is tens of
