@@ -183,7 +183,10 @@ mod tests {
 
     #[test]
     fn finds_a_key_in_any_case() {
-        assert!(contains_ignore_ascii_case(b"[[\"KEHU-complaint\",\"x\"]]", b"Kehu-Complaint"));
+        assert!(contains_ignore_ascii_case(
+            b"[[\"KEHU-complaint\",\"x\"]]",
+            b"Kehu-Complaint"
+        ));
         assert!(contains_ignore_ascii_case(b"kehu-reason", b"Kehu-Reason"));
         assert!(!contains_ignore_ascii_case(b"Kehu-Reaso", b"Kehu-Reason"));
         assert!(!contains_ignore_ascii_case(b"", b"k"));
