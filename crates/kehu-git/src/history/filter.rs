@@ -61,17 +61,6 @@ impl ChangeFilter {
         self
     }
 
-    /// The same filter restricted to commits carrying one of `keys` as a
-    /// trailer (case-insensitive).
-    pub fn trailers<I, S>(mut self, keys: I) -> ChangeFilter
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.trailers = Some(keys.into_iter().map(Into::into).collect());
-        self
-    }
-
     /// Whether this filter keeps everything.
     pub fn is_everything(&self) -> bool {
         self.fields.is_none() && !self.contacts && self.trailers.is_none()
