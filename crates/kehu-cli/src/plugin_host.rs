@@ -64,8 +64,9 @@ fn free_book(book: kehu_core::Book) {
 }
 
 /// Gives the pages malloc holds free back to the system: after the host
-/// drops its book, before the plugin builds its own copy.
-fn release_free_memory() {
+/// drops its book, before the plugin builds its own copy (and after the
+/// plugin dropped its copy, before the host loads the book again).
+pub fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free memory to the system.
     unsafe {
