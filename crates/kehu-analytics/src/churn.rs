@@ -227,6 +227,29 @@ pub fn score_fitted(
     settings: &Settings,
     fitted: Fitted,
 ) -> Result<Scoring, PolicyError> {
+    let mut scored = Vec::with_capacity(fitted.observed.len());
+    let (fit, skipped) = score_each(customers, config, trails, settings, fitted, |one| {
+        scored.push(one);
+    })?;
+    Ok(Scoring {
+        fit,
+        scored,
+        skipped,
+        history: trails.is_some(),
+    })
+}
+
+/// [`score_fitted`] handing each scored customer to `visit` (in the book's
+/// order) instead of keeping them all, for a caller that keeps a few (the
+/// report's most at risk); returns the fit and the customers not scored.
+pub fn score_each(
+    customers: &[Customer],
+    config: &Config,
+    trails: Option<&Trails>,
+    settings: &Settings,
+    fitted: Fitted,
+    mut visit: impl FnMut(Scored),
+) -> Result<FitAndSkipped, PolicyError> {
     let policy = Policy::from_config(config)?;
     let tiers = tier_order(config);
     let Fitted {
@@ -240,17 +263,15 @@ pub fn score_fitted(
         fit: fit.as_ref().ok(),
         settings,
     };
-    let scored = observed
-        .into_iter()
-        .map(|(index, obs)| scorer.score(index, &customers[index], obs, trails))
-        .collect();
-    Ok(Scoring {
-        fit,
-        scored,
-        skipped,
-        history: trails.is_some(),
-    })
+    for (index, obs) in observed {
+        visit(scorer.score(index, &customers[index], obs, trails));
+    }
+    Ok((fit, skipped))
 }
+
+/// What [`score_each`] returns besides the scores: the fit, and the
+/// customers not scored with why.
+pub type FitAndSkipped = (Result<BgNbdFit, FitError>, Vec<(String, &'static str)>);
 
 /// Indices into `scoring.scored`, highest risk first, ties by id.
 pub fn by_risk(scoring: &Scoring, customers: &[Customer]) -> Vec<usize> {

@@ -382,6 +382,10 @@ impl HostServices for Services<'_> {
         let filter = kehu_git::ChangeFilter {
             fields: filter.fields.as_ref().map(|f| f.iter().cloned().collect()),
             contacts: filter.contacts,
+            trailers: filter
+                .trailers
+                .as_ref()
+                .map(|t| t.iter().cloned().collect()),
         };
         // Each event is written as it is found: the host holds the JSON
         // answer, never a list of events besides it.
