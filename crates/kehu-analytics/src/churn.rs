@@ -13,6 +13,7 @@
 
 use kehu_core::config::Churn as ChurnPolicy;
 use kehu_core::{Config, Customer, Date};
+use rayon::prelude::*;
 
 use crate::bgnbd::{self, BgNbdFit, DAYS_PER_WEEK, FitError, Observation};
 use crate::cadence::{FollowUpStatus, follow_up};
@@ -140,14 +141,20 @@ impl Scorer<'_> {
         obs: Observation,
         trails: Option<&Trails>,
     ) -> Scored {
-        let horizon_weeks = f64::from(self.settings.horizon_days) / DAYS_PER_WEEK;
-        let (p_alive, expected) = match self.fit {
-            Some(f) => (
-                Some(f.params.p_alive(&obs)),
-                f.params.expected_transactions(&obs, horizon_weeks),
-            ),
-            None => (None, None),
-        };
+        let model = model(self.fit, &obs, self.settings.horizon_days);
+        self.score_modelled(index, customer, obs, model, trails)
+    }
+
+    /// [`Scorer::score`] with the model's P(alive) and expected orders
+    /// already computed ([`model`]).
+    fn score_modelled(
+        &self,
+        index: usize,
+        customer: &Customer,
+        obs: Observation,
+        (p_alive, expected): (Option<f64>, Option<f64>),
+        trails: Option<&Trails>,
+    ) -> Scored {
         let mut inputs = inputs(
             customer,
             self.policy,
@@ -169,31 +176,56 @@ impl Scorer<'_> {
     }
 }
 
-/// A book's BG/NBD observations and the model fitted on them: the part of
-/// a scoring that needs no history, so a caller can fit on one thread while
-/// it fetches the history on another.
+/// P(alive) and the expected orders in `horizon_days` of one observation
+/// under the fitted model (`None`s without one).
+fn model(
+    fit: Option<&BgNbdFit>,
+    obs: &Observation,
+    horizon_days: u32,
+) -> (Option<f64>, Option<f64>) {
+    let horizon_weeks = f64::from(horizon_days) / DAYS_PER_WEEK;
+    match fit {
+        Some(f) => (
+            Some(f.params.p_alive(obs)),
+            f.params.expected_transactions(obs, horizon_weeks),
+        ),
+        None => (None, None),
+    }
+}
+
+/// A book's BG/NBD observations, the model fitted on them and what it says
+/// of each customer: the part of a scoring that needs no history, so a
+/// caller can fit on one thread while it fetches the history on another.
 #[derive(Debug)]
 pub struct Fitted {
-    /// (position in the book, observation) of every customer with orders.
-    observed: Vec<(usize, Observation)>,
+    /// Every customer with orders: its position in the book, its
+    /// observation, and its P(alive) and expected orders under the model.
+    observed: Vec<(usize, Observation, (Option<f64>, Option<f64>))>,
     /// Customers not scored: (id, why).
     skipped: Vec<(String, &'static str)>,
     /// The fit over the observations.
     fit: Result<BgNbdFit, FitError>,
 }
 
-/// Reads every customer's observation as of `as_of` and fits the model.
-pub fn fit_book(customers: &[Customer], as_of: Date) -> Fitted {
-    let mut observed: Vec<(usize, Observation)> = Vec::with_capacity(customers.len());
+/// Reads every customer's observation as of `settings.as_of`, fits the
+/// model and applies it to each customer (`settings.horizon_days` ahead).
+pub fn fit_book(customers: &[Customer], settings: &Settings) -> Fitted {
+    let as_of = settings.as_of;
+    let mut observed = Vec::with_capacity(customers.len());
     let mut skipped = Vec::new();
     for (index, customer) in customers.iter().enumerate() {
         match Observation::from_metrics(&customer.metrics, as_of) {
-            Some(obs) => observed.push((index, obs)),
+            Some(obs) => observed.push((index, obs, (None, None))),
             None => skipped.push((customer.id.clone(), why_unscored(customer, as_of))),
         }
     }
-    let observations: Vec<Observation> = observed.iter().map(|(_, o)| *o).collect();
+    let observations: Vec<Observation> = observed.iter().map(|(_, o, _)| *o).collect();
     let fit = bgnbd::fit(&observations);
+    if let Ok(f) = &fit {
+        for (_, obs, modelled) in &mut observed {
+            *modelled = model(Some(f), obs, settings.horizon_days);
+        }
+    }
     Fitted {
         observed,
         skipped,
@@ -214,12 +246,12 @@ pub fn score_book(
         config,
         trails,
         settings,
-        fit_book(customers, settings.as_of),
+        fit_book(customers, settings),
     )
 }
 
 /// [`score_book`] with the model already fitted ([`fit_book`] on the same
-/// customers as of `settings.as_of`).
+/// customers with the same settings).
 pub fn score_fitted(
     customers: &[Customer],
     config: &Config,
@@ -240,9 +272,13 @@ pub fn score_fitted(
         fit: fit.as_ref().ok(),
         settings,
     };
+    // Both cores: the scores are independent, and by now the fit is done
+    // and the history read.
     let scored = observed
-        .into_iter()
-        .map(|(index, obs)| scorer.score(index, &customers[index], obs, trails))
+        .into_par_iter()
+        .map(|(index, obs, modelled)| {
+            scorer.score_modelled(index, &customers[index], obs, modelled, trails)
+        })
         .collect();
     Ok(Scoring {
         fit,

@@ -26,10 +26,10 @@ pub fn top_reasons(s: &Scored) -> String {
         .iter()
         .filter(|sig| sig.contribution > 0.0)
         .take(TOP_REASONS)
-        .map(|sig| sig.reason.clone())
+        .map(|sig| sig.reason.to_string())
         .collect();
     if words.is_empty() {
-        s.risk.reason.clone()
+        s.risk.reason()
     } else {
         words.join("; ")
     }
@@ -91,7 +91,7 @@ pub fn changeset(
             customer: c.id.clone(),
             field: RISK_FIELD.to_owned(),
             value: Value::from(band),
-            reason: format!("risk {:.2}: {}", s.risk.score, s.risk.reason),
+            reason: format!("risk {:.2}: {}", s.risk.score, s.risk.reason()),
         });
     }
     let churn = &run.config.churn;
