@@ -15,7 +15,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::money::{format_cents, format_percent};
+use crate::money::{Cents, Percent};
+use crate::ranking::{Direction, id_ranks, order_by};
 
 /// The two cut-offs, as shares in 0..=1 (kehu.toml `[abc] a = 0.80, b = 0.95`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -106,9 +107,9 @@ pub struct AbcReason {
 
 impl fmt::Display for AbcReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let share = format_percent(self.share);
-        let a = format_percent(self.thresholds.a);
-        let b = format_percent(self.thresholds.b);
+        let share = Percent(self.share);
+        let a = Percent(self.thresholds.a);
+        let b = Percent(self.thresholds.b);
         match self.rule {
             AbcRule::WithinA => write!(f, "cumulative share {share} ≤ {a}")?,
             AbcRule::ReachesA => write!(f, "cumulative share {share} reaches {a}")?,
@@ -117,7 +118,7 @@ impl fmt::Display for AbcReason {
             AbcRule::BeyondB => write!(f, "beyond {b} of revenue (cumulative share {share})")?,
             AbcRule::NoRevenue => f.write_str("the book has no revenue to rank")?,
         }
-        write!(f, "; revenue {}", format_cents(self.revenue_cents))
+        write!(f, "; revenue {}", Cents(self.revenue_cents))
     }
 }
 
@@ -135,12 +136,12 @@ fn ppm(share: f64) -> i128 {
 /// is in the input's order. O(n log n).
 pub fn abc(customers: &[(&str, i64)], thresholds: AbcThresholds) -> Vec<AbcGrade> {
     let n = customers.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&i, &j| {
-        let (id_i, m_i) = customers[i];
-        let (id_j, m_j) = customers[j];
-        m_j.cmp(&m_i).then_with(|| id_i.cmp(id_j))
-    });
+    let ranks = id_ranks(customers.iter().map(|&(id, _)| id));
+    let order = order_by(
+        customers.iter().map(|&(_, m)| m).enumerate(),
+        Direction::Descending,
+        &ranks,
+    );
     let total: i128 = customers.iter().map(|(_, m)| i128::from(*m)).sum();
     let (a_ppm, b_ppm) = (ppm(thresholds.a), ppm(thresholds.b.max(thresholds.a)));
 

@@ -71,8 +71,10 @@ pub fn grade_book_map<T: Send>(
         .map(|c| RfmInput::from_customer(c, policy.rfm_window, as_of))
         .collect::<Result<Vec<_>, _>>()?;
     let money: Vec<(&str, i64)> = inputs.iter().map(|i| (i.id, i.monetary_cents)).collect();
-    let abc_grades = abc(&money, policy.abc);
-    let (rfm_results, rfm_means) = rfm(&inputs, policy.rfm_window);
+    let (abc_grades, (rfm_results, rfm_means)) = rayon::join(
+        || abc(&money, policy.abc),
+        || rfm(&inputs, policy.rfm_window),
+    );
     let rules = policy.tier_rules();
 
     // Per customer from here on, so in parallel; `collect` keeps the order.

@@ -47,6 +47,7 @@ pub mod loyalty;
 pub mod money;
 pub mod pipeline;
 pub mod policy;
+mod ranking;
 pub mod rfm;
 pub mod risk;
 pub mod service;

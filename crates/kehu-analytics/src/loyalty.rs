@@ -26,7 +26,7 @@
 
 use std::fmt;
 
-use kehu_core::expr::format_number;
+use kehu_core::expr::Number;
 use serde::Serialize;
 
 /// Referral likelihood, ordered unlikely < possible < likely.
@@ -258,12 +258,7 @@ fn check(rule: &LoyaltyRule, ind: &Indicators, at_least: bool) -> (bool, String)
             None => (false, format!("{name} missing")),
             Some(v) => {
                 let holds = if at_least { v >= limit } else { v <= limit };
-                let text = format!(
-                    "{name} {} {} {}",
-                    format_number(v),
-                    op(holds),
-                    format_number(limit)
-                );
+                let text = format!("{name} {} {} {}", Number(v), op(holds), Number(limit));
                 (holds, text)
             }
         })

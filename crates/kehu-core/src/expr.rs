@@ -220,7 +220,7 @@ impl Value<'_> {
 impl fmt::Display for Value<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Number(n) => f.write_str(&format_number(*n)),
+            Value::Number(n) => Number(*n).fmt(f),
             Value::Text(s) => write!(f, "\"{s}\""),
             Value::Date(d) => write!(f, "{d}"),
         }
@@ -230,36 +230,62 @@ impl fmt::Display for Value<'_> {
 /// Formats a number for reasons: thousands separated by commas, at most two
 /// decimals, no trailing zeros (`1250000` → `1,250,000`; `4.5` → `4.5`).
 pub fn format_number(n: f64) -> String {
-    if !n.is_finite() {
-        return n.to_string();
+    Number(n).to_string()
+}
+
+/// A number written as [`format_number`] does, straight into a formatter:
+/// reasons of a large book are written without a `String` per figure.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Number(pub f64);
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0;
+        if !n.is_finite() {
+            return write!(f, "{n}");
+        }
+        // Amounts beyond u64 cents (1.8e17) are not money; write them as
+        // integers all the same.
+        let cents = (n.abs() * 100.0).round() as u128;
+        let (whole, frac) = (cents / 100, (cents % 100) as u8);
+        // u128::MAX has 39 digits: with 12 commas, 51 bytes.
+        let mut digits = [0u8; 39];
+        let mut len = 0;
+        let mut rest = whole;
+        loop {
+            digits[len] = b'0' + (rest % 10) as u8;
+            len += 1;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        let mut out = [0u8; 64];
+        let mut at = 0;
+        if n < 0.0 && cents != 0 {
+            out[0] = b'-';
+            at = 1;
+        }
+        for i in (0..len).rev() {
+            out[at] = digits[i];
+            at += 1;
+            if i > 0 && i % 3 == 0 {
+                out[at] = b',';
+                at += 1;
+            }
+        }
+        if frac != 0 {
+            out[at] = b'.';
+            out[at + 1] = b'0' + frac / 10;
+            at += 2;
+            if frac % 10 != 0 {
+                out[at] = b'0' + frac % 10;
+                at += 1;
+            }
+        }
+        // Only ASCII digits, commas, a sign and a point were written.
+        f.pad(std::str::from_utf8(&out[..at]).map_err(|_| fmt::Error)?)
     }
-    let negative = n < 0.0;
-    let cents = (n.abs() * 100.0).round() as u128;
-    let whole = cents / 100;
-    let frac = cents % 100;
-    let digits = whole.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 4);
-    if negative && cents != 0 {
-        out.push('-');
-    }
-    // The first group holds 1..=3 digits, every later group exactly 3.
-    let first = match digits.len() % 3 {
-        0 => 3,
-        r => r,
-    };
-    out.push_str(&digits[..first.min(digits.len())]);
-    let mut at = first;
-    while at < digits.len() {
-        out.push(',');
-        out.push_str(&digits[at..at + 3]);
-        at += 3;
-    }
-    if frac != 0 {
-        let text = format!("{frac:02}");
-        out.push('.');
-        out.push_str(text.trim_end_matches('0'));
-    }
-    out
 }
 
 /// Where a condition finds a customer's values.

@@ -227,4 +227,11 @@ fn formats_numbers_for_reasons() {
     assert_eq!(format_number(1000.5), "1,000.5");
     assert_eq!(format_number(-12_345.678), "-12,345.68");
     assert_eq!(format_number(0.0), "0");
+    assert_eq!(format_number(-0.001), "0");
+    assert_eq!(format_number(0.05), "0.05");
+    assert_eq!(format_number(100.1), "100.1");
+    assert_eq!(format_number(123_456.0), "123,456");
+    assert_eq!(format_number(1e20), "100,000,000,000,000,000,000");
+    assert_eq!(format_number(f64::INFINITY), "inf");
+    assert_eq!(format!("{:>8}|", super::Number(12.5)), "    12.5|");
 }

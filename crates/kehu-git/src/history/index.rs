@@ -26,7 +26,7 @@
 //! rebuilt. Nothing depends on the index being there: any trouble reading
 //! or writing it, and the history walks git instead.
 
-use std::collections::{BTreeMap, BinaryHeap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
@@ -187,6 +187,8 @@ impl ChangeRef<'_> {
 /// The customer lines of the entry being visited, read on demand.
 pub(crate) struct Customers<'r> {
     reader: &'r mut BufReader<File>,
+    /// The reader's count of bytes read, kept up to date.
+    consumed: &'r mut u64,
     line: String,
     done: bool,
 }
@@ -208,7 +210,7 @@ impl Customers<'_> {
                 break;
             }
             self.line.clear();
-            self.reader.read_line(&mut self.line)?;
+            *self.consumed += self.reader.read_line(&mut self.line)? as u64;
             let text = self.line.trim_start_matches('\t').trim_end_matches('\n');
             if let Some(change) = decode_customer(text, filter, needed.as_ref(), contact)? {
                 out.push(change);
@@ -666,6 +668,9 @@ impl Index {
                 reader: BufReader::new(file),
                 line: String::new(),
                 time: None,
+                consumed: 0,
+                line_at: 0,
+                late: None,
             };
             reader.advance()?;
             readers.push(reader);
@@ -676,6 +681,12 @@ impl Index {
     /// Streams the entries of the commits reachable from `start` (which
     /// must be indexed), newest first by committer time, until `visit`
     /// breaks, an entry is older than `stop_below`, or none is left.
+    ///
+    /// Segments are merged by committer time, which puts a child before its
+    /// parents as long as clocks agree. A commit dated after its child (a
+    /// wrong clock, a rebase) can come first, before anything wants it: it
+    /// is set aside with where it is, and read back from there as soon as a
+    /// child asks for it, as the walk over git would visit it.
     pub(crate) fn read(
         &self,
         start: Oid,
@@ -698,30 +709,80 @@ impl Index {
             }
         }
         let mut wanted: HashSet<String> = HashSet::from([start_hex]);
-        while let Some((t, _, i)) = heap.pop() {
+        // Entries passed over before anything wanted them, by id: (reader,
+        // offset of the line, committer time).
+        let mut passed: HashMap<String, (usize, u64, i64)> = HashMap::new();
+        // Entries passed over that a child has asked for since.
+        let mut late: BinaryHeap<(i64, usize, u64)> = BinaryHeap::new();
+        loop {
+            let streamed = heap.peek().map(|&(t, _, _)| t);
+            let next_late = late.peek().map(|&(t, _, _)| t);
+            let from_late = match (next_late, streamed) {
+                (Some(l), Some(s)) => l > s,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            let Some(t) = (if from_late { next_late } else { streamed }) else {
+                break;
+            };
             if wanted.is_empty() || stop_below.is_some_and(|cut| t < cut) {
                 return Ok(());
             }
-            let SegmentReader { reader, line, .. } = &mut readers[i];
-            let text = line
-                .split_once('\t')
-                .map_or("", |(_, json)| json.trim_end_matches('\n'));
-            let entry: EntryRef<'_> = serde_json::from_str(text).map_err(corrupt)?;
-            if wanted.remove(entry.c) {
-                wanted.extend(entry.p.iter().map(|p| (*p).to_owned()));
+            let flow = if from_late {
+                let Some((_, i, at)) = late.pop() else { break };
+                let reader = readers[i].late_reader(self)?;
+                reader.seek(SeekFrom::Start(at))?;
+                let mut text = String::new();
+                reader.read_line(&mut text)?;
+                let json = text
+                    .split_once('\t')
+                    .map_or("", |(_, json)| json.trim_end_matches('\n'));
+                let entry: EntryRef<'_> = serde_json::from_str(json).map_err(corrupt)?;
+                wanted.remove(entry.c);
+                ask_for_parents(&entry, &mut wanted, &mut passed, &mut late);
+                let mut consumed = 0;
                 let mut customers = Customers {
                     reader,
+                    consumed: &mut consumed,
                     line: String::new(),
                     done: false,
                 };
-                if visit(entry, &mut customers)?.is_break() {
-                    return Ok(());
+                visit(entry, &mut customers)?
+            } else {
+                let Some((_, _, i)) = heap.pop() else { break };
+                let SegmentReader {
+                    reader,
+                    line,
+                    consumed,
+                    line_at,
+                    ..
+                } = &mut readers[i];
+                let text = line
+                    .split_once('\t')
+                    .map_or("", |(_, json)| json.trim_end_matches('\n'));
+                let entry: EntryRef<'_> = serde_json::from_str(text).map_err(corrupt)?;
+                let flow = if wanted.remove(entry.c) {
+                    ask_for_parents(&entry, &mut wanted, &mut passed, &mut late);
+                    let mut customers = Customers {
+                        reader,
+                        consumed,
+                        line: String::new(),
+                        done: false,
+                    };
+                    visit(entry, &mut customers)?
+                } else {
+                    passed.insert(entry.c.to_owned(), (i, *line_at, t));
+                    ControlFlow::Continue(())
+                };
+                let r = &mut readers[i];
+                r.advance()?;
+                if let Some(t) = r.time {
+                    heap.push((t, r.number, i));
                 }
-            }
-            let r = &mut readers[i];
-            r.advance()?;
-            if let Some(t) = r.time {
-                heap.push((t, r.number, i));
+                flow
+            };
+            if flow.is_break() {
+                return Ok(());
             }
         }
         // Below a floor the parents are missing on purpose.
@@ -734,6 +795,22 @@ impl Index {
     }
 }
 
+/// Adds the parents of a visited entry to `wanted`; a parent already
+/// passed over (dated after its child) is queued to be read back.
+fn ask_for_parents(
+    entry: &EntryRef<'_>,
+    wanted: &mut HashSet<String>,
+    passed: &mut HashMap<String, (usize, u64, i64)>,
+    late: &mut BinaryHeap<(i64, usize, u64)>,
+) {
+    for parent in &entry.p {
+        if let Some((i, at, t)) = passed.remove(*parent) {
+            late.push((t, i, at));
+        }
+        wanted.insert((*parent).to_owned());
+    }
+}
+
 /// One segment being read: its current commit line.
 struct SegmentReader {
     number: u32,
@@ -741,6 +818,12 @@ struct SegmentReader {
     line: String,
     /// The current line's committer time; `None` at the end.
     time: Option<i64>,
+    /// Bytes read from the segment so far.
+    consumed: u64,
+    /// Where the current line starts.
+    line_at: u64,
+    /// A second handle on the segment, to read back an entry passed over.
+    late: Option<BufReader<File>>,
 }
 
 impl SegmentReader {
@@ -750,9 +833,10 @@ impl SegmentReader {
         let mut skipped = Vec::new();
         while next_is_customer(&mut self.reader)? {
             skipped.clear();
-            self.reader.read_until(b'\n', &mut skipped)?;
+            self.consumed += self.reader.read_until(b'\n', &mut skipped)? as u64;
         }
         self.line.clear();
+        self.line_at = self.consumed;
         self.time = None;
         match self.reader.fill_buf()?.first() {
             Some(b'{') => return Ok(()),
@@ -764,7 +848,7 @@ impl SegmentReader {
             }
             Some(_) => {}
         }
-        self.reader.read_line(&mut self.line)?;
+        self.consumed += self.reader.read_line(&mut self.line)? as u64;
         let time = self.line.split_once('\t').and_then(|(t, _)| t.parse().ok());
         match time {
             Some(t) if self.line.ends_with('\n') => self.time = Some(t),
@@ -776,6 +860,19 @@ impl SegmentReader {
             }
         }
         Ok(())
+    }
+}
+
+impl SegmentReader {
+    /// The second handle on this segment, opened on first use.
+    fn late_reader(&mut self, index: &Index) -> Result<&mut BufReader<File>, Trouble> {
+        if self.late.is_none() {
+            let file = File::open(index.segment_path(self.number, "jsonl"))?;
+            self.late = Some(BufReader::new(file));
+        }
+        self.late
+            .as_mut()
+            .ok_or_else(|| Trouble::Corrupt("segment handle".to_owned()))
     }
 }
 

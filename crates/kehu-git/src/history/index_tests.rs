@@ -391,3 +391,44 @@ fn a_damaged_or_foreign_index_is_rebuilt() {
     // Never committed: it lives inside .git.
     assert!(git(root, &["status", "--porcelain"]).is_empty());
 }
+
+#[test]
+fn commits_dated_before_their_parents_are_read_from_the_index() {
+    let dir = busy_book();
+    let root = dir.path();
+    let book = open(root);
+    assert_index_agrees(root);
+    // A wrong clock: dated a year before its parent, then a child dated
+    // normally, each indexed as HEAD moves (one segment each).
+    set(root, ACME, "tier = \"strategic\"", "tier = \"key\"");
+    commit(
+        root,
+        "2025-02-01T10:00:00+00:00",
+        "Back to key, clock wrong",
+    );
+    assert_index_agrees(root);
+    set(root, ACME, "tier = \"key\"", "tier = \"ordinary\"");
+    commit(root, "2026-02-12T10:00:00+00:00", "Down to ordinary");
+    assert_index_agrees(root);
+    // Answered from the index as it is: nothing rebuilt.
+    let before: Vec<Vec<u8>> = segments(root)
+        .iter()
+        .map(|s| fs::read(s).unwrap())
+        .collect();
+    for _ in 0..2 {
+        assert_index_agrees(root);
+        let week = LogQuery {
+            since: Some(day("2026-02-05")),
+            ..LogQuery::default()
+        };
+        assert_eq!(
+            book.indexed_history().log(&week).unwrap(),
+            book.history().log(&week).unwrap()
+        );
+    }
+    let after: Vec<Vec<u8>> = segments(root)
+        .iter()
+        .map(|s| fs::read(s).unwrap())
+        .collect();
+    assert_eq!(before, after);
+}
