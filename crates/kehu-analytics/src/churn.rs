@@ -152,7 +152,7 @@ impl Scorer<'_> {
         index: usize,
         customer: &Customer,
         obs: Observation,
-        (p_alive, expected): (Option<f64>, Option<f64>),
+        (p_alive, expected): Modelled,
         trails: Option<&Trails>,
     ) -> Scored {
         let mut inputs = inputs(
@@ -175,6 +175,9 @@ impl Scorer<'_> {
         }
     }
 }
+
+/// A customer's P(alive) and expected orders under the model.
+type Modelled = (Option<f64>, Option<f64>);
 
 /// P(alive) and the expected orders in `horizon_days` of one observation
 /// under the fitted model (`None`s without one).
@@ -200,7 +203,7 @@ fn model(
 pub struct Fitted {
     /// Every customer with orders: its position in the book, its
     /// observation, and its P(alive) and expected orders under the model.
-    observed: Vec<(usize, Observation, (Option<f64>, Option<f64>))>,
+    observed: Vec<(usize, Observation, Modelled)>,
     /// Customers not scored: (id, why).
     skipped: Vec<(String, &'static str)>,
     /// The fit over the observations.

@@ -253,7 +253,8 @@ fn cholesky(hess: &[Vec<f64>], mu: f64) -> Option<[[f64; 4]; 4]> {
             let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
             if i == j {
                 let d = hess[i][i] + mu - s;
-                if !(d > 0.0) {
+                // Not `d <= 0`: a NaN is not positive either.
+                if d.is_nan() || d <= 0.0 {
                     return None;
                 }
                 l[i][i] = d.sqrt();

@@ -293,10 +293,8 @@ pub(crate) fn sum_prepared(params: &BgNbdParams, prepared: &Prepared<'_>, order:
             }
         }
     }
-    for j in 0..4 {
-        for k in 0..j {
-            hess[j][k] = hess[k][j];
-        }
+    for (j, k) in [(1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2)] {
+        hess[j][k] = hess[k][j];
     }
     Sums { ll, grad, hess }
 }
