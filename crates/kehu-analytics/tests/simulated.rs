@@ -3,7 +3,7 @@
 //! after each repeat purchase with a Beta-distributed probability) are fitted
 //! back, and the estimates land near the truth.
 
-use kehu_analytics::bgnbd::{BgNbdParams, Observation, fit, group, hessian};
+use kehu_analytics::bgnbd::{BgNbdFit, BgNbdParams, Observation, fit, group, hessian};
 
 /// xorshift64*, deterministic.
 struct Rng(u64);
@@ -74,17 +74,21 @@ fn simulate(truth: BgNbdParams, customers: usize, rng: &mut Rng) -> Vec<Observat
         .collect()
 }
 
+/// 30,000 customers simulated from `(r, α, a, b)` with the RNG seeded
+/// `seed`, and the fit on them.
+fn simulated_fit(
+    [r, alpha, a, b]: [f64; 4],
+    seed: u64,
+) -> (BgNbdParams, Vec<Observation>, BgNbdFit) {
+    let truth = BgNbdParams { r, alpha, a, b };
+    let obs = simulate(truth, 30_000, &mut Rng(seed));
+    let f = fit(&obs).unwrap();
+    (truth, obs, f)
+}
+
 #[test]
 fn fit_recovers_simulated_parameters() {
-    let truth = BgNbdParams {
-        r: 0.243,
-        alpha: 4.414,
-        a: 0.793,
-        b: 2.426,
-    };
-    let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
-    let obs = simulate(truth, 30_000, &mut rng);
-    let f = fit(&obs).unwrap();
+    let (truth, _, f) = simulated_fit([0.243, 4.414, 0.793, 2.426], 0x5DEE_CE66_D1CE_4E5B);
     let within = |got: f64, want: f64, rel: f64| (got - want).abs() <= rel * want;
     let p = f.params;
     assert!(within(p.r, truth.r, 0.05), "r {p:?}");
@@ -99,15 +103,7 @@ fn fit_recovers_simulated_parameters() {
 /// and the Hessian there is negative definite.
 #[test]
 fn fit_is_the_exact_maximum() {
-    let truth = BgNbdParams {
-        r: 0.5,
-        alpha: 2.0,
-        a: 0.6,
-        b: 40.0,
-    };
-    let mut rng = Rng(0x0DDB_A11C_AFE5_1DE5);
-    let obs = simulate(truth, 30_000, &mut rng);
-    let f = fit(&obs).unwrap();
+    let (_, obs, f) = simulated_fit([0.5, 2.0, 0.6, 40.0], 0x0DDB_A11C_AFE5_1DE5);
     assert!(
         f.distinct > 20_000,
         "{} groups: too few for a sample",

@@ -357,30 +357,34 @@ mod tests {
         ])
     }
 
+    /// The point the derivatives are checked at.
+    const AT: BgNbdParams = BgNbdParams {
+        r: 0.3,
+        alpha: 5.0,
+        a: 0.9,
+        b: 2.2,
+    };
+
+    /// `AT` with parameter `k` (r, α, a, b) moved by `delta`.
+    fn bumped(k: usize, delta: f64) -> BgNbdParams {
+        let mut q = [AT.r, AT.alpha, AT.a, AT.b];
+        q[k] += delta;
+        BgNbdParams {
+            r: q[0],
+            alpha: q[1],
+            a: q[2],
+            b: q[3],
+        }
+    }
+
     #[test]
     fn gradient_matches_finite_differences() {
-        let p = BgNbdParams {
-            r: 0.3,
-            alpha: 5.0,
-            a: 0.9,
-            b: 2.2,
-        };
         let groups = sample_groups();
-        let (ll, grad) = gradient(&p, &groups);
-        assert!((ll - log_likelihood(&p, &groups)).abs() < 1e-10);
+        let (ll, grad) = gradient(&AT, &groups);
+        assert!((ll - log_likelihood(&AT, &groups)).abs() < 1e-10);
         let h = 1e-6;
         for k in 0..4 {
-            let bump = |delta: f64| {
-                let mut q = [p.r, p.alpha, p.a, p.b];
-                q[k] += delta;
-                let q = BgNbdParams {
-                    r: q[0],
-                    alpha: q[1],
-                    a: q[2],
-                    b: q[3],
-                };
-                log_likelihood(&q, &groups)
-            };
+            let bump = |delta: f64| log_likelihood(&bumped(k, delta), &groups);
             let numeric = (bump(h) - bump(-h)) / (2.0 * h);
             assert!(
                 (numeric - grad[k]).abs() < 1e-5 * numeric.abs().max(1.0),
@@ -392,30 +396,14 @@ mod tests {
 
     #[test]
     fn hessian_matches_finite_differences_of_the_gradient() {
-        let p = BgNbdParams {
-            r: 0.3,
-            alpha: 5.0,
-            a: 0.9,
-            b: 2.2,
-        };
         let groups = sample_groups();
-        let (ll, grad, hess) = hessian(&p, &groups);
-        assert!((ll - log_likelihood(&p, &groups)).abs() < 1e-10);
-        assert_eq!(grad, gradient(&p, &groups).1);
+        let (ll, grad, hess) = hessian(&AT, &groups);
+        assert!((ll - log_likelihood(&AT, &groups)).abs() < 1e-10);
+        assert_eq!(grad, gradient(&AT, &groups).1);
         let h = 1e-6;
         for j in 0..4 {
-            let bump = |delta: f64| {
-                let mut q = [p.r, p.alpha, p.a, p.b];
-                q[j] += delta;
-                let q = BgNbdParams {
-                    r: q[0],
-                    alpha: q[1],
-                    a: q[2],
-                    b: q[3],
-                };
-                gradient(&q, &groups).1
-            };
-            let (up, down) = (bump(h), bump(-h));
+            let up = gradient(&bumped(j, h), &groups).1;
+            let down = gradient(&bumped(j, -h), &groups).1;
             for k in 0..4 {
                 let numeric = (up[k] - down[k]) / (2.0 * h);
                 assert!(
