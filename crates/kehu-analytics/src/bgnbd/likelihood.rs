@@ -383,13 +383,12 @@ mod tests {
         let (ll, grad) = gradient(&AT, &groups);
         assert!((ll - log_likelihood(&AT, &groups)).abs() < 1e-10);
         let h = 1e-6;
-        for k in 0..4 {
+        for (k, analytic) in grad.iter().enumerate() {
             let bump = |delta: f64| log_likelihood(&bumped(k, delta), &groups);
             let numeric = (bump(h) - bump(-h)) / (2.0 * h);
             assert!(
-                (numeric - grad[k]).abs() < 1e-5 * numeric.abs().max(1.0),
-                "parameter {k}: analytic {} numeric {numeric}",
-                grad[k]
+                (numeric - analytic).abs() < 1e-5 * numeric.abs().max(1.0),
+                "parameter {k}: analytic {analytic} numeric {numeric}"
             );
         }
     }
@@ -401,15 +400,14 @@ mod tests {
         assert!((ll - log_likelihood(&AT, &groups)).abs() < 1e-10);
         assert_eq!(grad, gradient(&AT, &groups).1);
         let h = 1e-6;
-        for j in 0..4 {
+        for (j, row) in hess.iter().enumerate() {
             let up = gradient(&bumped(j, h), &groups).1;
             let down = gradient(&bumped(j, -h), &groups).1;
-            for k in 0..4 {
+            for (k, analytic) in row.iter().enumerate() {
                 let numeric = (up[k] - down[k]) / (2.0 * h);
                 assert!(
-                    (numeric - hess[j][k]).abs() < 1e-5 * numeric.abs().max(1.0),
-                    "({j}, {k}): analytic {} numeric {numeric}",
-                    hess[j][k]
+                    (numeric - analytic).abs() < 1e-5 * numeric.abs().max(1.0),
+                    "({j}, {k}): analytic {analytic} numeric {numeric}"
                 );
             }
         }
