@@ -141,20 +141,21 @@ impl Scorer<'_> {
         obs: Observation,
         trails: Option<&Trails>,
     ) -> Scored {
-        let model = model(self.fit, &obs, self.settings.horizon_days);
-        self.score_modelled(index, customer, obs, model, trails)
+        self.score_observed(index, customer, obs, None, trails)
     }
 
-    /// [`Scorer::score`] with the model's P(alive) and expected orders
-    /// already computed ([`model`]).
-    fn score_modelled(
+    /// [`Scorer::score`] with the model's P(alive) and expected orders when
+    /// [`fit_and_model`] computed them already.
+    fn score_observed(
         &self,
         index: usize,
         customer: &Customer,
         obs: Observation,
-        (p_alive, expected): Modelled,
+        modelled: Option<Modelled>,
         trails: Option<&Trails>,
     ) -> Scored {
+        let (p_alive, expected) =
+            modelled.unwrap_or_else(|| model(self.fit, &obs, self.settings.horizon_days));
         let mut inputs = inputs(
             customer,
             self.policy,
@@ -196,44 +197,51 @@ fn model(
     }
 }
 
-/// A book's BG/NBD observations, the model fitted on them and what it says
-/// of each customer: the part of a scoring that needs no history, so a
-/// caller can fit on one thread while it fetches the history on another.
+/// A book's BG/NBD observations and the model fitted on them (and, from
+/// [`fit_and_model`], what it says of each customer): the part of a scoring
+/// that needs no history, so a caller can fit on one thread while it
+/// fetches the history on another.
 #[derive(Debug)]
 pub struct Fitted {
     /// Every customer with orders: its position in the book, its
-    /// observation, and its P(alive) and expected orders under the model.
-    observed: Vec<(usize, Observation, Modelled)>,
+    /// observation, and its P(alive) and expected orders under the model
+    /// when [`fit_and_model`] computed them.
+    observed: Vec<(usize, Observation, Option<Modelled>)>,
     /// Customers not scored: (id, why).
     skipped: Vec<(String, &'static str)>,
     /// The fit over the observations.
     fit: Result<BgNbdFit, FitError>,
 }
 
-/// Reads every customer's observation as of `settings.as_of`, fits the
-/// model and applies it to each customer (`settings.horizon_days` ahead).
-pub fn fit_book(customers: &[Customer], settings: &Settings) -> Fitted {
-    let as_of = settings.as_of;
+/// Reads every customer's observation as of `as_of` and fits the model.
+pub fn fit_book(customers: &[Customer], as_of: Date) -> Fitted {
     let mut observed = Vec::with_capacity(customers.len());
     let mut skipped = Vec::new();
     for (index, customer) in customers.iter().enumerate() {
         match Observation::from_metrics(&customer.metrics, as_of) {
-            Some(obs) => observed.push((index, obs, (None, None))),
+            Some(obs) => observed.push((index, obs, None)),
             None => skipped.push((customer.id.clone(), why_unscored(customer, as_of))),
         }
     }
     let observations: Vec<Observation> = observed.iter().map(|(_, o, _)| *o).collect();
     let fit = bgnbd::fit(&observations);
-    if let Ok(f) = &fit {
-        for (_, obs, modelled) in &mut observed {
-            *modelled = model(Some(f), obs, settings.horizon_days);
-        }
-    }
     Fitted {
         observed,
         skipped,
         fit,
     }
+}
+
+/// [`fit_book`] as of `settings.as_of`, then the model applied to each
+/// customer (`settings.horizon_days` ahead), on the same thread: the
+/// scoring that follows only adds the signals.
+pub fn fit_and_model(customers: &[Customer], settings: &Settings) -> Fitted {
+    let mut fitted = fit_book(customers, settings.as_of);
+    let fit = fitted.fit.as_ref().ok();
+    for (_, obs, modelled) in &mut fitted.observed {
+        *modelled = Some(model(fit, obs, settings.horizon_days));
+    }
+    fitted
 }
 
 /// Scores every customer with orders. `trails` is the history read over
@@ -249,7 +257,7 @@ pub fn score_book(
         config,
         trails,
         settings,
-        fit_book(customers, settings),
+        fit_and_model(customers, settings),
     )
 }
 
@@ -280,7 +288,7 @@ pub fn score_fitted(
     let scored = observed
         .into_par_iter()
         .map(|(index, obs, modelled)| {
-            scorer.score_modelled(index, &customers[index], obs, modelled, trails)
+            scorer.score_observed(index, &customers[index], obs, modelled, trails)
         })
         .collect();
     Ok(Scoring {
@@ -290,6 +298,40 @@ pub fn score_fitted(
         history: trails.is_some(),
     })
 }
+
+/// [`score_fitted`] handing each scored customer to `visit` (in the book's
+/// order) instead of keeping them all, for a caller that keeps a few (the
+/// report's most at risk); returns the fit and the customers not scored.
+pub fn score_each(
+    customers: &[Customer],
+    config: &Config,
+    trails: Option<&Trails>,
+    settings: &Settings,
+    fitted: Fitted,
+    mut visit: impl FnMut(Scored),
+) -> Result<FitAndSkipped, PolicyError> {
+    let policy = Policy::from_config(config)?;
+    let tiers = tier_order(config);
+    let Fitted {
+        observed,
+        skipped,
+        fit,
+    } = fitted;
+    let scorer = Scorer {
+        policy: &policy,
+        tiers: &tiers,
+        fit: fit.as_ref().ok(),
+        settings,
+    };
+    for (index, obs, modelled) in observed {
+        visit(scorer.score_observed(index, &customers[index], obs, modelled, trails));
+    }
+    Ok((fit, skipped))
+}
+
+/// What [`score_each`] returns besides the scores: the fit, and the
+/// customers not scored with why.
+pub type FitAndSkipped = (Result<BgNbdFit, FitError>, Vec<(String, &'static str)>);
 
 /// Indices into `scoring.scored`, highest risk first, ties by id.
 pub fn by_risk(scoring: &Scoring, customers: &[Customer]) -> Vec<usize> {

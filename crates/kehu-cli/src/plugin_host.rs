@@ -64,8 +64,9 @@ fn free_book(book: kehu_core::Book) {
 }
 
 /// Gives the pages malloc holds free back to the system: after the host
-/// drops its book, before the plugin builds its own copy.
-fn release_free_memory() {
+/// drops its book, before the plugin builds its own copy (and after the
+/// plugin dropped its copy, before the host loads the book again).
+pub fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free memory to the system.
     unsafe {
@@ -336,6 +337,10 @@ impl HostServices for Services<'_> {
         let filter = kehu_git::ChangeFilter {
             fields: filter.fields.as_ref().map(|f| f.iter().cloned().collect()),
             contacts: filter.contacts,
+            trailers: filter
+                .trailers
+                .as_ref()
+                .map(|t| t.iter().cloned().collect()),
         };
         // Each event is written as it is found: the host holds the JSON
         // answer, never a list of events besides it.

@@ -195,6 +195,15 @@ impl Book {
     }
 
     /// The id of the blob at `git_path` in `tree`, if there is a blob there.
+    /// Blob lookups in `tree` for many paths, each directory read once.
+    pub(crate) fn tree_paths<'r>(&'r self, tree: git2::Tree<'r>) -> TreePaths<'r> {
+        TreePaths {
+            repo: &self.repo,
+            root: tree,
+            dirs: std::collections::HashMap::new(),
+        }
+    }
+
     pub(crate) fn blob_in_tree(
         &self,
         tree: &git2::Tree<'_>,
@@ -282,5 +291,95 @@ impl Book {
     /// The id (hex) of HEAD's commit, or `None` when the book has no commits.
     pub fn head_id(&self) -> Result<Option<String>, GitError> {
         Ok(self.head_commit()?.map(|c| c.id().to_string()))
+    }
+}
+
+/// Blob lookups in one tree for many paths (a commit of ten thousand
+/// regrades checks ten thousand files): each directory's tree is read once.
+/// Looking each path up from the root instead reads `customers/` again
+/// every time, since libgit2 caches no tree above 4 KiB and a large book's
+/// `customers/` tree is hundreds of times that.
+pub(crate) struct TreePaths<'r> {
+    repo: &'r Repository,
+    root: git2::Tree<'r>,
+    /// Directory trees by path (`None`: no such directory).
+    dirs: std::collections::HashMap<String, Option<git2::Tree<'r>>>,
+}
+
+impl<'r> TreePaths<'r> {
+    /// The blob id and file mode at `git_path`; `None` when the tree has no
+    /// blob there.
+    pub(crate) fn blob(&mut self, git_path: &str) -> Result<Option<(git2::Oid, i32)>, GitError> {
+        self.entry(git_path, git2::ObjectType::Blob)
+    }
+
+    /// The id and mode of the entry of `kind` at `path`, if there is one.
+    fn entry(
+        &mut self,
+        path: &str,
+        kind: git2::ObjectType,
+    ) -> Result<Option<(git2::Oid, i32)>, GitError> {
+        let (dir, name) = match path.rsplit_once('/') {
+            Some((dir, name)) => (Some(dir), name),
+            None => (None, path),
+        };
+        let tree = match dir {
+            None => Some(&self.root),
+            Some(dir) => {
+                self.load_dir(dir)?;
+                self.dirs.get(dir).and_then(Option::as_ref)
+            }
+        };
+        Ok(tree
+            .and_then(|tree| tree.get_name(name))
+            .filter(|entry| entry.kind() == Some(kind))
+            .map(|entry| (entry.id(), entry.filemode())))
+    }
+
+    /// Reads the tree of directory `dir` (and its parents) into `dirs`.
+    fn load_dir(&mut self, dir: &str) -> Result<(), GitError> {
+        if self.dirs.contains_key(dir) {
+            return Ok(());
+        }
+        let tree = match self.entry(dir, git2::ObjectType::Tree)? {
+            Some((id, _)) => Some(
+                self.repo
+                    .find_tree(id)
+                    .map_err(|e| GitError::backend(format!("reading {dir}"), e.message()))?,
+            ),
+            None => None,
+        };
+        self.dirs.insert(dir.to_owned(), tree);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{new_book, open};
+
+    #[test]
+    fn tree_paths_find_blobs_as_a_lookup_from_the_root_does() {
+        let dir = new_book();
+        let book = open(dir.path());
+        let tree = book.head_commit().unwrap().unwrap().tree().unwrap();
+        let mut paths = book.tree_paths(tree.clone());
+        for path in [
+            "customers/ac/acme.toml",
+            "customers/zh/zhongshan.toml",
+            "kehu.toml",
+            "customers/ac/nobody.toml",
+            "customers/xx/nobody.toml",
+            "customers/ac",
+            "customers",
+            "customers/ac/acme.toml/deeper",
+        ] {
+            assert_eq!(
+                paths.blob(path).unwrap(),
+                book.blob_in_tree(&tree, path).unwrap(),
+                "{path}"
+            );
+        }
+        assert!(paths.blob("customers/ac/acme.toml").unwrap().is_some());
     }
 }

@@ -159,15 +159,15 @@ impl Book {
     /// uncommitted (staged, unstaged or untracked) changes.
     pub fn check_writable<S: AsRef<str>>(&self, paths: &[S]) -> Result<(), GitError> {
         self.ensure_idle()?;
-        let head_tree = match self.head_commit()? {
-            Some(c) => Some(c.tree().context("reading HEAD's tree")?),
+        let mut head_tree = match self.head_commit()? {
+            Some(c) => Some(self.tree_paths(c.tree().context("reading HEAD's tree")?)),
             None => None,
         };
         let mut index = self.repo.index().context("reading the index")?;
         index.read(true).context("reading the index")?;
         for path in paths {
             let git_path = self.git_path(path.as_ref())?;
-            self.check_clean(path.as_ref(), &git_path, head_tree.as_ref(), &index)?;
+            self.check_clean(path.as_ref(), &git_path, head_tree.as_mut(), &index)?;
         }
         Ok(())
     }
@@ -178,7 +178,7 @@ impl Book {
         &self,
         book_path: &str,
         git_path: &str,
-        head_tree: Option<&git2::Tree<'_>>,
+        head_tree: Option<&mut crate::book::TreePaths<'_>>,
         index: &git2::Index,
     ) -> Result<(), GitError> {
         let dirty = |detail: &str| GitError::Dirty {
@@ -200,7 +200,7 @@ impl Book {
             }
         }
         let in_head = match head_tree {
-            Some(tree) => self.blob_in_tree(tree, git_path)?.map(|(id, _)| id),
+            Some(tree) => tree.blob(git_path)?.map(|(id, _)| id),
             None => None,
         };
         let path = Path::new(git_path);
@@ -260,6 +260,7 @@ impl Book {
             Some(c) => Some(c.tree().context("reading HEAD's tree")?),
             None => None,
         };
+        let mut head_paths = head_tree.clone().map(|tree| self.tree_paths(tree));
         let index_path = self.git_dir().join("index");
         let mut index = self.repo.index().context("reading the index")?;
         index.read(true).context("reading the index")?;
@@ -272,7 +273,7 @@ impl Book {
         let mut planned = Vec::new();
         for (book_path, bytes) in last_per_path(&request.files) {
             let git_path = self.git_path(book_path)?;
-            self.check_clean(book_path, &git_path, head_tree.as_ref(), &index)?;
+            self.check_clean(book_path, &git_path, head_paths.as_mut(), &index)?;
             let disk_path = self.root().join(book_path);
             let old = match fs::read(&disk_path) {
                 Ok(old) => Some(old),
@@ -464,10 +465,11 @@ impl Book {
         }
         let head = self.head_commit()?.ok_or(GitError::NoCommits)?;
         let head_tree = head.tree().context("reading HEAD's tree")?;
+        let mut head_paths = self.tree_paths(head_tree.clone());
         let mut planned = Vec::new();
         for (book_path, bytes) in last_per_path(&request.files) {
             let git_path = self.git_path(book_path)?;
-            let current = self.blob_in_tree(&head_tree, &git_path)?;
+            let current = head_paths.blob(&git_path)?;
             if current.is_some_and(|(id, _)| {
                 Oid::hash_object(ObjectType::Blob, bytes).is_ok_and(|new| new == id)
             }) {

@@ -229,7 +229,7 @@ impl Default for Response {
 /// | `book` | `{"encoding": "kehu-book-bin/1"?}` | a [`Book`] as of the request's `as_of`: JSON, or with that encoding the binary layout of [`crate::binary_book`] |
 /// | `book_at` | `{"date": "YYYY-MM-DD", "encoding": "kehu-book-bin/1"?}` | a [`Book`] as it was on that day (the last commit of the day), encoded as for `book` |
 /// | `customer_history` | `{"id": "acme"}` | the customer's timeline (kehu-git's JSON) |
-/// | `changes` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?, "fields": ["grade.tier", ...]?, "contacts": bool?}` | book-wide field changes in the window, inclusive (kehu-git's JSON), narrowed by a [`ChangeFilter`] |
+/// | `changes` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?, "fields": ["grade.tier", ...]?, "contacts": bool?, "trailers": ["Kehu-Complaint", ...]?}` | book-wide field changes in the window, inclusive (kehu-git's JSON), narrowed by a [`ChangeFilter`] |
 /// | `last_contacts` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?}` | a [`LastContacts`]: per customer, the latest contact commit and the latest write of `contact.last` in the window |
 /// | `rules_at` | `{"rev": "REV"?}` | a [`Rules`]: the text of `kehu.toml` at git revision REV; without `rev` (or `null`), the `kehu.toml` the book was read from |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -362,6 +362,8 @@ struct ChangesParams {
     fields: Option<Vec<String>>,
     #[serde(default)]
     contacts: bool,
+    #[serde(default)]
+    trailers: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -389,6 +391,12 @@ pub struct ChangeFilter {
     /// customers whose `contact.last` changed, plus renames.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub contacts: bool,
+    /// Only commits carrying one of these trailer keys (case-insensitive),
+    /// their customers narrowed as above: a rare trailer over a long window
+    /// costs the host its walk, not a diff per commit. `None`: every
+    /// commit. A host older than this parameter refuses the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trailers: Option<Vec<String>>,
 }
 
 impl ChangeFilter {
@@ -400,7 +408,7 @@ impl ChangeFilter {
     {
         ChangeFilter {
             fields: Some(fields.into_iter().map(Into::into).collect()),
-            contacts: false,
+            ..ChangeFilter::default()
         }
     }
 
@@ -411,9 +419,37 @@ impl ChangeFilter {
         self
     }
 
+    /// Only commits carrying one of `keys` as a trailer.
+    pub fn trailers<I, S>(mut self, keys: I) -> ChangeFilter
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.trailers = Some(keys.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Whether this filter keeps everything.
     pub fn is_everything(&self) -> bool {
-        self.fields.is_none() && !self.contacts
+        self.fields.is_none() && !self.contacts && self.trailers.is_none()
+    }
+
+    /// Whether a commit record (kehu-git's JSON) carries a trailer the
+    /// filter asks for (always, without a trailer filter).
+    fn has_trailer(&self, commit: Option<&serde_json::Value>) -> bool {
+        let Some(keys) = &self.trailers else {
+            return true;
+        };
+        commit
+            .and_then(|c| c.get("trailers"))
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|trailers| {
+                trailers.iter().any(|t| {
+                    t.get(0)
+                        .and_then(serde_json::Value::as_str)
+                        .is_some_and(|k| keys.iter().any(|key| key.eq_ignore_ascii_case(k)))
+                })
+            })
     }
 
     /// Whether a commit record (kehu-git's JSON) is a contact commit.
@@ -450,12 +486,19 @@ impl ChangeFilter {
                 .is_none_or(|set| set.iter().any(|f| f == name))
         };
         let mut out = Vec::with_capacity(events.len());
+        let narrows = self.fields.is_some() || self.contacts;
         for mut event in events {
+            if !self.has_trailer(event.get("commit")) {
+                continue;
+            }
             let contact = Self::is_contact_commit(event.get("commit"));
             let Some(Value::Array(customers)) = event.get_mut("customers") else {
                 continue;
             };
             customers.retain_mut(|customer| {
+                if !narrows {
+                    return true;
+                }
                 let renamed = customer.get("old_id").is_some_and(|v| !v.is_null());
                 let Some(Value::Array(fields)) = customer.get_mut("fields") else {
                     return renamed || (self.contacts && contact);
@@ -628,11 +671,16 @@ impl HostCall {
                     until,
                     fields,
                     contacts,
+                    trailers,
                 } = serde_json::from_value(params).map_err(invalid)?;
                 Ok(HostQuery::Changes {
                     since,
                     until,
-                    filter: ChangeFilter { fields, contacts },
+                    filter: ChangeFilter {
+                        fields,
+                        contacts,
+                        trailers,
+                    },
                 })
             }
             "last_contacts" => {
@@ -910,6 +958,11 @@ mod tests {
                 until: Some(day("2026-06-30")),
                 filter: ChangeFilter::fields(["grade.tier", "contact.last"]).contacts(),
             },
+            HostQuery::Changes {
+                since: None,
+                until: None,
+                filter: ChangeFilter::fields(["contact.last"]).trailers(["Kehu-Complaint"]),
+            },
             HostQuery::LastContacts {
                 since: Some(day("2026-01-01")),
                 until: Some(day("2026-06-30")),
@@ -1017,6 +1070,14 @@ mod tests {
             ids(&contacts),
             ["a:contact.last", "b:", "d:", "e:contact.last"]
         );
+        let imports = ChangeFilter::default()
+            .trailers(["kehu-command"])
+            .apply(events.clone());
+        assert_eq!(ids(&imports), ["e:contact.last,metrics.revenue_12m"]);
+        let contact_trailer = ChangeFilter::fields(["contact.last"])
+            .trailers(["Kehu-Contact"])
+            .apply(events.clone());
+        assert_eq!(ids(&contact_trailer), ["a:contact.last"]);
         let all_contact_fields = ChangeFilter::default().contacts().apply(events);
         assert_eq!(
             ids(&all_contact_fields),

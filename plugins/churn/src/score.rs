@@ -7,7 +7,7 @@ use kehu_analytics::Policy;
 pub use kehu_analytics::churn::{
     Scored, Scorer, Scoring, Settings, by_risk, inputs, tier_order, why_unscored,
 };
-use kehu_analytics::churn::{fit_book, score_fitted};
+use kehu_analytics::churn::{fit_and_model, score_fitted};
 use kehu_core::{Config, Customer};
 use kehu_plugin_sdk::PluginError;
 
@@ -41,7 +41,7 @@ pub fn score_with_history(
     read_trails: impl FnOnce() -> Result<Trails, String>,
 ) -> Result<(Scoring, Result<Trails, String>), PluginError> {
     let (fitted, trails) = std::thread::scope(|scope| {
-        let fitting = scope.spawn(|| fit_book(customers, settings));
+        let fitting = scope.spawn(|| fit_and_model(customers, settings));
         let trails = read_trails();
         let fitted = fitting
             .join()

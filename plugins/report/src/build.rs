@@ -6,20 +6,26 @@
 //! period's last day, so a past week is reported as it was. The start book
 //! is the end book with the period undone in place ([`rewind_in_place`]),
 //! kept as its figures ([`Start`]) and turned back: one book in memory.
+//! The at-risk list's model is fitted on the end book on a thread of its
+//! own while the history is read.
 
 use std::collections::BTreeMap;
 
 use kehu_analytics::calibration::windows;
+use kehu_analytics::churn::{Fitted, fit_book};
+use kehu_analytics::complaints::ServiceKpis;
 use kehu_analytics::{PipelineGrade, Policy};
 use kehu_core::{Config, Date};
 use kehu_plugin::protocol::Book;
 use kehu_plugin_sdk::{Context, PluginError};
 
 use crate::history::{Change, Renames};
+use crate::memory::release_free_memory;
 use crate::model::{Report, SCHEMA};
 use crate::period::Period;
 use crate::read::{Read, read};
 use crate::rewind::rewind_in_place;
+use crate::sections::lifecycle::LifecycleSummary;
 use crate::sections::start::Start;
 use crate::sections::{
     self, Snapshot, calibration, contacts, followup, funnel, kpi, lifecycle, movements, portfolio,
@@ -60,6 +66,9 @@ pub struct Inputs {
     pub window_books: BTreeMap<Date, Book>,
     /// Why something was not available, for the notes.
     pub notes: Vec<String>,
+    /// The at-risk list's model, fitted on the end book as of the period's
+    /// end (`None`: fitted when the list is made).
+    pub fitted: Option<Fitted>,
 }
 
 fn policy(config: &Config) -> Result<Policy, PluginError> {
@@ -78,7 +87,13 @@ pub fn gather(
         ctx.book_at(period.until)?
     };
     let mut notes = Vec::new();
-    let history = match read(ctx, period) {
+    let customers = &end.customers;
+    let (history, fitted) = std::thread::scope(|scope| {
+        let fitting = scope.spawn(move || fit_book(customers, period.until));
+        let history = read(ctx, period);
+        (history, joined(fitting))
+    });
+    let history = match history {
         Ok(read) => Some(read),
         Err(e) => {
             notes.push(format!(
@@ -88,6 +103,9 @@ pub fn gather(
             None
         }
     };
+    // The history's answers and working structures are gone: their pages
+    // go back before the start book and the sections are made.
+    release_free_memory();
     let start = match &history {
         Some(read) => {
             let config = config_of(&end)?;
@@ -104,6 +122,8 @@ pub fn gather(
             };
             let start = Start::of(&book, period.start_day(), &read.revenue);
             undone.restore(&mut end.customers);
+            // The start book's gradings are gone too.
+            release_free_memory();
             Some(start?)
         }
         None => None,
@@ -135,11 +155,22 @@ pub fn gather(
         windows,
         window_books,
         notes,
+        fitted: Some(fitted),
     })
 }
 
-/// Computes the report.
-pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, PluginError> {
+/// What a scoped thread returned; its panic goes on in this thread.
+pub(crate) fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// Computes the report. The inputs (the book) are dropped at the end, so
+/// the report is rendered without them.
+pub fn build(mut inputs: Inputs, period: &Period, top: usize) -> Result<Report, PluginError> {
+    let fitted = inputs.fitted.take();
+    let inputs = &inputs;
     let end_config = config_of(&inputs.end)?;
     let end = Snapshot {
         customers: &inputs.end.customers,
@@ -159,34 +190,59 @@ pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, Plu
          the period's end; days per stage: stays that began and ended in the period"
             .to_owned(),
     );
-    // The at-risk list (the BG/NBD fit over the book) is the costliest
-    // section: it runs beside the others.
-    let trails = read.map(|r| &r.trails);
     let end = &end;
     std::thread::scope(|scope| {
-        let at_risk = scope.spawn(move || followup::at_risk(end, period.until, trails, top));
-        let at_risk = || {
-            at_risk
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        };
-        report(inputs, period, end, &history, notes, at_risk)
+        let beside = scope.spawn(move || beside(inputs, period, end, fitted, top));
+        report(inputs, period, end, &history, notes, || joined(beside))
     })
 }
 
-/// The report from the sections; `at_risk` waits for that section.
+/// The sections computed on a thread of their own, beside the others.
+struct Beside {
+    at_risk: Vec<followup::AtRisk>,
+    overdue: Vec<followup::Overdue>,
+    service: ServiceKpis,
+    lifecycle: LifecycleSummary,
+}
+
+/// The at-risk list (scoring the whole book), the overdue follow-ups, the
+/// service KPIs and the lifecycle: about half the sections' work, none of
+/// it needing the others.
+fn beside(
+    inputs: &Inputs,
+    period: &Period,
+    end: &Snapshot<'_>,
+    fitted: Option<Fitted>,
+    top: usize,
+) -> Result<Beside, PluginError> {
+    let read = inputs.history.as_ref();
+    let no_revenue = BTreeMap::new();
+    let revenue = read.map_or(&no_revenue, |r| &r.revenue);
+    let start = inputs.start.as_ref().map(|s| &s.lifecycle);
+    let fitted = fitted.unwrap_or_else(|| fit_book(end.customers, period.until));
+    let trails = read.map(|r| &r.trails);
+    Ok(Beside {
+        at_risk: followup::at_risk(end, period.until, trails, top, fitted)?,
+        overdue: followup::overdue(end, period.until)?,
+        service: service::service(end, read.map_or(&[], |r| &r.complaints), period),
+        lifecycle: lifecycle::lifecycle(end, period.until, start, revenue),
+    })
+}
+
+/// The report from the sections; `beside` waits for those of [`beside`].
 fn report(
     inputs: &Inputs,
     period: &Period,
     end: &Snapshot<'_>,
     history: &sections::Period<'_>,
     notes: Vec<String>,
-    at_risk: impl FnOnce() -> Result<Vec<followup::AtRisk>, PluginError>,
+    beside: impl FnOnce() -> Result<Beside, PluginError>,
 ) -> Result<Report, PluginError> {
     let start = inputs.start.as_ref();
     let read = inputs.history.as_ref();
-    let no_revenue = BTreeMap::new();
-    let revenue = read.map_or(&no_revenue, |r| &r.revenue);
+    // Grading the book first, beside the at-risk scoring (which keeps
+    // little), not beside the other whole-book sections: a lower peak.
+    let portfolio = portfolio::portfolio(end, period.until, start.map(|s| &s.portfolio))?;
     let (contact_total, contacts) = contacts::contacts(history, end);
     let moves = movements::movements(history, end);
     let windows: Vec<calibration::Window<'_>> = inputs
@@ -197,31 +253,41 @@ fn report(
             (*window, book.map(|b| b.customers.as_slice()))
         })
         .collect();
+    let kpis = kpi::kpis(
+        end,
+        start,
+        read.map(|r| (history, r.previous_booked)),
+        contact_total,
+    );
+    let migration = start.map(|s| movements::migration(s, end, history));
+    let funnel = funnel::funnel(history, end, start);
+    let calibration =
+        (!inputs.windows.is_empty()).then(|| calibration::calibration(&windows, end, period.until));
+    let Beside {
+        at_risk,
+        overdue,
+        service,
+        lifecycle,
+    } = beside()?;
     Ok(Report {
         schema: SCHEMA,
         period: period.clone(),
         start: period.start_day(),
         previous_since: period.previous_since(),
         currency: end.config.book.currency.clone(),
-        service: service::service(end, read.map_or(&[], |r| &r.complaints), period),
-        lifecycle: lifecycle::lifecycle(end, period.until, start.map(|s| &s.lifecycle), revenue),
-        kpis: kpi::kpis(
-            end,
-            start,
-            read.map(|r| (history, r.previous_booked)),
-            contact_total,
-        ),
-        portfolio: portfolio::portfolio(end, period.until, start.map(|s| &s.portfolio))?,
+        service,
+        lifecycle,
+        kpis,
+        portfolio,
         pareto: kpi::pareto(end),
         movement_series: movements::series(&moves, period.since, period.until),
         movements: moves,
-        migration: start.map(|s| movements::migration(s, end, history)),
+        migration,
         contacts,
-        overdue: followup::overdue(end, period.until)?,
-        at_risk: at_risk()?,
-        funnel: funnel::funnel(history, end, start),
-        calibration: (!inputs.windows.is_empty())
-            .then(|| calibration::calibration(&windows, end, period.until)),
+        overdue,
+        at_risk,
+        funnel,
+        calibration,
         notes,
     })
 }

@@ -18,6 +18,7 @@
 pub mod args;
 pub mod build;
 pub mod history;
+pub mod memory;
 pub mod model;
 pub mod period;
 pub mod read;
@@ -27,6 +28,8 @@ pub mod sections;
 
 #[cfg(test)]
 mod tests;
+
+use std::io::Write as _;
 
 use kehu_plugin_sdk::{Choice, Context, Output, Plugin, PluginError};
 
@@ -86,9 +89,21 @@ impl Plugin for Report {
         let format = Format::or_global(options.format, ctx.format())?;
         let period = Period::resolve(&options.period, ctx.as_of())?;
         let inputs = build::gather(ctx, &period, options.calibrate)?;
-        let report = build::build(&inputs, &period, options.top)?;
-        let mut out = Output::text(render::render(&report, format)?);
-        for note in &inputs.notes {
+        let notes = inputs.notes.clone();
+        let report = build::build(inputs, &period, options.top)?;
+        // The book is gone: its pages go back before the rendering.
+        memory::release_free_memory();
+        let text = render::render(&report, format)?;
+        drop(report);
+        // Streamed to the host (a large book's report is tens of
+        // megabytes): never escaped into the response and parsed back.
+        let mut stdout = ctx.stdout();
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+            .map_err(|e| PluginError::Failed(format!("cannot write the report: {e}")))?;
+        let mut out = Output::new();
+        for note in &notes {
             out = out.with_note(format!("note: {note}"));
         }
         Ok(out)

@@ -36,6 +36,7 @@ use std::path::{Path, PathBuf};
 
 use kehu_core::{Book, Changeset, Customer, Date, Diagnostic, FieldEdit};
 use kehu_git::{CommitRequest, Committed, GitError};
+use rayon::prelude::*;
 
 pub use fields::{FieldChange, diff, render_new_customer, show};
 pub use recovery::recover_before_writing;
@@ -142,13 +143,19 @@ pub struct FilePlan {
     pub customer: String,
     /// True for a new customer file.
     pub created: bool,
-    /// The new bytes.
-    pub bytes: Vec<u8>,
-    /// The bytes they were made from (`None` for a new file): the writer
-    /// refuses the commit if the file changed since (a concurrent write).
-    pub base: Option<Vec<u8>>,
     /// The fields that change, in file order.
     pub changes: Vec<FieldChange>,
+}
+
+/// A file planned, with its contents: the contents move into the commit
+/// request (a large regrade holds each file's bytes once, not twice).
+struct Planned {
+    file: FilePlan,
+    /// The new bytes.
+    bytes: Vec<u8>,
+    /// The bytes they were made from (`None` for a new file): the writer
+    /// refuses the commit if the file changed since (a concurrent write).
+    base: Option<Vec<u8>>,
 }
 
 /// A validated change, ready to execute.
@@ -293,21 +300,48 @@ pub fn plan(
         // checked by the writer under the index lock, and here for a dry run.
         repo.ensure_idle()?;
     }
-    let mut files = Vec::new();
-    for (customer, edits) in group_by_customer(&change.changeset.edits) {
-        if let Some(file) = edit_file(repo, target, change, &mode, customer, &edits)? {
-            files.push(file);
-        }
+    let groups = group_by_customer(&change.changeset.edits);
+    // From the work tree, the files are edited and checked in parallel (a
+    // regrade of a large book touches thousands); from HEAD (`--branch`)
+    // one by one, as the repository handle is not shared between threads.
+    // Errors are reported for the first customer in order either way.
+    let edited: Vec<Result<Option<Planned>, ApplyError>> = match &mode {
+        Mode::Branch(_) => groups
+            .iter()
+            .map(|(customer, edits)| {
+                let loaded = editable(target, customer)?;
+                let base = repo
+                    .head_file(&loaded.path)?
+                    .ok_or_else(|| ApplyError::NotInHead {
+                        path: loaded.path.clone(),
+                    })?;
+                edit_file(target, change, &mode, loaded, base, edits)
+            })
+            .collect(),
+        Mode::Commit | Mode::DryRun => groups
+            .par_iter()
+            .map(|(customer, edits)| {
+                let loaded = editable(target, customer)?;
+                let disk = target.root.join(&loaded.path);
+                let base = std::fs::read(&disk)
+                    .map_err(|source| ApplyError::Read { path: disk, source })?;
+                edit_file(target, change, &mode, loaded, base, edits)
+            })
+            .collect(),
+    };
+    let mut planned = Vec::new();
+    for file in edited {
+        planned.extend(file?);
     }
     for customer in &change.creates {
-        files.push(create_file(repo, target, &mode, customer)?);
+        planned.push(create_file(repo, target, &mode, customer)?);
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    planned.sort_by(|a, b| a.file.path.cmp(&b.file.path));
     if mode == Mode::DryRun {
-        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        let paths: Vec<&str> = planned.iter().map(|p| p.file.path.as_str()).collect();
         repo.check_writable(&paths)?;
     }
-    let request = commit_request(change, &files, write);
+    let (files, request) = commit_request(change, planned, write);
     Ok(Plan {
         mode,
         files,
@@ -344,37 +378,39 @@ fn group_by_customer(edits: &[FieldEdit]) -> Vec<(&str, Vec<&FieldEdit>)> {
     order
 }
 
-/// Applies one customer's edits; `None` when they change nothing.
-fn edit_file(
-    repo: &kehu_git::Book,
-    target: Target<'_>,
-    change: &Change,
-    mode: &Mode,
+/// The loaded file of `customer`, which an edit may start from: it exists
+/// and has no errors now.
+fn editable<'b>(
+    target: Target<'b>,
     customer: &str,
-    edits: &[&FieldEdit],
-) -> Result<Option<FilePlan>, ApplyError> {
+) -> Result<&'b kehu_core::LoadedCustomer, ApplyError> {
     let Some(loaded) = target.book.customer(customer) else {
         return Err(ApplyError::UnknownCustomer {
             customer: customer.to_owned(),
         });
     };
-    let path = loaded.path.clone();
-    let existing_errors: Vec<Diagnostic> = target.book.errors_in(&path).cloned().collect();
+    let existing_errors: Vec<Diagnostic> = target.book.errors_in(&loaded.path).cloned().collect();
     if !existing_errors.is_empty() {
         return Err(ApplyError::AlreadyInvalid {
-            path,
+            path: loaded.path.clone(),
             diagnostics: existing_errors,
         });
     }
-    let base = match mode {
-        Mode::Branch(_) => repo
-            .head_file(&path)?
-            .ok_or_else(|| ApplyError::NotInHead { path: path.clone() })?,
-        Mode::Commit | Mode::DryRun => {
-            let disk = target.root.join(&path);
-            std::fs::read(&disk).map_err(|source| ApplyError::Read { path: disk, source })?
-        }
-    };
+    Ok(loaded)
+}
+
+/// Applies one customer's edits to `base`, the file's bytes (work tree, or
+/// HEAD for `--branch`); `None` when they change nothing.
+fn edit_file(
+    target: Target<'_>,
+    change: &Change,
+    mode: &Mode,
+    loaded: &kehu_core::LoadedCustomer,
+    base: Vec<u8>,
+    edits: &[&FieldEdit],
+) -> Result<Option<Planned>, ApplyError> {
+    let customer = loaded.customer.id.as_str();
+    let path = loaded.path.clone();
     let text = String::from_utf8_lossy(&base);
     let new_text =
         kehu_core::edit::apply_edits(&text, edits.iter().map(|e| (e.field.as_str(), &e.value)))
@@ -417,13 +453,15 @@ fn edit_file(
             .unwrap_or_default();
         refuse_pinned(customer, &pinned, &changes)?;
     }
-    Ok(Some(FilePlan {
-        path,
-        customer: customer.to_owned(),
-        created: false,
+    Ok(Some(Planned {
+        file: FilePlan {
+            path,
+            customer: customer.to_owned(),
+            created: false,
+            changes,
+        },
         bytes: new_text.into_bytes(),
         base: Some(base),
-        changes,
     }))
 }
 
@@ -465,7 +503,7 @@ fn create_file(
     target: Target<'_>,
     mode: &Mode,
     customer: &Customer,
-) -> Result<FilePlan, ApplyError> {
+) -> Result<Planned, ApplyError> {
     let id = customer.id.as_str();
     let Some(path) = kehu_core::canonical_path(id) else {
         return Err(ApplyError::BadId {
@@ -503,30 +541,42 @@ fn create_file(
                 .collect(),
         });
     }
-    Ok(FilePlan {
-        path,
-        customer: id.to_owned(),
-        created: true,
+    Ok(Planned {
+        file: FilePlan {
+            path,
+            customer: id.to_owned(),
+            created: true,
+            changes: diff(None, customer),
+        },
         bytes: text.into_bytes(),
         base: None,
-        changes: diff(None, customer),
     })
 }
 
-/// The commit request for the planned files.
-fn commit_request(change: &Change, files: &[FilePlan], write: &WriteArgs) -> CommitRequest {
-    let mut customers: Vec<String> = Vec::new();
+/// The planned files and the commit request that writes them (their
+/// contents move into the request).
+fn commit_request(
+    change: &Change,
+    planned: Vec<Planned>,
+    write: &WriteArgs,
+) -> (Vec<FilePlan>, CommitRequest) {
     let mut trailers = change.changeset.trailers.clone();
-    if files.len() <= MAX_CUSTOMER_TRAILERS {
-        customers = files.iter().map(|f| f.customer.clone()).collect();
+    let customers = if planned.len() <= MAX_CUSTOMER_TRAILERS {
+        planned.iter().map(|p| p.file.customer.clone()).collect()
     } else {
-        trailers.push(("Kehu-Customer-Count".to_owned(), files.len().to_string()));
+        trailers.push(("Kehu-Customer-Count".to_owned(), planned.len().to_string()));
+        Vec::new()
+    };
+    let mut files = Vec::with_capacity(planned.len());
+    let mut contents = Vec::with_capacity(planned.len());
+    let mut based_on = Vec::with_capacity(planned.len());
+    for Planned { file, bytes, base } in planned {
+        contents.push((file.path.clone(), bytes));
+        based_on.push((file.path.clone(), base));
+        files.push(file);
     }
-    CommitRequest {
-        files: files
-            .iter()
-            .map(|f| (f.path.clone(), f.bytes.clone()))
-            .collect(),
+    let request = CommitRequest {
+        files: contents,
         subject: change.changeset.subject.clone(),
         body: change.changeset.body.clone(),
         command: Some(change.command.clone()),
@@ -536,11 +586,9 @@ fn commit_request(change: &Change, files: &[FilePlan], write: &WriteArgs) -> Com
         trailers,
         author: write.author.clone(),
         date: None,
-        based_on: files
-            .iter()
-            .map(|f| (f.path.clone(), f.base.clone()))
-            .collect(),
-    }
+        based_on,
+    };
+    (files, request)
 }
 
 /// The customer a command is about, or a clear error: an id the book lacks,

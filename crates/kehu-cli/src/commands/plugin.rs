@@ -77,6 +77,9 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
         .context("writing to stderr")?;
 
     if let Some(changeset) = &response.changeset {
+        // The plugin's copy of the book is gone: give its pages back before
+        // the host loads its own to check and apply the changes.
+        plugin_host::release_free_memory();
         let book = services.loaded_book()?;
         kehu_plugin::policy::check_changeset(changeset, |id| {
             book.customer(id).map(|c| &c.customer)

@@ -137,6 +137,14 @@ pub(super) fn queries() -> Vec<LogQuery> {
         ChangeFilter::fields(["grade.tier", "metrics.revenue_12m"]),
         ChangeFilter::fields([CONTACT_FIELD]).contacts(),
         ChangeFilter::default().contacts(),
+        ChangeFilter {
+            trailers: Some(["kehu-reason".to_owned()].into()),
+            ..ChangeFilter::default()
+        },
+        ChangeFilter {
+            trailers: Some(["Kehu-Contact".to_owned(), "Kehu-Nothing".to_owned()].into()),
+            ..ChangeFilter::fields([CONTACT_FIELD]).contacts()
+        },
     ];
     for (since, until) in windows {
         for filter in &filters {

@@ -195,6 +195,14 @@ impl<'b> History<'b> {
             if !query.in_window(change.day) {
                 return Ok(ControlFlow::Continue(()));
             }
+            // A trailer filter looks at the record's text first: most
+            // commits are left out without decoding it.
+            if query.filter.trailers.is_some()
+                && !(query.filter.may_keep_json(change.info.get())
+                    && query.filter.keeps_commit(&change.info()?))
+            {
+                return Ok(ControlFlow::Continue(()));
+            }
             let mut rules = change.rules;
             let mut any = false;
             loop {
@@ -237,8 +245,9 @@ impl<'b> History<'b> {
             if cutoff.is_some_and(|cut| ids.time < cut) {
                 break;
             }
-            let change =
-                self.commit_change(oid, &ids, want.as_ref(), |info| query.in_window(info.date))?;
+            let change = self.commit_change(oid, &ids, want.as_ref(), |info| {
+                query.in_window(info.date) && query.filter.keeps_commit(info)
+            })?;
             let Some((info, customers, rules)) = change else {
                 continue;
             };

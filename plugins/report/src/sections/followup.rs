@@ -4,7 +4,7 @@
 
 use kehu_analytics::Policy;
 use kehu_analytics::cadence::{FollowUpStatus, follow_up};
-use kehu_analytics::churn::{Settings, by_risk, score_book};
+use kehu_analytics::churn::{Fitted, Scored, Settings, score_each};
 use kehu_analytics::trails::Trails;
 use kehu_core::{Customer, Date};
 use kehu_plugin_sdk::PluginError;
@@ -95,30 +95,47 @@ pub fn overdue(end: &Snapshot<'_>, until: Date) -> Result<Vec<Overdue>, PluginEr
 }
 
 /// The `top` customers most at risk on `until`, highest first, ties by id:
-/// `kehu churn`'s scoring (kehu-analytics' [`score_book`]: the BG/NBD fit
+/// `kehu churn`'s scoring (kehu-analytics' [`score_each`]: the BG/NBD fit
 /// over the book, the order gap, the overdue follow-up and, with `trails`,
 /// the downgrade, satisfaction and revenue signals of the 90 days up to
 /// `until`), so the list is `kehu churn --top N` as of `until` with the
-/// same horizon. Customers without orders are not scored.
+/// same horizon. Customers without orders are not scored. `fitted` is
+/// [`fit_book`](kehu_analytics::churn::fit_book) of the same customers as of `until` (the caller fits while
+/// it reads the history). Only the best `top` are kept while scoring, so
+/// memory does not grow with the book.
 pub fn at_risk(
     end: &Snapshot<'_>,
     until: Date,
     trails: Option<&Trails>,
     top: usize,
+    fitted: Fitted,
 ) -> Result<Vec<AtRisk>, PluginError> {
     let settings = Settings {
         as_of: until,
         horizon_days: end.config.churn.horizon_days.max(1),
         churn: end.config.churn.clone(),
     };
-    let scoring = score_book(end.customers, end.config, trails, &settings)
-        .map_err(|e| PluginError::Data(format!("kehu.toml: {e}")))?;
-    Ok(by_risk(&scoring, end.customers)
+    let customers = end.customers;
+    // `by_risk`'s order: the higher score first, then the smaller id.
+    let first = |a: &Scored, b: &Scored| {
+        b.risk
+            .score
+            .total_cmp(&a.risk.score)
+            .then_with(|| customers[a.index].id.cmp(&customers[b.index].id))
+    };
+    let mut best: Vec<Scored> = Vec::with_capacity(top + 1);
+    let (_fit, _unscored) = score_each(customers, end.config, trails, &settings, fitted, |one| {
+        let at = best.partition_point(|kept| first(kept, &one).is_lt());
+        if at < top {
+            best.insert(at, one);
+            best.truncate(top);
+        }
+    })
+    .map_err(|e| PluginError::Data(format!("kehu.toml: {e}")))?;
+    Ok(best
         .into_iter()
-        .take(top)
-        .map(|i| {
-            let s = &scoring.scored[i];
-            let c = &end.customers[s.index];
+        .map(|s| {
+            let c = &customers[s.index];
             AtRisk {
                 customer: c.id.clone(),
                 name: c.name.clone(),

@@ -13,6 +13,7 @@ use kehu_plugin_sdk::PluginError;
 use super::kpi::ACTIVE_STAGE;
 use super::portfolio::{Grouped, group};
 use super::{Snapshot, lifecycle, revenue_cents};
+use crate::build::joined;
 
 /// The start book's figures.
 pub struct Start {
@@ -42,6 +43,12 @@ impl Start {
         day: Date,
         revenue: &BTreeMap<String, Vec<(Date, f64)>>,
     ) -> Result<Start, PluginError> {
+        // The two gradings of the whole book, on two threads.
+        let (lifecycle, portfolio) = std::thread::scope(|scope| {
+            let portfolio = scope.spawn(|| group(book, day));
+            let lifecycle = lifecycle::stages_on(book, day, revenue);
+            (lifecycle, joined(portfolio))
+        });
         let mut stages: BTreeMap<String, usize> = BTreeMap::new();
         for c in book.customers {
             *stages.entry(c.stage.clone()).or_insert(0) += 1;
@@ -62,8 +69,8 @@ impl Start {
                 .map(|c| (c.id.clone(), c.grade.tier.clone()))
                 .collect(),
             stages,
-            lifecycle: lifecycle::stages_on(book, day, revenue),
-            portfolio: group(book, day)?,
+            lifecycle,
+            portfolio: portfolio?,
         })
     }
 }
