@@ -13,6 +13,7 @@
 
 use kehu_core::config::Churn as ChurnPolicy;
 use kehu_core::{Config, Customer, Date};
+use rayon::prelude::*;
 
 use crate::bgnbd::{self, BgNbdFit, DAYS_PER_WEEK, FitError, Observation};
 use crate::cadence::{FollowUpStatus, follow_up};
@@ -140,14 +141,21 @@ impl Scorer<'_> {
         obs: Observation,
         trails: Option<&Trails>,
     ) -> Scored {
-        let horizon_weeks = f64::from(self.settings.horizon_days) / DAYS_PER_WEEK;
-        let (p_alive, expected) = match self.fit {
-            Some(f) => (
-                Some(f.params.p_alive(&obs)),
-                f.params.expected_transactions(&obs, horizon_weeks),
-            ),
-            None => (None, None),
-        };
+        self.score_observed(index, customer, obs, None, trails)
+    }
+
+    /// [`Scorer::score`] with the model's P(alive) and expected orders when
+    /// [`fit_and_model`] computed them already.
+    fn score_observed(
+        &self,
+        index: usize,
+        customer: &Customer,
+        obs: Observation,
+        modelled: Option<Modelled>,
+        trails: Option<&Trails>,
+    ) -> Scored {
+        let (p_alive, expected) =
+            modelled.unwrap_or_else(|| model(self.fit, &obs, self.settings.horizon_days));
         let mut inputs = inputs(
             customer,
             self.policy,
@@ -169,13 +177,36 @@ impl Scorer<'_> {
     }
 }
 
-/// A book's BG/NBD observations and the model fitted on them: the part of
-/// a scoring that needs no history, so a caller can fit on one thread while
-/// it fetches the history on another.
+/// A customer's P(alive) and expected orders under the model.
+type Modelled = (Option<f64>, Option<f64>);
+
+/// P(alive) and the expected orders in `horizon_days` of one observation
+/// under the fitted model (`None`s without one).
+fn model(
+    fit: Option<&BgNbdFit>,
+    obs: &Observation,
+    horizon_days: u32,
+) -> (Option<f64>, Option<f64>) {
+    let horizon_weeks = f64::from(horizon_days) / DAYS_PER_WEEK;
+    match fit {
+        Some(f) => (
+            Some(f.params.p_alive(obs)),
+            f.params.expected_transactions(obs, horizon_weeks),
+        ),
+        None => (None, None),
+    }
+}
+
+/// A book's BG/NBD observations and the model fitted on them (and, from
+/// [`fit_and_model`], what it says of each customer): the part of a scoring
+/// that needs no history, so a caller can fit on one thread while it
+/// fetches the history on another.
 #[derive(Debug)]
 pub struct Fitted {
-    /// (position in the book, observation) of every customer with orders.
-    observed: Vec<(usize, Observation)>,
+    /// Every customer with orders: its position in the book, its
+    /// observation, and its P(alive) and expected orders under the model
+    /// when [`fit_and_model`] computed them.
+    observed: Vec<(usize, Observation, Option<Modelled>)>,
     /// Customers not scored: (id, why).
     skipped: Vec<(String, &'static str)>,
     /// The fit over the observations.
@@ -184,21 +215,33 @@ pub struct Fitted {
 
 /// Reads every customer's observation as of `as_of` and fits the model.
 pub fn fit_book(customers: &[Customer], as_of: Date) -> Fitted {
-    let mut observed: Vec<(usize, Observation)> = Vec::with_capacity(customers.len());
+    let mut observed = Vec::with_capacity(customers.len());
     let mut skipped = Vec::new();
     for (index, customer) in customers.iter().enumerate() {
         match Observation::from_metrics(&customer.metrics, as_of) {
-            Some(obs) => observed.push((index, obs)),
+            Some(obs) => observed.push((index, obs, None)),
             None => skipped.push((customer.id.clone(), why_unscored(customer, as_of))),
         }
     }
-    let observations: Vec<Observation> = observed.iter().map(|(_, o)| *o).collect();
+    let observations: Vec<Observation> = observed.iter().map(|(_, o, _)| *o).collect();
     let fit = bgnbd::fit(&observations);
     Fitted {
         observed,
         skipped,
         fit,
     }
+}
+
+/// [`fit_book`] as of `settings.as_of`, then the model applied to each
+/// customer (`settings.horizon_days` ahead), on the same thread: the
+/// scoring that follows only adds the signals.
+pub fn fit_and_model(customers: &[Customer], settings: &Settings) -> Fitted {
+    let mut fitted = fit_book(customers, settings.as_of);
+    let fit = fitted.fit.as_ref().ok();
+    for (_, obs, modelled) in &mut fitted.observed {
+        *modelled = Some(model(fit, obs, settings.horizon_days));
+    }
+    fitted
 }
 
 /// Scores every customer with orders. `trails` is the history read over
@@ -214,12 +257,12 @@ pub fn score_book(
         config,
         trails,
         settings,
-        fit_book(customers, settings.as_of),
+        fit_and_model(customers, settings),
     )
 }
 
 /// [`score_book`] with the model already fitted ([`fit_book`] on the same
-/// customers as of `settings.as_of`).
+/// customers with the same settings).
 pub fn score_fitted(
     customers: &[Customer],
     config: &Config,
@@ -227,10 +270,27 @@ pub fn score_fitted(
     settings: &Settings,
     fitted: Fitted,
 ) -> Result<Scoring, PolicyError> {
-    let mut scored = Vec::with_capacity(fitted.observed.len());
-    let (fit, skipped) = score_each(customers, config, trails, settings, fitted, |one| {
-        scored.push(one);
-    })?;
+    let policy = Policy::from_config(config)?;
+    let tiers = tier_order(config);
+    let Fitted {
+        observed,
+        skipped,
+        fit,
+    } = fitted;
+    let scorer = Scorer {
+        policy: &policy,
+        tiers: &tiers,
+        fit: fit.as_ref().ok(),
+        settings,
+    };
+    // Both cores: the scores are independent, and by now the fit is done
+    // and the history read.
+    let scored = observed
+        .into_par_iter()
+        .map(|(index, obs, modelled)| {
+            scorer.score_observed(index, &customers[index], obs, modelled, trails)
+        })
+        .collect();
     Ok(Scoring {
         fit,
         scored,
@@ -263,8 +323,8 @@ pub fn score_each(
         fit: fit.as_ref().ok(),
         settings,
     };
-    for (index, obs) in observed {
-        visit(scorer.score(index, &customers[index], obs, trails));
+    for (index, obs, modelled) in observed {
+        visit(scorer.score_observed(index, &customers[index], obs, modelled, trails));
     }
     Ok((fit, skipped))
 }

@@ -19,6 +19,8 @@
 //! gives risk 0 with the reason "no signal". Bands: `high` at or above
 //! `[churn] high`, `medium` at or above `[churn] medium`, else `low`.
 
+use std::fmt;
+
 use kehu_core::Metrics;
 use kehu_core::expr::format_number;
 use serde::Serialize;
@@ -58,7 +60,66 @@ pub struct Signal {
     /// `value × weight`: what it adds to the risk.
     pub contribution: f64,
     /// The signal in words.
-    pub reason: String,
+    pub reason: Reason,
+}
+
+/// What a signal saw, put in words when it is shown ([`fmt::Display`]):
+/// a book is scored whole, but only the customers listed are read, so
+/// scoring formats no text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reason {
+    /// "P(alive) 0.2".
+    Alive(f64),
+    /// "90 d since the last order, typical gap 30 d".
+    Gap {
+        /// Days since the last order.
+        days: i64,
+        /// The typical gap in days.
+        gap: f64,
+    },
+    /// "downgraded: …" or "no downgrade in 90 d".
+    Downgrade(Option<String>),
+    /// "follow-up overdue" or "follow-up not overdue".
+    Overdue(bool),
+    /// "satisfaction 4.5 → 3.5".
+    Satisfaction(f64, f64),
+    /// "revenue_12m 200 → 50".
+    Revenue(f64, f64),
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Alive(p) => write!(f, "P(alive) {}", format_number(*p)),
+            Reason::Gap { days, gap } => write!(
+                f,
+                "{days} d since the last order, typical gap {} d",
+                format_number(gap.round())
+            ),
+            Reason::Downgrade(Some(what)) => write!(f, "downgraded: {what}"),
+            Reason::Downgrade(None) => f.write_str("no downgrade in 90 d"),
+            Reason::Overdue(true) => f.write_str("follow-up overdue"),
+            Reason::Overdue(false) => f.write_str("follow-up not overdue"),
+            Reason::Satisfaction(prev, now) => write!(
+                f,
+                "satisfaction {} → {}",
+                format_number(*prev),
+                format_number(*now)
+            ),
+            Reason::Revenue(prev, now) => write!(
+                f,
+                "revenue_12m {} → {}",
+                format_number(*prev),
+                format_number(*now)
+            ),
+        }
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// A risk band.
@@ -93,8 +154,28 @@ pub struct Risk {
     pub band: RiskBand,
     /// Every available signal, largest contribution first (ties by name).
     pub signals: Vec<Signal>,
-    /// The contributing signals in words, largest first.
-    pub reason: String,
+}
+
+impl Risk {
+    /// The contributing signals in words, largest first, each with its
+    /// contribution ("P(alive) 0.2 (+0.40); …"); "no sign of churn" when
+    /// none adds to the risk, "no signal" when there is none.
+    pub fn reason(&self) -> String {
+        if self.signals.is_empty() {
+            return "no signal".to_string();
+        }
+        let words: Vec<String> = self
+            .signals
+            .iter()
+            .filter(|s| s.contribution > 0.0)
+            .map(|s| format!("{} (+{:.2})", s.reason, s.contribution))
+            .collect();
+        if words.is_empty() {
+            "no sign of churn".to_string()
+        } else {
+            words.join("; ")
+        }
+    }
 }
 
 /// Days between a customer's orders: (last − first) / (orders − 1). `None`
@@ -111,91 +192,72 @@ fn clamp01(x: f64) -> f64 {
 
 /// Scores one customer. `high` and `medium` are the band thresholds.
 pub fn risk(inputs: &RiskInputs, weights: &ChurnWeights, high: f64, medium: f64) -> Risk {
-    let mut raw: Vec<(&'static str, f64, f64, String)> = Vec::new();
+    let mut signals: Vec<Signal> = Vec::with_capacity(6);
+    let mut push = |name: &'static str, weight: f64, value: f64, reason: Reason| {
+        signals.push(Signal {
+            name,
+            value,
+            weight,
+            contribution: 0.0,
+            reason,
+        });
+    };
     if let Some(p) = inputs.p_alive {
-        raw.push((
-            "alive",
-            weights.alive,
-            clamp01(1.0 - p),
-            format!("P(alive) {}", format_number(p)),
-        ));
+        push("alive", weights.alive, clamp01(1.0 - p), Reason::Alive(p));
     }
     if let (Some(days), Some(gap)) = (
         inputs.days_since_order,
         inputs.typical_gap_days.filter(|g| *g > 0.0),
     ) {
-        raw.push((
+        push(
             "gap",
             weights.gap,
             clamp01((days as f64 - gap) / (2.0 * gap)),
-            format!(
-                "{days} d since the last order, typical gap {} d",
-                format_number(gap.round())
-            ),
-        ));
+            Reason::Gap { days, gap },
+        );
     }
     if let Some(down) = &inputs.downgrade {
-        let (v, text) = match down {
-            Some(what) => (1.0, format!("downgraded: {what}")),
-            None => (0.0, "no downgrade in 90 d".to_string()),
-        };
-        raw.push(("downgrade", weights.downgrade, v, text));
+        let v = if down.is_some() { 1.0 } else { 0.0 };
+        push(
+            "downgrade",
+            weights.downgrade,
+            v,
+            Reason::Downgrade(down.clone()),
+        );
     }
     if let Some(overdue) = inputs.overdue {
-        let text = if overdue {
-            "follow-up overdue"
-        } else {
-            "follow-up not overdue"
-        };
-        raw.push((
+        push(
             "overdue",
             weights.overdue,
             f64::from(u8::from(overdue)),
-            text.into(),
-        ));
+            Reason::Overdue(overdue),
+        );
     }
     if let Some((prev, now)) = inputs.satisfaction {
-        raw.push((
+        push(
             "satisfaction",
             weights.satisfaction,
             clamp01((prev - now) / 2.0),
-            format!(
-                "satisfaction {} → {}",
-                format_number(prev),
-                format_number(now)
-            ),
-        ));
+            Reason::Satisfaction(prev, now),
+        );
     }
     if let Some((prev, now)) = inputs.revenue_12m.filter(|(prev, _)| *prev > 0.0) {
-        raw.push((
+        push(
             "revenue",
             weights.revenue,
             clamp01((prev - now) / prev),
-            format!(
-                "revenue_12m {} → {}",
-                format_number(prev),
-                format_number(now)
-            ),
-        ));
+            Reason::Revenue(prev, now),
+        );
     }
-    let total_weight: f64 = raw.iter().map(|s| s.1.max(0.0)).sum();
-    let mut signals: Vec<Signal> = raw
-        .into_iter()
-        .map(|(name, w, value, reason)| {
-            let weight = if total_weight > 0.0 {
-                w.max(0.0) / total_weight
-            } else {
-                0.0
-            };
-            Signal {
-                name,
-                value,
-                weight,
-                contribution: value * weight,
-                reason,
-            }
-        })
-        .collect();
+    let total_weight: f64 = signals.iter().map(|s| s.weight.max(0.0)).sum();
+    for s in &mut signals {
+        s.weight = if total_weight > 0.0 {
+            s.weight.max(0.0) / total_weight
+        } else {
+            0.0
+        };
+        s.contribution = s.value * s.weight;
+    }
     signals.sort_by(|a, b| {
         b.contribution
             .total_cmp(&a.contribution)
@@ -209,23 +271,10 @@ pub fn risk(inputs: &RiskInputs, weights: &ChurnWeights, high: f64, medium: f64)
     } else {
         RiskBand::Low
     };
-    let words: Vec<String> = signals
-        .iter()
-        .filter(|s| s.contribution > 0.0)
-        .map(|s| format!("{} (+{:.2})", s.reason, s.contribution))
-        .collect();
-    let reason = if signals.is_empty() {
-        "no signal".to_string()
-    } else if words.is_empty() {
-        "no sign of churn".to_string()
-    } else {
-        words.join("; ")
-    };
     Risk {
         score,
         band,
         signals,
-        reason,
     }
 }
 
@@ -251,11 +300,11 @@ mod tests {
         assert_eq!(r.band, RiskBand::High);
         assert_eq!(r.signals[0].name, "alive");
         assert!(
-            r.reason.starts_with(
+            r.reason().starts_with(
                 "P(alive) 0.2 (+0.40); 90 d since the last order, typical gap 30 d (+0.36)"
             ),
             "{}",
-            r.reason
+            r.reason()
         );
     }
 
@@ -273,9 +322,9 @@ mod tests {
         };
         let r = risk(&inputs, &w, 0.6, 0.3);
         assert_eq!((r.score, r.band), (0.0, RiskBand::Low));
-        assert_eq!(r.reason, "no sign of churn");
+        assert_eq!(r.reason(), "no sign of churn");
         let r = risk(&RiskInputs::default(), &w, 0.6, 0.3);
-        assert_eq!((r.score, r.reason.as_str()), (0.0, "no signal"));
+        assert_eq!((r.score, r.reason().as_str()), (0.0, "no signal"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! after each repeat purchase with a Beta-distributed probability) are fitted
 //! back, and the estimates land near the truth.
 
-use kehu_analytics::bgnbd::{BgNbdParams, Observation, fit};
+use kehu_analytics::bgnbd::{BgNbdFit, BgNbdParams, Observation, fit, group, hessian};
 
 /// xorshift64*, deterministic.
 struct Rng(u64);
@@ -74,17 +74,21 @@ fn simulate(truth: BgNbdParams, customers: usize, rng: &mut Rng) -> Vec<Observat
         .collect()
 }
 
+/// 30,000 customers simulated from `(r, α, a, b)` with the RNG seeded
+/// `seed`, and the fit on them.
+fn simulated_fit(
+    [r, alpha, a, b]: [f64; 4],
+    seed: u64,
+) -> (BgNbdParams, Vec<Observation>, BgNbdFit) {
+    let truth = BgNbdParams { r, alpha, a, b };
+    let obs = simulate(truth, 30_000, &mut Rng(seed));
+    let f = fit(&obs).unwrap();
+    (truth, obs, f)
+}
+
 #[test]
 fn fit_recovers_simulated_parameters() {
-    let truth = BgNbdParams {
-        r: 0.243,
-        alpha: 4.414,
-        a: 0.793,
-        b: 2.426,
-    };
-    let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
-    let obs = simulate(truth, 30_000, &mut rng);
-    let f = fit(&obs).unwrap();
+    let (truth, _, f) = simulated_fit([0.243, 4.414, 0.793, 2.426], 0x5DEE_CE66_D1CE_4E5B);
     let within = |got: f64, want: f64, rel: f64| (got - want).abs() <= rel * want;
     let p = f.params;
     assert!(within(p.r, truth.r, 0.05), "r {p:?}");
@@ -92,4 +96,41 @@ fn fit_recovers_simulated_parameters() {
     assert!(within(p.a, truth.a, 0.15), "a {p:?}");
     assert!(within(p.b, truth.b, 0.20), "b {p:?}");
     println!("truth {truth:?}\nfit   {p:?}");
+}
+
+/// The fit is the maximum itself: on a book large enough that Newton starts
+/// from a fit on a sample of its groups, the gradient at the answer is zero
+/// and the Hessian there is negative definite.
+#[test]
+fn fit_is_the_exact_maximum() {
+    let (_, obs, f) = simulated_fit([0.5, 2.0, 0.6, 40.0], 0x0DDB_A11C_AFE5_1DE5);
+    assert!(
+        f.distinct > 20_000,
+        "{} groups: too few for a sample",
+        f.distinct
+    );
+    let p = f.params;
+    let (ll, g, h) = hessian(&p, &group(&obs));
+    assert!((ll - f.log_likelihood).abs() < 1e-6);
+    // The gradient in θ = ln p, per customer.
+    let v = [p.r, p.alpha, p.a, p.b];
+    let n = obs.len() as f64;
+    for k in 0..4 {
+        assert!((g[k] * v[k] / n).abs() < 1e-9, "gradient {g:?} at {p:?}");
+    }
+    // −H positive definite: its Cholesky factorisation goes through.
+    let mut l = [[0.0f64; 4]; 4];
+    for i in 0..4 {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                let d = -h[i][i] - s;
+                assert!(d > 0.0, "not a maximum: {h:?}");
+                l[i][i] = d.sqrt();
+            } else {
+                l[i][j] = (-h[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    assert!(f.iterations <= 10, "{} Newton iterations", f.iterations);
 }

@@ -113,7 +113,7 @@ pub fn run(run: &Run<'_, '_>, id: &str) -> Result<Output, PluginError> {
             ("as_of", json!(as_of)),
             ("risk", num(s.risk.score)),
             ("band", json!(s.risk.band.as_str())),
-            ("reason", json!(s.risk.reason)),
+            ("reason", json!(s.risk.reason())),
             (
                 "observation",
                 json!({"x": obs.x, "t_x": num(obs.t_x), "t": num(obs.t)}),
@@ -145,7 +145,7 @@ pub fn run(run: &Run<'_, '_>, id: &str) -> Result<Output, PluginError> {
                 fixed(Some(r.weight), 3),
                 fixed(Some(sig.weight), 3),
                 fixed(Some(sig.contribution), 3),
-                sig.reason.clone(),
+                sig.reason.to_string(),
             ]),
             None => table.push(vec![
                 r.name.to_owned(),

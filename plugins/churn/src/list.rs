@@ -5,11 +5,12 @@ use kehu_analytics::risk::RiskBand;
 use kehu_core::{Changeset, Customer, FieldEdit};
 use kehu_plugin::policy::is_pinned;
 use kehu_plugin_sdk::{Output, PluginError, WriteMode};
+use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::{Value, json};
 
 use crate::Run;
 use crate::model::params_json;
-use crate::render::{Format, Table, Tone, fixed, json_document, num, opt_num};
+use crate::render::{Format, Table, Tone, fixed, num, opt_num, write_json_document};
 use crate::score::{self, Scored, Scoring};
 
 /// The field `--apply` writes.
@@ -26,10 +27,10 @@ pub fn top_reasons(s: &Scored) -> String {
         .iter()
         .filter(|sig| sig.contribution > 0.0)
         .take(TOP_REASONS)
-        .map(|sig| sig.reason.clone())
+        .map(|sig| sig.reason.to_string())
         .collect();
     if words.is_empty() {
-        s.risk.reason.clone()
+        s.risk.reason()
     } else {
         words.join("; ")
     }
@@ -40,6 +41,22 @@ fn tone(band: RiskBand) -> Tone {
         RiskBand::High => Tone::Bad,
         RiskBand::Medium => Tone::Warn,
         RiskBand::Low => Tone::Plain,
+    }
+}
+
+/// The listed customers as a JSON list, each row built as it is written.
+struct Rows<'a> {
+    shown: &'a [&'a Scored],
+    customers: &'a [Customer],
+}
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut list = serializer.serialize_seq(Some(self.shown.len()))?;
+        for s in self.shown {
+            list.serialize_element(&row_json(s, &self.customers[s.index]))?;
+        }
+        list.end()
     }
 }
 
@@ -91,7 +108,7 @@ pub fn changeset(
             customer: c.id.clone(),
             field: RISK_FIELD.to_owned(),
             value: Value::from(band),
-            reason: format!("risk {:.2}: {}", s.risk.score, s.risk.reason),
+            reason: format!("risk {:.2}: {}", s.risk.score, s.risk.reason()),
         });
     }
     let churn = &run.config.churn;
@@ -160,22 +177,23 @@ pub fn run(run: &Run<'_, '_>, mode: Option<WriteMode>) -> Result<Output, PluginE
         out = out.with_note(note);
     }
     if run.format == Format::Json {
-        let rows: Vec<Value> = shown
-            .iter()
-            .map(|s| row_json(s, &customers[s.index]))
-            .collect();
-        out.stdout = json_document(vec![
-            ("as_of", json!(as_of)),
-            ("horizon_days", json!(settings.horizon_days)),
-            (
-                "model",
-                scoring.fit.as_ref().ok().map_or(Value::Null, params_json),
-            ),
-            ("scored", json!(scoring.scored.len())),
-            ("skipped", json!(scoring.skipped.len())),
-            ("bands", json!({"high": high, "medium": medium, "low": low})),
-            ("customers", Value::Array(rows)),
-        ])?;
+        let rows = Rows { shown, customers };
+        write_json_document(
+            &mut run.ctx.stdout(),
+            vec![
+                ("as_of", json!(as_of)),
+                ("horizon_days", json!(settings.horizon_days)),
+                (
+                    "model",
+                    scoring.fit.as_ref().ok().map_or(Value::Null, params_json),
+                ),
+                ("scored", json!(scoring.scored.len())),
+                ("skipped", json!(scoring.skipped.len())),
+                ("bands", json!({"high": high, "medium": medium, "low": low})),
+            ],
+            "customers",
+            &rows,
+        )?;
     } else {
         let mut table = Table::new(&[
             "id",

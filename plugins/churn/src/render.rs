@@ -7,7 +7,9 @@ use comfy_table::{Cell, Color, ContentArrangement, Table as ComfyTable, presets}
 use kehu_core::escape::{csv_safe, markdown_cell};
 pub use kehu_plugin_sdk::Format;
 use kehu_plugin_sdk::PluginError;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
+use std::io::Write;
 
 /// The version tag of every JSON document kehu prints.
 pub const JSON_SCHEMA: &str = "kehu/1";
@@ -143,6 +145,39 @@ pub fn json_document(fields: Vec<(&str, Value)>) -> Result<String, PluginError> 
     Ok(text)
 }
 
+/// [`json_document`] with a last field `key` that may be long (every
+/// customer of a book), written to `out` as it is serialized: the same
+/// bytes, never held whole.
+pub fn write_json_document<T: Serialize>(
+    out: &mut dyn Write,
+    fields: Vec<(&str, Value)>,
+    key: &str,
+    last: &T,
+) -> Result<(), PluginError> {
+    struct Document<'a, T> {
+        fields: Vec<(&'a str, Value)>,
+        key: &'a str,
+        last: &'a T,
+    }
+    impl<T: Serialize> Serialize for Document<'_, T> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(Some(self.fields.len() + 2))?;
+            map.serialize_entry("schema", JSON_SCHEMA)?;
+            for (key, value) in &self.fields {
+                map.serialize_entry(key, value)?;
+            }
+            map.serialize_entry(self.key, self.last)?;
+            map.end()
+        }
+    }
+    let document = Document { fields, key, last };
+    let fail = |e: std::io::Error| PluginError::Failed(format!("cannot write JSON: {e}"));
+    serde_json::to_writer_pretty(&mut *out, &document)
+        .map_err(|e| PluginError::Failed(format!("cannot write JSON: {e}")))?;
+    out.write_all(b"\n").map_err(fail)?;
+    out.flush().map_err(fail)
+}
+
 /// A number rounded to six decimals for JSON, so documents do not carry
 /// the last bits of floating point (which may differ between platforms'
 /// `exp` and `ln`); non-finite numbers become `null`.
@@ -178,5 +213,25 @@ mod tests {
         assert_eq!(num(0.1234567), serde_json::json!(0.123457));
         assert_eq!(num(f64::NAN), Value::Null);
         assert_eq!(fixed(Some(-0.0), 2), "0.00");
+    }
+
+    #[test]
+    fn streamed_documents_are_the_built_ones() {
+        let fields = || {
+            vec![
+                ("as_of", Value::from("2026-11-20")),
+                ("model", serde_json::json!({"r": 0.25, "b": null})),
+            ]
+        };
+        for rows in [vec![], vec![serde_json::json!({"id": "acme", "risk": 0.5})]] {
+            let mut built = fields();
+            built.push(("customers", Value::Array(rows.clone())));
+            let mut streamed = Vec::new();
+            write_json_document(&mut streamed, fields(), "customers", &rows).unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                json_document(built).unwrap()
+            );
+        }
     }
 }

@@ -7,7 +7,7 @@ use kehu_analytics::Policy;
 pub use kehu_analytics::churn::{
     Scored, Scorer, Scoring, Settings, by_risk, inputs, tier_order, why_unscored,
 };
-use kehu_analytics::churn::{fit_book, score_fitted};
+use kehu_analytics::churn::{fit_and_model, score_fitted};
 use kehu_core::{Config, Customer};
 use kehu_plugin_sdk::PluginError;
 
@@ -30,8 +30,9 @@ pub fn score_book(
 }
 
 /// Scores `customers` as of `settings.as_of` with the history signals of
-/// the same day: the model is fitted on a thread of its own while this one
-/// asks the host for the history (`read_trails`), so the two overlap. The
+/// the same day: the model is fitted and applied to every customer on a
+/// thread of its own while this one asks the host for the history
+/// (`read_trails`), so the two overlap. The
 /// scoring is the same as [`score_book`]'s.
 pub fn score_with_history(
     customers: &[Customer],
@@ -40,7 +41,7 @@ pub fn score_with_history(
     read_trails: impl FnOnce() -> Result<Trails, String>,
 ) -> Result<(Scoring, Result<Trails, String>), PluginError> {
     let (fitted, trails) = std::thread::scope(|scope| {
-        let fitting = scope.spawn(|| fit_book(customers, settings.as_of));
+        let fitting = scope.spawn(|| fit_and_model(customers, settings));
         let trails = read_trails();
         let fitted = fitting
             .join()

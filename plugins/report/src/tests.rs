@@ -778,3 +778,59 @@ fn html_is_well_formed_and_has_every_chart() {
     assert!(check_markup("<!DOCTYPE html>\n<p>a & b</p>").is_err());
     assert!(check_markup("<!DOCTYPE html>\n<p>").is_err());
 }
+
+/// A complaint opened before the period (within the year the service KPIs
+/// count) and resolved in it, with ordinary contacts around it: the year's
+/// complaint commits are asked for with a trailer filter, and the figures
+/// are those of the whole history.
+#[test]
+fn complaints_of_the_year_come_through_the_trailer_filter() {
+    let mut host = host();
+    let Value::Array(mut events) = history() else {
+        unreachable!("history() is a list")
+    };
+    let contact = |date: &str, ts: i64, trailers: Value| {
+        event(
+            date,
+            ts,
+            "Alice",
+            "contact",
+            "contact: acme by call",
+            trailers,
+            "acme",
+            json!([{"field": "contact.last", "old": "2026-01-01", "new": date}]),
+        )
+    };
+    events.insert(
+        0,
+        contact(
+            "2026-11-18",
+            9,
+            json!([["Kehu-Contact", "call"], ["kehu-resolved", "c0ffee1"]]),
+        ),
+    );
+    let mut opened = contact(
+        "2026-09-01",
+        2,
+        json!([
+            ["Kehu-Contact", "call"],
+            ["Kehu-Complaint", "Late delivery"]
+        ]),
+    );
+    opened["commit"]["id"] = json!("c0ffee1234567890");
+    events.extend([
+        contact("2026-09-02", 3, json!([["Kehu-Contact", "call"]])),
+        opened,
+        contact(
+            "2025-06-01",
+            1,
+            json!([["Kehu-Complaint", "Too old to count"]]),
+        ),
+    ]);
+    host.changes = Value::Array(events);
+    let r = json_report(&host);
+    let total = &r["service"]["total"];
+    assert_eq!(total["complaints_year"], 1, "{total}");
+    assert_eq!(total["resolved"], 1, "{total}");
+    assert_eq!(total["open"], 0, "{total}");
+}

@@ -20,6 +20,9 @@
 //! ∂ℓ/∂b = ψ(a+b) + ψ(b+x) − ψ(b) − ψ(a+b+x) − w₄ / (b+x−1)
 //! ```
 //!
+//! and the second derivatives of [`hessian`], written out in
+//! [`sum_prepared`].
+//!
 //! The book's total is the sum over groups of identical observations, each
 //! weighted by its count.
 
@@ -128,21 +131,78 @@ impl<'g> Prepared<'g> {
     }
 }
 
+/// How far an evaluation goes: the log-likelihood alone, with its
+/// gradient, or with its gradient and Hessian.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Order {
+    /// ℓ only.
+    Value,
+    /// ℓ and ∇ℓ.
+    Gradient,
+    /// ℓ, ∇ℓ and ∇²ℓ.
+    Hessian,
+}
+
+/// ℓ and, as far as asked, its gradient and Hessian in (r, α, a, b).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Sums {
+    /// The log-likelihood.
+    pub(crate) ll: f64,
+    /// ∂ℓ/∂(r, α, a, b).
+    pub(crate) grad: [f64; 4],
+    /// ∂²ℓ/∂(r, α, a, b)², symmetric.
+    pub(crate) hess: [[f64; 4]; 4],
+}
+
+/// The per-x parts of the Hessian: for a whole number x,
+/// ψ′(z + x) − ψ′(z) = −Σₖ₌₀..ₓ₋₁ 1/(z + k)², so the trigamma differences of
+/// A₁ and A₂ are running sums, advanced as the groups' x grows.
+#[derive(Clone, Copy, Default)]
+struct Curvature {
+    /// The x the sums run to (exclusive).
+    x: u32,
+    /// Σ 1/(r + k)².
+    r: f64,
+    /// Σ 1/(a + b + k)².
+    ab: f64,
+    /// Σ 1/(b + k)².
+    b: f64,
+}
+
+impl Curvature {
+    /// The sums up to `x`, from where they are (or from 0 when `x` is below).
+    fn advance(&mut self, p: &BgNbdParams, x: u32) {
+        if x < self.x {
+            *self = Curvature::default();
+        }
+        while self.x < x {
+            let k = f64::from(self.x);
+            self.r += (p.r + k).powi(-2);
+            self.ab += (p.a + p.b + k).powi(-2);
+            self.b += (p.b + k).powi(-2);
+            self.x += 1;
+        }
+    }
+}
+
 /// Walks the groups (sorted by x, as [`super::group`] leaves them, though
 /// any order works) with the per-x terms computed once per run of equal x
 /// and ln(α + t) once per distinct time.
-pub(crate) fn sum_prepared(
-    params: &BgNbdParams,
-    prepared: &Prepared<'_>,
-    with_grad: bool,
-) -> (f64, [f64; 4]) {
+///
+/// The Hessian of one group, with ℓ = A₁ + A₂ + ln(e^A₃ + e^A₄):
+/// ∇²ℓ = ∇²A₁ + ∇²A₂ + w₃ ∇²A₃ + w₄ ∇²A₄ + w₃ w₄ (∇A₃ − ∇A₄)(∇A₃ − ∇A₄)ᵀ.
+pub(crate) fn sum_prepared(params: &BgNbdParams, prepared: &Prepared<'_>, order: Order) -> Sums {
     let BgNbdParams { r, alpha, a, b } = *params;
+    let with_grad = order >= Order::Gradient;
+    let with_hess = order == Order::Hessian;
     let s = Shared::new(params);
     let ln_times: Vec<f64> = prepared.times.iter().map(|t| (alpha + t).ln()).collect();
     let ln_time = |i: u32| ln_times.get(i as usize).copied().unwrap_or(f64::NAN);
     let mut ll = 0.0;
     let mut grad = [0.0; 4];
+    let mut hess = [[0.0; 4]; 4];
     let mut cached: Option<(u32, PerX)> = None;
+    let mut curvature = Curvature::default();
     for (g, &(t_slot, tx_slot)) in prepared.groups.iter().zip(&prepared.slots) {
         let px = match cached {
             Some((x, px)) if x == g.obs.x => px,
@@ -172,38 +232,94 @@ pub(crate) fn sum_prepared(
             (a3, 1.0, 0.0, 0.0)
         };
         ll += w * (px.a12 + r * s.ln_alpha + lse);
-        if with_grad {
-            let d_r = px.d_r + s.ln_alpha - w3 * ln_at - w4 * ln_atx;
-            let mut d_alpha = r / alpha - w3 * (r + x) / (alpha + g.obs.t);
-            let mut d_a = px.d_a;
-            let mut d_b = px.d_b;
-            if g.obs.x > 0 {
-                d_alpha -= w4 * (r + x) / (alpha + g.obs.t_x);
-                d_a += w4 / a;
-                d_b -= w4 / (b + x - 1.0);
+        if !with_grad {
+            continue;
+        }
+        let inv_t = 1.0 / (alpha + g.obs.t);
+        let d_r = px.d_r + s.ln_alpha - w3 * ln_at - w4 * ln_atx;
+        let mut d_alpha = r / alpha - w3 * (r + x) * inv_t;
+        let mut d_a = px.d_a;
+        let mut d_b = px.d_b;
+        let mut inv_tx = 0.0;
+        let mut inv_bx1 = 0.0;
+        if g.obs.x > 0 {
+            inv_tx = 1.0 / (alpha + g.obs.t_x);
+            inv_bx1 = 1.0 / (b + x - 1.0);
+            d_alpha -= w4 * (r + x) * inv_tx;
+            d_a += w4 / a;
+            d_b -= w4 * inv_bx1;
+        }
+        grad[0] += w * d_r;
+        grad[1] += w * d_alpha;
+        grad[2] += w * d_a;
+        grad[3] += w * d_b;
+        if !with_hess {
+            continue;
+        }
+        curvature.advance(params, g.obs.x);
+        // ∇²A₁ + ∇²A₂ (A₁'s r ln α part included).
+        let mut h = [[0.0; 4]; 4];
+        h[0][0] = -curvature.r;
+        h[0][1] = 1.0 / alpha;
+        h[1][1] = -r / (alpha * alpha);
+        h[2][2] = curvature.ab;
+        h[2][3] = curvature.ab;
+        h[3][3] = curvature.ab - curvature.b;
+        // w₃ ∇²A₃ + w₄ ∇²A₄.
+        h[0][1] -= w3 * inv_t;
+        h[1][1] += w3 * (r + x) * inv_t * inv_t;
+        if g.obs.x > 0 {
+            h[0][1] -= w4 * inv_tx;
+            h[1][1] += w4 * (r + x) * inv_tx * inv_tx;
+            h[2][2] -= w4 / (a * a);
+            h[3][3] += w4 * inv_bx1 * inv_bx1;
+            // w₃ w₄ (∇A₃ − ∇A₄)(∇A₃ − ∇A₄)ᵀ.
+            let v = [
+                ln_atx - ln_at,
+                (r + x) * (inv_tx - inv_t),
+                -1.0 / a,
+                inv_bx1,
+            ];
+            let w34 = w3 * w4;
+            for (j, vj) in v.iter().enumerate() {
+                for (k, vk) in v.iter().enumerate().skip(j) {
+                    h[j][k] += w34 * vj * vk;
+                }
             }
-            grad[0] += w * d_r;
-            grad[1] += w * d_alpha;
-            grad[2] += w * d_a;
-            grad[3] += w * d_b;
+        }
+        for j in 0..4 {
+            for k in j..4 {
+                hess[j][k] += w * h[j][k];
+            }
         }
     }
-    (ll, grad)
+    for (j, k) in [(1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2)] {
+        hess[j][k] = hess[k][j];
+    }
+    Sums { ll, grad, hess }
 }
 
 /// The sums over `groups`, their times indexed for this call.
-fn sum_groups(params: &BgNbdParams, groups: &[Group], with_grad: bool) -> (f64, [f64; 4]) {
-    sum_prepared(params, &Prepared::new(groups), with_grad)
+fn sum_groups(params: &BgNbdParams, groups: &[Group], order: Order) -> Sums {
+    sum_prepared(params, &Prepared::new(groups), order)
 }
 
 /// The log-likelihood of the grouped observations under `params`.
 pub fn log_likelihood(params: &BgNbdParams, groups: &[Group]) -> f64 {
-    sum_groups(params, groups, false).0
+    sum_groups(params, groups, Order::Value).ll
 }
 
 /// The log-likelihood and its gradient with respect to (r, α, a, b).
 pub fn gradient(params: &BgNbdParams, groups: &[Group]) -> (f64, [f64; 4]) {
-    sum_groups(params, groups, true)
+    let sums = sum_groups(params, groups, Order::Gradient);
+    (sums.ll, sums.grad)
+}
+
+/// The log-likelihood, its gradient and its Hessian with respect to
+/// (r, α, a, b): what a Newton step needs.
+pub fn hessian(params: &BgNbdParams, groups: &[Group]) -> (f64, [f64; 4], [[f64; 4]; 4]) {
+    let sums = sum_groups(params, groups, Order::Hessian);
+    (sums.ll, sums.grad, sums.hess)
 }
 
 #[cfg(test)]
@@ -241,36 +357,59 @@ mod tests {
         ])
     }
 
+    /// The point the derivatives are checked at.
+    const AT: BgNbdParams = BgNbdParams {
+        r: 0.3,
+        alpha: 5.0,
+        a: 0.9,
+        b: 2.2,
+    };
+
+    /// `AT` with parameter `k` (r, α, a, b) moved by `delta`.
+    fn bumped(k: usize, delta: f64) -> BgNbdParams {
+        let mut q = [AT.r, AT.alpha, AT.a, AT.b];
+        q[k] += delta;
+        BgNbdParams {
+            r: q[0],
+            alpha: q[1],
+            a: q[2],
+            b: q[3],
+        }
+    }
+
     #[test]
     fn gradient_matches_finite_differences() {
-        let p = BgNbdParams {
-            r: 0.3,
-            alpha: 5.0,
-            a: 0.9,
-            b: 2.2,
-        };
         let groups = sample_groups();
-        let (ll, grad) = gradient(&p, &groups);
-        assert!((ll - log_likelihood(&p, &groups)).abs() < 1e-10);
+        let (ll, grad) = gradient(&AT, &groups);
+        assert!((ll - log_likelihood(&AT, &groups)).abs() < 1e-10);
         let h = 1e-6;
-        for k in 0..4 {
-            let bump = |delta: f64| {
-                let mut q = [p.r, p.alpha, p.a, p.b];
-                q[k] += delta;
-                let q = BgNbdParams {
-                    r: q[0],
-                    alpha: q[1],
-                    a: q[2],
-                    b: q[3],
-                };
-                log_likelihood(&q, &groups)
-            };
+        for (k, analytic) in grad.iter().enumerate() {
+            let bump = |delta: f64| log_likelihood(&bumped(k, delta), &groups);
             let numeric = (bump(h) - bump(-h)) / (2.0 * h);
             assert!(
-                (numeric - grad[k]).abs() < 1e-5 * numeric.abs().max(1.0),
-                "parameter {k}: analytic {} numeric {numeric}",
-                grad[k]
+                (numeric - analytic).abs() < 1e-5 * numeric.abs().max(1.0),
+                "parameter {k}: analytic {analytic} numeric {numeric}"
             );
+        }
+    }
+
+    #[test]
+    fn hessian_matches_finite_differences_of_the_gradient() {
+        let groups = sample_groups();
+        let (ll, grad, hess) = hessian(&AT, &groups);
+        assert!((ll - log_likelihood(&AT, &groups)).abs() < 1e-10);
+        assert_eq!(grad, gradient(&AT, &groups).1);
+        let h = 1e-6;
+        for (j, row) in hess.iter().enumerate() {
+            let up = gradient(&bumped(j, h), &groups).1;
+            let down = gradient(&bumped(j, -h), &groups).1;
+            for (k, analytic) in row.iter().enumerate() {
+                let numeric = (up[k] - down[k]) / (2.0 * h);
+                assert!(
+                    (numeric - analytic).abs() < 1e-5 * numeric.abs().max(1.0),
+                    "({j}, {k}): analytic {analytic} numeric {numeric}"
+                );
+            }
         }
     }
 

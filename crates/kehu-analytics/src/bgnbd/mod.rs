@@ -8,11 +8,12 @@
 //! repeat purchases, the time t_x of the last one and the length T of the
 //! observation period, both measured from the first purchase, in weeks.
 //!
-//! - [`log_likelihood`] and [`gradient`]: equation (6) of the paper and its
-//!   derivatives, over customers grouped by identical (x, t_x, T)
+//! - [`log_likelihood`], [`gradient`] and [`hessian`]: equation (6) of the
+//!   paper and its first and second derivatives, over customers grouped by identical (x, t_x, T)
 //!   ([`group`]), so the cost grows with distinct triples, not customers.
-//! - [`fit`]: maximum likelihood with L-BFGS (crate `argmin`) on the
-//!   logarithms of the four parameters, which keeps them positive.
+//! - [`fit`]: maximum likelihood by Newton's method (L-BFGS from crate
+//!   `argmin` where Newton cannot reach a maximum) on the logarithms of the
+//!   four parameters, which keeps them positive.
 //! - [`BgNbdParams::p_alive`] (equation 13) and
 //!   [`BgNbdParams::expected_transactions`] (equation 10, which needs the
 //!   Gauss hypergeometric function, [`hyp2f1()`]).
@@ -26,7 +27,7 @@ use serde::Serialize;
 
 pub use fit::{BgNbdFit, FitError, fit};
 pub use hyp2f1::hyp2f1;
-pub use likelihood::{gradient, log_likelihood};
+pub use likelihood::{gradient, hessian, log_likelihood};
 
 /// Days in a week: BG/NBD time is measured in weeks.
 pub const DAYS_PER_WEEK: f64 = 7.0;

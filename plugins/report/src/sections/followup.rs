@@ -142,7 +142,7 @@ pub fn at_risk(
                 owner: owner(c),
                 score: s.risk.score,
                 band: s.risk.band.as_str(),
-                reason: s.risk.reason,
+                reason: s.risk.reason(),
             }
         })
         .collect())
