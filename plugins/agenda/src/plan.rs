@@ -2,13 +2,13 @@
 //! next follow-up day and urgency, then the view the options ask for.
 //!
 //! The computations are kehu-analytics' ([`Policy::cadence_for`],
-//! [`follow_up`], [`urgency`], [`order`]); this module ties them to the
+//! [`follow_up`], [`urgency`], [`kehu_analytics::urgency::order`]); this module ties them to the
 //! book and the history.
 
 use kehu_analytics::cadence::{Cadence, CadenceChoice, FollowUpStatus, follow_up};
 use kehu_analytics::pipeline::PipelineGrade;
 use kehu_analytics::policy::Policy;
-use kehu_analytics::urgency::{DEFAULT_STEP_DAYS, Urgency, order, urgency};
+use kehu_analytics::urgency::{DEFAULT_STEP_DAYS, Urgency, urgency};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -128,7 +128,7 @@ pub fn step_days(section: Option<&serde_json::Value>) -> u32 {
 /// since `since` (`None`: no history was read).
 ///
 /// The customers are planned in parallel; the items come out in urgency
-/// order, ties by id ([`order`]).
+/// order, ties by id ([`kehu_analytics::urgency::order`]).
 pub fn plan<'c>(
     policy: &'c Policy,
     customers: &'c [Customer],
@@ -137,24 +137,8 @@ pub fn plan<'c>(
     as_of: Date,
     step: u32,
 ) -> Plan<'c> {
-    let mut out = Plan::default();
-    for customer in customers {
-        if let Some(text) = customer.grade.pipeline.as_deref()
-            && PipelineGrade::parse(text).is_none()
-        {
-            out.warnings.push(format!(
-                "{}: grade.pipeline `{text}` is not A to E; its tier's cadence is used",
-                customer.id
-            ));
-        }
-        if policy.cadence_of(customer).is_none() {
-            out.without_cadence.push(customer.id.clone());
-        }
-    }
-    // An indexed `map` fills the vector in place; the rare customer without
-    // a cadence is dropped after (the same layout: the vector is reused).
     let logged = contacts.of_each(customers.iter().map(|c| c.id.as_str()));
-    let mut items: Vec<Option<Item<'c>>> = Vec::new();
+    let mut planned: Vec<Option<Item<'c>>> = Vec::new();
     customers
         .par_iter()
         .zip(logged)
@@ -166,9 +150,22 @@ pub fn plan<'c>(
             let last = last_contact(customer.contact.last, logged, since);
             Some(item(customer, choice, weight, last, as_of, step))
         })
-        .collect_into_vec(&mut items);
-    out.items = items.into_iter().flatten().collect();
-    sort_by_urgency(&mut out.items);
+        .collect_into_vec(&mut planned);
+    let mut out = Plan::default();
+    for (customer, item) in customers.iter().zip(&planned) {
+        if let Some(text) = customer.grade.pipeline.as_deref()
+            && PipelineGrade::parse(text).is_none()
+        {
+            out.warnings.push(format!(
+                "{}: grade.pipeline `{text}` is not A to E; its tier's cadence is used",
+                customer.id
+            ));
+        }
+        if item.is_none() {
+            out.without_cadence.push(customer.id.clone());
+        }
+    }
+    out.items = in_urgency_order(planned);
     out
 }
 
@@ -206,27 +203,33 @@ fn item<'c>(
     }
 }
 
-/// Sorts `items` into [`order`]. Items already in id order (a book's
-/// customers are) only need a stable sort by score: it sorts small keys,
-/// then moves each item once, instead of comparing whole items by score
-/// and id.
-fn sort_by_urgency(items: &mut [Item<'_>]) {
-    if !items.windows(2).all(|w| w[0].id < w[1].id) {
-        items.sort_by(|a, b| order((&a.urgency, a.id), (&b.urgency, b.id)));
-        return;
-    }
-    let Ok(count) = u32::try_from(items.len()) else {
-        items.sort_by(|a, b| order((&a.urgency, a.id), (&b.urgency, b.id)));
-        return;
-    };
-    let mut keys: Vec<(u64, u32)> = items
+/// The items in [`kehu_analytics::urgency::order`], each moved once. The sort is on small keys:
+/// the score, then (unless the items are in id order already, as a book's
+/// customers are) the id, then the position, which keeps a stable order.
+fn in_urgency_order(mut planned: Vec<Option<Item<'_>>>) -> Vec<Item<'_>> {
+    let mut ids = planned.iter().flatten().map(|item| item.id);
+    let mut previous = ids.next();
+    let ascending = ids.all(|id| {
+        let before = previous.replace(id);
+        before.is_none_or(|b| b < id)
+    });
+    let mut keys: Vec<(u64, usize)> = planned
         .iter()
-        .zip(0..count)
-        .map(|(item, at)| (!ascending_key(item.urgency.score), at))
+        .enumerate()
+        .filter_map(|(at, item)| item.as_ref().map(|i| (!ascending_key(i.urgency.score), at)))
         .collect();
-    keys.sort_unstable();
-    let mut from: Vec<u32> = keys.into_iter().map(|(_, at)| at).collect();
-    permute(items, &mut from);
+    let id = |at: usize| planned[at].as_ref().map(|item| item.id);
+    keys.sort_unstable_by(|a, b| {
+        let by_id = if ascending {
+            std::cmp::Ordering::Equal
+        } else {
+            id(a.1).cmp(&id(b.1))
+        };
+        a.0.cmp(&b.0).then(by_id).then(a.1.cmp(&b.1))
+    });
+    keys.into_iter()
+        .filter_map(|(_, at)| planned[at].take())
+        .collect()
 }
 
 /// A key whose unsigned order is [`f64::total_cmp`]'s order.
@@ -236,25 +239,6 @@ fn ascending_key(x: f64) -> u64 {
         !bits
     } else {
         bits | 1 << 63
-    }
-}
-
-/// Rearranges `items` so that position `i` holds what was at `from[i]`,
-/// following each cycle of the permutation with swaps (no second vector of
-/// items). `from` is used up.
-fn permute<T>(items: &mut [T], from: &mut [u32]) {
-    for start in 0..from.len() {
-        let mut at = start;
-        while from[at] as usize != start {
-            let next = from[at] as usize;
-            if next == at {
-                break;
-            }
-            items.swap(at, next);
-            from[at] = at as u32;
-            at = next;
-        }
-        from[at] = at as u32;
     }
 }
 
@@ -361,5 +345,47 @@ impl Hasher for Fnv {
 
     fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kehu_analytics::urgency::order;
+    use kehu_core::Config;
+
+    use super::*;
+
+    /// Customers in id order or not, many with the same score: the plan
+    /// is in the agenda order either way.
+    #[test]
+    fn items_come_in_urgency_order_then_by_id() {
+        let as_of: Date = "2026-11-18".parse().unwrap();
+        let customers: Vec<Customer> = (0..300)
+            .map(|i| {
+                let mut c = Customer {
+                    id: format!("c{:03}", (i * 7) % 300),
+                    stage: "won".into(),
+                    ..Customer::default()
+                };
+                c.grade.tier = Some(["key", "small"][i % 2].into());
+                c.contact.last = (i % 5 != 0).then(|| {
+                    Date(as_of.0 - chrono::TimeDelta::days(i64::try_from(i % 9).unwrap() * 20))
+                });
+                c
+            })
+            .collect();
+        let mut sorted = customers.clone();
+        sorted.sort_by(|a, b| a.id.cmp(&b.id));
+        let policy = Policy::from_config(&Config::default()).unwrap();
+        for book in [&customers, &sorted] {
+            let planned = plan(&policy, book, &Contacts::default(), None, as_of, 30);
+            assert_eq!(planned.items.len(), book.len());
+            let mut expected = planned.items.clone();
+            expected.sort_by(|a, b| order((&a.urgency, a.id), (&b.urgency, b.id)));
+            let ids = |items: &[Item<'_>]| -> Vec<String> {
+                items.iter().map(|i| i.id.to_owned()).collect()
+            };
+            assert_eq!(ids(&planned.items), ids(&expected));
+        }
     }
 }
