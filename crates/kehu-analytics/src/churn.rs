@@ -270,27 +270,16 @@ pub fn score_fitted(
     settings: &Settings,
     fitted: Fitted,
 ) -> Result<Scoring, PolicyError> {
-    let policy = Policy::from_config(config)?;
-    let tiers = tier_order(config);
-    let Fitted {
-        observed,
-        skipped,
-        fit,
-    } = fitted;
-    let scorer = Scorer {
-        policy: &policy,
-        tiers: &tiers,
-        fit: fit.as_ref().ok(),
-        settings,
-    };
     // Both cores: the scores are independent, and by now the fit is done
     // and the history read.
-    let scored = observed
-        .into_par_iter()
-        .map(|(index, obs, modelled)| {
-            scorer.score_observed(index, &customers[index], obs, modelled, trails)
-        })
-        .collect();
+    let (scored, (fit, skipped)) = with_scorer(config, settings, fitted, |scorer, observed| {
+        observed
+            .into_par_iter()
+            .map(|(index, obs, modelled)| {
+                scorer.score_observed(index, &customers[index], obs, modelled, trails)
+            })
+            .collect()
+    })?;
     Ok(Scoring {
         fit,
         scored,
@@ -310,6 +299,23 @@ pub fn score_each(
     fitted: Fitted,
     mut visit: impl FnMut(Scored),
 ) -> Result<FitAndSkipped, PolicyError> {
+    let ((), fit_and_skipped) = with_scorer(config, settings, fitted, |scorer, observed| {
+        for (index, obs, modelled) in observed {
+            visit(scorer.score_observed(index, &customers[index], obs, modelled, trails));
+        }
+    })?;
+    Ok(fit_and_skipped)
+}
+
+/// Runs `score` with the scorer of `fitted` under `config` and the
+/// customers to score; returns its result with the fit and the customers
+/// not scored.
+fn with_scorer<R>(
+    config: &Config,
+    settings: &Settings,
+    fitted: Fitted,
+    score: impl FnOnce(&Scorer<'_>, Vec<(usize, Observation, Option<Modelled>)>) -> R,
+) -> Result<(R, FitAndSkipped), PolicyError> {
     let policy = Policy::from_config(config)?;
     let tiers = tier_order(config);
     let Fitted {
@@ -323,10 +329,8 @@ pub fn score_each(
         fit: fit.as_ref().ok(),
         settings,
     };
-    for (index, obs, modelled) in observed {
-        visit(scorer.score_observed(index, &customers[index], obs, modelled, trails));
-    }
-    Ok((fit, skipped))
+    let out = score(&scorer, observed);
+    Ok((out, (fit, skipped)))
 }
 
 /// What [`score_each`] returns besides the scores: the fit, and the
