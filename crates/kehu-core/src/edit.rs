@@ -23,19 +23,7 @@ use toml_edit::{Array, DocumentMut, InlineTable, Item, Key, Table, TableLike, Va
 /// in the order DESIGN §1 lists them. Keys not listed keep their place and new
 /// unknown keys go last.
 const CANONICAL_KEYS: &[(&str, &[&str])] = &[
-    (
-        "",
-        &[
-            "id",
-            "name",
-            "region",
-            "industry",
-            "owner",
-            "since",
-            "stage",
-            "expected_close",
-        ],
-    ),
+    ("", &crate::model::TOP_LEVEL_KEYS),
     (
         "grade",
         &[

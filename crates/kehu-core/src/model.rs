@@ -9,6 +9,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::Date;
 
+/// The customer file's top-level keys in their canonical order (DESIGN §1),
+/// before its tables: how edits order a file's keys and exports their
+/// leading columns.
+pub const TOP_LEVEL_KEYS: [&str; 8] = [
+    "id",
+    "name",
+    "region",
+    "industry",
+    "owner",
+    "since",
+    "stage",
+    "expected_close",
+];
+
 /// One customer: the contents of `customers/<id[0..2]>/<id>.toml`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

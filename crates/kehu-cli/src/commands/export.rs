@@ -13,16 +13,7 @@ use crate::session;
 
 /// The columns every export starts with, in the file's canonical order;
 /// other keys follow alphabetically.
-const LEADING: [&str; 8] = [
-    "id",
-    "name",
-    "region",
-    "industry",
-    "owner",
-    "since",
-    "stage",
-    "expected_close",
-];
+const LEADING: [&str; 8] = kehu_core::model::TOP_LEVEL_KEYS;
 
 /// Prints the flattened book.
 pub fn run(context: &mut Context, _args: ExportArgs) -> anyhow::Result<Outcome> {
