@@ -235,8 +235,7 @@ fn encode_and_free(
         BookEncoding::Binary => encode_book_binary_draining(as_of, &book.config, customers, fields)
             .map_err(|e| ServiceError::new(e.to_string())),
         BookEncoding::Json => {
-            let customers: Vec<&mut kehu_core::Customer> = customers.collect();
-            let projected = customers.into_iter().map(|c| {
+            let projected = customers.map(|c| {
                 if let Some(fields) = fields {
                     fields.strip(c);
                 }
