@@ -81,35 +81,41 @@ pub struct TierResult {
     pub reason: String,
 }
 
+/// The position of the first tier whose condition holds for `fields`; the
+/// last tier's when none does. `None` only for an empty list. What
+/// [`classify`] decides, without putting it into words (a whole book's
+/// counts need no reasons).
+pub fn choose<F: Fields + ?Sized>(rules: &[TierRule], fields: &F) -> Option<usize> {
+    let (_, head) = rules.split_last()?;
+    let decides = head
+        .iter()
+        .position(|rule| rule.when.as_ref().is_some_and(|when| when.eval(fields)));
+    Some(decides.unwrap_or(head.len()))
+}
+
 /// The first tier whose condition holds for `fields`; the last tier when
 /// none does. `None` only for an empty list. Call [`validate`] once first.
 pub fn classify<F: Fields + ?Sized>(rules: &[TierRule], fields: &F) -> Option<TierResult> {
-    let (last, head) = rules.split_last()?;
-    // Evaluate cheaply; put into words only the condition that decides.
-    for (index, rule) in head.iter().enumerate() {
-        let Some(when) = &rule.when else { continue };
-        if when.eval(fields) {
-            return Some(TierResult {
-                index,
-                name: rule.name.clone(),
-                reason: when.explain(fields).1,
-            });
-        }
-    }
-    let reason = match head.last() {
-        Some(prev) => format!(
-            "default tier: no earlier condition holds (not {}: {})",
-            prev.name,
-            prev.when
-                .as_ref()
-                .map(|w| w.explain(fields).1)
-                .unwrap_or_default()
-        ),
-        None => "the only tier".to_string(),
+    let index = choose(rules, fields)?;
+    let rule = &rules[index];
+    // Put into words only the condition that decides.
+    let reason = match (&rule.when, index + 1 == rules.len()) {
+        (Some(when), false) => when.explain(fields).1,
+        _ => match index.checked_sub(1).map(|i| &rules[i]) {
+            Some(prev) => format!(
+                "default tier: no earlier condition holds (not {}: {})",
+                prev.name,
+                prev.when
+                    .as_ref()
+                    .map(|w| w.explain(fields).1)
+                    .unwrap_or_default()
+            ),
+            None => "the only tier".to_string(),
+        },
     };
     Some(TierResult {
-        index: rules.len() - 1,
-        name: last.name.clone(),
+        index,
+        name: rule.name.clone(),
         reason,
     })
 }
