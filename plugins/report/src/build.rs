@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 
 use kehu_analytics::calibration::windows;
 use kehu_analytics::churn::fit_book;
-use kehu_analytics::complaints::ServiceKpis;
 use kehu_analytics::{PipelineGrade, Policy};
 use kehu_core::{Config, Date};
 use kehu_plugin::protocol::Book;
@@ -27,7 +26,6 @@ use crate::model::{Report, SCHEMA};
 use crate::period::Period;
 use crate::read::{Read, read};
 use crate::rewind::rewind_in_place;
-use crate::sections::lifecycle::LifecycleSummary;
 use crate::sections::start::Start;
 use crate::sections::{
     self, Snapshot, calibration, contacts, followup, funnel, kpi, lifecycle, movements, portfolio,
@@ -198,13 +196,11 @@ pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, Plu
 struct Beside {
     at_risk: Vec<followup::AtRisk>,
     overdue: Vec<followup::Overdue>,
-    service: ServiceKpis,
-    lifecycle: LifecycleSummary,
 }
 
-/// The at-risk list (scoring the whole book), the overdue follow-ups, the
-/// service KPIs and the lifecycle: about half the sections' work, none of
-/// it needing the others.
+/// The at-risk list (fitting the model and scoring the whole book) and the
+/// overdue follow-ups: about half the sections' work, none of it needing
+/// the others.
 fn beside(
     inputs: &Inputs,
     period: &Period,
@@ -212,9 +208,6 @@ fn beside(
     top: usize,
 ) -> Result<Beside, PluginError> {
     let read = inputs.history.as_ref();
-    let no_revenue = BTreeMap::new();
-    let revenue = read.map_or(&no_revenue, |r| &r.revenue);
-    let start = inputs.start.as_ref().map(|s| &s.lifecycle);
     // Fitted here, not while the history is read: the model's working
     // memory is then not held through the start book and the grading.
     let fitted = fit_book(end.customers, period.until);
@@ -222,8 +215,6 @@ fn beside(
     Ok(Beside {
         at_risk: followup::at_risk(end, period.until, trails, top, fitted)?,
         overdue: followup::overdue(end, period.until)?,
-        service: service::service(end, read.map_or(&[], |r| &r.complaints), period),
-        lifecycle: lifecycle::lifecycle(end, period.until, start, revenue),
     })
 }
 
@@ -260,12 +251,11 @@ fn report(
     let funnel = funnel::funnel(history, end, start);
     let calibration =
         (!inputs.windows.is_empty()).then(|| calibration::calibration(&windows, end, period.until));
-    let Beside {
-        at_risk,
-        overdue,
-        service,
-        lifecycle,
-    } = beside()?;
+    let service = service::service(end, read.map_or(&[], |r| &r.complaints), period);
+    let no_revenue = BTreeMap::new();
+    let revenue = read.map_or(&no_revenue, |r| &r.revenue);
+    let lifecycle = lifecycle::lifecycle(end, period.until, start.map(|s| &s.lifecycle), revenue);
+    let Beside { at_risk, overdue } = beside()?;
     Ok(Report {
         schema: SCHEMA,
         period: period.clone(),
