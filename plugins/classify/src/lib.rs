@@ -150,7 +150,7 @@ fn report(
         if args.all {
             row.push(cell.status.as_str().to_owned());
         }
-        row.push(cell.reason());
+        row.push(cell.reason().to_string());
         listing.rows.push((row, cell.status.as_str()));
     }
     let fields = assessment.fields.names().join(", ");
