@@ -251,7 +251,15 @@ impl fmt::Display for Number {
         // u128::MAX has 39 digits: with 12 commas, 51 bytes.
         let mut digits = [0u8; 39];
         let mut len = 0;
+        // Digits in u64 once the rest fits: dividing a u128 is a call into
+        // the runtime, and a report words hundreds of thousands of amounts.
         let mut rest = whole;
+        while u64::try_from(rest).is_err() {
+            digits[len] = b'0' + (rest % 10) as u8;
+            len += 1;
+            rest /= 10;
+        }
+        let mut rest = rest as u64;
         loop {
             digits[len] = b'0' + (rest % 10) as u8;
             len += 1;

@@ -6,6 +6,7 @@ use kehu_analytics::{BookGrades, CustomerGrades, Policy, TierRule, grade_book};
 use kehu_core::{Customer, Date};
 use kehu_plugin::policy::is_pinned;
 use kehu_plugin_sdk::PluginError;
+use rayon::prelude::*;
 
 use crate::field::{Field, FieldSet, Reason};
 
@@ -159,16 +160,27 @@ impl<'a> Assessment<'a> {
         self.all_cells().filter(|c| c.status != Status::Unchanged)
     }
 
-    /// Counts of cells per status: (unchanged, regrade, pinned).
+    /// Counts of cells per status: (unchanged, regrade, pinned), the
+    /// customers counted in parallel.
     pub fn counts(&self) -> Counts {
-        let mut counts = Counts::default();
-        for cell in self.all_cells() {
-            match cell.status {
-                Status::Unchanged => counts.unchanged += 1,
-                Status::Regrade => counts.regrades += 1,
-                Status::Pinned => counts.pinned += 1,
-            }
-        }
+        let mut counts = (0..self.customers.len())
+            .into_par_iter()
+            .fold(Counts::default, |mut counts, index| {
+                for cell in self.cells(index) {
+                    match cell.status {
+                        Status::Unchanged => counts.unchanged += 1,
+                        Status::Regrade => counts.regrades += 1,
+                        Status::Pinned => counts.pinned += 1,
+                    }
+                }
+                counts
+            })
+            .reduce(Counts::default, |a, b| Counts {
+                customers: 0,
+                unchanged: a.unchanged + b.unchanged,
+                regrades: a.regrades + b.regrades,
+                pinned: a.pinned + b.pinned,
+            });
         counts.customers = self.customers.len();
         counts
     }

@@ -7,7 +7,7 @@ use kehu_core::Date;
 use kehu_plugin_sdk::json::ObjectWriter;
 use serde::Serialize;
 
-use crate::assess::{Assessment, Cell};
+use crate::assess::{Assessment, Cell, Counts};
 use crate::field::Field;
 use crate::render::{money, write_chunked};
 
@@ -71,6 +71,7 @@ fn write_grade(mut map: ObjectWriter<'_>, cell: &Cell<'_>) {
 /// Customers are rendered in parallel chunks and written in id order.
 pub fn write_json(
     assessment: &Assessment<'_>,
+    counts: Counts,
     as_of: Date,
     out: &mut dyn Write,
 ) -> Result<(), serde_json::Error> {
@@ -79,7 +80,7 @@ pub fn write_json(
         ("schema", SCHEMA.into()),
         ("as_of", serde_json::to_value(as_of)?),
         ("fields", serde_json::to_value(assessment.fields.names())?),
-        ("summary", serde_json::to_value(assessment.counts())?),
+        ("summary", serde_json::to_value(counts)?),
         (
             "rfm_means",
             serde_json::to_value(RfmMeans {
