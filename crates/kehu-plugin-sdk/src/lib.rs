@@ -33,6 +33,7 @@ mod flags;
 pub mod json;
 mod output;
 mod stream;
+pub mod table;
 pub mod testing;
 
 pub use argv::{Choice, Flags, Format, choose, words};
