@@ -127,18 +127,25 @@ impl<F: Fields> fmt::Display for TierReason<'_, F> {
     }
 }
 
+/// The position of the first tier whose condition holds for `fields`; the
+/// last tier's when none does. `None` only for an empty list. What
+/// [`classify`] decides, without the tier's name (a whole book's counts
+/// need only the position).
+pub fn choose<F: Fields + ?Sized>(rules: &[TierRule], fields: &F) -> Option<usize> {
+    let (_, head) = rules.split_last()?;
+    let decides = head
+        .iter()
+        .position(|rule| rule.when.as_ref().is_some_and(|when| when.eval(fields)));
+    Some(decides.unwrap_or(head.len()))
+}
+
 /// The first tier whose condition holds for `fields`; the last tier when
 /// none does. `None` only for an empty list. Call [`validate`] once first.
 pub fn classify<F: Fields + ?Sized>(rules: &[TierRule], fields: &F) -> Option<TierResult> {
-    let (last, head) = rules.split_last()?;
-    let (index, rule) = head
-        .iter()
-        .enumerate()
-        .find(|(_, rule)| rule.when.as_ref().is_some_and(|when| when.eval(fields)))
-        .unwrap_or((rules.len() - 1, last));
+    let index = choose(rules, fields)?;
     Some(TierResult {
         index,
-        name: rule.name.clone(),
+        name: rules[index].name.clone(),
     })
 }
 
