@@ -35,7 +35,24 @@ pub struct Grades<Tier> {
     pub tier: Option<Tier>,
 }
 
-/// One customer's computed grades, each with its reason.
+impl<Tier> Grades<Tier> {
+    /// The values a tier condition sees for `customer`: its file, with
+    /// these computed grades in place of the stored ones. What the tier was
+    /// decided with, so also what its reason words
+    /// ([`TierResult::reason`]).
+    pub fn fields<'a>(&'a self, customer: &'a Customer, as_of: Date) -> CustomerFields<'a> {
+        CustomerFields {
+            customer,
+            as_of,
+            abc: Some(self.abc.class.as_str()),
+            rfm: Some(self.rfm.segment.as_str()),
+            pipeline: Some(self.pipeline.grade.as_str()),
+            loyalty: self.loyalty.as_ref().map(|l| l.loyalty.as_str()),
+        }
+    }
+}
+
+/// One customer's computed grades, each with its reason (worded on demand).
 pub type CustomerGrades = Grades<TierResult>;
 
 /// The grades of a whole book, in the customers' order, and the RFM means.
@@ -124,22 +141,15 @@ fn grade_book_with<Tier, T: Send>(
         .map(|((c, abc), rfm)| {
             let pipeline = pipeline::grade(&c.stage, c.expected_close, as_of, policy.pipeline);
             let loyalty = loyalty::grade(&Indicators::from_metrics(&c.metrics), &policy.loyalty);
-            let fields = CustomerFields {
-                customer: c,
-                as_of,
-                abc: Some(abc.class.as_str()),
-                rfm: Some(rfm.segment.as_str()),
-                pipeline: Some(pipeline.grade.as_str()),
-                loyalty: loyalty.as_ref().map(|l| l.loyalty.as_str()),
-            };
-            let tier = tier(&rules, &fields);
-            keep(Grades {
+            let mut grades = Grades {
                 abc,
                 rfm,
                 pipeline,
                 loyalty,
-                tier,
-            })
+                tier: None,
+            };
+            grades.tier = tier(&rules, &grades.fields(c, as_of));
+            keep(grades)
         })
         .collect();
     Ok((graded, rfm_means))
@@ -183,8 +193,15 @@ mod tests {
         assert_eq!(names, vec!["strategic", "ordinary", "small", "small"]);
         assert_eq!(g.customers[0].abc.class.as_str(), "A");
         assert_eq!(g.customers[1].abc.class.as_str(), "B");
+        let rules = policy.tier_rules();
+        let fields = g.customers[1].fields(&book[1], as_of);
         assert_eq!(
-            g.customers[1].tier.as_ref().unwrap().reason,
+            g.customers[1]
+                .tier
+                .as_ref()
+                .unwrap()
+                .reason(&rules, fields)
+                .to_string(),
             "revenue_12m 60,000 ≥ 10,000"
         );
         assert_eq!(g.customers[3].rfm.segment.as_str(), "none");

@@ -65,5 +65,5 @@ pub use pipeline::{PipelineGrade, PipelineGradeResult, PipelineThresholds};
 pub use policy::{Policy, PolicyError};
 pub use rfm::{RfmError, RfmInput, RfmResult, RfmScores, RfmWindow, Segment, rfm};
 pub use risk::{Risk, RiskBand, RiskInputs, risk};
-pub use tier::{TierError, TierResult, TierRule};
+pub use tier::{TierError, TierReason, TierResult, TierRule};
 pub use urgency::{Urgency, urgency};
