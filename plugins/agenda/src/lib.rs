@@ -111,11 +111,20 @@ impl Plugin for Agenda {
         let as_of = ctx.as_of();
         let book = ctx.book()?;
         let (since, until) = plan::window(&policy, &book.customers, as_of, history_days);
+        // The groundwork of the plan needs no history: it is laid on a
+        // second thread while the host reads the contacts.
+        let (ground, contacts) = std::thread::scope(|scope| {
+            let ground = scope.spawn(|| plan::groundwork(&policy, &config, &book.customers));
+            let contacts = match history_days {
+                Some(0) => Ok(Contacts::default()),
+                _ => contacts::from_host(ctx, since, until),
+            };
+            let ground = ground
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (ground, contacts)
+        });
         let mut notes = Vec::new();
-        let contacts = match history_days {
-            Some(0) => Ok(Contacts::default()),
-            _ => contacts::from_host(ctx, since, until),
-        };
         let (contacts, read_since) = match contacts {
             Ok(contacts) => (contacts, (history_days != Some(0)).then_some(since)),
             Err(error) => {
@@ -125,8 +134,7 @@ impl Plugin for Agenda {
                 (Contacts::default(), None)
             }
         };
-        let mut planned = plan::plan(&policy, &book.customers, &contacts, read_since, as_of, step);
-        batch::suggest_channels(&config, &mut planned);
+        let planned = plan::plan(ground, &book.customers, &contacts, read_since, as_of, step);
         notes.extend(planned.warnings.iter().map(|w| format!("warning: {w}")));
         if !planned.without_cadence.is_empty() {
             let shown = planned.without_cadence.len().min(10);
@@ -155,7 +163,7 @@ impl Plugin for Agenda {
                 Format::Table | Format::Ics => batch::terminal(&lists, as_of, ctx.color()),
             }
         } else if let Some(id) = &options.explain {
-            let item = planned.items.iter().find(|i| i.id == id).ok_or_else(|| {
+            let item = planned.find(id).ok_or_else(|| {
                 if book.customers.iter().any(|c| &c.id == id) {
                     PluginError::Data(format!(
                         "{id}: no cadence (no pipeline grade, tier cadence or own cadence)"

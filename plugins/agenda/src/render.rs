@@ -656,7 +656,7 @@ mod tests {
 
     use super::*;
     use crate::contacts::Contacts;
-    use crate::plan::plan;
+    use crate::plan::{groundwork, plan};
 
     fn day(text: &str) -> Date {
         text.parse().unwrap()
@@ -702,15 +702,17 @@ mod tests {
                 field: None,
             }],
         };
-        let policy = Policy::from_config(&Config::default()).unwrap();
+        let config = Config::default();
+        let policy = Policy::from_config(&config).unwrap();
         let contacts = Contacts::from_answer(logged);
         let since = Some(day("2025-11-18"));
-        let planned = plan(&policy, &customers, &contacts, since, day("2026-11-18"), 30);
-        assert_eq!(planned.items.len(), customers.len());
-        assert!(planned.items.iter().any(|i| i.last.note.is_some()));
+        let ground = groundwork(&policy, &config, &customers);
+        let planned = plan(ground, &customers, &contacts, since, day("2026-11-18"), 30);
+        assert_eq!(planned.len(), customers.len());
+        assert!(planned.items().any(|i| i.last.note.is_some()));
         let header = &COLUMNS[2..];
         let mut cells = Cells::default();
-        for item in &planned.items {
+        for item in planned.items() {
             let mut measured = Grid::new(header);
             measure_row(&mut measured, item, &mut Scratch::default());
             fill_cells(item, &mut cells);
@@ -752,9 +754,11 @@ mod tests {
                 c
             })
             .collect();
-        let policy = Policy::from_config(&Config::default()).unwrap();
+        let config = Config::default();
+        let policy = Policy::from_config(&config).unwrap();
         let as_of = day("2026-11-18");
-        let planned = plan(&policy, &customers, &Contacts::default(), None, as_of, 30);
+        let ground = groundwork(&policy, &config, &customers);
+        let planned = plan(ground, &customers, &Contacts::default(), None, as_of, 30);
         for view in [
             View::default(),
             View {
