@@ -193,17 +193,15 @@ impl Plugin for Agenda {
                     // Streamed to the host as it is drawn: the agenda of a
                     // large book is tens of megabytes.
                     let mut stdout = ctx.stdout();
-                    render::write_terminal(&items, &view, as_of, ctx.color(), &mut stdout)
-                        .and_then(|()| {
-                            stdout.write_all(
-                                actions::terminal(&overdue_actions, ctx.color()).as_bytes(),
-                            )
-                        })
-                        .and_then(|()| stdout.flush())
-                        .map_err(|e| {
-                            PluginError::Failed(format!("cannot write the agenda: {e}"))
-                        })?;
-                    String::new()
+                    let written =
+                        render::write_terminal(&items, &view, as_of, ctx.color(), &mut stdout)
+                            .and_then(|()| {
+                                stdout.write_all(
+                                    actions::terminal(&overdue_actions, ctx.color()).as_bytes(),
+                                )
+                            })
+                            .and_then(|()| stdout.flush());
+                    streamed(written)?
                 }
                 Format::Markdown => {
                     render::markdown(&items, &view, as_of) + &actions::markdown(&overdue_actions)
@@ -213,7 +211,7 @@ impl Plugin for Agenda {
                     // Streamed too: the document of a large book is
                     // hundreds of megabytes.
                     let mut stdout = ctx.stdout();
-                    render::write_json(
+                    let written = render::write_json(
                         &items,
                         &view,
                         as_of,
@@ -221,19 +219,23 @@ impl Plugin for Agenda {
                         actions::json(&overdue_actions),
                         &mut stdout,
                     )
-                    .and_then(|()| stdout.flush())
-                    .map_err(|e| PluginError::Failed(format!("cannot write the agenda: {e}")))?;
-                    String::new()
+                    .and_then(|()| stdout.flush());
+                    streamed(written)?
                 }
-                Format::Ics => ics::calendar(
-                    &items,
-                    as_of,
-                    if options.vevent {
+                Format::Ics => {
+                    // Streamed too: the calendar of a large book is tens of
+                    // megabytes.
+                    let component = if options.vevent {
                         ics::Component::Event
                     } else {
                         ics::Component::Todo
-                    },
-                ),
+                    };
+                    let mut stdout = ctx.stdout();
+                    streamed(
+                        ics::write_calendar(&items, as_of, component, &mut stdout)
+                            .and_then(|()| stdout.flush()),
+                    )?
+                }
             }
         };
         let mut out = Output::text(stdout);
@@ -242,6 +244,14 @@ impl Plugin for Agenda {
         }
         Ok(out)
     }
+}
+
+/// The output of a run that streamed its output to the host: none left to
+/// return, or the error that stopped the writing.
+fn streamed(written: std::io::Result<()>) -> Result<String, PluginError> {
+    written
+        .map(|()| String::new())
+        .map_err(|e| PluginError::Failed(format!("cannot write the agenda: {e}")))
 }
 
 kehu_plugin_sdk::export_plugin!(

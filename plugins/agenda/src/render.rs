@@ -264,8 +264,19 @@ pub fn write_terminal(
         }
         Ok(text)
     };
-    for batch in (0..items.len()).step_by(ROWS_PER_BATCH) {
-        let end = (batch + ROWS_PER_BATCH).min(items.len());
+    write_in_order(items.len(), out, draw)
+}
+
+/// Writes `count` rows to `out` in order: tasks of [`ROWS_PER_TASK`]
+/// consecutive rows are drawn in parallel by `draw(from, to)` (rows
+/// `from..to`), at most [`ROWS_PER_BATCH`] rows ahead of what is written.
+pub(crate) fn write_in_order(
+    count: usize,
+    out: &mut impl Write,
+    draw: impl Fn(usize, usize) -> io::Result<Vec<u8>> + Sync,
+) -> io::Result<()> {
+    for batch in (0..count).step_by(ROWS_PER_BATCH) {
+        let end = (batch + ROWS_PER_BATCH).min(count);
         let texts: Vec<io::Result<Vec<u8>>> = (batch..end)
             .step_by(ROWS_PER_TASK)
             .collect::<Vec<_>>()
@@ -534,15 +545,6 @@ pub fn item_json(item: &Item<'_>) -> Value {
     serde_json::to_value(ItemJson::of(item)).unwrap_or_default()
 }
 
-/// The items of the document, each converted as it is written.
-struct ItemsJson<'a, 'c>(&'a [&'a Item<'c>]);
-
-impl Serialize for ItemsJson<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|item| ItemJson::of(item)))
-    }
-}
-
 #[derive(Serialize)]
 struct ViewJson<'a> {
     owner: Option<&'a str>,
@@ -552,33 +554,9 @@ struct ViewJson<'a> {
     until: Date,
 }
 
-#[derive(Serialize)]
-struct DocumentJson<'a, 'c> {
-    schema: &'static str,
-    as_of: Date,
-    view: ViewJson<'a>,
-    items: ItemsJson<'a, 'c>,
-    without_cadence: &'a [String],
-    plan_actions: Value,
-}
-
-/// The JSON document of a view.
-pub fn json(
-    items: &[&Item<'_>],
-    view: &View,
-    as_of: Date,
-    without_cadence: &[String],
-    plan_actions: Value,
-) -> Result<String, PluginError> {
-    let mut out = Vec::new();
-    write_json(items, view, as_of, without_cadence, plan_actions, &mut out)
-        .map_err(|e| PluginError::Failed(format!("cannot write JSON: {e}")))?;
-    String::from_utf8(out).map_err(|e| PluginError::Failed(e.to_string()))
-}
-
-/// [`json`] written to `out` as each item is converted (the document of a
-/// large book runs to hundreds of megabytes, and a tree of it to several
-/// times that).
+/// The `kehu.agenda/1` document of a view, as serde_json writes it pretty
+/// (two spaces an indent): the items are converted in parallel tasks of
+/// consecutive items, written out in order.
 pub fn write_json(
     items: &[&Item<'_>],
     view: &View,
@@ -587,22 +565,65 @@ pub fn write_json(
     plan_actions: Value,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let doc = DocumentJson {
-        schema: JSON_SCHEMA,
-        as_of,
-        view: ViewJson {
-            owner: view.owner.as_deref(),
-            days: view.days,
-            overdue: view.overdue,
-            from: as_of,
-            until: view.until(as_of),
-        },
-        items: ItemsJson(items),
-        without_cadence,
-        plan_actions,
+    let view = ViewJson {
+        owner: view.owner.as_deref(),
+        days: view.days,
+        overdue: view.overdue,
+        from: as_of,
+        until: view.until(as_of),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    out.write_all(b"\n")
+    let mut head = Vec::new();
+    head.extend_from_slice(b"{\n  \"schema\": ");
+    nested_json(&mut head, &JSON_SCHEMA, 1, &mut Vec::new())?;
+    head.extend_from_slice(b",\n  \"as_of\": ");
+    nested_json(&mut head, &as_of, 1, &mut Vec::new())?;
+    head.extend_from_slice(b",\n  \"view\": ");
+    nested_json(&mut head, &view, 1, &mut Vec::new())?;
+    head.extend_from_slice(b",\n  \"items\": [");
+    out.write_all(&head)?;
+    write_in_order(items.len(), out, |from, to| {
+        let mut text = Vec::new();
+        let mut scratch = Vec::new();
+        for (at, item) in items.iter().enumerate().take(to).skip(from) {
+            text.extend_from_slice(if at == 0 { b"\n    " } else { b",\n    " });
+            nested_json(&mut text, &ItemJson::of(item), 2, &mut scratch)?;
+        }
+        Ok(text)
+    })?;
+    let mut tail = Vec::new();
+    if !items.is_empty() {
+        tail.extend_from_slice(b"\n  ");
+    }
+    tail.extend_from_slice(b"],\n  \"without_cadence\": ");
+    nested_json(&mut tail, &without_cadence, 1, &mut Vec::new())?;
+    tail.extend_from_slice(b",\n  \"plan_actions\": ");
+    nested_json(&mut tail, &plan_actions, 1, &mut Vec::new())?;
+    tail.extend_from_slice(b"\n}\n");
+    out.write_all(&tail)
+}
+
+/// Appends `value` as pretty JSON nested `depth` levels deep in a pretty
+/// document: its lines after the first indented by two spaces a level
+/// (serde_json escapes every line break inside a string, so each one is
+/// between values). `scratch` is a reused buffer.
+fn nested_json(
+    out: &mut Vec<u8>,
+    value: &impl Serialize,
+    depth: usize,
+    scratch: &mut Vec<u8>,
+) -> io::Result<()> {
+    scratch.clear();
+    serde_json::to_writer_pretty(&mut *scratch, value)?;
+    let mut lines = scratch.split(|&b| b == b'\n');
+    if let Some(first) = lines.next() {
+        out.extend_from_slice(first);
+    }
+    for line in lines {
+        out.push(b'\n');
+        out.resize(out.len() + 2 * depth, b' ');
+        out.extend_from_slice(line);
+    }
+    Ok(())
 }
 
 /// A pretty JSON document with a final newline.
@@ -728,10 +749,12 @@ mod tests {
     /// The parallel drawing of a large agenda (groups and tasks across
     /// batch boundaries, rows drawn straight and through the cells) gives
     /// the bytes of the tables drawn one group at a time from the cells.
-    #[test]
-    fn large_agendas_draw_like_one_table_per_group() {
+    /// More customers than a batch of rows, with several owners and none,
+    /// every tier and grade (and an unreadable one), never contacted or
+    /// not, wide, multi-line and tabbed names.
+    fn large_book() -> Vec<Customer> {
         let owners = [Some("ann"), Some("bob"), None, Some("chen"), Some("ann")];
-        let customers: Vec<Customer> = (0..ROWS_PER_BATCH + 3 * ROWS_PER_TASK + 17)
+        (0..ROWS_PER_BATCH + 3 * ROWS_PER_TASK + 17)
             .map(|i| {
                 let mut c = Customer {
                     id: format!("c{i:06}"),
@@ -753,7 +776,12 @@ mod tests {
                     .then(|| Date(day("2026-11-18").0 - chrono::TimeDelta::days((i % 400) as i64)));
                 c
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn large_agendas_draw_like_one_table_per_group() {
+        let customers = large_book();
         let config = Config::default();
         let policy = Policy::from_config(&config).unwrap();
         let as_of = day("2026-11-18");
@@ -785,6 +813,52 @@ mod tests {
                 assert!(
                     expected == terminal(&items, &view, as_of, color),
                     "{view:?} colour {color}"
+                );
+            }
+        }
+    }
+
+    /// The document written in parallel tasks is the one serde_json writes
+    /// pretty from the whole document, with many items or none.
+    #[test]
+    fn json_documents_are_serde_json_pretty() {
+        let customers = large_book();
+        let config = Config::default();
+        let policy = Policy::from_config(&config).unwrap();
+        let as_of = day("2026-11-18");
+        let ground = groundwork(&policy, &config, &customers);
+        let planned = plan(ground, &customers, &Contacts::default(), None, as_of, 30);
+        let view = View {
+            days: Some(40),
+            ..View::default()
+        };
+        let all = view.select(&planned, as_of);
+        assert!(all.len() > ROWS_PER_BATCH, "{}", all.len());
+        let without = vec!["x".to_owned(), "y \"quoted\"".to_owned()];
+        let actions = serde_json::json!([{"id": "a", "what": "call"}]);
+        for items in [&all[..], &all[..1], &[]] {
+            for without in [&without[..], &[]] {
+                let expected = serde_json::json!({
+                    "schema": JSON_SCHEMA,
+                    "as_of": as_of,
+                    "view": {
+                        "owner": view.owner,
+                        "days": view.days,
+                        "overdue": view.overdue,
+                        "from": as_of,
+                        "until": view.until(as_of),
+                    },
+                    "items": items.iter().map(|item| item_json(item)).collect::<Vec<_>>(),
+                    "without_cadence": without,
+                    "plan_actions": actions,
+                });
+                let mut written = Vec::new();
+                write_json(items, &view, as_of, without, actions.clone(), &mut written).unwrap();
+                assert_eq!(
+                    String::from_utf8(written).unwrap(),
+                    pretty(&expected).unwrap(),
+                    "{} items",
+                    items.len()
                 );
             }
         }
