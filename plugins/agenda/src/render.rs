@@ -877,7 +877,7 @@ mod tests {
         };
         let all = view.select(&planned, as_of);
         assert!(all.len() > ROWS_PER_BATCH, "{}", all.len());
-        let without = vec!["x".to_owned(), "y \"quoted\"".to_owned()];
+        let without = ["x".to_owned(), "y \"quoted\"".to_owned()];
         let actions = serde_json::json!([{"id": "a", "what": "call"}]);
         for items in [&all[..], &all[..1], &[]] {
             for without in [&without[..], &[]] {
