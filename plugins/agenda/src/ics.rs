@@ -9,11 +9,10 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use chrono::Datelike;
 use kehu_core::Date;
 
 use crate::plan::Item;
-use crate::render::{score, status_word, write_in_order};
+use crate::render::{day_text, score, status_word, touch, write_in_order};
 
 /// Which component each follow-up becomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,27 +67,20 @@ fn compact(day: Date) -> String {
     out
 }
 
-/// Appends `day` as `YYYYMMDD` (chrono's `%Y%m%d`), digit by digit for the
-/// years 0 to 9999: a calendar of every customer writes hundreds of
-/// thousands of days.
+/// Appends `day` as `YYYYMMDD` (chrono's `%Y%m%d`).
 fn push_compact(out: &mut String, day: Date) {
-    let (year, month, date) = (day.0.year(), day.0.month(), day.0.day());
-    if (0..=9999).contains(&year) {
-        let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
-        let year = year.unsigned_abs();
-        out.extend([
-            digit(year / 1000),
-            digit(year / 100),
-            digit(year / 10),
-            digit(year),
-            digit(month / 10),
-            digit(month),
-            digit(date / 10),
-            digit(date),
-        ]);
-    } else {
+    match day_text(day) {
+        Some(text) => out.extend(
+            text[..4]
+                .iter()
+                .chain(&text[5..7])
+                .chain(&text[8..])
+                .map(|&b| char::from(b)),
+        ),
         // Writing into a String cannot fail.
-        let _ = write!(out, "{}", day.0.format("%Y%m%d"));
+        None => {
+            let _ = write!(out, "{}", day.0.format("%Y%m%d"));
+        }
     }
 }
 
@@ -131,6 +123,7 @@ pub fn write_calendar(
     out.write_all(head.as_bytes())?;
     let stamp = format!("DTSTAMP:{}T000000Z", compact(as_of));
     write_in_order(items.len(), out, |from, to| {
+        touch(&items[from..to]);
         let mut text = String::new();
         let mut line = String::new();
         for item in &items[from..to] {

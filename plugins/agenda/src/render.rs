@@ -291,21 +291,15 @@ fn measure_groups(
 /// the rows are in the order shown, scattered in memory, and the loads of
 /// a short loop overlap where those of the long drawing of a row wait one
 /// after the other. Drawing then finds them in the cache.
-fn touch(items: &[&Item<'_>]) {
+pub(crate) fn touch(items: &[&Item<'_>]) {
     for item in items {
         std::hint::black_box((
-            item.id.as_bytes().first(),
-            item.name.as_bytes().first(),
-            item.last.note.as_ref().map(String::len),
-            item.last.day,
-            item.days_since,
-            item.due_on,
-            item.urgency.score,
-            item.cadence,
-            item.status,
-            item.channel,
-            item.owner,
-            item.day,
+            (item.id.as_bytes().first(), item.name.as_bytes().first()),
+            (item.owner, item.stage, item.channel),
+            (&item.last, item.last.note.as_ref().map(String::len)),
+            (item.status, item.days_since, item.day),
+            (item.due_on, item.overdue_on),
+            (item.cadence, item.choice, item.urgency),
         ));
     }
 }
@@ -428,31 +422,45 @@ fn draw_row(
 
 /// Appends `day` as it is displayed (`2026-11-18`).
 fn push_day(out: &mut String, day: Date) {
-    let (year, month, date) = (day.0.year(), day.0.month(), day.0.day());
-    if (0..=9999).contains(&year) {
-        let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
-        let year = year.unsigned_abs();
-        out.extend([
-            digit(year / 1000),
-            digit(year / 100),
-            digit(year / 10),
-            digit(year),
-            '-',
-            digit(month / 10),
-            digit(month),
-            '-',
-            digit(date / 10),
-            digit(date),
-        ]);
-    } else {
+    match day_text(day) {
+        Some(text) => out.extend(text.iter().map(|&b| char::from(b))),
         // Writing into a String cannot fail.
-        let _ = write!(out, "{day}");
+        None => {
+            let _ = write!(out, "{day}");
+        }
     }
+}
+
+/// `day` as it is displayed, digit by digit for the years 0 to 9999 (a
+/// large agenda writes hundreds of thousands of days); `None` for the
+/// others.
+pub(crate) fn day_text(day: Date) -> Option<[u8; 10]> {
+    let (year, month, date) = (day.0.year(), day.0.month(), day.0.day());
+    let year = u32::try_from(year).ok().filter(|y| *y <= 9999)?;
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    Some([
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(date / 10),
+        digit(date),
+    ])
 }
 
 /// Appends `n` in decimal.
 fn push_int(out: &mut String, n: i64) {
     let mut digits = [0u8; 20];
+    out.extend(decimal(n, &mut digits).iter().map(|&d| char::from(d)));
+}
+
+/// `n` in decimal, written at the end of `digits`: the text is the tail
+/// returned.
+fn decimal(n: i64, digits: &mut [u8; 20]) -> &[u8] {
     let mut at = digits.len();
     let mut rest = n.unsigned_abs();
     loop {
@@ -464,9 +472,10 @@ fn push_int(out: &mut String, n: i64) {
         }
     }
     if n < 0 {
-        out.push('-');
+        at -= 1;
+        digits[at] = b'-';
     }
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+    &digits[at..]
 }
 
 /// A whole terminal table: `header`, then `rows` (each with whether it is
@@ -625,11 +634,12 @@ pub fn write_json(
     head.extend_from_slice(b",\n  \"items\": [");
     out.write_all(&head)?;
     write_in_order(items.len(), out, |from, to| {
+        touch(&items[from..to]);
         let mut text = Vec::new();
-        let mut scratch = Vec::new();
+        let mut scratch = String::new();
         for (at, item) in items.iter().enumerate().take(to).skip(from) {
             text.extend_from_slice(if at == 0 { b"\n    " } else { b",\n    " });
-            nested_json(&mut text, &ItemJson::of(item), 2, &mut scratch)?;
+            push_item_json(&mut text, item, &mut scratch);
         }
         Ok(text)
     })?;
@@ -643,6 +653,165 @@ pub fn write_json(
     nested_json(&mut tail, &plan_actions, 1, &mut Vec::new())?;
     tail.extend_from_slice(b"\n}\n");
     out.write_all(&tail)
+}
+
+/// Appends `item` as serde_json writes [`ItemJson`] pretty, nested two
+/// levels deep (in the document's `items`), field by field: serde's
+/// general path (a key escaped and a formatter called per field, every
+/// date through `fmt`) took most of the time of a document of every
+/// customer. The tests compare the bytes with serde_json's.
+fn push_item_json(out: &mut Vec<u8>, item: &Item<'_>, scratch: &mut String) {
+    const FIELD: &[u8] = b",\n      \"";
+    let field = |out: &mut Vec<u8>, name: &str| {
+        out.extend_from_slice(FIELD);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\": ");
+    };
+    out.extend_from_slice(b"{\n      \"id\": ");
+    push_json_str(out, item.id);
+    field(out, "name");
+    push_json_str(out, item.name);
+    field(out, "owner");
+    push_json_option(out, item.owner, |out, owner| push_json_str(out, owner));
+    field(out, "stage");
+    push_json_str(out, item.stage);
+    field(out, "day");
+    push_json_day(out, item.day);
+    field(out, "status");
+    push_json_str(out, status_name(item.status));
+    field(out, "channel");
+    push_json_option(out, item.channel, |out, channel| {
+        push_json_str(out, channel)
+    });
+    for (name, day) in [
+        ("last_contact", item.last.day),
+        ("contact_field", item.last.field),
+        ("contact_logged", item.last.logged),
+    ] {
+        field(out, name);
+        push_json_option(out, day, push_json_day);
+    }
+    field(out, "note");
+    push_json_option(out, item.last.note.as_deref(), |out, note| {
+        push_json_str(out, note);
+    });
+    field(out, "days_since");
+    push_json_option(out, item.days_since, push_json_int);
+    field(out, "due_on");
+    push_json_option(out, item.due_on, push_json_day);
+    field(out, "overdue_on");
+    push_json_option(out, item.overdue_on, push_json_day);
+    field(out, "cadence");
+    out.extend_from_slice(b"{\n        \"ideal\": ");
+    push_json_int(out, i64::from(item.cadence.ideal));
+    out.extend_from_slice(b",\n        \"max\": ");
+    push_json_int(out, i64::from(item.cadence.max));
+    out.extend_from_slice(b",\n        \"reason\": ");
+    scratch.clear();
+    // Writing into a String cannot fail.
+    let _ = write!(scratch, "{}", item.choice);
+    push_json_str(out, scratch);
+    out.extend_from_slice(b"\n      }");
+    let urgency = &item.urgency;
+    field(out, "urgency");
+    out.extend_from_slice(b"{\n        \"score\": ");
+    push_json_float(out, urgency.score);
+    out.extend_from_slice(b",\n        \"days_since\": ");
+    push_json_int(out, urgency.days_since);
+    out.extend_from_slice(b",\n        \"never_contacted\": ");
+    push_json_bool(out, urgency.never_contacted);
+    out.extend_from_slice(b",\n        \"cadence\": {\n          \"ideal\": ");
+    push_json_int(out, i64::from(urgency.cadence.ideal));
+    out.extend_from_slice(b",\n          \"max\": ");
+    push_json_int(out, i64::from(urgency.cadence.max));
+    out.extend_from_slice(b"\n        },\n        \"past_ideal\": ");
+    push_json_int(out, urgency.past_ideal);
+    out.extend_from_slice(b",\n        \"past_max\": ");
+    push_json_bool(out, urgency.past_max);
+    out.extend_from_slice(b",\n        \"weight\": ");
+    push_json_float(out, urgency.weight);
+    out.extend_from_slice(b",\n        \"step_days\": ");
+    push_json_int(out, i64::from(urgency.step_days));
+    out.extend_from_slice(b",\n        \"reason\": ");
+    scratch.clear();
+    let _ = write!(scratch, "{urgency}");
+    push_json_str(out, scratch);
+    out.extend_from_slice(b"\n      }\n    }");
+}
+
+/// A status as its JSON name (serde's kebab-case).
+fn status_name(status: FollowUpStatus) -> &'static str {
+    match status {
+        FollowUpStatus::NotDue => "not-due",
+        FollowUpStatus::Due => "due",
+        FollowUpStatus::Overdue => "overdue",
+    }
+}
+
+fn push_json_option<T>(out: &mut Vec<u8>, value: Option<T>, push: impl FnOnce(&mut Vec<u8>, T)) {
+    match value {
+        Some(value) => push(out, value),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn push_json_bool(out: &mut Vec<u8>, value: bool) {
+    out.extend_from_slice(if value { b"true" } else { b"false" });
+}
+
+fn push_json_int(out: &mut Vec<u8>, n: i64) {
+    out.extend_from_slice(decimal(n, &mut [0; 20]));
+}
+
+/// A float as serde_json writes it (its shortest form; `null` when not
+/// finite).
+fn push_json_float(out: &mut Vec<u8>, x: f64) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, &x);
+}
+
+fn push_json_day(out: &mut Vec<u8>, day: Date) {
+    match day_text(day) {
+        Some(text) => {
+            out.push(b'"');
+            out.extend_from_slice(&text);
+            out.push(b'"');
+        }
+        None => push_json_str(out, &day.to_string()),
+    }
+}
+
+/// A JSON string as serde_json writes it: `"` and `\` escaped, control
+/// characters as `\b \t \n \f \r` or `\u00XX`, everything else as it is.
+fn push_json_str(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (at, &b) in bytes.iter().enumerate() {
+        let escaped: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\t' => b"\\t",
+            b'\r' => b"\\r",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..at]);
+        if escaped.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0xf)]);
+        } else {
+            out.extend_from_slice(escaped);
+        }
+        start = at + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 /// Appends `value` as pretty JSON nested `depth` levels deep in a pretty
@@ -720,7 +889,7 @@ mod tests {
 
     use super::*;
     use crate::contacts::Contacts;
-    use crate::plan::{groundwork, plan};
+    use crate::plan::{Plan, groundwork, plan};
 
     fn day(text: &str) -> Date {
         text.parse().unwrap()
@@ -822,14 +991,25 @@ mod tests {
             .collect()
     }
 
+    /// The plan of [`large_book`] as of 2026-11-18, without history.
+    fn large_plan<'c>(
+        customers: &'c [Customer],
+        config: &'c Config,
+        policy: &'c Policy,
+    ) -> (Plan<'c>, Date) {
+        let as_of = day("2026-11-18");
+        let ground = groundwork(policy, config, customers);
+        (
+            plan(ground, customers, &Contacts::default(), None, as_of, 30),
+            as_of,
+        )
+    }
+
     #[test]
     fn large_agendas_draw_like_one_table_per_group() {
-        let customers = large_book();
-        let config = Config::default();
+        let (customers, config) = (large_book(), Config::default());
         let policy = Policy::from_config(&config).unwrap();
-        let as_of = day("2026-11-18");
-        let ground = groundwork(&policy, &config, &customers);
-        let planned = plan(ground, &customers, &Contacts::default(), None, as_of, 30);
+        let (planned, as_of) = large_plan(&customers, &config, &policy);
         for view in [
             View::default(),
             View {
@@ -865,12 +1045,9 @@ mod tests {
     /// pretty from the whole document, with many items or none.
     #[test]
     fn json_documents_are_serde_json_pretty() {
-        let customers = large_book();
-        let config = Config::default();
+        let (customers, config) = (large_book(), Config::default());
         let policy = Policy::from_config(&config).unwrap();
-        let as_of = day("2026-11-18");
-        let ground = groundwork(&policy, &config, &customers);
-        let planned = plan(ground, &customers, &Contacts::default(), None, as_of, 30);
+        let (planned, as_of) = large_plan(&customers, &config, &policy);
         let view = View {
             days: Some(40),
             ..View::default()
