@@ -1083,4 +1083,29 @@ mod tests {
             }
         }
     }
+
+    /// Strings, days and numbers are written as serde_json writes them.
+    #[test]
+    fn json_values_are_written_as_serde_json_writes_them() {
+        let every_ascii: String = (0..=0x7f_u8).map(char::from).collect();
+        for text in [&every_ascii[..], "中山钢铁 \u{2028} é", "", "plain"] {
+            let mut out = Vec::new();
+            push_json_str(&mut out, text);
+            assert_eq!(out, serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
+        for n in [0, 7, -1, 730, i64::MIN, i64::MAX] {
+            let mut out = Vec::new();
+            push_json_int(&mut out, n);
+            assert_eq!(out, serde_json::to_vec(&n).unwrap());
+        }
+        for d in ["0001-01-01", "2026-11-18", "9999-12-31"] {
+            let mut out = Vec::new();
+            push_json_day(&mut out, day(d));
+            assert_eq!(out, serde_json::to_vec(&day(d)).unwrap());
+        }
+        let far = Date(chrono::NaiveDate::from_ymd_opt(12345, 6, 7).unwrap());
+        let mut out = Vec::new();
+        push_json_day(&mut out, far);
+        assert_eq!(out, serde_json::to_vec(&far).unwrap());
+    }
 }
