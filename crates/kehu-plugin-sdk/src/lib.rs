@@ -32,6 +32,7 @@ mod export;
 mod flags;
 mod output;
 mod stream;
+pub mod table;
 pub mod testing;
 
 pub use argv::{Choice, Flags, Format, choose, words};

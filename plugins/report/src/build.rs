@@ -166,11 +166,10 @@ pub(crate) fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-/// Computes the report. The inputs (the book) are dropped at the end, so
-/// the report is rendered without them.
-pub fn build(mut inputs: Inputs, period: &Period, top: usize) -> Result<Report, PluginError> {
+/// Computes the report (taking the fitted model out of the inputs).
+pub fn build(inputs: &mut Inputs, period: &Period, top: usize) -> Result<Report, PluginError> {
     let fitted = inputs.fitted.take();
-    let inputs = &inputs;
+    let inputs = &*inputs;
     let end_config = config_of(&inputs.end)?;
     let end = Snapshot {
         customers: &inputs.end.customers,
