@@ -672,7 +672,7 @@ fn push_item_json(out: &mut Vec<u8>, item: &Item<'_>, scratch: &mut String) {
     field(out, "name");
     push_json_str(out, item.name);
     field(out, "owner");
-    push_json_option(out, item.owner, |out, owner| push_json_str(out, owner));
+    push_json_option(out, item.owner, push_json_str);
     field(out, "stage");
     push_json_str(out, item.stage);
     field(out, "day");
@@ -692,9 +692,7 @@ fn push_item_json(out: &mut Vec<u8>, item: &Item<'_>, scratch: &mut String) {
         push_json_option(out, day, push_json_day);
     }
     field(out, "note");
-    push_json_option(out, item.last.note.as_deref(), |out, note| {
-        push_json_str(out, note);
-    });
+    push_json_option(out, item.last.note.as_deref(), push_json_str);
     field(out, "days_since");
     push_json_option(out, item.days_since, push_json_int);
     field(out, "due_on");
