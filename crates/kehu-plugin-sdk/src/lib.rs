@@ -30,6 +30,7 @@ mod context;
 pub mod events;
 mod export;
 mod flags;
+pub mod json;
 mod output;
 mod stream;
 pub mod table;

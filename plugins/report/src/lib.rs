@@ -88,9 +88,9 @@ impl Plugin for Report {
         }
         let format = Format::or_global(options.format, ctx.format())?;
         let period = Period::resolve(&options.period, ctx.as_of())?;
-        let mut inputs = build::gather(ctx, &period, options.calibrate)?;
+        let inputs = build::gather(ctx, &period, options.calibrate)?;
         let notes = inputs.notes.clone();
-        let report = build::build(&mut inputs, &period, options.top)?;
+        let report = build::build(&inputs, &period, options.top)?;
         // The book is freed on a thread of its own while the report is
         // rendered: freeing a large book's strings takes about as long.
         let text = std::thread::scope(|scope| {

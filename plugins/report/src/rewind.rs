@@ -16,6 +16,7 @@ use kehu_core::Customer;
 use serde_json::{Map, Value};
 
 use crate::history::Change;
+use crate::sections::start::touched;
 
 /// Sets (or, for `Null`, removes) the dotted `field` in `object`.
 fn set(object: &mut Map<String, Value>, field: &str, value: &Value) {
@@ -111,10 +112,7 @@ enum Put {
 /// customer moves. Returns what [`Undone::restore`] needs to make it the
 /// end book again, and how many changes could not be undone.
 pub fn rewind_in_place(book: &mut Vec<Customer>, changes: &[Change]) -> (Undone, usize) {
-    let touched: BTreeSet<&str> = changes
-        .iter()
-        .flat_map(|c| std::iter::once(c.id.as_str()).chain(c.old_id.as_deref()))
-        .collect();
+    let touched = touched(changes);
     // In id order, as `touched` is.
     let at: Vec<usize> = touched
         .iter()
