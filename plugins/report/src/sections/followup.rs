@@ -54,15 +54,12 @@ fn policy(snapshot: &Snapshot<'_>) -> Result<Policy, PluginError> {
     Policy::from_config(snapshot.config).map_err(|e| PluginError::Data(format!("kehu.toml: {e}")))
 }
 
-/// Whether a customer's follow-up is overdue on `day`, with its cadence in words.
-fn overdue_state(policy: &Policy, c: &Customer, day: Date) -> Option<(bool, String, Option<i64>)> {
+/// A customer's follow-up when it is overdue on `day`: its cadence in
+/// words (worded only for those) and the days since the last contact.
+fn overdue_state(policy: &Policy, c: &Customer, day: Date) -> Option<(String, Option<i64>)> {
     let choice = policy.cadence_of(c)?;
     let state = follow_up(choice.cadence, c.contact.last, day);
-    Some((
-        state.status == FollowUpStatus::Overdue,
-        choice.to_string(),
-        state.days_since,
-    ))
+    (state.status == FollowUpStatus::Overdue).then(|| (choice.to_string(), state.days_since))
 }
 
 /// Follow-ups overdue on `until`: never contacted first, then the longest
@@ -74,8 +71,8 @@ pub fn overdue(end: &Snapshot<'_>, until: Date) -> Result<Vec<Overdue>, PluginEr
         .iter()
         .filter(|c| c.stage != "lost" && c.stage != "churned")
         .filter_map(|c| {
-            let (late, cadence, days_since) = overdue_state(&policy, c, until)?;
-            late.then(|| Overdue {
+            let (cadence, days_since) = overdue_state(&policy, c, until)?;
+            Some(Overdue {
                 customer: c.id.clone(),
                 name: c.name.clone(),
                 owner: owner(c),
@@ -100,9 +97,9 @@ pub fn overdue(end: &Snapshot<'_>, until: Date) -> Result<Vec<Overdue>, PluginEr
 /// the downgrade, satisfaction and revenue signals of the 90 days up to
 /// `until`), so the list is `kehu churn --top N` as of `until` with the
 /// same horizon. Customers without orders are not scored. `fitted` is
-/// [`fit_book`](kehu_analytics::churn::fit_book) of the same customers as of `until` (the caller fits while
-/// it reads the history). Only the best `top` are kept while scoring, so
-/// memory does not grow with the book.
+/// [`fit_book`](kehu_analytics::churn::fit_book) of the same customers as
+/// of `until`. Only the best `top` are kept while scoring, so memory does
+/// not grow with the book.
 pub fn at_risk(
     end: &Snapshot<'_>,
     until: Date,
