@@ -17,11 +17,12 @@ use crate::loyalty::{self, Indicators, LoyaltyGrade};
 use crate::pipeline::{self, PipelineGradeResult};
 use crate::policy::Policy;
 use crate::rfm::{RfmError, RfmInput, RfmMeans, RfmResult, rfm};
-use crate::tier::{self, TierResult};
+use crate::tier::{self, TierResult, TierRule};
 
-/// One customer's computed grades, each with its reason.
+/// One customer's computed grades, the tier as `Tier` (see
+/// [`CustomerGrades`] and [`grade_book_chosen`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CustomerGrades {
+pub struct Grades<Tier> {
     /// Pareto class over the RFM window's revenue.
     pub abc: AbcGrade,
     /// RFM scores and segment.
@@ -31,8 +32,28 @@ pub struct CustomerGrades {
     /// Loyalty; `None` without satisfaction, repurchase or referral.
     pub loyalty: Option<LoyaltyGrade>,
     /// Value tier; `None` only when the policy has no tiers.
-    pub tier: Option<TierResult>,
+    pub tier: Option<Tier>,
 }
+
+impl<Tier> Grades<Tier> {
+    /// The values a tier condition sees for `customer`: its file, with
+    /// these computed grades in place of the stored ones. What the tier was
+    /// decided with, so also what its reason words
+    /// ([`TierResult::reason`]).
+    pub fn fields<'a>(&'a self, customer: &'a Customer, as_of: Date) -> CustomerFields<'a> {
+        CustomerFields {
+            customer,
+            as_of,
+            abc: Some(self.abc.class.as_str()),
+            rfm: Some(self.rfm.segment.as_str()),
+            pipeline: Some(self.pipeline.grade.as_str()),
+            loyalty: self.loyalty.as_ref().map(|l| l.loyalty.as_str()),
+        }
+    }
+}
+
+/// One customer's computed grades, each with its reason (worded on demand).
+pub type CustomerGrades = Grades<TierResult>;
 
 /// The grades of a whole book, in the customers' order, and the RFM means.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -66,6 +87,41 @@ pub fn grade_book_map<T: Send>(
     as_of: Date,
     keep: impl Fn(CustomerGrades) -> T + Sync + Send,
 ) -> Result<(Vec<T>, RfmMeans), RfmError> {
+    grade_book_with(
+        customers,
+        policy,
+        as_of,
+        |rules, fields| tier::classify(rules, fields),
+        keep,
+    )
+}
+
+/// [`grade_book_map`] with the tier as its position in the policy's list
+/// ([`tier::choose`]), never put into words: for counts by tier, where
+/// the reasons would cost more than the decisions.
+pub fn grade_book_chosen<T: Send>(
+    customers: &[Customer],
+    policy: &Policy,
+    as_of: Date,
+    keep: impl Fn(Grades<usize>) -> T + Sync + Send,
+) -> Result<(Vec<T>, RfmMeans), RfmError> {
+    grade_book_with(
+        customers,
+        policy,
+        as_of,
+        |rules, fields| tier::choose(rules, fields),
+        keep,
+    )
+}
+
+/// The grading of [`grade_book_map`], the tier decided by `tier`.
+fn grade_book_with<Tier, T: Send>(
+    customers: &[Customer],
+    policy: &Policy,
+    as_of: Date,
+    tier: impl Fn(&[TierRule], &CustomerFields<'_>) -> Option<Tier> + Sync + Send,
+    keep: impl Fn(Grades<Tier>) -> T + Sync + Send,
+) -> Result<(Vec<T>, RfmMeans), RfmError> {
     let inputs = customers
         .iter()
         .map(|c| RfmInput::from_customer(c, policy.rfm_window, as_of))
@@ -85,22 +141,15 @@ pub fn grade_book_map<T: Send>(
         .map(|((c, abc), rfm)| {
             let pipeline = pipeline::grade(&c.stage, c.expected_close, as_of, policy.pipeline);
             let loyalty = loyalty::grade(&Indicators::from_metrics(&c.metrics), &policy.loyalty);
-            let fields = CustomerFields {
-                customer: c,
-                as_of,
-                abc: Some(abc.class.as_str()),
-                rfm: Some(rfm.segment.as_str()),
-                pipeline: Some(pipeline.grade.as_str()),
-                loyalty: loyalty.as_ref().map(|l| l.loyalty.as_str()),
-            };
-            let tier = tier::classify(&rules, &fields);
-            keep(CustomerGrades {
+            let mut grades = Grades {
                 abc,
                 rfm,
                 pipeline,
                 loyalty,
-                tier,
-            })
+                tier: None,
+            };
+            grades.tier = tier(&rules, &grades.fields(c, as_of));
+            keep(grades)
         })
         .collect();
     Ok((graded, rfm_means))
@@ -144,8 +193,15 @@ mod tests {
         assert_eq!(names, vec!["strategic", "ordinary", "small", "small"]);
         assert_eq!(g.customers[0].abc.class.as_str(), "A");
         assert_eq!(g.customers[1].abc.class.as_str(), "B");
+        let rules = policy.tier_rules();
+        let fields = g.customers[1].fields(&book[1], as_of);
         assert_eq!(
-            g.customers[1].tier.as_ref().unwrap().reason,
+            g.customers[1]
+                .tier
+                .as_ref()
+                .unwrap()
+                .reason(&rules, fields)
+                .to_string(),
             "revenue_12m 60,000 ≥ 10,000"
         );
         assert_eq!(g.customers[3].rfm.segment.as_str(), "none");
@@ -155,5 +211,30 @@ mod tests {
         );
         assert_eq!(g.customers[0].pipeline.grade.as_str(), "E");
         assert_eq!(g.rfm_means.count, 3);
+    }
+
+    #[test]
+    fn chosen_tiers_are_the_classified_ones() {
+        let policy = Policy::from_config(&Config::default()).unwrap();
+        let book: Vec<Customer> = (0..40)
+            .map(|i| {
+                let last = format!("2026-{:02}-01", 1 + i % 11);
+                customer(
+                    &format!("c{i:02}"),
+                    f64::from(i * i * 997),
+                    i64::from(i % 7),
+                    &last,
+                )
+            })
+            .collect();
+        let as_of: Date = "2026-11-22".parse().unwrap();
+        let classified = grade_book(&book, &policy, as_of).unwrap();
+        let (chosen, means) =
+            grade_book_chosen(&book, &policy, as_of, |g| (g.tier, g.abc)).unwrap();
+        assert_eq!(means, classified.rfm_means);
+        for (c, (tier, abc)) in classified.customers.iter().zip(chosen) {
+            assert_eq!(c.tier.as_ref().map(|t| t.index), tier);
+            assert_eq!(c.abc, abc);
+        }
     }
 }

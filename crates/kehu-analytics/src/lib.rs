@@ -57,7 +57,7 @@ pub mod urgency;
 
 pub use abc::{AbcClass, AbcGrade, AbcThresholds, abc};
 pub use bgnbd::{BgNbdFit, BgNbdParams, FitError, Observation};
-pub use book::{BookGrades, CustomerGrades, grade_book, grade_book_map};
+pub use book::{BookGrades, CustomerGrades, Grades, grade_book, grade_book_chosen, grade_book_map};
 pub use cadence::{Cadence, CadenceChoice, FollowUp, FollowUpStatus};
 pub use loyalty::{Indicators, Loyalty, LoyaltyGrade, LoyaltyRule, LoyaltyRules, Referral};
 pub use money::{cents, format_cents};
@@ -65,5 +65,5 @@ pub use pipeline::{PipelineGrade, PipelineGradeResult, PipelineThresholds};
 pub use policy::{Policy, PolicyError};
 pub use rfm::{RfmError, RfmInput, RfmResult, RfmScores, RfmWindow, Segment, rfm};
 pub use risk::{Risk, RiskBand, RiskInputs, risk};
-pub use tier::{TierError, TierResult, TierRule};
+pub use tier::{TierError, TierReason, TierResult, TierRule};
 pub use urgency::{Urgency, urgency};

@@ -164,14 +164,38 @@ pub fn values_with_current(recorded: &[(Date, f64)], current: Option<f64>) -> Ve
     values
 }
 
-/// The stage of `customer` as of `as_of`, given its `revenue_12m` values
-/// oldest first; `None` without any order.
-pub fn stage(
+/// What [`stage`] decided, with the figures its reason quotes: the
+/// decision is made once, and its words only when someone reads them.
+enum Decision {
+    /// The last order is beyond the customer's usual gap (or the minimum).
+    Lapsed {
+        last: Date,
+        since_last: i64,
+        limit: f64,
+        /// The usual gap between orders and the gap expected from it.
+        gap: Option<(f64, f64)>,
+    },
+    /// The first order is recent.
+    New { first: Date, since_first: i64 },
+    /// Within its gap, with no recorded revenue.
+    NoRevenue,
+    /// Within its gap, with one recorded revenue.
+    OneValue(f64),
+    /// The trend over the last recorded values.
+    Trend {
+        from: f64,
+        to: f64,
+        values: usize,
+        trend: f64,
+    },
+}
+
+fn decide(
     customer: &Customer,
     revenues: &[f64],
     params: &Lifecycle,
     as_of: Date,
-) -> Option<LifecycleGrade> {
+) -> Option<Decision> {
     let m = &customer.metrics;
     let first = m.first_order.or(m.last_order)?;
     let last = m.last_order.unwrap_or(first);
@@ -180,39 +204,24 @@ pub fn stage(
     let usual_gap = (orders > 1).then(|| first.days_until(last) as f64 / (orders - 1) as f64);
     let expected = usual_gap.map_or(0.0, |g| g * params.gap_factor);
     let limit = expected.max(f64::from(params.lapsed_min_days));
-    let grade = |stage, reason: String| Some(LifecycleGrade { stage, reason });
     if since_last as f64 > limit {
-        let gap = match usual_gap {
-            Some(g) => format!(
-                "; usual gap {g:.0} d × {} = {expected:.0} d",
-                params.gap_factor
-            ),
-            None => String::new(),
-        };
-        return grade(
-            Stage::Lapsed,
-            format!("last order {last}, {since_last} d ago, beyond {limit:.0} d{gap}"),
-        );
+        return Some(Decision::Lapsed {
+            last,
+            since_last,
+            limit,
+            gap: usual_gap.map(|g| (g, expected)),
+        });
     }
     let since_first = first.days_until(as_of);
     if since_first <= i64::from(params.new_days) {
-        return grade(
-            Stage::New,
-            format!(
-                "first order {first}, {since_first} d ago (≤ {} d)",
-                params.new_days
-            ),
-        );
+        return Some(Decision::New { first, since_first });
     }
     let window = &revenues[revenues.len().saturating_sub(TREND_VALUES)..];
     let (Some(&from), Some(&to)) = (window.first(), window.last()) else {
-        return grade(
-            Stage::Mature,
-            "no revenue recorded; orders within their gap".into(),
-        );
+        return Some(Decision::NoRevenue);
     };
     if window.len() < 2 {
-        return grade(Stage::Mature, format!("one recorded revenue_12m ({to})"));
+        return Some(Decision::OneValue(to));
     }
     let trend = if from > 0.0 {
         (to - from) / from
@@ -221,28 +230,113 @@ pub fn stage(
     } else {
         0.0
     };
-    let span = format!(
-        "revenue_12m {from} → {to} over its last {} values",
-        window.len()
-    );
-    let pct = |x: f64| format!("{:+.0}%", x * 100.0);
-    let limit = params.change;
-    if trend > limit {
-        grade(
-            Stage::Growing,
-            format!("{span} ({} > +{:.0}%)", pct(trend), limit * 100.0),
-        )
-    } else if trend < -limit {
-        grade(
-            Stage::Declining,
-            format!("{span} ({} < -{:.0}%)", pct(trend), limit * 100.0),
-        )
-    } else {
-        grade(
-            Stage::Mature,
-            format!("{span} ({}, within ±{:.0}%)", pct(trend), limit * 100.0),
-        )
+    Some(Decision::Trend {
+        from,
+        to,
+        values: window.len(),
+        trend,
+    })
+}
+
+impl Decision {
+    fn stage(&self, params: &Lifecycle) -> Stage {
+        match self {
+            Decision::Lapsed { .. } => Stage::Lapsed,
+            Decision::New { .. } => Stage::New,
+            Decision::NoRevenue | Decision::OneValue(_) => Stage::Mature,
+            Decision::Trend { trend, .. } if *trend > params.change => Stage::Growing,
+            Decision::Trend { trend, .. } if *trend < -params.change => Stage::Declining,
+            Decision::Trend { .. } => Stage::Mature,
+        }
     }
+
+    fn reason(&self, params: &Lifecycle) -> String {
+        match self {
+            Decision::Lapsed {
+                last,
+                since_last,
+                limit,
+                gap,
+            } => {
+                let gap = match gap {
+                    Some((g, expected)) => format!(
+                        "; usual gap {g:.0} d × {} = {expected:.0} d",
+                        params.gap_factor
+                    ),
+                    None => String::new(),
+                };
+                format!("last order {last}, {since_last} d ago, beyond {limit:.0} d{gap}")
+            }
+            Decision::New { first, since_first } => format!(
+                "first order {first}, {since_first} d ago (≤ {} d)",
+                params.new_days
+            ),
+            Decision::NoRevenue => "no revenue recorded; orders within their gap".into(),
+            Decision::OneValue(to) => format!("one recorded revenue_12m ({to})"),
+            Decision::Trend {
+                from,
+                to,
+                values,
+                trend,
+            } => {
+                let span = format!("revenue_12m {from} → {to} over its last {values} values");
+                let pct = |x: f64| format!("{:+.0}%", x * 100.0);
+                let limit = params.change;
+                match self.stage(params) {
+                    Stage::Growing => {
+                        format!("{span} ({} > +{:.0}%)", pct(*trend), limit * 100.0)
+                    }
+                    Stage::Declining => {
+                        format!("{span} ({} < -{:.0}%)", pct(*trend), limit * 100.0)
+                    }
+                    _ => format!("{span} ({}, within ±{:.0}%)", pct(*trend), limit * 100.0),
+                }
+            }
+        }
+    }
+}
+
+/// The stage of `customer` as of `as_of`, given its `revenue_12m` values
+/// oldest first, with the reason; `None` without any order.
+pub fn stage(
+    customer: &Customer,
+    revenues: &[f64],
+    params: &Lifecycle,
+    as_of: Date,
+) -> Option<LifecycleGrade> {
+    let decision = decide(customer, revenues, params, as_of)?;
+    Some(LifecycleGrade {
+        stage: decision.stage(params),
+        reason: decision.reason(params),
+    })
+}
+
+/// [`stage`] without the reason: for a whole book's counts, where the
+/// reasons' words would cost more than the decisions.
+pub fn stage_only(
+    customer: &Customer,
+    revenues: &[f64],
+    params: &Lifecycle,
+    as_of: Date,
+) -> Option<Stage> {
+    decide(customer, revenues, params, as_of).map(|d| d.stage(params))
+}
+
+/// Each customer with orders, by id, graded by `grade` with its recorded
+/// `revenue_12m` values (plus its current one).
+fn each_stage<T>(
+    customers: &[Customer],
+    histories: &BTreeMap<String, Vec<(Date, f64)>>,
+    grade: impl Fn(&Customer, &[f64]) -> Option<T>,
+) -> BTreeMap<String, T> {
+    customers
+        .iter()
+        .filter_map(|c| {
+            let recorded = histories.get(&c.id).map_or(&[][..], Vec::as_slice);
+            let values = values_with_current(recorded, c.metrics.revenue_12m);
+            grade(c, &values).map(|g| (c.id.clone(), g))
+        })
+        .collect()
 }
 
 /// The stages of every customer with orders, by id.
@@ -252,14 +346,21 @@ pub fn stages(
     params: &Lifecycle,
     as_of: Date,
 ) -> BTreeMap<String, LifecycleGrade> {
-    customers
-        .iter()
-        .filter_map(|c| {
-            let recorded = histories.get(&c.id).map_or(&[][..], Vec::as_slice);
-            let values = values_with_current(recorded, c.metrics.revenue_12m);
-            stage(c, &values, params, as_of).map(|g| (c.id.clone(), g))
-        })
-        .collect()
+    each_stage(customers, histories, |c, values| {
+        stage(c, values, params, as_of)
+    })
+}
+
+/// [`stages`] without the reasons.
+pub fn stages_only(
+    customers: &[Customer],
+    histories: &BTreeMap<String, Vec<(Date, f64)>>,
+    params: &Lifecycle,
+    as_of: Date,
+) -> BTreeMap<String, Stage> {
+    each_stage(customers, histories, |c, values| {
+        stage_only(c, values, params, as_of)
+    })
 }
 
 #[cfg(test)]
@@ -284,8 +385,13 @@ mod tests {
         c
     }
 
+    /// The stage and reason; the stage alone ([`stage_only`]) is the same.
     fn of(c: &Customer, revenues: &[f64]) -> Option<(Stage, String)> {
-        stage(c, revenues, &Lifecycle::default(), day("2026-11-20")).map(|g| (g.stage, g.reason))
+        let (params, as_of) = (Lifecycle::default(), day("2026-11-20"));
+        let graded = stage(c, revenues, &params, as_of).map(|g| (g.stage, g.reason));
+        let only = stage_only(c, revenues, &params, as_of);
+        assert_eq!(only, graded.as_ref().map(|g| g.0));
+        graded
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! the first tier whose condition holds wins, and the last tier is the
 //! default that needs no condition.
 
+use std::fmt;
+
 use kehu_core::expr::{self, Expr, ExprError, Fields};
 use serde::Serialize;
 
@@ -70,47 +72,80 @@ pub fn validate(rules: &[TierRule]) -> Result<(), TierError> {
     }
 }
 
-/// A customer's tier and why.
+/// A customer's tier. Why it is that tier is worded on demand
+/// ([`TierResult::reason`]): a book's worth of reasons costs more than the
+/// grading, and most callers never show them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TierResult {
     /// Position of the tier in the list (0 = best).
     pub index: usize,
     /// The tier's name.
     pub name: String,
-    /// Why, in words: "revenue_12m 1,250,000 ≥ 1,000,000".
-    pub reason: String,
+}
+
+impl TierResult {
+    /// Why, in words when displayed ("revenue_12m 1,250,000 ≥ 1,000,000"),
+    /// from the rules and the fields it was classified with.
+    pub fn reason<'a, F: Fields>(&self, rules: &'a [TierRule], fields: F) -> TierReason<'a, F> {
+        TierReason {
+            rules,
+            index: self.index,
+            fields,
+        }
+    }
+}
+
+/// A tier's reason ([`TierResult::reason`]).
+pub struct TierReason<'a, F> {
+    rules: &'a [TierRule],
+    index: usize,
+    fields: F,
+}
+
+impl<F: Fields> fmt::Display for TierReason<'_, F> {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let decided = self.rules.get(self.index).and_then(|r| r.when.as_ref());
+        if self.index + 1 < self.rules.len()
+            && let Some(when) = decided
+        {
+            return write!(out, "{}", when.explanation(&self.fields));
+        }
+        match self.rules.len().checked_sub(2).map(|at| &self.rules[at]) {
+            Some(prev) => {
+                write!(
+                    out,
+                    "default tier: no earlier condition holds (not {}: ",
+                    prev.name
+                )?;
+                if let Some(when) = &prev.when {
+                    write!(out, "{}", when.explanation(&self.fields))?;
+                }
+                out.write_str(")")
+            }
+            None => out.write_str("the only tier"),
+        }
+    }
+}
+
+/// The position of the first tier whose condition holds for `fields`; the
+/// last tier's when none does. `None` only for an empty list. What
+/// [`classify`] decides, without the tier's name (a whole book's counts
+/// need only the position).
+pub fn choose<F: Fields + ?Sized>(rules: &[TierRule], fields: &F) -> Option<usize> {
+    let (_, head) = rules.split_last()?;
+    let decides = head
+        .iter()
+        .position(|rule| rule.when.as_ref().is_some_and(|when| when.eval(fields)));
+    Some(decides.unwrap_or(head.len()))
 }
 
 /// The first tier whose condition holds for `fields`; the last tier when
 /// none does. `None` only for an empty list. Call [`validate`] once first.
 pub fn classify<F: Fields + ?Sized>(rules: &[TierRule], fields: &F) -> Option<TierResult> {
-    let (last, head) = rules.split_last()?;
-    // Evaluate cheaply; put into words only the condition that decides.
-    for (index, rule) in head.iter().enumerate() {
-        let Some(when) = &rule.when else { continue };
-        if when.eval(fields) {
-            return Some(TierResult {
-                index,
-                name: rule.name.clone(),
-                reason: when.explain(fields).1,
-            });
-        }
-    }
-    let reason = match head.last() {
-        Some(prev) => format!(
-            "default tier: no earlier condition holds (not {}: {})",
-            prev.name,
-            prev.when
-                .as_ref()
-                .map(|w| w.explain(fields).1)
-                .unwrap_or_default()
-        ),
-        None => "the only tier".to_string(),
-    };
+    let index = choose(rules, fields)?;
     Some(TierResult {
-        index: rules.len() - 1,
-        name: last.name.clone(),
-        reason,
+        index,
+        name: rules[index].name.clone(),
     })
 }
 
@@ -142,22 +177,26 @@ mod tests {
             ..Customer::default()
         };
         c.metrics.revenue_12m = Some(1_250_000.0);
-        let t = classify(&rules, &CustomerFields::new(&c, as_of)).unwrap();
+        let f = CustomerFields::new(&c, as_of);
+        let t = classify(&rules, &f).unwrap();
         assert_eq!(t.name, "strategic");
-        assert_eq!(t.reason, "revenue_12m 1,250,000 ≥ 500,000");
+        assert_eq!(
+            t.reason(&rules, f).to_string(),
+            "revenue_12m 1,250,000 ≥ 500,000"
+        );
 
         c.metrics.revenue_12m = Some(20_000.0);
         let mut f = CustomerFields::new(&c, as_of);
         f.abc = Some("A");
         let t = classify(&rules, &f).unwrap();
         assert_eq!((t.index, t.name.as_str()), (1, "key"));
-        assert_eq!(t.reason, r#"abc "A" = "A""#);
+        assert_eq!(t.reason(&rules, f).to_string(), r#"abc "A" = "A""#);
 
         f.abc = Some("C");
         let t = classify(&rules, &f).unwrap();
         assert_eq!(t.name, "small");
         assert_eq!(
-            t.reason,
+            t.reason(&rules, f).to_string(),
             r#"default tier: no earlier condition holds (not key: revenue_12m 20,000 < 100,000 and abc "C" ≠ "A")"#
         );
     }

@@ -72,7 +72,7 @@ fn a_library_inside_the_book_is_never_loaded() {
             .current_dir(book.path())
             .args(&args)
             .env("KEHU_PLUGIN_PATH", &inside);
-        let out = command.output().unwrap();
+        let out = output_of_copied_exe(&mut command);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         let err = stderr(&out);
         assert!(err.contains("inside the book"), "{args:?}: {err}");

@@ -251,7 +251,15 @@ impl fmt::Display for Number {
         // u128::MAX has 39 digits: with 12 commas, 51 bytes.
         let mut digits = [0u8; 39];
         let mut len = 0;
+        // Digits in u64 once the rest fits: dividing a u128 is a call into
+        // the runtime, and a report words hundreds of thousands of amounts.
         let mut rest = whole;
+        while u64::try_from(rest).is_err() {
+            digits[len] = b'0' + (rest % 10) as u8;
+            len += 1;
+            rest /= 10;
+        }
+        let mut rest = rest as u64;
         loop {
             digits[len] = b'0' + (rest % 10) as u8;
             len += 1;
@@ -477,6 +485,18 @@ fn compare(a: Value<'_>, b: Value<'_>) -> Option<Ordering> {
     }
 }
 
+/// A condition's deciding terms in words ([`Expr::explanation`]).
+pub struct Explanation<'e, F: ?Sized> {
+    expr: &'e Expr,
+    fields: &'e F,
+}
+
+impl<F: Fields + ?Sized> fmt::Display for Explanation<'_, F> {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.expr.write_explanation(self.fields, out)
+    }
+}
+
 impl Expr {
     /// Whether the condition holds for a customer. A comparison with a
     /// missing value is false.
@@ -507,62 +527,67 @@ impl Expr {
     /// For a true `or` the first true side is named; for a false `or` both
     /// sides; for a true `and` both; for a false `and` the first false side.
     pub fn explain<F: Fields + ?Sized>(&self, fields: &F) -> (bool, String) {
+        (self.eval(fields), self.explanation(fields).to_string())
+    }
+
+    /// [`Expr::explain`]'s words, written when displayed: a report of every
+    /// customer's tier words each reason straight into its output, without
+    /// building a string per customer.
+    pub fn explanation<'e, F: Fields + ?Sized>(&'e self, fields: &'e F) -> Explanation<'e, F> {
+        Explanation { expr: self, fields }
+    }
+
+    fn write_explanation<F: Fields + ?Sized>(
+        &self,
+        fields: &F,
+        out: &mut fmt::Formatter<'_>,
+    ) -> fmt::Result {
+        let both = |a: &Expr, b: &Expr, out: &mut fmt::Formatter<'_>| {
+            a.write_explanation(fields, out)?;
+            out.write_str(" and ")?;
+            b.write_explanation(fields, out)
+        };
         match self {
-            Expr::Or(a, b) => {
-                let (ra, ta) = a.explain(fields);
-                if ra {
-                    return (true, ta);
-                }
-                let (rb, tb) = b.explain(fields);
-                if rb {
-                    (true, tb)
-                } else {
-                    (false, format!("{ta} and {tb}"))
-                }
-            }
-            Expr::And(a, b) => {
-                let (ra, ta) = a.explain(fields);
-                if !ra {
-                    return (false, ta);
-                }
-                let (rb, tb) = b.explain(fields);
-                if rb {
-                    (true, format!("{ta} and {tb}"))
-                } else {
-                    (false, tb)
-                }
-            }
-            Expr::Not(a) => {
-                let (r, t) = a.explain(fields);
-                (!r, t)
-            }
+            Expr::Or(a, b) if a.eval(fields) => a.write_explanation(fields, out),
+            Expr::Or(a, b) if b.eval(fields) => b.write_explanation(fields, out),
+            Expr::Or(a, b) => both(a, b, out),
+            Expr::And(a, _) if !a.eval(fields) => a.write_explanation(fields, out),
+            Expr::And(a, b) if b.eval(fields) => both(a, b, out),
+            Expr::And(_, b) => b.write_explanation(fields, out),
+            Expr::Not(a) => a.write_explanation(fields, out),
             Expr::Compare { left, op, right } => {
-                let (lv, rv) = (left.resolve(fields), right.resolve(fields));
-                let holds = self.eval(fields);
-                let shown = if holds { *op } else { op.negated() };
-                let side = |operand: &Operand, v: Option<Value<'_>>| match (operand, v) {
-                    (Operand::Field(f), Some(v)) => format!("{} {v}", f.name()),
-                    (Operand::Field(f), None) => format!("{} missing", f.name()),
-                    (Operand::Literal(_), Some(v)) => v.to_string(),
-                    (Operand::Literal(l), None) => l.value().to_string(),
+                let (Some(lv), Some(rv)) = (left.resolve(fields), right.resolve(fields)) else {
+                    let missing = if left.resolve(fields).is_none() {
+                        left
+                    } else {
+                        right
+                    };
+                    return write!(out, "{missing} missing");
                 };
-                if lv.is_none() || rv.is_none() {
-                    let missing = if lv.is_none() { left } else { right };
-                    return (false, format!("{missing} missing"));
-                }
-                (
-                    holds,
-                    format!("{} {} {}", side(left, lv), shown.pretty(), side(right, rv)),
-                )
+                let shown = if self.eval(fields) { *op } else { op.negated() };
+                let side = |operand: &Operand, value: Value<'_>, out: &mut fmt::Formatter<'_>| {
+                    match operand {
+                        Operand::Field(f) => write!(out, "{} {value}", f.name()),
+                        Operand::Literal(_) => write!(out, "{value}"),
+                    }
+                };
+                side(left, lv, out)?;
+                write!(out, " {} ", shown.pretty())?;
+                side(right, rv, out)
             }
             Expr::In { operand, set } => {
-                let holds = self.eval(fields);
                 let Some(v) = operand.resolve(fields) else {
-                    return (false, format!("{operand} missing"));
+                    return write!(out, "{operand} missing");
                 };
-                let list: Vec<String> = set.iter().map(|l| l.value().to_string()).collect();
-                let word = if holds { "in" } else { "not in" };
-                (holds, format!("{operand} {v} {word} [{}]", list.join(", ")))
+                let word = if self.eval(fields) { "in" } else { "not in" };
+                write!(out, "{operand} {v} {word} [")?;
+                for (i, literal) in set.iter().enumerate() {
+                    if i > 0 {
+                        out.write_str(", ")?;
+                    }
+                    write!(out, "{}", literal.value())?;
+                }
+                out.write_str("]")
             }
         }
     }

@@ -9,6 +9,8 @@ use kehu_plugin::protocol::{
     Rules,
 };
 
+use rayon::prelude::*;
+
 use crate::PluginError;
 use crate::stream::{StdoutWriter, Streams};
 
@@ -279,6 +281,16 @@ impl<'a> Context<'a> {
             unsafe { (host.free_buffer)(answer) };
         }
         result
+    }
+}
+
+impl Drop for Context<'_> {
+    /// Frees the book's customers on every thread: one by one, freeing a
+    /// hundred thousand customers' strings takes a tenth of a second.
+    fn drop(&mut self) {
+        if let Some(book) = self.book.take() {
+            book.customers.into_par_iter().for_each(drop);
+        }
     }
 }
 

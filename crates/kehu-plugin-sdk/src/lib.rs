@@ -30,8 +30,10 @@ mod context;
 pub mod events;
 mod export;
 mod flags;
+pub mod json;
 mod output;
 mod stream;
+pub mod table;
 pub mod testing;
 
 pub use argv::{Choice, Flags, Format, choose, words};

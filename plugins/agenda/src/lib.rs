@@ -17,7 +17,6 @@ pub mod contacts;
 pub mod ics;
 pub mod plan;
 pub mod render;
-pub mod table;
 
 #[cfg(test)]
 mod tests;

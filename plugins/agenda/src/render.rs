@@ -20,7 +20,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::plan::{Item, View};
-use crate::table::{Grid, line_width, printable_ascii, text_width};
+use kehu_plugin_sdk::table::{Grid, line_width, printable_ascii, text_width};
 
 /// The version tag of the agenda's JSON document.
 pub const JSON_SCHEMA: &str = "kehu.agenda/1";

@@ -2,12 +2,13 @@
 //! whether the file agrees with the policy, and what to do when it does not.
 //! The computations themselves are `kehu_analytics::grade_book`'s.
 
-use kehu_analytics::{BookGrades, CustomerGrades, Policy, grade_book};
+use kehu_analytics::{BookGrades, CustomerGrades, Policy, TierRule, grade_book};
 use kehu_core::{Customer, Date};
 use kehu_plugin::policy::is_pinned;
 use kehu_plugin_sdk::PluginError;
+use rayon::prelude::*;
 
-use crate::field::{Field, FieldSet};
+use crate::field::{Field, FieldSet, Reason};
 
 /// How a stored grade compares with the computed one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -48,12 +49,16 @@ pub struct Cell<'a> {
     pub pinned: bool,
     /// The comparison.
     pub status: Status,
+    /// The policy's tiers and the day, which the tier's reason words.
+    tiers: &'a [TierRule],
+    as_of: Date,
 }
 
-impl Cell<'_> {
-    /// Why the computed value, in words.
-    pub fn reason(&self) -> String {
-        self.field.reason(self.grades)
+impl<'a> Cell<'a> {
+    /// Why the computed value, in words when displayed.
+    pub fn reason(&self) -> Reason<'a> {
+        let fields = self.grades.fields(self.customer, self.as_of);
+        self.field.reason(self.grades, self.tiers, fields)
     }
 
     /// The "to" column: the computed value, or `pinned (computed: X)` when
@@ -83,6 +88,10 @@ pub struct Assessment<'a> {
     pub grades: BookGrades,
     /// The grades compared.
     pub fields: FieldSet,
+    /// The policy's tiers, for their reasons.
+    pub tiers: Vec<TierRule>,
+    /// The day graded.
+    pub as_of: Date,
 }
 
 impl<'a> Assessment<'a> {
@@ -99,6 +108,8 @@ impl<'a> Assessment<'a> {
             customers,
             grades,
             fields,
+            tiers: policy.tier_rules(),
+            as_of,
         })
     }
 
@@ -125,8 +136,18 @@ impl<'a> Assessment<'a> {
                 computed,
                 pinned,
                 status,
+                tiers: &self.tiers,
+                as_of: self.as_of,
             }
         })
+    }
+
+    /// Why customer `index`'s `field` is what was computed, in words when
+    /// displayed.
+    pub fn reason(&self, index: usize, field: Field) -> Reason<'_> {
+        let grades = &self.grades.customers[index];
+        let fields = grades.fields(&self.customers[index], self.as_of);
+        field.reason(grades, &self.tiers, fields)
     }
 
     /// Every selected grade of every customer, customers in id order.
@@ -139,16 +160,27 @@ impl<'a> Assessment<'a> {
         self.all_cells().filter(|c| c.status != Status::Unchanged)
     }
 
-    /// Counts of cells per status: (unchanged, regrade, pinned).
+    /// Counts of cells per status: (unchanged, regrade, pinned), the
+    /// customers counted in parallel.
     pub fn counts(&self) -> Counts {
-        let mut counts = Counts::default();
-        for cell in self.all_cells() {
-            match cell.status {
-                Status::Unchanged => counts.unchanged += 1,
-                Status::Regrade => counts.regrades += 1,
-                Status::Pinned => counts.pinned += 1,
-            }
-        }
+        let mut counts = (0..self.customers.len())
+            .into_par_iter()
+            .fold(Counts::default, |mut counts, index| {
+                for cell in self.cells(index) {
+                    match cell.status {
+                        Status::Unchanged => counts.unchanged += 1,
+                        Status::Regrade => counts.regrades += 1,
+                        Status::Pinned => counts.pinned += 1,
+                    }
+                }
+                counts
+            })
+            .reduce(Counts::default, |a, b| Counts {
+                customers: 0,
+                unchanged: a.unchanged + b.unchanged,
+                regrades: a.regrades + b.regrades,
+                pinned: a.pinned + b.pinned,
+            });
         counts.customers = self.customers.len();
         counts
     }

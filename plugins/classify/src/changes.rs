@@ -16,7 +16,7 @@ pub fn regrade(assessment: &Assessment<'_>) -> Option<Changeset> {
     let mut body = String::new();
     let mut pinned = String::new();
     for cell in assessment.differences() {
-        let reason = cell.reason();
+        let reason = cell.reason().to_string();
         match cell.status {
             Status::Regrade => {
                 writeln!(

@@ -1,8 +1,15 @@
 //! The five grades `classify` computes, as they are named on the command
 //! line and stored in a customer's `[grade]` table.
 
-use kehu_analytics::CustomerGrades;
+use std::fmt;
+
+use kehu_analytics::abc::AbcReason;
+use kehu_analytics::loyalty::LoyaltyReason;
+use kehu_analytics::pipeline::PipelineReason;
+use kehu_analytics::rfm::RfmReason;
+use kehu_analytics::{CustomerGrades, TierReason, TierRule};
 use kehu_core::Grade;
+use kehu_core::expr::CustomerFields;
 
 /// One grade.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -88,20 +95,58 @@ impl Field {
         }
     }
 
-    /// Why the computed value, in words.
-    pub fn reason(self, grades: &CustomerGrades) -> String {
+    /// Why the computed value, in words when displayed; `tiers` and
+    /// `fields` are what the tier was classified with.
+    pub fn reason<'a>(
+        self,
+        grades: &'a CustomerGrades,
+        tiers: &'a [TierRule],
+        fields: CustomerFields<'a>,
+    ) -> Reason<'a> {
         match self {
             Field::Tier => grades
                 .tier
                 .as_ref()
-                .map_or_else(|| "no tiers defined".to_owned(), |t| t.reason.clone()),
-            Field::Abc => grades.abc.reason.to_string(),
-            Field::Rfm => grades.rfm.reason.to_string(),
-            Field::Pipeline => grades.pipeline.reason.to_string(),
-            Field::Loyalty => grades.loyalty.as_ref().map_or_else(
-                || "no satisfaction, repurchase or referral to judge".to_owned(),
-                |l| l.reason.to_string(),
+                .map_or(Reason::Text("no tiers defined"), |t| {
+                    Reason::Tier(t.reason(tiers, fields))
+                }),
+            Field::Abc => Reason::Abc(&grades.abc.reason),
+            Field::Rfm => Reason::Rfm(&grades.rfm.reason),
+            Field::Pipeline => Reason::Pipeline(&grades.pipeline.reason),
+            Field::Loyalty => grades.loyalty.as_ref().map_or(
+                Reason::Text("no satisfaction, repurchase or referral to judge"),
+                |l| Reason::Loyalty(&l.reason),
             ),
+        }
+    }
+}
+
+/// Why a grade is what it is: worded when displayed, straight into the
+/// output (a JSON report of a large book words half a million of them).
+pub enum Reason<'a> {
+    /// The tier condition that decided.
+    Tier(TierReason<'a, CustomerFields<'a>>),
+    /// The Pareto class.
+    Abc(&'a AbcReason),
+    /// The RFM scores.
+    Rfm(&'a RfmReason),
+    /// The pipeline grade.
+    Pipeline(&'a PipelineReason),
+    /// Loyalty.
+    Loyalty(&'a LoyaltyReason),
+    /// Nothing to grade.
+    Text(&'static str),
+}
+
+impl fmt::Display for Reason<'_> {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Tier(reason) => reason.fmt(out),
+            Reason::Abc(reason) => reason.fmt(out),
+            Reason::Rfm(reason) => reason.fmt(out),
+            Reason::Pipeline(reason) => reason.fmt(out),
+            Reason::Loyalty(reason) => reason.fmt(out),
+            Reason::Text(text) => out.write_str(text),
         }
     }
 }

@@ -42,8 +42,8 @@ pub fn moves(before: &Assessment<'_>, after: &Assessment<'_>) -> Vec<Move> {
                     field: field.name(),
                     from: from.map(str::to_owned),
                     to: to.map(str::to_owned),
-                    from_reason: field.reason(old),
-                    to_reason: field.reason(new),
+                    from_reason: before.reason(i, field).to_string(),
+                    to_reason: after.reason(i, field).to_string(),
                 });
             }
         }

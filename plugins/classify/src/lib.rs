@@ -27,6 +27,24 @@ use crate::args::{Args, Format};
 use crate::assess::{Assessment, Counts, Status};
 use crate::render::{Listing, Style};
 
+/// The customer fields `classify` reads: every field a tier condition can
+/// name (`kehu_core::expr::Field`), the grades and metrics the other grades
+/// come from, and the name its reports show. Not the key account plan, the
+/// cadence or the contact channel: the host leaves those out of the book it
+/// sends.
+const READS: [&str; 10] = [
+    "name",
+    "region",
+    "industry",
+    "owner",
+    "since",
+    "stage",
+    "expected_close",
+    "grade",
+    "metrics",
+    "contact.last",
+];
+
 /// The plugin.
 #[derive(Default)]
 pub struct Classify;
@@ -41,6 +59,7 @@ impl Plugin for Classify {
             return Ok(Output::text(args::help()));
         }
         let format = Format::or_global(args.format, ctx.format())?;
+        ctx.read_fields(&READS)?;
         let policy = policy::current(ctx)?;
         let book = ctx.book()?;
         let as_of = ctx.as_of();
@@ -110,7 +129,7 @@ fn report(
 ) -> Result<String, PluginError> {
     let style = match format {
         Format::Json => {
-            render::write_json(assessment, as_of, out)
+            render::write_json(assessment, counts, as_of, out)
                 .and_then(|()| out.flush().map_err(serde_json::Error::io))
                 .map_err(|e| PluginError::Failed(format!("writing JSON: {e}")))?;
             return Ok(String::new());
@@ -150,7 +169,7 @@ fn report(
         if args.all {
             row.push(cell.status.as_str().to_owned());
         }
-        row.push(cell.reason());
+        row.push(cell.reason().to_string());
         listing.rows.push((row, cell.status.as_str()));
     }
     let fields = assessment.fields.names().join(", ");

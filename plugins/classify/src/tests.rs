@@ -559,3 +559,55 @@ fn cdnow_abc_and_rfm_match_a_simple_implementation() {
     );
     assert!(share < 0.5);
 }
+
+#[test]
+fn the_fields_read_hold_every_value_a_tier_condition_can_name() {
+    use kehu_core::expr::{CustomerFields, Field, Fields};
+    let c = Customer {
+        id: "acme".into(),
+        name: "ACME".into(),
+        region: Some("east".into()),
+        industry: Some("retail".into()),
+        owner: Some("ana".into()),
+        since: Some(day("2020-01-02")),
+        stage: "won".into(),
+        expected_close: Some(day("2026-12-01")),
+        grade: kehu_core::Grade {
+            tier: Some("key".into()),
+            abc: Some("A".into()),
+            rfm: Some("champions".into()),
+            pipeline: Some("B".into()),
+            loyalty: Some("loyal".into()),
+            risk: Some("high".into()),
+            ..kehu_core::Grade::default()
+        },
+        metrics: kehu_core::Metrics {
+            revenue_12m: Some(1.5),
+            revenue_total: Some(2.5),
+            orders_12m: Some(3),
+            orders_total: Some(4),
+            first_order: Some(day("2021-01-01")),
+            last_order: Some(day("2026-11-01")),
+            satisfaction: Some(4.5),
+            repurchase: Some(0.5),
+            referral: Some("likely".into()),
+        },
+        contact: kehu_core::Contact {
+            last: Some(day("2026-11-10")),
+            channel: Some("email".into()),
+        },
+        ..Customer::default()
+    };
+    let read = kehu_plugin_sdk::CustomerFields::new(crate::READS).unwrap();
+    let sent = read.project(&c);
+    let as_of = day("2026-11-20");
+    let (whole, projected) = (
+        CustomerFields::new(&c, as_of),
+        CustomerFields::new(&sent, as_of),
+    );
+    for &field in Field::ALL {
+        assert!(whole.get(field).is_some(), "{field:?} is set in the test");
+        assert_eq!(whole.get(field), projected.get(field), "{field:?}");
+    }
+    assert_eq!(sent.contact.channel, None, "the channel is not read");
+}

@@ -6,14 +6,15 @@
 //! period's last day, so a past week is reported as it was. The start book
 //! is the end book with the period undone in place ([`rewind_in_place`]),
 //! kept as its figures ([`Start`]) and turned back: one book in memory.
-//! The at-risk list's model is fitted on the end book on a thread of its
-//! own while the history is read.
+//! The book is graded for the portfolio alone (on both cores), then the
+//! other sections are made on two threads; the at-risk list's model is
+//! fitted on the end book there, so its working memory is never held
+//! beside a grading.
 
 use std::collections::BTreeMap;
 
 use kehu_analytics::calibration::windows;
-use kehu_analytics::churn::{Fitted, fit_book};
-use kehu_analytics::complaints::ServiceKpis;
+use kehu_analytics::churn::fit_book;
 use kehu_analytics::{PipelineGrade, Policy};
 use kehu_core::{Config, Date};
 use kehu_plugin::protocol::Book;
@@ -25,7 +26,6 @@ use crate::model::{Report, SCHEMA};
 use crate::period::Period;
 use crate::read::{Read, read};
 use crate::rewind::rewind_in_place;
-use crate::sections::lifecycle::LifecycleSummary;
 use crate::sections::start::Start;
 use crate::sections::{
     self, Snapshot, calibration, contacts, followup, funnel, kpi, lifecycle, movements, portfolio,
@@ -66,9 +66,6 @@ pub struct Inputs {
     pub window_books: BTreeMap<Date, Book>,
     /// Why something was not available, for the notes.
     pub notes: Vec<String>,
-    /// The at-risk list's model, fitted on the end book as of the period's
-    /// end (`None`: fitted when the list is made).
-    pub fitted: Option<Fitted>,
 }
 
 fn policy(config: &Config) -> Result<Policy, PluginError> {
@@ -87,12 +84,7 @@ pub fn gather(
         ctx.book_at(period.until)?
     };
     let mut notes = Vec::new();
-    let customers = &end.customers;
-    let (history, fitted) = std::thread::scope(|scope| {
-        let fitting = scope.spawn(move || fit_book(customers, period.until));
-        let history = read(ctx, period);
-        (history, joined(fitting))
-    });
+    let history = read(ctx, period);
     let history = match history {
         Ok(read) => Some(read),
         Err(e) => {
@@ -120,7 +112,7 @@ pub fn gather(
                 customers: &end.customers,
                 config: &config,
             };
-            let start = Start::of(&book, period.start_day(), &read.revenue);
+            let start = Start::of(&book, period.start_day(), &read.revenue, &read.changes);
             undone.restore(&mut end.customers);
             // The start book's gradings are gone too.
             release_free_memory();
@@ -155,7 +147,6 @@ pub fn gather(
         windows,
         window_books,
         notes,
-        fitted: Some(fitted),
     })
 }
 
@@ -166,11 +157,8 @@ pub(crate) fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-/// Computes the report. The inputs (the book) are dropped at the end, so
-/// the report is rendered without them.
-pub fn build(mut inputs: Inputs, period: &Period, top: usize) -> Result<Report, PluginError> {
-    let fitted = inputs.fitted.take();
-    let inputs = &inputs;
+/// Computes the report.
+pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, PluginError> {
     let end_config = config_of(&inputs.end)?;
     let end = Snapshot {
         customers: &inputs.end.customers,
@@ -191,9 +179,16 @@ pub fn build(mut inputs: Inputs, period: &Period, top: usize) -> Result<Report, 
             .to_owned(),
     );
     let end = &end;
+    // The book is graded first, alone (on both cores): its working memory
+    // is gone before the at-risk scoring makes its own.
+    let start = inputs.start.as_ref();
+    let portfolio = portfolio::portfolio(end, period.until, start.map(|s| &s.portfolio))?;
+    release_free_memory();
     std::thread::scope(|scope| {
-        let beside = scope.spawn(move || beside(inputs, period, end, fitted, top));
-        report(inputs, period, end, &history, notes, || joined(beside))
+        let beside = scope.spawn(move || beside(inputs, period, end, top));
+        report(inputs, period, end, &history, portfolio, notes, || {
+            joined(beside)
+        })
     })
 }
 
@@ -201,48 +196,41 @@ pub fn build(mut inputs: Inputs, period: &Period, top: usize) -> Result<Report, 
 struct Beside {
     at_risk: Vec<followup::AtRisk>,
     overdue: Vec<followup::Overdue>,
-    service: ServiceKpis,
-    lifecycle: LifecycleSummary,
 }
 
-/// The at-risk list (scoring the whole book), the overdue follow-ups, the
-/// service KPIs and the lifecycle: about half the sections' work, none of
-/// it needing the others.
+/// The at-risk list (fitting the model and scoring the whole book) and the
+/// overdue follow-ups: about half the sections' work, none of it needing
+/// the others.
 fn beside(
     inputs: &Inputs,
     period: &Period,
     end: &Snapshot<'_>,
-    fitted: Option<Fitted>,
     top: usize,
 ) -> Result<Beside, PluginError> {
     let read = inputs.history.as_ref();
-    let no_revenue = BTreeMap::new();
-    let revenue = read.map_or(&no_revenue, |r| &r.revenue);
-    let start = inputs.start.as_ref().map(|s| &s.lifecycle);
-    let fitted = fitted.unwrap_or_else(|| fit_book(end.customers, period.until));
+    // Fitted here, not while the history is read: the model's working
+    // memory is then not held through the start book and the grading.
+    let fitted = fit_book(end.customers, period.until);
     let trails = read.map(|r| &r.trails);
     Ok(Beside {
         at_risk: followup::at_risk(end, period.until, trails, top, fitted)?,
         overdue: followup::overdue(end, period.until)?,
-        service: service::service(end, read.map_or(&[], |r| &r.complaints), period),
-        lifecycle: lifecycle::lifecycle(end, period.until, start, revenue),
     })
 }
 
-/// The report from the sections; `beside` waits for those of [`beside`].
+/// The report from the sections (the portfolio made already); `beside`
+/// waits for those of [`beside`].
 fn report(
     inputs: &Inputs,
     period: &Period,
     end: &Snapshot<'_>,
     history: &sections::Period<'_>,
+    portfolio: portfolio::Portfolio,
     notes: Vec<String>,
     beside: impl FnOnce() -> Result<Beside, PluginError>,
 ) -> Result<Report, PluginError> {
     let start = inputs.start.as_ref();
     let read = inputs.history.as_ref();
-    // Grading the book first, beside the at-risk scoring (which keeps
-    // little), not beside the other whole-book sections: a lower peak.
-    let portfolio = portfolio::portfolio(end, period.until, start.map(|s| &s.portfolio))?;
     let (contact_total, contacts) = contacts::contacts(history, end);
     let moves = movements::movements(history, end);
     let windows: Vec<calibration::Window<'_>> = inputs
@@ -263,12 +251,11 @@ fn report(
     let funnel = funnel::funnel(history, end, start);
     let calibration =
         (!inputs.windows.is_empty()).then(|| calibration::calibration(&windows, end, period.until));
-    let Beside {
-        at_risk,
-        overdue,
-        service,
-        lifecycle,
-    } = beside()?;
+    let service = service::service(end, read.map_or(&[], |r| &r.complaints), period);
+    let no_revenue = BTreeMap::new();
+    let revenue = read.map_or(&no_revenue, |r| &r.revenue);
+    let lifecycle = lifecycle::lifecycle(end, period.until, start.map(|s| &s.lifecycle), revenue);
+    let Beside { at_risk, overdue } = beside()?;
     Ok(Report {
         schema: SCHEMA,
         period: period.clone(),

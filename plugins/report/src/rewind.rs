@@ -16,6 +16,7 @@ use kehu_core::Customer;
 use serde_json::{Map, Value};
 
 use crate::history::Change;
+use crate::sections::start::touched;
 
 /// Sets (or, for `Null`, removes) the dotted `field` in `object`.
 fn set(object: &mut Map<String, Value>, field: &str, value: &Value) {
@@ -91,39 +92,72 @@ pub fn rewind(end: &[Customer], changes: &[Change]) -> (Vec<Customer>, usize) {
 pub struct Undone {
     /// The end versions of the customers the period's changes touched.
     saved: Vec<Customer>,
-    /// The ids of the start versions put in their place.
-    start_ids: BTreeSet<String>,
+    /// How the start versions went in.
+    put: Put,
+}
+
+/// How [`rewind_in_place`] put the start versions into the book.
+enum Put {
+    /// Each in its end version's place (at these positions): no customer
+    /// came, went or was renamed in the period.
+    Swapped(Vec<usize>),
+    /// Merged in by id (these ids), the end versions taken out.
+    Merged(BTreeSet<String>),
 }
 
 /// Turns `book` (the end book, in id order) into the start book in place
 /// by undoing the period's `changes` (oldest first), like [`rewind`] but
 /// touching only the customers the changes name: the book is never held
-/// twice. Returns what [`Undone::restore`] needs to make it the end book
-/// again, and how many changes could not be undone.
+/// twice, and when the period kept the same ids (the usual week) no other
+/// customer moves. Returns what [`Undone::restore`] needs to make it the
+/// end book again, and how many changes could not be undone.
 pub fn rewind_in_place(book: &mut Vec<Customer>, changes: &[Change]) -> (Undone, usize) {
-    let touched: BTreeSet<&str> = changes
+    let touched = touched(changes);
+    // In id order, as `touched` is.
+    let at: Vec<usize> = touched
         .iter()
-        .flat_map(|c| std::iter::once(c.id.as_str()).chain(c.old_id.as_deref()))
+        .filter_map(|id| book.binary_search_by(|c| c.id.as_str().cmp(id)).ok())
         .collect();
-    let mut saved: Vec<Customer> = Vec::new();
-    book.retain_mut(|c| {
-        let keep = !touched.contains(c.id.as_str());
-        if !keep {
-            saved.push(std::mem::take(c));
-        }
-        keep
-    });
+    let saved: Vec<Customer> = at.iter().map(|&i| std::mem::take(&mut book[i])).collect();
     let (before, failed) = rewind(&saved, changes);
+    let same_ids =
+        before.len() == saved.len() && before.iter().zip(&saved).all(|(b, s)| b.id == s.id);
+    if same_ids {
+        for (&i, customer) in at.iter().zip(before) {
+            book[i] = customer;
+        }
+        let put = Put::Swapped(at);
+        return (Undone { saved, put }, failed);
+    }
+    // Customers came, went or were renamed: the start versions are merged
+    // in by id instead.
+    let mut position = 0;
+    let mut taken = at.iter().peekable();
+    book.retain(|_| {
+        let was_taken = taken.next_if_eq(&&position).is_some();
+        position += 1;
+        !was_taken
+    });
     let start_ids = before.iter().map(|c| c.id.clone()).collect();
     merge_in(book, before);
-    (Undone { saved, start_ids }, failed)
+    let put = Put::Merged(start_ids);
+    (Undone { saved, put }, failed)
 }
 
 impl Undone {
     /// Makes `book` (as [`rewind_in_place`] left it) the end book again.
     pub fn restore(self, book: &mut Vec<Customer>) {
-        book.retain(|c| !self.start_ids.contains(&c.id));
-        merge_in(book, self.saved);
+        match self.put {
+            Put::Swapped(at) => {
+                for (i, customer) in at.into_iter().zip(self.saved) {
+                    book[i] = customer;
+                }
+            }
+            Put::Merged(start_ids) => {
+                book.retain(|c| !start_ids.contains(&c.id));
+                merge_in(book, self.saved);
+            }
+        }
     }
 }
 
@@ -241,5 +275,39 @@ mod tests {
         // A change naming a customer the end book lacks is counted.
         let (_, failed) = rewind(&[], &[change("ghost", json!([["stage", "lead", "won"]]))]);
         assert_eq!(failed, 1);
+    }
+
+    #[test]
+    fn edits_alone_are_undone_in_place() {
+        let end: Vec<Customer> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|id| customer(id, "won", Some("key")))
+            .collect();
+        let changes = vec![
+            change("b", json!([["grade.tier", "small", "key"]])),
+            change("d", json!([["stage", "proposal", "won"]])),
+            change("d", json!([["grade.tier", null, "key"]])),
+            change("ghost", json!([["stage", "lead", "won"]])),
+        ];
+        let (start, failed) = rewind(&end, &changes);
+        assert_eq!(failed, 1);
+        let mut book = end.clone();
+        let (undone, failed) = rewind_in_place(&mut book, &changes);
+        assert!(matches!(undone.put, Put::Swapped(ref at) if *at == [1, 3]));
+        assert_eq!(failed, 1);
+        assert_eq!(
+            serde_json::to_value(&book).unwrap(),
+            serde_json::to_value(&start).unwrap()
+        );
+        assert_eq!(book[1].grade.tier.as_deref(), Some("small"));
+        assert_eq!(
+            (book[3].stage.as_str(), book[3].grade.tier.as_deref()),
+            ("proposal", None)
+        );
+        undone.restore(&mut book);
+        assert_eq!(
+            serde_json::to_value(&book).unwrap(),
+            serde_json::to_value(&end).unwrap()
+        );
     }
 }

@@ -199,6 +199,12 @@ pub fn isolated_kehu() -> (tempfile::TempDir, PathBuf) {
 pub fn run_exe(exe: &Path, dir: &Path, args: &[&str]) -> Output {
     let mut command = Command::new(exe);
     hermetic(&mut command).current_dir(dir).args(args);
+    output_of_copied_exe(&mut command)
+}
+
+/// Runs a command whose program is a freshly copied executable, retrying
+/// while it is "busy" (see [`run_exe`]).
+pub fn output_of_copied_exe(command: &mut Command) -> Output {
     for _ in 0..100 {
         match command.output() {
             Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
@@ -207,7 +213,7 @@ pub fn run_exe(exe: &Path, dir: &Path, args: &[&str]) -> Output {
             result => return result.expect("run kehu"),
         }
     }
-    panic!("run kehu: {} stayed busy for 2 s", exe.display())
+    panic!("run {:?}: stayed busy for 2 s", command.get_program())
 }
 
 /// The library file of a bundled plugin.

@@ -232,6 +232,8 @@ fn formats_numbers_for_reasons() {
     assert_eq!(format_number(100.1), "100.1");
     assert_eq!(format_number(123_456.0), "123,456");
     assert_eq!(format_number(1e20), "100,000,000,000,000,000,000");
+    assert_eq!(format_number(3e19), "30,000,000,000,000,000,000");
+    assert_eq!(format_number(1e19), "10,000,000,000,000,000,000");
     assert_eq!(format_number(f64::INFINITY), "inf");
     assert_eq!(format!("{:>8}|", super::Number(12.5)), "    12.5|");
 }

@@ -58,7 +58,7 @@ fn write_rows(
             row.push(csv_safe(cell.stored.unwrap_or_default()).into_owned());
             row.push(cell.computed.unwrap_or_default().to_owned());
             row.push(cell.status.as_str().to_owned());
-            row.push(cell.reason());
+            row.push(cell.reason().to_string());
             let g = cell.grades;
             match cell.field {
                 Field::Abc => {

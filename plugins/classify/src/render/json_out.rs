@@ -4,10 +4,10 @@
 use std::io::Write;
 
 use kehu_core::Date;
+use kehu_plugin_sdk::json::ObjectWriter;
 use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
 
-use crate::assess::{Assessment, Cell};
+use crate::assess::{Assessment, Cell, Counts};
 use crate::field::Field;
 use crate::render::{money, write_chunked};
 
@@ -22,78 +22,47 @@ struct RfmMeans {
     monetary: f64,
 }
 
-struct CustomerOut<'s, 'a>(&'s Assessment<'a>, usize);
-
-impl Serialize for CustomerOut<'_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let customer = &self.0.customers[self.1];
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("id", &customer.id)?;
-        map.serialize_entry("name", &customer.name)?;
-        for cell in self.0.cells(self.1) {
-            map.serialize_entry(cell.field.name(), &GradeOut(cell))?;
-        }
-        map.end()
+/// One customer's line: id, name, and each selected grade.
+fn write_customer(buf: &mut Vec<u8>, assessment: &Assessment<'_>, index: usize) {
+    let customer = &assessment.customers[index];
+    let mut object = ObjectWriter::begin(buf);
+    object.str("id", &customer.id);
+    object.str("name", &customer.name);
+    for cell in assessment.cells(index) {
+        write_grade(object.object(cell.field.name()), &cell);
     }
+    object.end();
 }
 
-struct GradeOut<'a>(Cell<'a>);
-
-impl Serialize for GradeOut<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let cell = &self.0;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("stored", &cell.stored)?;
-        map.serialize_entry("computed", &cell.computed)?;
-        map.serialize_entry("status", cell.status.as_str())?;
-        map.serialize_entry("pinned", &cell.pinned)?;
-        let g = cell.grades;
-        // Worded straight into the output, without an intermediate String.
-        match cell.field {
-            Field::Abc => map.serialize_entry("reason", &Worded(&g.abc.reason))?,
-            Field::Rfm => map.serialize_entry("reason", &Worded(&g.rfm.reason))?,
-            Field::Pipeline => map.serialize_entry("reason", &Worded(&g.pipeline.reason))?,
-            Field::Tier => match &g.tier {
-                Some(tier) => map.serialize_entry("reason", &tier.reason)?,
-                None => map.serialize_entry("reason", &cell.reason())?,
-            },
-            Field::Loyalty => match &g.loyalty {
-                Some(loyalty) => map.serialize_entry("reason", &Worded(&loyalty.reason))?,
-                None => map.serialize_entry("reason", &cell.reason())?,
-            },
+/// One grade: stored, computed, status, reason, and the field's scores.
+fn write_grade(mut map: ObjectWriter<'_>, cell: &Cell<'_>) {
+    map.opt_str("stored", cell.stored);
+    map.opt_str("computed", cell.computed);
+    map.str("status", cell.status.as_str());
+    map.bool("pinned", cell.pinned);
+    // Worded straight into the output, without an intermediate String.
+    map.display("reason", &cell.reason());
+    let g = cell.grades;
+    match cell.field {
+        Field::Abc => {
+            map.int("rank", g.abc.rank);
+            map.float("revenue", money(g.abc.monetary_cents));
+            map.float("cumulative_revenue", money(g.abc.cumulative_cents));
+            map.float("cumulative_share", g.abc.cumulative_share);
         }
-        match cell.field {
-            Field::Abc => {
-                map.serialize_entry("rank", &g.abc.rank)?;
-                map.serialize_entry("revenue", &money(g.abc.monetary_cents))?;
-                map.serialize_entry("cumulative_revenue", &money(g.abc.cumulative_cents))?;
-                map.serialize_entry("cumulative_share", &g.abc.cumulative_share)?;
-            }
-            Field::Rfm => {
-                let scores = g.rfm.scores;
-                map.serialize_entry("r", &scores.map(|s| s.r))?;
-                map.serialize_entry("f", &scores.map(|s| s.f))?;
-                map.serialize_entry("m", &scores.map(|s| s.m))?;
-                map.serialize_entry("recency_days", &g.rfm.recency_days)?;
-                map.serialize_entry("frequency", &g.rfm.frequency)?;
-                map.serialize_entry("monetary", &money(g.rfm.monetary_cents))?;
-            }
-            Field::Tier => {
-                map.serialize_entry("rank", &g.tier.as_ref().map(|t| t.index + 1))?;
-            }
-            Field::Pipeline | Field::Loyalty => {}
+        Field::Rfm => {
+            let scores = g.rfm.scores;
+            map.opt_int("r", scores.map(|s| s.r));
+            map.opt_int("f", scores.map(|s| s.f));
+            map.opt_int("m", scores.map(|s| s.m));
+            map.opt_int("recency_days", g.rfm.recency_days);
+            map.int("frequency", g.rfm.frequency);
+            map.float("monetary", money(g.rfm.monetary_cents));
         }
-        map.end()
+        Field::Tier => map.opt_int("rank", g.tier.as_ref().map(|t| t.index + 1)),
+        Field::Pipeline | Field::Loyalty => {}
     }
-}
-
-/// A reason serialized from its `Display`.
-struct Worded<'a, T: std::fmt::Display>(&'a T);
-
-impl<T: std::fmt::Display> Serialize for Worded<'_, T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self.0)
-    }
+    map.end();
 }
 
 /// Writes the document to `out`: the header keys one per line, then one
@@ -102,6 +71,7 @@ impl<T: std::fmt::Display> Serialize for Worded<'_, T> {
 /// Customers are rendered in parallel chunks and written in id order.
 pub fn write_json(
     assessment: &Assessment<'_>,
+    counts: Counts,
     as_of: Date,
     out: &mut dyn Write,
 ) -> Result<(), serde_json::Error> {
@@ -110,7 +80,7 @@ pub fn write_json(
         ("schema", SCHEMA.into()),
         ("as_of", serde_json::to_value(as_of)?),
         ("fields", serde_json::to_value(assessment.fields.names())?),
-        ("summary", serde_json::to_value(assessment.counts())?),
+        ("summary", serde_json::to_value(counts)?),
         (
             "rfm_means",
             serde_json::to_value(RfmMeans {
@@ -140,7 +110,7 @@ pub fn write_json(
             let mut buf = Vec::with_capacity(range.len() * 1024);
             for i in range {
                 buf.extend_from_slice(b"    ");
-                serde_json::to_writer(&mut buf, &CustomerOut(assessment, i))?;
+                write_customer(&mut buf, assessment, i);
                 buf.extend_from_slice(if i + 1 < n { b",\n" } else { b"\n" });
             }
             Ok(buf)

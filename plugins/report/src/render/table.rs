@@ -1,20 +1,15 @@
-//! Aligned tables for the terminal (comfy-table, no colour, no terminal
-//! width probing: the same bytes on every run).
-//!
-//! A long grid (the overdue follow-ups of a large book run to tens of
-//! thousands of rows) is drawn [`CHUNK`] rows at a time at the widths of
-//! the whole grid, so comfy-table never holds more than one chunk of cells:
-//! the bytes are those of one table drawn at once.
+//! Aligned tables for the terminal, byte for byte as comfy-table draws
+//! them (`UTF8_FULL_CONDENSED`, no colour, no terminal width probing: the
+//! same bytes on every run), written line by line with the SDK's
+//! [`table::Grid`]: the overdue follow-ups of a large book run to tens of
+//! thousands of rows, which comfy-table would copy and pad cell by cell.
 
 use std::fmt::Write as _;
 
-use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
+use kehu_plugin_sdk::table;
 
 use super::grids::{Grid, grids, title};
 use crate::model::Report;
-
-/// Rows drawn per comfy-table table.
-pub const CHUNK: usize = 2_000;
 
 /// The report as terminal tables.
 pub fn render(report: &Report) -> String {
@@ -26,7 +21,7 @@ pub fn render(report: &Report) -> String {
             writeln!(out, "  ({})", g.empty).ok();
             continue;
         }
-        draw(&mut out, &g, CHUNK);
+        out = draw(out, &g);
         out.push('\n');
     }
     if !report.notes.is_empty() {
@@ -38,93 +33,69 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-/// A comfy-table table of `header` (if any) and `rows`.
-fn table(header: Option<&[String]>, rows: &[Vec<String>]) -> Table {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled);
-    if let Some(header) = header {
-        table.set_header(header.to_vec());
+/// `out` with `grid` (header and rows, without a final newline) drawn
+/// after it.
+fn draw(out: String, grid: &Grid) -> String {
+    let header: Vec<&str> = grid.columns.iter().map(String::as_str).collect();
+    let mut widths = table::Grid::new(&header);
+    for row in &grid.rows {
+        widths.measure(row);
     }
-    for row in rows {
-        table.add_row(row.clone());
+    let mut bytes = out.into_bytes();
+    // Writing into a Vec cannot fail.
+    let _ = widths.head(&mut bytes, &header);
+    for row in &grid.rows {
+        let _ = widths.row(&mut bytes, row, false);
     }
-    table
-}
-
-/// Draws `grid` (header and rows, without a final newline) onto `out`,
-/// `chunk` rows at a time.
-fn draw(out: &mut String, grid: &Grid, chunk: usize) {
-    let chunk = chunk.max(1);
-    let at_once = |out: &mut String| {
-        write!(out, "{}", table(Some(&grid.columns), &grid.rows)).ok();
-    };
-    if grid.rows.len() <= chunk {
-        return at_once(out);
-    }
-    // The widths comfy-table would give the whole grid: the widest cell
-    // of each column over every chunk (the header counted once).
-    let mut widths: Vec<u16> = table(Some(&grid.columns), &[]).column_max_content_widths();
-    for rows in grid.rows.chunks(chunk) {
-        let chunk_widths = table(None, rows).column_max_content_widths();
-        for (width, w) in widths.iter_mut().zip(chunk_widths) {
-            *width = (*width).max(w);
-        }
-    }
-    if widths.iter().any(|w| w.checked_add(2).is_none()) {
-        // A cell too wide for a width constraint: comfy-table draws it at once.
-        return at_once(out);
-    }
-    let count = grid.rows.len().div_ceil(chunk);
-    for (i, rows) in grid.rows.chunks(chunk).enumerate() {
-        let (first, last) = (i == 0, i + 1 == count);
-        let mut table = table(first.then_some(grid.columns.as_slice()), rows);
-        for (column, width) in table.column_iter_mut().zip(&widths) {
-            // The constraint's width includes the one-space padding each side.
-            let padded = width.saturating_add(2);
-            column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(padded)));
-        }
-        let text = table.to_string();
-        let mut lines: Vec<&str> = text.split('\n').collect();
-        // One table: the top border once, the bottom border once.
-        if !last {
-            lines.pop();
-        }
-        if !first && !lines.is_empty() {
-            lines.remove(0);
-        }
-        if !first {
-            out.push('\n');
-        }
-        out.push_str(&lines.join("\n"));
-    }
+    let _ = widths.foot(&mut bytes);
+    // Only text was written, so the bytes are UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A grid drawn as comfy-table draws it at once.
+    fn comfy(grid: &Grid) -> String {
+        use comfy_table::{ContentArrangement, Table, presets};
+        let mut table = Table::new();
+        table
+            .load_preset(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(grid.columns.clone());
+        for row in &grid.rows {
+            table.add_row(row.clone());
+        }
+        table.to_string()
+    }
+
     #[test]
-    fn a_grid_drawn_in_chunks_is_the_grid_drawn_at_once() {
-        let mut grid = Grid::new("t", "T", &["id", "name", "days"], "none");
+    fn a_grid_is_drawn_as_comfy_table_draws_it() {
+        let mut grid = Grid::new("t", "T", &["id", "name", "days", ""], "none");
         for i in 0..25 {
             let name = match i {
                 7 => "a much longer name than the others".to_owned(),
                 12 => "two\nlines".to_owned(),
                 19 => "宽字符名".to_owned(),
+                21 => String::new(),
                 _ => format!("n{i}"),
             };
-            grid.rows
-                .push(vec![format!("c{i:02}"), name, (i * 37).to_string()]);
+            let note = if i == 3 { "x\ny\nz" } else { "" };
+            grid.rows.push(vec![
+                format!("c{i:02}"),
+                name,
+                (i * 37).to_string(),
+                note.into(),
+            ]);
         }
-        let mut whole = String::new();
-        draw(&mut whole, &grid, usize::MAX);
-        assert_eq!(whole, table(Some(&grid.columns), &grid.rows).to_string());
-        for chunk in [1, 2, 7, 10, 24, 25] {
-            let mut chunked = String::new();
-            draw(&mut chunked, &grid, chunk);
-            assert_eq!(chunked, whole, "chunks of {chunk}");
+        for rows in [1, 2, 25] {
+            let mut part = grid.clone();
+            part.rows.truncate(rows);
+            assert_eq!(
+                draw("head\n".into(), &part),
+                format!("head\n{}", comfy(&part))
+            );
         }
     }
 }

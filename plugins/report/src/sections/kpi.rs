@@ -142,22 +142,24 @@ pub fn kpis(
         .collect();
     let satisfaction =
         (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
+    // A customer no change touched is the same at both ends: active at
+    // the start, still active.
     let retention = start.map(|s| {
-        let before: Vec<&str> = s
-            .active
+        let touched: BTreeSet<&str> = s
+            .active_touched
             .iter()
             .map(|id| history.map_or(id.as_str(), |(p, _)| p.renames.resolve(id)))
-            .collect::<BTreeSet<&str>>()
-            .into_iter()
             .collect();
-        let retained = before
+        let retained_touched = touched
             .iter()
             .filter(|id| end.find(id).is_some_and(|c| c.stage == ACTIVE_STAGE))
             .count();
+        let active_start = s.active_untouched + touched.len();
+        let retained = s.active_untouched + retained_touched;
         Retention {
-            active_start: before.len(),
+            active_start,
             retained,
-            rate: share(retained as i64, before.len() as i64),
+            rate: share(retained as i64, active_start as i64),
         }
     });
     let start_total: Option<i64> = start.map(|s| s.revenue);

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use kehu_analytics::lifecycle::{STAGES, Stage, stages};
+use kehu_analytics::lifecycle::{STAGES, Stage, stages_only};
 use kehu_core::Date;
 use serde::Serialize;
 
@@ -66,15 +66,12 @@ pub fn stages_on(
     day: Date,
     revenue: &BTreeMap<String, Vec<(Date, f64)>>,
 ) -> BTreeMap<String, Stage> {
-    stages(
+    stages_only(
         book.customers,
         &upto(revenue, day),
         &book.config.lifecycle,
         day,
     )
-    .into_iter()
-    .map(|(id, grade)| (id, grade.stage))
-    .collect()
 }
 
 /// The stages at the end (`until`) and, with the start book's

@@ -7,7 +7,7 @@ use chrono::Datelike;
 use kehu_core::Date;
 use serde::Serialize;
 
-use super::start::Start;
+use super::start::{Start, touched};
 use super::{NONE, Period, Snapshot, scalar};
 use crate::period::shift;
 
@@ -152,7 +152,7 @@ pub fn series(movements: &[Movement], since: Date, until: Date) -> Vec<MovementC
 pub fn migration(start: &Start, end: &Snapshot<'_>, period: &Period<'_>) -> Migration {
     let mut labels: Vec<String> = end.config.tiers.iter().map(|t| t.name.clone()).collect();
     let mut extra: Vec<String> = start
-        .tiers
+        .touched_tiers
         .iter()
         .filter_map(|(_, tier)| tier.clone())
         .chain(end.customers.iter().filter_map(|c| c.grade.tier.clone()))
@@ -166,14 +166,22 @@ pub fn migration(start: &Start, end: &Snapshot<'_>, period: &Period<'_>) -> Migr
         tier.and_then(|t| labels.iter().position(|l| l == t))
             .unwrap_or(labels.len() - 1)
     };
+    let mut counts = vec![vec![0usize; labels.len()]; labels.len()];
+    // A customer no change touched kept its recorded tier; the touched
+    // ones are paired by id (a renamed one under its id at the end).
+    let touched = touched(period.changes);
     let mut pairs: BTreeMap<&str, (Option<&String>, Option<&String>)> = BTreeMap::new();
-    for (id, tier) in &start.tiers {
+    for (id, tier) in &start.touched_tiers {
         pairs.entry(period.renames.resolve(id)).or_default().0 = tier.as_ref();
     }
     for c in end.customers {
-        pairs.entry(&c.id).or_default().1 = c.grade.tier.as_ref();
+        let tier = c.grade.tier.as_ref();
+        if touched.contains(c.id.as_str()) {
+            pairs.entry(&c.id).or_default().1 = tier;
+        } else {
+            counts[index(tier)][index(tier)] += 1;
+        }
     }
-    let mut counts = vec![vec![0usize; labels.len()]; labels.len()];
     for (from, to) in pairs.values() {
         counts[index(*from)][index(*to)] += 1;
     }

@@ -1,10 +1,11 @@
 //! The book by value tier, ABC class and RFM segment, graded by
-//! kehu-analytics' `grade_book` (its `grade_book_map`, keeping only the
-//! three names) at the end and at the start of the period.
+//! kehu-analytics' `grade_book` (its `grade_book_chosen`, keeping only the
+//! three names, the tiers' reasons never worded) at the end and at the
+//! start of the period.
 
 use std::collections::BTreeMap;
 
-use kehu_analytics::{Policy, grade_book_map};
+use kehu_analytics::{Policy, grade_book_chosen};
 use kehu_core::Date;
 use kehu_plugin_sdk::PluginError;
 use serde::Serialize;
@@ -63,11 +64,13 @@ fn add(groups: &mut Groups, name: &str, revenue: i64) {
 pub fn group(snapshot: &Snapshot<'_>, as_of: Date) -> Result<Grouped, PluginError> {
     let policy = Policy::from_config(snapshot.config)
         .map_err(|e| PluginError::Data(format!("kehu.toml: {e}")))?;
-    // Only the three names of each customer's grades are kept.
-    let (grades, _) = grade_book_map(snapshot.customers, &policy, as_of, |g| {
-        (g.tier.map(|t| t.name), g.abc.class, g.rfm.segment)
+    // Only the three names of each customer's grades are kept; the tier
+    // is chosen without its reason.
+    let (grades, _) = grade_book_chosen(snapshot.customers, &policy, as_of, |g| {
+        (g.tier, g.abc.class, g.rfm.segment)
     })
     .map_err(|e| PluginError::Data(e.to_string()))?;
+    let tier_names: Vec<&str> = policy.tiers.iter().map(|t| t.rule.name.as_str()).collect();
     let mut out = Grouped {
         tiers: Groups::new(),
         abc: Groups::new(),
@@ -75,11 +78,8 @@ pub fn group(snapshot: &Snapshot<'_>, as_of: Date) -> Result<Grouped, PluginErro
     };
     for (customer, (tier, abc, rfm)) in snapshot.customers.iter().zip(&grades) {
         let revenue = revenue_cents(customer);
-        add(
-            &mut out.tiers,
-            tier.as_deref().unwrap_or(super::NONE),
-            revenue,
-        );
+        let tier = tier.and_then(|i| tier_names.get(i).copied());
+        add(&mut out.tiers, tier.unwrap_or(super::NONE), revenue);
         add(&mut out.abc, abc.as_str(), revenue);
         add(&mut out.rfm, rfm.as_str(), revenue);
     }

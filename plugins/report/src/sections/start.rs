@@ -2,18 +2,30 @@
 //! figures the sections compare with the end (counts, revenue, who was
 //! active, recorded tiers, lifecycle stages, the portfolio's groups), so
 //! the start book itself need not outlive its grading (a second whole
-//! book doubles the memory of a large book's report).
+//! book doubles the memory of a large book's report). A customer no change
+//! of the period touched is the same at both ends, so who was active and
+//! the recorded tiers are kept only for the touched ones.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use kehu_analytics::lifecycle::Stage;
-use kehu_core::Date;
+use kehu_core::{Customer, Date};
 use kehu_plugin_sdk::PluginError;
 
 use super::kpi::ACTIVE_STAGE;
 use super::portfolio::{Grouped, group};
 use super::{Snapshot, lifecycle, revenue_cents};
 use crate::build::joined;
+use crate::history::Change;
+
+/// The ids the period's changes name (after and before a rename): every
+/// other customer is the same at the start and at the end.
+pub fn touched(changes: &[Change]) -> BTreeSet<&str> {
+    changes
+        .iter()
+        .flat_map(|c| std::iter::once(c.id.as_str()).chain(c.old_id.as_deref()))
+        .collect()
+}
 
 /// The start book's figures.
 pub struct Start {
@@ -23,10 +35,15 @@ pub struct Start {
     pub customers: usize,
     /// Sum of revenue_12m, in cents.
     pub revenue: i64,
-    /// Ids of the active customers (stage `won`), in id order.
-    pub active: Vec<String>,
-    /// Every customer's id and recorded tier, in id order.
-    pub tiers: Vec<(String, Option<String>)>,
+    /// Active customers (stage `won`) that no change of the period touched
+    /// (active at the end too).
+    pub active_untouched: usize,
+    /// Ids of the touched customers active at the start, in id order.
+    pub active_touched: Vec<String>,
+    /// The id and recorded tier of each customer the period's changes
+    /// touched, in id order (every other customer's tier is the same at
+    /// the end).
+    pub touched_tiers: Vec<(String, Option<String>)>,
     /// Customers per funnel stage.
     pub stages: BTreeMap<String, usize>,
     /// Each customer's lifecycle stage on `day`.
@@ -37,11 +54,13 @@ pub struct Start {
 
 impl Start {
     /// The figures of `book` as of `day`, with the `revenue_12m` values
-    /// recorded in the history read (for the lifecycle stages).
+    /// recorded in the history read (for the lifecycle stages) and the
+    /// period's `changes` (which say who was touched).
     pub fn of(
         book: &Snapshot<'_>,
         day: Date,
         revenue: &BTreeMap<String, Vec<(Date, f64)>>,
+        changes: &[Change],
     ) -> Result<Start, PluginError> {
         // The two gradings of the whole book, on two threads.
         let (lifecycle, portfolio) = std::thread::scope(|scope| {
@@ -53,18 +72,22 @@ impl Start {
         for c in book.customers {
             *stages.entry(c.stage.clone()).or_insert(0) += 1;
         }
+        let touched = touched(changes);
+        let (touched_customers, untouched): (Vec<&Customer>, Vec<&Customer>) = book
+            .customers
+            .iter()
+            .partition(|c| touched.contains(c.id.as_str()));
         Ok(Start {
             day,
             customers: book.customers.len(),
             revenue: book.customers.iter().map(revenue_cents).sum(),
-            active: book
-                .customers
+            active_untouched: untouched.iter().filter(|c| c.stage == ACTIVE_STAGE).count(),
+            active_touched: touched_customers
                 .iter()
                 .filter(|c| c.stage == ACTIVE_STAGE)
                 .map(|c| c.id.clone())
                 .collect(),
-            tiers: book
-                .customers
+            touched_tiers: touched_customers
                 .iter()
                 .map(|c| (c.id.clone(), c.grade.tier.clone()))
                 .collect(),

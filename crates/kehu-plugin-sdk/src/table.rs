@@ -3,12 +3,13 @@
 //! (each column as wide as its widest line, a space either side).
 //!
 //! comfy-table keeps every cell of a table, then formats each into padded
-//! lines, then joins them: for an agenda of 90,000 follow-ups that is most
-//! of the run's time and a second copy of the output. Here a [`Grid`] only
-//! keeps the column widths: the caller measures its rows once, then writes
-//! them one by one into any [`Write`]. The tests compare the bytes with
-//! comfy-table's, in colour or not, with wide characters, empty cells and
-//! cells of several lines.
+//! lines, then joins them: for an agenda of 90,000 follow-ups (or a
+//! report's overdue list) that is most of the run's time and a second copy
+//! of the output. Here a [`Grid`] only keeps the column widths: the caller
+//! measures its rows once, then writes them one by one into any [`Write`].
+//! Shared by the plugins that draw such tables. The tests compare the
+//! bytes with comfy-table's, in colour or not, with wide characters, empty
+//! cells and cells of several lines.
 
 use std::io::{self, Write};
 
