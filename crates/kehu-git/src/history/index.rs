@@ -43,7 +43,7 @@ use serde_json::value::RawValue;
 
 use super::History;
 use super::filter::{ChangeFilter, is_contact};
-use super::objects::Objects;
+use super::objects::{BookIds, Objects};
 use super::records::{CommitInfo, CustomerChange, FieldChange, Kind, Status};
 use super::spill::Lines;
 use super::walk::Walk;
@@ -586,16 +586,16 @@ impl Index {
             |id: &Oid, time: i64| cut.is_some_and(|c| time < c) || (deep && known.contains(id));
         let mut batch = Vec::with_capacity(build.job);
         let mut more = true;
-        let mut next_batch = |batch: &mut Vec<Oid>| -> Result<bool, Trouble> {
+        let mut next_batch = |batch: &mut Vec<Walked>| -> Result<bool, Trouble> {
             batch.clear();
             while batch.len() < build.job {
                 match walk.next(objects, &skip)? {
                     Some((id, _)) if known.contains(&id) => {}
-                    Some((id, _)) => {
+                    Some((id, book)) => {
                         let mut raw = [0u8; 20];
                         raw.copy_from_slice(id.as_bytes());
                         ids.push(raw);
-                        batch.push(id);
+                        batch.push(Walked::new(id, &book));
                     }
                     None => return Ok(false),
                 }
@@ -609,9 +609,7 @@ impl Index {
             let history = Book::history_for_build(repo, &self.prefix, build.diff_cache);
             loop {
                 let mut lines = Lines::default();
-                for id in &batch {
-                    history.write_entry(*id, &mut lines)?;
-                }
+                history.write_entries(&batch, &mut lines)?;
                 lines.copy_to(&mut out)?;
                 if !more {
                     break;
@@ -922,10 +920,50 @@ impl SegmentReader {
     }
 }
 
+/// A commit the build's walk found, with what the walk read of it, handed
+/// to a diffing thread (which then need not read it again).
+pub(crate) struct Walked {
+    id: Oid,
+    customers: Option<Oid>,
+    rules: Option<Oid>,
+    time: i64,
+    parents: Box<[Oid]>,
+}
+
+impl Walked {
+    fn new(id: Oid, book: &BookIds) -> Walked {
+        Walked {
+            id,
+            customers: book.customers,
+            rules: book.rules,
+            time: book.time,
+            parents: book.parents.iter().copied().collect(),
+        }
+    }
+}
+
 impl History<'_> {
+    /// Writes the index lines of a job of commits, in order, told what the
+    /// walk read of each (a commit's parent is mostly the next one).
+    fn write_entries(&self, job: &[Walked], out: &mut Lines) -> Result<(), Trouble> {
+        for walked in job {
+            self.objects.remember(
+                walked.id,
+                BookIds {
+                    customers: walked.customers,
+                    rules: walked.rules,
+                    time: walked.time,
+                    parents: walked.parents.iter().copied().collect(),
+                },
+            );
+        }
+        job.iter()
+            .try_for_each(|walked| self.write_entry(walked.id, out))
+    }
+
     /// Writes the index lines of one commit: the commit line, then one line
     /// per customer change (every field), streamed.
-    pub(crate) fn write_entry(&self, id: Oid, out: &mut Lines) -> Result<(), Trouble> {
+    fn write_entry(&self, id: Oid, out: &mut Lines) -> Result<(), Trouble> {
         let ids = self.objects.book_ids_by_id(id)?;
         let parents = ids.parents.iter().map(Oid::to_string).collect::<Vec<_>>();
         let out = std::cell::RefCell::new(out);
@@ -998,8 +1036,8 @@ fn parallel(
     prefix: &str,
     build: &Build,
     out: &mut impl Write,
-    first: Vec<Oid>,
-    mut next: impl FnMut() -> Result<(Vec<Oid>, bool), Trouble>,
+    first: Vec<Walked>,
+    mut next: impl FnMut() -> Result<(Vec<Walked>, bool), Trouble>,
 ) -> Result<(), Trouble> {
     let workers = build.workers;
     let mut repos = Vec::with_capacity(workers);
@@ -1010,7 +1048,7 @@ fn parallel(
         );
     }
     std::thread::scope(|scope| {
-        let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Oid>)>(workers);
+        let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Walked>)>(workers);
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (done_tx, done_rx) = mpsc::channel::<(usize, Result<Lines, Trouble>)>();
         for repo in repos {
@@ -1023,12 +1061,9 @@ fn parallel(
                         Ok(rx) => rx.recv(),
                         Err(_) => return,
                     };
-                    let Ok((seq, ids)) = job else { return };
+                    let Ok((seq, job)) = job else { return };
                     let mut lines = Lines::default();
-                    let result = ids
-                        .iter()
-                        .try_for_each(|id| history.write_entry(*id, &mut lines))
-                        .map(|()| lines);
+                    let result = history.write_entries(&job, &mut lines).map(|()| lines);
                     if done_tx.send((seq, result)).is_err() {
                         return;
                     }

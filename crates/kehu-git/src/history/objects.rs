@@ -195,6 +195,12 @@ impl<'r> Objects<'r> {
         self.packs.blobs_once();
     }
 
+    /// Memoises the book ids of a commit read elsewhere (by the index
+    /// build's walk, on another thread).
+    pub(crate) fn remember(&self, id: Oid, ids: BookIds) {
+        self.ids.borrow_mut().insert(id, ids);
+    }
+
     /// Forgets memoised ids (to bound memory on long walks).
     pub(crate) fn forget(&self, id: Oid) {
         self.ids.borrow_mut().remove(&id);
