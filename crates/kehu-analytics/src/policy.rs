@@ -142,10 +142,20 @@ impl Policy {
         tier: Option<&str>,
         own: Option<Cadence>,
     ) -> Option<CadenceChoice<'_>> {
+        self.cadence_in(pipeline, self.tier_or_default(tier), own)
+    }
+
+    /// [`Policy::cadence_for`] with the tier already looked up (one of
+    /// this policy's tiers, or `None` when it has none): for a caller that
+    /// also needs the tier's weight and looks it up once.
+    pub fn cadence_in<'p>(
+        &'p self,
+        pipeline: Option<PipelineGrade>,
+        tier: Option<&'p PolicyTier>,
+        own: Option<Cadence>,
+    ) -> Option<CadenceChoice<'p>> {
         let grade = pipeline.map(|g| (g.as_str(), self.grade_cadence(g)));
-        let tier = self
-            .tier_or_default(tier)
-            .and_then(|t| t.cadence.map(|c| (t.rule.name.as_str(), c)));
+        let tier = tier.and_then(|t| t.cadence.map(|c| (t.rule.name.as_str(), c)));
         choose(grade, tier, own)
     }
 

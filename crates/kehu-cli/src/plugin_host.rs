@@ -416,6 +416,26 @@ impl HostServices for Services<'_> {
         since: Option<Date>,
         until: Option<Date>,
     ) -> Result<Vec<u8>, ServiceError> {
+        Ok(self.logged_contacts(since, until)?.to_json())
+    }
+
+    fn last_contacts_binary(
+        &self,
+        since: Option<Date>,
+        until: Option<Date>,
+    ) -> Result<Vec<u8>, ServiceError> {
+        kehu_plugin::binary_contacts::encode(&self.logged_contacts(since, until)?)
+            .map_err(|error| ServiceError::new(error.to_string()))
+    }
+}
+
+impl Services<'_> {
+    /// The `last_contacts` answer for a window, in either encoding.
+    fn logged_contacts(
+        &self,
+        since: Option<Date>,
+        until: Option<Date>,
+    ) -> Result<LastContacts, ServiceError> {
         let logs = self.history(|history, rev| {
             history.last_contacts(&self.window(rev, since, until, Default::default()))
         })?;
@@ -432,12 +452,9 @@ impl HostServices for Services<'_> {
         Ok(LastContacts {
             schema: kehu_plugin::protocol::SCHEMA.to_owned(),
             customers,
-        }
-        .to_json())
+        })
     }
-}
 
-impl Services<'_> {
     /// The history query for a window ending at `until`, or at the run's
     /// `--as-of` when open.
     fn window(

@@ -244,15 +244,22 @@ impl fmt::Display for Number {
         if !n.is_finite() {
             return write!(f, "{n}");
         }
-        // Amounts beyond u64 cents (1.8e17) are not money; write them as
-        // integers all the same.
-        let cents = (n.abs() * 100.0).round() as u128;
-        let (whole, frac) = (cents / 100, (cents % 100) as u8);
+        // In u64 cents whenever they fit (a u128 conversion or division is
+        // a call into the runtime, and a report words hundreds of thousands
+        // of amounts); amounts beyond (1.8e17) are not money, but are
+        // written as integers all the same.
+        let cents = (n.abs() * 100.0).round();
+        let (whole, frac) = if cents < u64::MAX as f64 {
+            let cents = cents as u64;
+            (u128::from(cents / 100), (cents % 100) as u8)
+        } else {
+            let cents = cents as u128;
+            (cents / 100, (cents % 100) as u8)
+        };
         // u128::MAX has 39 digits: with 12 commas, 51 bytes.
         let mut digits = [0u8; 39];
         let mut len = 0;
-        // Digits in u64 once the rest fits: dividing a u128 is a call into
-        // the runtime, and a report words hundreds of thousands of amounts.
+        // Digits in u64 once the rest fits.
         let mut rest = whole;
         while u64::try_from(rest).is_err() {
             digits[len] = b'0' + (rest % 10) as u8;
@@ -270,7 +277,7 @@ impl fmt::Display for Number {
         }
         let mut out = [0u8; 64];
         let mut at = 0;
-        if n < 0.0 && cents != 0 {
+        if n < 0.0 && cents != 0.0 {
             out[0] = b'-';
             at = 1;
         }

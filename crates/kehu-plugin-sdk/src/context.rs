@@ -216,13 +216,30 @@ impl<'a> Context<'a> {
     /// `until` defaults to `as_of`). Fails on a host that does not offer
     /// it; [`Context::changes_filtered`] with a contacts filter carries the
     /// same information.
+    ///
+    /// Asked for in the binary layout ([`kehu_plugin::protocol::CONTACTS_BINARY`]);
+    /// a host older than it refuses the call and is asked again for JSON.
     pub fn last_contacts(
         &self,
         since: Option<Date>,
         until: Option<Date>,
     ) -> Result<LastContacts, PluginError> {
-        self.call(&HostQuery::LastContacts { since, until }, |bytes| {
-            LastContacts::from_json(bytes).map_err(|error| PluginError::Host(error.to_string()))
+        let read = |bytes: &[u8]| {
+            LastContacts::from_answer(bytes).map_err(|error| PluginError::Host(error.to_string()))
+        };
+        let binary = HostQuery::LastContacts {
+            since,
+            until,
+            binary: true,
+        };
+        self.call(&binary, read).or_else(|_| {
+            // A real failure fails again, with the host's message.
+            let plain = HostQuery::LastContacts {
+                since,
+                until,
+                binary: false,
+            };
+            self.call(&plain, read)
         })
     }
 

@@ -131,7 +131,15 @@ fn handle<P: Plugin + Default>(bytes: &[u8], host: Option<&HostApi>) -> Result<V
 
 /// Exports a [`Plugin`] as this library's kehu plugin.
 ///
-/// ```ignore
+/// ```
+/// # use kehu_plugin_sdk::{Context, Output, Plugin, PluginError};
+/// # #[derive(Default)]
+/// # struct Hello;
+/// # impl Plugin for Hello {
+/// #     fn run(&self, _: &mut Context<'_>, _: &[String]) -> Result<Output, PluginError> {
+/// #         Ok(Output::new())
+/// #     }
+/// # }
 /// kehu_plugin_sdk::export_plugin!(Hello, name = "hello", version = env!("CARGO_PKG_VERSION"),
 ///     about = "Count customers per stage");
 /// ```

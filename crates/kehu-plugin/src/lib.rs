@@ -15,6 +15,7 @@
 
 pub mod abi;
 pub mod binary_book;
+pub mod binary_contacts;
 pub mod fields;
 pub mod policy;
 pub mod protocol;

@@ -230,7 +230,7 @@ impl Default for Response {
 /// | `book_at` | `{"date": "YYYY-MM-DD", "encoding": "kehu-book-bin/1"?}` | a [`Book`] as it was on that day (the last commit of the day), encoded as for `book` |
 /// | `customer_history` | `{"id": "acme"}` | the customer's timeline (kehu-git's JSON) |
 /// | `changes` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?, "fields": ["grade.tier", ...]?, "contacts": bool?, "trailers": ["Kehu-Complaint", ...]?}` | book-wide field changes in the window, inclusive (kehu-git's JSON), narrowed by a [`ChangeFilter`] |
-/// | `last_contacts` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?}` | a [`LastContacts`]: per customer, the latest contact commit and the latest write of `contact.last` in the window |
+/// | `last_contacts` | `{"since": "YYYY-MM-DD"?, "until": "YYYY-MM-DD"?, "encoding": "kehu-contacts-bin/1"?}` | a [`LastContacts`]: per customer, the latest contact commit and the latest write of `contact.last` in the window; JSON, or with that encoding the binary layout of [`crate::binary_contacts`] |
 /// | `rules_at` | `{"rev": "REV"?}` | a [`Rules`]: the text of `kehu.toml` at git revision REV; without `rev` (or `null`), the `kehu.toml` the book was read from |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HostCall {
@@ -282,6 +282,10 @@ pub enum HostQuery {
         since: Option<Date>,
         /// Last day, or up to the request's `as_of`.
         until: Option<Date>,
+        /// Whether the answer is asked in the binary layout
+        /// ([`CONTACTS_BINARY`]); an older host refuses the call, and the
+        /// plugin asks again for JSON.
+        binary: bool,
     },
     /// The text of `kehu.toml` at a revision (for `classify --rules-from`),
     /// or the one the book was read from (to place diagnostics).
@@ -320,6 +324,20 @@ struct BookParams {
     encoding: Option<String>,
     #[serde(default)]
     fields: Option<Vec<String>>,
+}
+
+/// The `encoding` value that asks for the binary `last_contacts` answer.
+pub const CONTACTS_BINARY: &str = "kehu-contacts-bin/1";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LastContactsParams {
+    #[serde(default)]
+    since: Option<Date>,
+    #[serde(default)]
+    until: Option<Date>,
+    #[serde(default)]
+    encoding: Option<String>,
 }
 
 /// The `encoding` value that asks for the binary book.
@@ -368,15 +386,6 @@ struct ChangesParams {
     contacts: bool,
     #[serde(default)]
     trailers: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WindowParams {
-    #[serde(default)]
-    since: Option<Date>,
-    #[serde(default)]
-    until: Option<Date>,
 }
 
 /// What a `changes` call leaves out, so the host reads and sends only what
@@ -573,6 +582,16 @@ impl LastContacts {
         serde_json::to_vec(self).unwrap_or_default()
     }
 
+    /// Reads an answer in either layout (the plugin side): binary
+    /// ([`crate::binary_contacts`]) or JSON.
+    pub fn from_answer(bytes: &[u8]) -> Result<LastContacts, ProtocolError> {
+        if crate::binary_contacts::is_binary(bytes) {
+            crate::binary_contacts::decode(bytes)
+        } else {
+            LastContacts::from_json(bytes)
+        }
+    }
+
     /// Reads an answer and checks its schema.
     pub fn from_json(bytes: &[u8]) -> Result<LastContacts, ProtocolError> {
         let answer: LastContacts = parse("last_contacts answer", bytes)?;
@@ -616,10 +635,18 @@ impl HostCall {
                 }
                 ("changes", params)
             }
-            HostQuery::LastContacts { since, until } => (
-                "last_contacts",
-                serde_json::json!({ "since": since, "until": until }),
-            ),
+            HostQuery::LastContacts {
+                since,
+                until,
+                binary,
+            } => {
+                let mut params = serde_json::json!({ "since": since, "until": until });
+                // Only when asked, so an older host still reads a plain call.
+                if let (true, Some(map)) = (binary, params.as_object_mut()) {
+                    map.insert("encoding".to_owned(), CONTACTS_BINARY.into());
+                }
+                ("last_contacts", params)
+            }
             HostQuery::RulesAt { rev } => ("rules_at", serde_json::json!({ "rev": rev })),
         };
         HostCall {
@@ -694,9 +721,16 @@ impl HostCall {
                 })
             }
             "last_contacts" => {
-                let WindowParams { since, until } =
-                    serde_json::from_value(params).map_err(invalid)?;
-                Ok(HostQuery::LastContacts { since, until })
+                let LastContactsParams {
+                    since,
+                    until,
+                    encoding,
+                } = serde_json::from_value(params).map_err(invalid)?;
+                Ok(HostQuery::LastContacts {
+                    since,
+                    until,
+                    binary: encoding.as_deref() == Some(CONTACTS_BINARY),
+                })
             }
             "rules_at" => {
                 let RulesParams { rev } = serde_json::from_value(params).map_err(invalid)?;
@@ -984,6 +1018,12 @@ mod tests {
             HostQuery::LastContacts {
                 since: Some(day("2026-01-01")),
                 until: Some(day("2026-06-30")),
+                binary: false,
+            },
+            HostQuery::LastContacts {
+                since: None,
+                until: Some(day("2026-06-30")),
+                binary: true,
             },
             HostQuery::RulesAt { rev: None },
             HostQuery::RulesAt {

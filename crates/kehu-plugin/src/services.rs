@@ -107,6 +107,17 @@ pub trait HostServices {
         ))
     }
 
+    /// [`HostServices::last_contacts`] in the binary layout of
+    /// [`crate::binary_contacts`]; this default answers its JSON (which the
+    /// plugin reads just the same).
+    fn last_contacts_binary(
+        &self,
+        since: Option<Date>,
+        until: Option<Date>,
+    ) -> Result<Vec<u8>, ServiceError> {
+        self.last_contacts(since, until)
+    }
+
     /// The text of `kehu.toml` at git revision `rev`, or (for `None`) the
     /// one the book was read from, as a [`crate::protocol::Rules`]. An
     /// unknown revision, or one without `kehu.toml`, is an error naming it.
@@ -175,7 +186,16 @@ fn dispatch(services: &dyn HostServices, request: &[u8]) -> Result<Vec<u8>, Stri
             until,
             filter,
         } => services.changes_filtered(*since, *until, filter),
-        HostQuery::LastContacts { since, until } => services.last_contacts(*since, *until),
+        HostQuery::LastContacts {
+            since,
+            until,
+            binary: false,
+        } => services.last_contacts(*since, *until),
+        HostQuery::LastContacts {
+            since,
+            until,
+            binary: true,
+        } => services.last_contacts_binary(*since, *until),
         HostQuery::RulesAt { rev } => services.rules_at(rev.as_deref()),
     };
     answer.map_err(|error| error.to_string())

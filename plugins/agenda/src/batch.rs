@@ -17,14 +17,6 @@ use kehu_core::escape::{csv_safe, markdown_cell as md};
 
 use crate::render::{JSON_SCHEMA, pretty, status_word, table};
 
-/// Sets each item's suggested channel from its customer's tier.
-pub fn suggest_channels<'c>(config: &'c Config, plan: &mut Plan<'c>) {
-    for item in &mut plan.items {
-        item.channel = service_of(config, item.customer.grade.tier.as_deref())
-            .and_then(|s| s.level.channels.first().map(String::as_str));
-    }
-}
-
 /// One customer of a batch list.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchRow<'p> {
@@ -44,7 +36,7 @@ pub fn lists<'p>(
     owner: Option<&str>,
 ) -> BTreeMap<String, Vec<BatchRow<'p>>> {
     let mut out: BTreeMap<String, Vec<BatchRow<'p>>> = BTreeMap::new();
-    for item in &plan.items {
+    for item in plan.items() {
         if item.status == FollowUpStatus::NotDue || owner.is_some_and(|o| item.owner != Some(o)) {
             continue;
         }

@@ -6,10 +6,13 @@
 //! duplicating it. DTSTAMP is the run's day at midnight UTC, never the
 //! clock: the same input gives the same bytes.
 
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
 use kehu_core::Date;
 
 use crate::plan::Item;
-use crate::render::{score, status_word};
+use crate::render::{day_text, score, status_word, touch, write_in_order};
 
 /// Which component each follow-up becomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,8 +60,28 @@ pub fn push_folded(out: &mut String, line: &str) {
     out.push_str("\r\n");
 }
 
+/// `day` as `YYYYMMDD`.
 fn compact(day: Date) -> String {
-    day.0.format("%Y%m%d").to_string()
+    let mut out = String::with_capacity(8);
+    push_compact(&mut out, day);
+    out
+}
+
+/// Appends `day` as `YYYYMMDD` (chrono's `%Y%m%d`).
+fn push_compact(out: &mut String, day: Date) {
+    match day_text(day) {
+        Some(text) => out.extend(
+            text[..4]
+                .iter()
+                .chain(&text[5..7])
+                .chain(&text[8..])
+                .map(|&b| char::from(b)),
+        ),
+        // Writing into a String cannot fail.
+        None => {
+            let _ = write!(out, "{}", day.0.format("%Y%m%d"));
+        }
+    }
 }
 
 fn next_day(day: Date) -> Date {
@@ -73,55 +96,110 @@ pub fn uid(item: &Item<'_>) -> String {
 
 /// The calendar of `items` as of `as_of`.
 pub fn calendar(items: &[&Item<'_>], as_of: Date, component: Component) -> String {
-    let mut out = String::new();
-    let mut line = |text: &str| push_folded(&mut out, text);
-    line("BEGIN:VCALENDAR");
-    line("VERSION:2.0");
-    line("PRODID:-//kehu//agenda//EN");
-    line("CALSCALE:GREGORIAN");
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = write_calendar(items, as_of, component, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// [`calendar`] written to `out` as it is made (the calendar of a large
+/// book runs to tens of megabytes): the components of consecutive items
+/// are made in parallel tasks, written out in order.
+pub fn write_calendar(
+    items: &[&Item<'_>],
+    as_of: Date,
+    component: Component,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut head = String::new();
+    for line in [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//kehu//agenda//EN",
+        "CALSCALE:GREGORIAN",
+    ] {
+        push_folded(&mut head, line);
+    }
+    out.write_all(head.as_bytes())?;
     let stamp = format!("DTSTAMP:{}T000000Z", compact(as_of));
+    write_in_order(items.len(), out, |from, to| {
+        touch(&items[from..to]);
+        let mut text = String::new();
+        let mut line = String::new();
+        for item in &items[from..to] {
+            push_component(&mut text, &mut line, item, &stamp, component);
+        }
+        Ok(text.into_bytes())
+    })?;
+    let mut tail = String::new();
+    push_folded(&mut tail, "END:VCALENDAR");
+    out.write_all(tail.as_bytes())
+}
+
+/// Appends one follow-up's component; `line` is a reused buffer.
+fn push_component(
+    out: &mut String,
+    line: &mut String,
+    item: &Item<'_>,
+    stamp: &str,
+    component: Component,
+) {
     let name = match component {
         Component::Todo => "VTODO",
         Component::Event => "VEVENT",
     };
-    for item in items {
-        line(&format!("BEGIN:{name}"));
-        line(&format!("UID:{}", escape(&uid(item))));
-        line(&stamp);
-        match component {
-            Component::Todo => {
-                line(&format!("DUE;VALUE=DATE:{}", compact(item.day)));
-                line("STATUS:NEEDS-ACTION");
-            }
-            Component::Event => {
-                line(&format!("DTSTART;VALUE=DATE:{}", compact(item.day)));
-                line(&format!("DTEND;VALUE=DATE:{}", compact(next_day(item.day))));
-                line("TRANSP:TRANSPARENT");
-            }
+    // Writing into a String cannot fail.
+    let put = |out: &mut String, line: &mut String| {
+        push_folded(out, line);
+        line.clear();
+    };
+    let _ = write!(line, "BEGIN:{name}");
+    put(out, line);
+    let _ = write!(line, "UID:{}", escape(&uid(item)));
+    put(out, line);
+    push_folded(out, stamp);
+    let day = |line: &mut String, label: &str, day: Date| {
+        line.push_str(label);
+        push_compact(line, day);
+    };
+    match component {
+        Component::Todo => {
+            day(line, "DUE;VALUE=DATE:", item.day);
+            put(out, line);
+            push_folded(out, "STATUS:NEEDS-ACTION");
         }
-        line(&format!(
-            "SUMMARY:{}",
-            escape(&format!("Follow up {} ({})", item.name, item.id))
-        ));
-        let mut description = format!(
-            "{}; last contact {}; cadence {}; urgency {} ({})",
-            status_word(item.status),
-            item.last.day.map_or("never".to_owned(), |d| d.to_string()),
-            item.cadence_reason(),
-            score(item.urgency.score),
-            item.urgency
-        );
-        if let Some(owner) = item.owner {
-            description.push_str(&format!("\nowner: {owner}"));
+        Component::Event => {
+            day(line, "DTSTART;VALUE=DATE:", item.day);
+            put(out, line);
+            day(line, "DTEND;VALUE=DATE:", next_day(item.day));
+            put(out, line);
+            push_folded(out, "TRANSP:TRANSPARENT");
         }
-        if let Some(note) = &item.last.note {
-            description.push_str(&format!("\nnote: {note}"));
-        }
-        line(&format!("DESCRIPTION:{}", escape(&description)));
-        line(&format!("END:{name}"));
     }
-    line("END:VCALENDAR");
-    out
+    let _ = write!(
+        line,
+        "SUMMARY:{}",
+        escape(&format!("Follow up {} ({})", item.name, item.id))
+    );
+    put(out, line);
+    let mut description = format!(
+        "{}; last contact {}; cadence {}; urgency {} ({})",
+        status_word(item.status),
+        item.last.day.map_or("never".to_owned(), |d| d.to_string()),
+        item.cadence_reason(),
+        score(item.urgency.score),
+        item.urgency
+    );
+    if let Some(owner) = item.owner {
+        let _ = write!(description, "\nowner: {owner}");
+    }
+    if let Some(note) = &item.last.note {
+        let _ = write!(description, "\nnote: {note}");
+    }
+    let _ = write!(line, "DESCRIPTION:{}", escape(&description));
+    put(out, line);
+    let _ = write!(line, "END:{name}");
+    put(out, line);
 }
 
 #[cfg(test)]

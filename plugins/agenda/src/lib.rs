@@ -110,11 +110,20 @@ impl Plugin for Agenda {
         let as_of = ctx.as_of();
         let book = ctx.book()?;
         let (since, until) = plan::window(&policy, &book.customers, as_of, history_days);
+        // The groundwork of the plan needs no history: it is laid on a
+        // second thread while the host reads the contacts.
+        let (ground, contacts) = std::thread::scope(|scope| {
+            let ground = scope.spawn(|| plan::groundwork(&policy, &config, &book.customers));
+            let contacts = match history_days {
+                Some(0) => Ok(Contacts::default()),
+                _ => contacts::from_host(ctx, since, until),
+            };
+            let ground = ground
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (ground, contacts)
+        });
         let mut notes = Vec::new();
-        let contacts = match history_days {
-            Some(0) => Ok(Contacts::default()),
-            _ => contacts::from_host(ctx, since, until),
-        };
         let (contacts, read_since) = match contacts {
             Ok(contacts) => (contacts, (history_days != Some(0)).then_some(since)),
             Err(error) => {
@@ -124,8 +133,7 @@ impl Plugin for Agenda {
                 (Contacts::default(), None)
             }
         };
-        let mut planned = plan::plan(&policy, &book.customers, &contacts, read_since, as_of, step);
-        batch::suggest_channels(&config, &mut planned);
+        let planned = plan::plan(ground, &book.customers, &contacts, read_since, as_of, step);
         notes.extend(planned.warnings.iter().map(|w| format!("warning: {w}")));
         if !planned.without_cadence.is_empty() {
             let shown = planned.without_cadence.len().min(10);
@@ -154,7 +162,7 @@ impl Plugin for Agenda {
                 Format::Table | Format::Ics => batch::terminal(&lists, as_of, ctx.color()),
             }
         } else if let Some(id) = &options.explain {
-            let item = planned.items.iter().find(|i| i.id == id).ok_or_else(|| {
+            let item = planned.find(id).ok_or_else(|| {
                 if book.customers.iter().any(|c| &c.id == id) {
                     PluginError::Data(format!(
                         "{id}: no cadence (no pipeline grade, tier cadence or own cadence)"
@@ -184,17 +192,15 @@ impl Plugin for Agenda {
                     // Streamed to the host as it is drawn: the agenda of a
                     // large book is tens of megabytes.
                     let mut stdout = ctx.stdout();
-                    render::write_terminal(&items, &view, as_of, ctx.color(), &mut stdout)
-                        .and_then(|()| {
-                            stdout.write_all(
-                                actions::terminal(&overdue_actions, ctx.color()).as_bytes(),
-                            )
-                        })
-                        .and_then(|()| stdout.flush())
-                        .map_err(|e| {
-                            PluginError::Failed(format!("cannot write the agenda: {e}"))
-                        })?;
-                    String::new()
+                    let written =
+                        render::write_terminal(&items, &view, as_of, ctx.color(), &mut stdout)
+                            .and_then(|()| {
+                                stdout.write_all(
+                                    actions::terminal(&overdue_actions, ctx.color()).as_bytes(),
+                                )
+                            })
+                            .and_then(|()| stdout.flush());
+                    streamed(written)?
                 }
                 Format::Markdown => {
                     render::markdown(&items, &view, as_of) + &actions::markdown(&overdue_actions)
@@ -204,7 +210,7 @@ impl Plugin for Agenda {
                     // Streamed too: the document of a large book is
                     // hundreds of megabytes.
                     let mut stdout = ctx.stdout();
-                    render::write_json(
+                    let written = render::write_json(
                         &items,
                         &view,
                         as_of,
@@ -212,19 +218,23 @@ impl Plugin for Agenda {
                         actions::json(&overdue_actions),
                         &mut stdout,
                     )
-                    .and_then(|()| stdout.flush())
-                    .map_err(|e| PluginError::Failed(format!("cannot write the agenda: {e}")))?;
-                    String::new()
+                    .and_then(|()| stdout.flush());
+                    streamed(written)?
                 }
-                Format::Ics => ics::calendar(
-                    &items,
-                    as_of,
-                    if options.vevent {
+                Format::Ics => {
+                    // Streamed too: the calendar of a large book is tens of
+                    // megabytes.
+                    let component = if options.vevent {
                         ics::Component::Event
                     } else {
                         ics::Component::Todo
-                    },
-                ),
+                    };
+                    let mut stdout = ctx.stdout();
+                    streamed(
+                        ics::write_calendar(&items, as_of, component, &mut stdout)
+                            .and_then(|()| stdout.flush()),
+                    )?
+                }
             }
         };
         let mut out = Output::text(stdout);
@@ -233,6 +243,14 @@ impl Plugin for Agenda {
         }
         Ok(out)
     }
+}
+
+/// The output of a run that streamed its output to the host: none left to
+/// return, or the error that stopped the writing.
+fn streamed(written: std::io::Result<()>) -> Result<String, PluginError> {
+    written
+        .map(|()| String::new())
+        .map_err(|e| PluginError::Failed(format!("cannot write the agenda: {e}")))
 }
 
 kehu_plugin_sdk::export_plugin!(

@@ -7,13 +7,14 @@
 
 use kehu_analytics::cadence::{Cadence, CadenceChoice, FollowUpStatus, follow_up};
 use kehu_analytics::pipeline::PipelineGrade;
-use kehu_analytics::policy::Policy;
+use kehu_analytics::policy::{Policy, PolicyTier};
+use kehu_analytics::service::service_of;
 use kehu_analytics::urgency::{DEFAULT_STEP_DAYS, Urgency, urgency};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::Datelike;
-use kehu_core::{Customer, Date};
+use kehu_core::{Config, Customer, Date};
 use rayon::prelude::*;
 
 use crate::contacts::{Contacts, LastContact, last_contact};
@@ -65,12 +66,118 @@ impl Item<'_> {
 /// Every customer with a cadence, and what could not be planned.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Plan<'c> {
-    /// The follow-ups, in urgency order (ties by id).
-    pub items: Vec<Item<'c>>,
+    /// The follow-ups in the book's order (`None`: the customer has no
+    /// cadence).
+    slots: Vec<Option<Item<'c>>>,
+    /// Positions in `slots` in urgency order (ties by id): the items are
+    /// ordered by these small keys, never moved.
+    order: Vec<usize>,
     /// Ids of customers without any cadence source.
     pub without_cadence: Vec<String>,
     /// Warnings for the user (unreadable grades).
     pub warnings: Vec<String>,
+}
+
+impl<'c> Plan<'c> {
+    /// The follow-ups in urgency order, ties by id.
+    pub fn items(&self) -> impl Iterator<Item = &Item<'c>> + Clone {
+        self.order.iter().filter_map(|&at| self.slots[at].as_ref())
+    }
+
+    /// How many follow-ups there are.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether no customer has a follow-up.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The follow-up of customer `id`, if it has a cadence.
+    pub fn find(&self, id: &str) -> Option<&Item<'c>> {
+        self.slots.iter().flatten().find(|item| item.id == id)
+    }
+}
+
+/// What a customer's follow-up rests on before the history is read: its
+/// cadence and where it comes from, its tier's weight, and the channel its
+/// tier's service level suggests (see [`crate::batch`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Basis<'c> {
+    choice: CadenceChoice<'c>,
+    weight: f64,
+    channel: Option<&'c str>,
+}
+
+/// Each customer's [`Basis`] in the book's order (`None`: no cadence), and
+/// what could not be planned: everything of the plan that needs no
+/// history, so it can be laid while the host reads the history.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Groundwork<'c> {
+    bases: Vec<Option<Basis<'c>>>,
+    without_cadence: Vec<String>,
+    warnings: Vec<String>,
+}
+
+/// Lays the groundwork of `customers`' plan, one customer after the other
+/// (it runs beside the host's history query, on the one core that query
+/// leaves idle). Each customer's tier is looked up once, for its cadence,
+/// weight and channel.
+pub fn groundwork<'c>(
+    policy: &'c Policy,
+    config: &'c Config,
+    customers: &'c [Customer],
+) -> Groundwork<'c> {
+    // The channel of each of the policy's tiers (made from `config`'s
+    // tiers, in the same order).
+    let channels: Vec<Option<&'c str>> = policy
+        .tiers
+        .iter()
+        .map(|t| {
+            service_of(config, Some(&t.rule.name))
+                .and_then(|s| s.level.channels.first().map(String::as_str))
+        })
+        .collect();
+    let untiered =
+        service_of(config, None).and_then(|s| s.level.channels.first().map(String::as_str));
+    let mut out = Groundwork {
+        bases: Vec::with_capacity(customers.len()),
+        ..Groundwork::default()
+    };
+    for customer in customers {
+        let text = customer.grade.pipeline.as_deref();
+        let grade = text.and_then(PipelineGrade::parse);
+        if let Some(text) = text
+            && grade.is_none()
+        {
+            out.warnings.push(format!(
+                "{}: grade.pipeline `{text}` is not A to E; its tier's cadence is used",
+                customer.id
+            ));
+        }
+        let at = tier_at(policy, customer.grade.tier.as_deref());
+        let tier: Option<&PolicyTier> = at.map(|at| &policy.tiers[at]);
+        let basis = policy
+            .cadence_in(grade, tier, customer.cadence)
+            .map(|choice| Basis {
+                choice,
+                weight: tier.map_or(1.0, |t| t.weight),
+                channel: at.map_or(untiered, |at| channels[at]),
+            });
+        if basis.is_none() {
+            out.without_cadence.push(customer.id.clone());
+        }
+        out.bases.push(basis);
+    }
+    out
+}
+
+/// The position of the tier called `name` in the policy, or of the default
+/// (last) tier when `name` is absent or unknown ([`Policy::tier_or_default`]).
+fn tier_at(policy: &Policy, name: Option<&str>) -> Option<usize> {
+    name.and_then(|n| policy.tiers.iter().position(|t| t.rule.name == n))
+        .or_else(|| policy.tiers.len().checked_sub(1))
 }
 
 /// The history window to read, from `as_of` back, both ends inclusive:
@@ -102,7 +209,7 @@ pub fn history_days(section: Option<&serde_json::Value>) -> Option<u32> {
 
 fn longest_max(policy: &Policy, customers: &[Customer]) -> i64 {
     let longest = customers
-        .iter()
+        .par_iter()
         .filter_map(|c| {
             let grade = c.grade.pipeline.as_deref().and_then(PipelineGrade::parse);
             policy
@@ -124,13 +231,13 @@ pub fn step_days(section: Option<&serde_json::Value>) -> u32 {
         .unwrap_or(DEFAULT_STEP_DAYS)
 }
 
-/// Plans every customer as of `as_of`, with the contacts read from history
-/// since `since` (`None`: no history was read).
+/// Plans every customer of the groundwork as of `as_of`, with the contacts
+/// read from history since `since` (`None`: no history was read).
 ///
-/// The customers are planned in parallel; the items come out in urgency
-/// order, ties by id ([`kehu_analytics::urgency::order`]).
+/// The customers are planned in parallel; the items are ordered by urgency,
+/// ties by id ([`kehu_analytics::urgency::order`]).
 pub fn plan<'c>(
-    policy: &'c Policy,
+    ground: Groundwork<'c>,
     customers: &'c [Customer],
     contacts: &Contacts,
     since: Option<Date>,
@@ -138,42 +245,34 @@ pub fn plan<'c>(
     step: u32,
 ) -> Plan<'c> {
     let logged = contacts.of_each(customers.iter().map(|c| c.id.as_str()));
-    let mut planned: Vec<Option<Item<'c>>> = Vec::new();
+    let mut slots: Vec<Option<Item<'c>>> = Vec::new();
     customers
         .par_iter()
+        .zip(&ground.bases)
         .zip(logged)
-        .map(|(customer, logged)| {
-            let choice = policy.cadence_of(customer)?;
-            let weight = policy
-                .tier_or_default(customer.grade.tier.as_deref())
-                .map_or(1.0, |t| t.weight);
+        .map(|((customer, basis), logged)| {
+            let basis = (*basis)?;
             let last = last_contact(customer.contact.last, logged, since);
-            Some(item(customer, choice, weight, last, as_of, step))
+            Some(item(customer, basis, last, as_of, step))
         })
-        .collect_into_vec(&mut planned);
-    let mut out = Plan::default();
-    for (customer, item) in customers.iter().zip(&planned) {
-        if let Some(text) = customer.grade.pipeline.as_deref()
-            && PipelineGrade::parse(text).is_none()
-        {
-            out.warnings.push(format!(
-                "{}: grade.pipeline `{text}` is not A to E; its tier's cadence is used",
-                customer.id
-            ));
-        }
-        if item.is_none() {
-            out.without_cadence.push(customer.id.clone());
-        }
+        .collect_into_vec(&mut slots);
+    let order = urgency_order(&slots);
+    Plan {
+        slots,
+        order,
+        without_cadence: ground.without_cadence,
+        warnings: ground.warnings,
     }
-    out.items = in_urgency_order(planned);
-    out
 }
 
 /// One customer's follow-up, from its cadence, tier weight and last contact.
 fn item<'c>(
     customer: &'c Customer,
-    choice: CadenceChoice<'c>,
-    weight: f64,
+    Basis {
+        choice,
+        weight,
+        channel,
+    }: Basis<'c>,
     last: LastContact,
     as_of: Date,
     step: u32,
@@ -199,26 +298,27 @@ fn item<'c>(
         day,
         urgency: urgency(cadence, state.days_since, weight, step),
         last,
-        channel: None,
+        channel,
     }
 }
 
-/// The items in [`kehu_analytics::urgency::order`], each moved once. The sort is on small keys:
-/// the score, then (unless the items are in id order already, as a book's
-/// customers are) the id, then the position, which keeps a stable order.
-fn in_urgency_order(mut planned: Vec<Option<Item<'_>>>) -> Vec<Item<'_>> {
-    let mut ids = planned.iter().flatten().map(|item| item.id);
+/// The positions of the items of `slots` in
+/// [`kehu_analytics::urgency::order`]. The sort is on small keys: the
+/// score, then (unless the items are in id order already, as a book's
+/// customers are) the id, then the position.
+fn urgency_order(slots: &[Option<Item<'_>>]) -> Vec<usize> {
+    let mut ids = slots.iter().flatten().map(|item| item.id);
     let mut previous = ids.next();
     let ascending = ids.all(|id| {
         let before = previous.replace(id);
         before.is_none_or(|b| b < id)
     });
-    let mut keys: Vec<(u64, usize)> = planned
+    let mut keys: Vec<(u64, usize)> = slots
         .iter()
         .enumerate()
         .filter_map(|(at, item)| item.as_ref().map(|i| (!ascending_key(i.urgency.score), at)))
         .collect();
-    let id = |at: usize| planned[at].as_ref().map(|item| item.id);
+    let id = |at: usize| slots[at].as_ref().map(|item| item.id);
     keys.sort_unstable_by(|a, b| {
         let by_id = if ascending {
             std::cmp::Ordering::Equal
@@ -227,9 +327,7 @@ fn in_urgency_order(mut planned: Vec<Option<Item<'_>>>) -> Vec<Item<'_>> {
         };
         a.0.cmp(&b.0).then(by_id).then(a.1.cmp(&b.1))
     });
-    keys.into_iter()
-        .filter_map(|(_, at)| planned[at].take())
-        .collect()
+    keys.into_iter().map(|(_, at)| at).collect()
 }
 
 /// A key whose unsigned order is [`f64::total_cmp`]'s order.
@@ -285,43 +383,53 @@ impl View {
     /// day.
     pub fn select<'p, 'c>(&self, plan: &'p Plan<'c>, as_of: Date) -> Vec<&'p Item<'c>> {
         let until = self.until(as_of);
-        let shown: Vec<&Item<'c>> = plan
-            .items
-            .iter()
-            .filter(|i| self.shows_until(i, until))
-            .collect();
-        // Sorted by small keys: the day, the owner's rank among the owners
-        // shown (unowned last), then the position in `plan.items` (urgency
-        // order), so the order within a group stays the urgency order.
-        let mut ranks: HashMap<&str, u32, BuildHasherDefault<Fnv>> = shown
-            .iter()
-            .filter_map(|i| i.owner)
-            .map(|o| (o, 0))
-            .collect();
-        let mut owners: Vec<&str> = ranks.keys().copied().collect();
-        owners.sort_unstable();
-        for (rank, owner) in (0..).zip(owners) {
-            ranks.insert(owner, rank);
+        // The items are read in the book's order (the order they lie in
+        // memory), each with its place in the urgency order.
+        let mut place = vec![0; plan.slots.len()];
+        for (rank, &at) in plan.order.iter().enumerate() {
+            place[at] = rank;
         }
+        // Each owner shown is numbered as first met, looked up once per item.
+        let mut numbers: HashMap<&str, u32, BuildHasherDefault<Fnv>> = HashMap::default();
+        let mut owners: Vec<&str> = Vec::new();
+        let mut shown: Vec<(i32, u32, usize)> = Vec::new();
         let by_days = self.days.is_some();
-        let mut keys: Vec<(i32, u32, usize)> = shown
-            .iter()
-            .enumerate()
-            .map(|(at, item)| {
-                let day = if by_days {
-                    item.day.0.num_days_from_ce()
-                } else {
-                    0
-                };
-                let rank = item
-                    .owner
-                    .and_then(|o| ranks.get(o).copied())
-                    .unwrap_or(u32::MAX);
-                (day, rank, at)
-            })
-            .collect();
-        keys.sort_unstable();
-        keys.into_iter().map(|(_, _, at)| shown[at]).collect()
+        for (item, &place) in plan.slots.iter().zip(&place) {
+            let Some(item) = item.as_ref().filter(|i| self.shows_until(i, until)) else {
+                continue;
+            };
+            let day = if by_days {
+                item.day.0.num_days_from_ce()
+            } else {
+                0
+            };
+            let owner = item.owner.map_or(u32::MAX, |o| {
+                *numbers.entry(o).or_insert_with(|| {
+                    owners.push(o);
+                    u32::try_from(owners.len() - 1).unwrap_or(u32::MAX)
+                })
+            });
+            shown.push((day, owner, place));
+        }
+        // Sorted by small keys: the day, the owner's rank among the owners
+        // shown (unowned last), then the place in the urgency order, so the
+        // order within a group stays the urgency order.
+        let mut by_name: Vec<usize> = (0..owners.len()).collect();
+        by_name.sort_unstable_by_key(|&n| owners[n]);
+        let mut ranks = vec![0; owners.len()];
+        for (rank, n) in (0..).zip(by_name) {
+            ranks[n] = rank;
+        }
+        for key in &mut shown {
+            if let Some(&rank) = usize::try_from(key.1).ok().and_then(|n| ranks.get(n)) {
+                key.1 = rank;
+            }
+        }
+        shown.sort_unstable();
+        shown
+            .into_iter()
+            .filter_map(|(_, _, place)| plan.slots[plan.order[place]].as_ref())
+            .collect()
     }
 }
 
@@ -351,7 +459,6 @@ impl Hasher for Fnv {
 #[cfg(test)]
 mod tests {
     use kehu_analytics::urgency::order;
-    use kehu_core::Config;
 
     use super::*;
 
@@ -376,16 +483,19 @@ mod tests {
             .collect();
         let mut sorted = customers.clone();
         sorted.sort_by(|a, b| a.id.cmp(&b.id));
-        let policy = Policy::from_config(&Config::default()).unwrap();
+        let config = Config::default();
+        let policy = Policy::from_config(&config).unwrap();
         for book in [&customers, &sorted] {
-            let planned = plan(&policy, book, &Contacts::default(), None, as_of, 30);
-            assert_eq!(planned.items.len(), book.len());
-            let mut expected = planned.items.clone();
+            let ground = groundwork(&policy, &config, book);
+            let planned = plan(ground, book, &Contacts::default(), None, as_of, 30);
+            assert_eq!(planned.len(), book.len());
+            let items: Vec<&Item<'_>> = planned.items().collect();
+            let mut expected = items.clone();
             expected.sort_by(|a, b| order((&a.urgency, a.id), (&b.urgency, b.id)));
-            let ids = |items: &[Item<'_>]| -> Vec<String> {
+            let ids = |items: &[&Item<'_>]| -> Vec<String> {
                 items.iter().map(|i| i.id.to_owned()).collect()
             };
-            assert_eq!(ids(&planned.items), ids(&expected));
+            assert_eq!(ids(&items), ids(&expected));
         }
     }
 }

@@ -217,24 +217,10 @@ pub fn write_terminal(
     writeln!(out, "{}", title(view, as_of, items.len()))?;
     let header = &COLUMNS[2..];
     let groups = group_ranges(items, view);
-    let grids: Vec<Grid> = groups
-        .iter()
-        .map(|(_, range)| {
-            items[range.clone()]
-                .par_chunks(ROWS_PER_TASK)
-                .map(|rows| {
-                    let mut grid = Grid::new(header);
-                    let mut scratch = Scratch::default();
-                    for item in rows {
-                        measure_row(&mut grid, item, &mut scratch);
-                    }
-                    grid
-                })
-                .reduce(|| Grid::new(header), Grid::widest)
-        })
-        .collect();
+    let grids = measure_groups(items, &groups, header);
     let starts: Vec<usize> = groups.iter().map(|(_, range)| range.start).collect();
     let draw = |from: usize, to: usize| -> io::Result<Vec<u8>> {
+        touch(&items[from..to]);
         let mut text = Vec::new();
         let mut scratch = Scratch::default();
         let mut g = starts
@@ -264,8 +250,70 @@ pub fn write_terminal(
         }
         Ok(text)
     };
-    for batch in (0..items.len()).step_by(ROWS_PER_BATCH) {
-        let end = (batch + ROWS_PER_BATCH).min(items.len());
+    write_in_order(items.len(), out, draw)
+}
+
+/// Each group's grid (`groups`: names and ranges of `items`). The rows are
+/// measured in the order the items lie in memory (a plan keeps them in
+/// the book's order, the customers' text too), not in the order shown:
+/// reading a hundred thousand items and their text in a shuffled order
+/// costs most of measuring them.
+fn measure_groups(
+    items: &[&Item<'_>],
+    groups: &[(String, Range<usize>)],
+    header: &[&str],
+) -> Vec<Grid> {
+    let mut in_memory: Vec<(&Item<'_>, usize)> = Vec::with_capacity(items.len());
+    for (g, (_, range)) in groups.iter().enumerate() {
+        in_memory.extend(items[range.clone()].iter().map(|&item| (item, g)));
+    }
+    in_memory.par_sort_unstable_by_key(|&(item, _)| std::ptr::from_ref(item).addr());
+    let fresh = || vec![Grid::new(header); groups.len()];
+    in_memory
+        .par_chunks(ROWS_PER_TASK)
+        .map(|rows| {
+            let mut grids = fresh();
+            let mut scratch = Scratch::default();
+            for &(item, g) in rows {
+                measure_row(&mut grids[g], item, &mut scratch);
+            }
+            grids
+        })
+        .reduce(fresh, |mine, theirs| {
+            mine.into_iter()
+                .zip(theirs)
+                .map(|(a, b)| a.widest(b))
+                .collect()
+        })
+}
+
+/// Reads what drawing `items` reads, in a loop that does nothing else:
+/// the rows are in the order shown, scattered in memory, and the loads of
+/// a short loop overlap where those of the long drawing of a row wait one
+/// after the other. Drawing then finds them in the cache.
+pub(crate) fn touch(items: &[&Item<'_>]) {
+    for item in items {
+        std::hint::black_box((
+            (item.id.as_bytes().first(), item.name.as_bytes().first()),
+            (item.owner, item.stage, item.channel),
+            (&item.last, item.last.note.as_ref().map(String::len)),
+            (item.status, item.days_since, item.day),
+            (item.due_on, item.overdue_on),
+            (item.cadence, item.choice, item.urgency),
+        ));
+    }
+}
+
+/// Writes `count` rows to `out` in order: tasks of [`ROWS_PER_TASK`]
+/// consecutive rows are drawn in parallel by `draw(from, to)` (rows
+/// `from..to`), at most [`ROWS_PER_BATCH`] rows ahead of what is written.
+pub(crate) fn write_in_order(
+    count: usize,
+    out: &mut impl Write,
+    draw: impl Fn(usize, usize) -> io::Result<Vec<u8>> + Sync,
+) -> io::Result<()> {
+    for batch in (0..count).step_by(ROWS_PER_BATCH) {
+        let end = (batch + ROWS_PER_BATCH).min(count);
         let texts: Vec<io::Result<Vec<u8>>> = (batch..end)
             .step_by(ROWS_PER_TASK)
             .collect::<Vec<_>>()
@@ -374,31 +422,45 @@ fn draw_row(
 
 /// Appends `day` as it is displayed (`2026-11-18`).
 fn push_day(out: &mut String, day: Date) {
-    let (year, month, date) = (day.0.year(), day.0.month(), day.0.day());
-    if (0..=9999).contains(&year) {
-        let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
-        let year = year.unsigned_abs();
-        out.extend([
-            digit(year / 1000),
-            digit(year / 100),
-            digit(year / 10),
-            digit(year),
-            '-',
-            digit(month / 10),
-            digit(month),
-            '-',
-            digit(date / 10),
-            digit(date),
-        ]);
-    } else {
+    match day_text(day) {
+        Some(text) => out.extend(text.iter().map(|&b| char::from(b))),
         // Writing into a String cannot fail.
-        let _ = write!(out, "{day}");
+        None => {
+            let _ = write!(out, "{day}");
+        }
     }
+}
+
+/// `day` as it is displayed, digit by digit for the years 0 to 9999 (a
+/// large agenda writes hundreds of thousands of days); `None` for the
+/// others.
+pub(crate) fn day_text(day: Date) -> Option<[u8; 10]> {
+    let (year, month, date) = (day.0.year(), day.0.month(), day.0.day());
+    let year = u32::try_from(year).ok().filter(|y| *y <= 9999)?;
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    Some([
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(date / 10),
+        digit(date),
+    ])
 }
 
 /// Appends `n` in decimal.
 fn push_int(out: &mut String, n: i64) {
     let mut digits = [0u8; 20];
+    out.extend(decimal(n, &mut digits).iter().map(|&d| char::from(d)));
+}
+
+/// `n` in decimal, written at the end of `digits`: the text is the tail
+/// returned.
+fn decimal(n: i64, digits: &mut [u8; 20]) -> &[u8] {
     let mut at = digits.len();
     let mut rest = n.unsigned_abs();
     loop {
@@ -410,9 +472,10 @@ fn push_int(out: &mut String, n: i64) {
         }
     }
     if n < 0 {
-        out.push('-');
+        at -= 1;
+        digits[at] = b'-';
     }
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+    &digits[at..]
 }
 
 /// A whole terminal table: `header`, then `rows` (each with whether it is
@@ -534,15 +597,6 @@ pub fn item_json(item: &Item<'_>) -> Value {
     serde_json::to_value(ItemJson::of(item)).unwrap_or_default()
 }
 
-/// The items of the document, each converted as it is written.
-struct ItemsJson<'a, 'c>(&'a [&'a Item<'c>]);
-
-impl Serialize for ItemsJson<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|item| ItemJson::of(item)))
-    }
-}
-
 #[derive(Serialize)]
 struct ViewJson<'a> {
     owner: Option<&'a str>,
@@ -552,33 +606,9 @@ struct ViewJson<'a> {
     until: Date,
 }
 
-#[derive(Serialize)]
-struct DocumentJson<'a, 'c> {
-    schema: &'static str,
-    as_of: Date,
-    view: ViewJson<'a>,
-    items: ItemsJson<'a, 'c>,
-    without_cadence: &'a [String],
-    plan_actions: Value,
-}
-
-/// The JSON document of a view.
-pub fn json(
-    items: &[&Item<'_>],
-    view: &View,
-    as_of: Date,
-    without_cadence: &[String],
-    plan_actions: Value,
-) -> Result<String, PluginError> {
-    let mut out = Vec::new();
-    write_json(items, view, as_of, without_cadence, plan_actions, &mut out)
-        .map_err(|e| PluginError::Failed(format!("cannot write JSON: {e}")))?;
-    String::from_utf8(out).map_err(|e| PluginError::Failed(e.to_string()))
-}
-
-/// [`json`] written to `out` as each item is converted (the document of a
-/// large book runs to hundreds of megabytes, and a tree of it to several
-/// times that).
+/// The `kehu.agenda/1` document of a view, as serde_json writes it pretty
+/// (two spaces an indent): the items are converted in parallel tasks of
+/// consecutive items, written out in order.
 pub fn write_json(
     items: &[&Item<'_>],
     view: &View,
@@ -587,22 +617,223 @@ pub fn write_json(
     plan_actions: Value,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let doc = DocumentJson {
-        schema: JSON_SCHEMA,
-        as_of,
-        view: ViewJson {
-            owner: view.owner.as_deref(),
-            days: view.days,
-            overdue: view.overdue,
-            from: as_of,
-            until: view.until(as_of),
-        },
-        items: ItemsJson(items),
-        without_cadence,
-        plan_actions,
+    let view = ViewJson {
+        owner: view.owner.as_deref(),
+        days: view.days,
+        overdue: view.overdue,
+        from: as_of,
+        until: view.until(as_of),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    out.write_all(b"\n")
+    let mut head = Vec::new();
+    head.extend_from_slice(b"{\n  \"schema\": ");
+    nested_json(&mut head, &JSON_SCHEMA, 1, &mut Vec::new())?;
+    head.extend_from_slice(b",\n  \"as_of\": ");
+    nested_json(&mut head, &as_of, 1, &mut Vec::new())?;
+    head.extend_from_slice(b",\n  \"view\": ");
+    nested_json(&mut head, &view, 1, &mut Vec::new())?;
+    head.extend_from_slice(b",\n  \"items\": [");
+    out.write_all(&head)?;
+    write_in_order(items.len(), out, |from, to| {
+        touch(&items[from..to]);
+        let mut text = Vec::new();
+        let mut scratch = String::new();
+        for (at, item) in items.iter().enumerate().take(to).skip(from) {
+            text.extend_from_slice(if at == 0 { b"\n    " } else { b",\n    " });
+            push_item_json(&mut text, item, &mut scratch);
+        }
+        Ok(text)
+    })?;
+    let mut tail = Vec::new();
+    if !items.is_empty() {
+        tail.extend_from_slice(b"\n  ");
+    }
+    tail.extend_from_slice(b"],\n  \"without_cadence\": ");
+    nested_json(&mut tail, &without_cadence, 1, &mut Vec::new())?;
+    tail.extend_from_slice(b",\n  \"plan_actions\": ");
+    nested_json(&mut tail, &plan_actions, 1, &mut Vec::new())?;
+    tail.extend_from_slice(b"\n}\n");
+    out.write_all(&tail)
+}
+
+/// Appends `item` as serde_json writes [`ItemJson`] pretty, nested two
+/// levels deep (in the document's `items`), field by field: serde's
+/// general path (a key escaped and a formatter called per field, every
+/// date through `fmt`) took most of the time of a document of every
+/// customer. The tests compare the bytes with serde_json's.
+fn push_item_json(out: &mut Vec<u8>, item: &Item<'_>, scratch: &mut String) {
+    const FIELD: &[u8] = b",\n      \"";
+    let field = |out: &mut Vec<u8>, name: &str| {
+        out.extend_from_slice(FIELD);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\": ");
+    };
+    out.extend_from_slice(b"{\n      \"id\": ");
+    push_json_str(out, item.id);
+    field(out, "name");
+    push_json_str(out, item.name);
+    field(out, "owner");
+    push_json_option(out, item.owner, push_json_str);
+    field(out, "stage");
+    push_json_str(out, item.stage);
+    field(out, "day");
+    push_json_day(out, item.day);
+    field(out, "status");
+    push_json_str(out, status_name(item.status));
+    field(out, "channel");
+    push_json_option(out, item.channel, |out, channel| {
+        push_json_str(out, channel)
+    });
+    for (name, day) in [
+        ("last_contact", item.last.day),
+        ("contact_field", item.last.field),
+        ("contact_logged", item.last.logged),
+    ] {
+        field(out, name);
+        push_json_option(out, day, push_json_day);
+    }
+    field(out, "note");
+    push_json_option(out, item.last.note.as_deref(), push_json_str);
+    field(out, "days_since");
+    push_json_option(out, item.days_since, push_json_int);
+    field(out, "due_on");
+    push_json_option(out, item.due_on, push_json_day);
+    field(out, "overdue_on");
+    push_json_option(out, item.overdue_on, push_json_day);
+    field(out, "cadence");
+    out.extend_from_slice(b"{\n        \"ideal\": ");
+    push_json_int(out, i64::from(item.cadence.ideal));
+    out.extend_from_slice(b",\n        \"max\": ");
+    push_json_int(out, i64::from(item.cadence.max));
+    out.extend_from_slice(b",\n        \"reason\": ");
+    scratch.clear();
+    // Writing into a String cannot fail.
+    let _ = write!(scratch, "{}", item.choice);
+    push_json_str(out, scratch);
+    out.extend_from_slice(b"\n      }");
+    let urgency = &item.urgency;
+    field(out, "urgency");
+    out.extend_from_slice(b"{\n        \"score\": ");
+    push_json_float(out, urgency.score);
+    out.extend_from_slice(b",\n        \"days_since\": ");
+    push_json_int(out, urgency.days_since);
+    out.extend_from_slice(b",\n        \"never_contacted\": ");
+    push_json_bool(out, urgency.never_contacted);
+    out.extend_from_slice(b",\n        \"cadence\": {\n          \"ideal\": ");
+    push_json_int(out, i64::from(urgency.cadence.ideal));
+    out.extend_from_slice(b",\n          \"max\": ");
+    push_json_int(out, i64::from(urgency.cadence.max));
+    out.extend_from_slice(b"\n        },\n        \"past_ideal\": ");
+    push_json_int(out, urgency.past_ideal);
+    out.extend_from_slice(b",\n        \"past_max\": ");
+    push_json_bool(out, urgency.past_max);
+    out.extend_from_slice(b",\n        \"weight\": ");
+    push_json_float(out, urgency.weight);
+    out.extend_from_slice(b",\n        \"step_days\": ");
+    push_json_int(out, i64::from(urgency.step_days));
+    out.extend_from_slice(b",\n        \"reason\": ");
+    scratch.clear();
+    let _ = write!(scratch, "{urgency}");
+    push_json_str(out, scratch);
+    out.extend_from_slice(b"\n      }\n    }");
+}
+
+/// A status as its JSON name (serde's kebab-case).
+fn status_name(status: FollowUpStatus) -> &'static str {
+    match status {
+        FollowUpStatus::NotDue => "not-due",
+        FollowUpStatus::Due => "due",
+        FollowUpStatus::Overdue => "overdue",
+    }
+}
+
+fn push_json_option<T>(out: &mut Vec<u8>, value: Option<T>, push: impl FnOnce(&mut Vec<u8>, T)) {
+    match value {
+        Some(value) => push(out, value),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn push_json_bool(out: &mut Vec<u8>, value: bool) {
+    out.extend_from_slice(if value { b"true" } else { b"false" });
+}
+
+fn push_json_int(out: &mut Vec<u8>, n: i64) {
+    out.extend_from_slice(decimal(n, &mut [0; 20]));
+}
+
+/// A float as serde_json writes it (its shortest form; `null` when not
+/// finite).
+fn push_json_float(out: &mut Vec<u8>, x: f64) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, &x);
+}
+
+fn push_json_day(out: &mut Vec<u8>, day: Date) {
+    match day_text(day) {
+        Some(text) => {
+            out.push(b'"');
+            out.extend_from_slice(&text);
+            out.push(b'"');
+        }
+        None => push_json_str(out, &day.to_string()),
+    }
+}
+
+/// A JSON string as serde_json writes it: `"` and `\` escaped, control
+/// characters as `\b \t \n \f \r` or `\u00XX`, everything else as it is.
+fn push_json_str(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (at, &b) in bytes.iter().enumerate() {
+        let escaped: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\t' => b"\\t",
+            b'\r' => b"\\r",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..at]);
+        if escaped.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0xf)]);
+        } else {
+            out.extend_from_slice(escaped);
+        }
+        start = at + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Appends `value` as pretty JSON nested `depth` levels deep in a pretty
+/// document: its lines after the first indented by two spaces a level
+/// (serde_json escapes every line break inside a string, so each one is
+/// between values). `scratch` is a reused buffer.
+fn nested_json(
+    out: &mut Vec<u8>,
+    value: &impl Serialize,
+    depth: usize,
+    scratch: &mut Vec<u8>,
+) -> io::Result<()> {
+    scratch.clear();
+    serde_json::to_writer_pretty(&mut *scratch, value)?;
+    let mut lines = scratch.split(|&b| b == b'\n');
+    if let Some(first) = lines.next() {
+        out.extend_from_slice(first);
+    }
+    for line in lines {
+        out.push(b'\n');
+        out.resize(out.len() + 2 * depth, b' ');
+        out.extend_from_slice(line);
+    }
+    Ok(())
 }
 
 /// A pretty JSON document with a final newline.
@@ -656,7 +887,7 @@ mod tests {
 
     use super::*;
     use crate::contacts::Contacts;
-    use crate::plan::plan;
+    use crate::plan::{Plan, groundwork, plan};
 
     fn day(text: &str) -> Date {
         text.parse().unwrap()
@@ -702,15 +933,17 @@ mod tests {
                 field: None,
             }],
         };
-        let policy = Policy::from_config(&Config::default()).unwrap();
+        let config = Config::default();
+        let policy = Policy::from_config(&config).unwrap();
         let contacts = Contacts::from_answer(logged);
         let since = Some(day("2025-11-18"));
-        let planned = plan(&policy, &customers, &contacts, since, day("2026-11-18"), 30);
-        assert_eq!(planned.items.len(), customers.len());
-        assert!(planned.items.iter().any(|i| i.last.note.is_some()));
+        let ground = groundwork(&policy, &config, &customers);
+        let planned = plan(ground, &customers, &contacts, since, day("2026-11-18"), 30);
+        assert_eq!(planned.len(), customers.len());
+        assert!(planned.items().any(|i| i.last.note.is_some()));
         let header = &COLUMNS[2..];
         let mut cells = Cells::default();
-        for item in &planned.items {
+        for item in planned.items() {
             let mut measured = Grid::new(header);
             measure_row(&mut measured, item, &mut Scratch::default());
             fill_cells(item, &mut cells);
@@ -726,10 +959,12 @@ mod tests {
     /// The parallel drawing of a large agenda (groups and tasks across
     /// batch boundaries, rows drawn straight and through the cells) gives
     /// the bytes of the tables drawn one group at a time from the cells.
-    #[test]
-    fn large_agendas_draw_like_one_table_per_group() {
+    /// More customers than a batch of rows, with several owners and none,
+    /// every tier and grade (and an unreadable one), never contacted or
+    /// not, wide, multi-line and tabbed names.
+    fn large_book() -> Vec<Customer> {
         let owners = [Some("ann"), Some("bob"), None, Some("chen"), Some("ann")];
-        let customers: Vec<Customer> = (0..ROWS_PER_BATCH + 3 * ROWS_PER_TASK + 17)
+        (0..ROWS_PER_BATCH + 3 * ROWS_PER_TASK + 17)
             .map(|i| {
                 let mut c = Customer {
                     id: format!("c{i:06}"),
@@ -751,10 +986,28 @@ mod tests {
                     .then(|| Date(day("2026-11-18").0 - chrono::TimeDelta::days((i % 400) as i64)));
                 c
             })
-            .collect();
-        let policy = Policy::from_config(&Config::default()).unwrap();
+            .collect()
+    }
+
+    /// The plan of [`large_book`] as of 2026-11-18, without history.
+    fn large_plan<'c>(
+        customers: &'c [Customer],
+        config: &'c Config,
+        policy: &'c Policy,
+    ) -> (Plan<'c>, Date) {
         let as_of = day("2026-11-18");
-        let planned = plan(&policy, &customers, &Contacts::default(), None, as_of, 30);
+        let ground = groundwork(policy, config, customers);
+        (
+            plan(ground, customers, &Contacts::default(), None, as_of, 30),
+            as_of,
+        )
+    }
+
+    #[test]
+    fn large_agendas_draw_like_one_table_per_group() {
+        let (customers, config) = (large_book(), Config::default());
+        let policy = Policy::from_config(&config).unwrap();
+        let (planned, as_of) = large_plan(&customers, &config, &policy);
         for view in [
             View::default(),
             View {
@@ -784,5 +1037,73 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The document written in parallel tasks is the one serde_json writes
+    /// pretty from the whole document, with many items or none.
+    #[test]
+    fn json_documents_are_serde_json_pretty() {
+        let (customers, config) = (large_book(), Config::default());
+        let policy = Policy::from_config(&config).unwrap();
+        let (planned, as_of) = large_plan(&customers, &config, &policy);
+        let view = View {
+            days: Some(40),
+            ..View::default()
+        };
+        let all = view.select(&planned, as_of);
+        assert!(all.len() > ROWS_PER_BATCH, "{}", all.len());
+        let without = ["x".to_owned(), "y \"quoted\"".to_owned()];
+        let actions = serde_json::json!([{"id": "a", "what": "call"}]);
+        for items in [&all[..], &all[..1], &[]] {
+            for without in [&without[..], &[]] {
+                let expected = serde_json::json!({
+                    "schema": JSON_SCHEMA,
+                    "as_of": as_of,
+                    "view": {
+                        "owner": view.owner,
+                        "days": view.days,
+                        "overdue": view.overdue,
+                        "from": as_of,
+                        "until": view.until(as_of),
+                    },
+                    "items": items.iter().map(|item| item_json(item)).collect::<Vec<_>>(),
+                    "without_cadence": without,
+                    "plan_actions": actions,
+                });
+                let mut written = Vec::new();
+                write_json(items, &view, as_of, without, actions.clone(), &mut written).unwrap();
+                assert_eq!(
+                    String::from_utf8(written).unwrap(),
+                    pretty(&expected).unwrap(),
+                    "{} items",
+                    items.len()
+                );
+            }
+        }
+    }
+
+    /// Strings, days and numbers are written as serde_json writes them.
+    #[test]
+    fn json_values_are_written_as_serde_json_writes_them() {
+        let every_ascii: String = (0..=0x7f_u8).map(char::from).collect();
+        for text in [&every_ascii[..], "中山钢铁 \u{2028} é", "", "plain"] {
+            let mut out = Vec::new();
+            push_json_str(&mut out, text);
+            assert_eq!(out, serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
+        for n in [0, 7, -1, 730, i64::MIN, i64::MAX] {
+            let mut out = Vec::new();
+            push_json_int(&mut out, n);
+            assert_eq!(out, serde_json::to_vec(&n).unwrap());
+        }
+        for d in ["0001-01-01", "2026-11-18", "9999-12-31"] {
+            let mut out = Vec::new();
+            push_json_day(&mut out, day(d));
+            assert_eq!(out, serde_json::to_vec(&day(d)).unwrap());
+        }
+        let far = Date(chrono::NaiveDate::from_ymd_opt(12345, 6, 7).unwrap());
+        let mut out = Vec::new();
+        push_json_day(&mut out, far);
+        assert_eq!(out, serde_json::to_vec(&far).unwrap());
     }
 }
