@@ -319,7 +319,7 @@ fn urgency_order(slots: &[Option<Item<'_>>]) -> Vec<usize> {
         .filter_map(|(at, item)| item.as_ref().map(|i| (!ascending_key(i.urgency.score), at)))
         .collect();
     let id = |at: usize| slots[at].as_ref().map(|item| item.id);
-    keys.sort_unstable_by(|a, b| {
+    keys.par_sort_unstable_by(|a, b| {
         let by_id = if ascending {
             std::cmp::Ordering::Equal
         } else {
@@ -425,7 +425,7 @@ impl View {
                 key.1 = rank;
             }
         }
-        shown.sort_unstable();
+        shown.par_sort_unstable();
         shown
             .into_iter()
             .filter_map(|(_, _, place)| plan.slots[plan.order[place]].as_ref())

@@ -43,6 +43,7 @@ use serde_json::value::RawValue;
 
 use super::History;
 use super::filter::{ChangeFilter, is_contact};
+use super::objects::{BookIds, Objects};
 use super::records::{CommitInfo, CustomerChange, FieldChange, Kind, Status};
 use super::spill::Lines;
 use super::walk::Walk;
@@ -55,8 +56,33 @@ pub(crate) const VERSION: u32 = 3;
 /// Segments kept before they are merged into one.
 const MAX_SEGMENTS: usize = 8;
 
-/// Commits per job handed to a worker thread.
-const JOB: usize = 256;
+/// How a build runs. Its memory is the walk's, plus per diffing thread its
+/// cache and at most two jobs' lines (see [`parallel`]): bounded by these,
+/// never by the length of the history.
+#[derive(Clone, Copy, Debug)]
+struct Build {
+    /// Commits per job handed to a diffing thread.
+    job: usize,
+    /// Bytes of pack objects the walk keeps (commits and root trees: it
+    /// reads each once, in order, so a little cache of delta bases does).
+    walk_cache: usize,
+    /// Bytes of pack objects each diffing thread keeps.
+    diff_cache: usize,
+    /// Diffing threads; below two, the walking thread diffs.
+    workers: usize,
+}
+
+impl Build {
+    /// The build as it runs: a thread per core, up to eight.
+    fn standard() -> Build {
+        Build {
+            job: 256,
+            walk_cache: 2 << 20,
+            diff_cache: 8 << 20,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+        }
+    }
+}
 
 /// One commit as the index writes it (its customers follow on their own
 /// lines).
@@ -296,6 +322,7 @@ pub(crate) struct IndexState {
 #[derive(Clone, Debug)]
 pub(crate) struct Index {
     dir: PathBuf,
+    build: Build,
     prefix: String,
 }
 
@@ -354,6 +381,7 @@ impl Index {
         Index {
             dir: git_dir.join("kehu").join(name),
             prefix: prefix.to_owned(),
+            build: Build::standard(),
         }
     }
 
@@ -361,6 +389,21 @@ impl Index {
     #[cfg(test)]
     pub(crate) fn path(&self) -> &Path {
         &self.dir
+    }
+
+    /// The same index, built in jobs of one commit on three threads that
+    /// keep (almost) nothing cached: what it writes must not change.
+    #[cfg(test)]
+    pub(crate) fn built_tiny(self) -> Index {
+        Index {
+            build: Build {
+                job: 1,
+                walk_cache: 0,
+                diff_cache: 0,
+                workers: 3,
+            },
+            ..self
+        }
     }
 
     /// Where this process writes segment `number` before linking it in.
@@ -534,22 +577,25 @@ impl Index {
     ) -> Result<Vec<[u8; 20]>, Trouble> {
         let mut out = BufWriter::new(File::create(path)?);
         let mut ids: Vec<[u8; 20]> = Vec::new();
-        let objects = &history.objects;
+        // The build's own readers, with small caches, dropped when done.
+        let repo = history.objects.repo;
+        let build = self.build;
+        let objects = &Objects::new(repo, &self.prefix, build.walk_cache);
         let mut walk = Walk::new(objects, head)?;
         let skip =
             |id: &Oid, time: i64| cut.is_some_and(|c| time < c) || (deep && known.contains(id));
-        let mut batch = Vec::with_capacity(JOB);
+        let mut batch = Vec::with_capacity(build.job);
         let mut more = true;
-        let mut next_batch = |batch: &mut Vec<Oid>| -> Result<bool, Trouble> {
+        let mut next_batch = |batch: &mut Vec<Walked>| -> Result<bool, Trouble> {
             batch.clear();
-            while batch.len() < JOB {
+            while batch.len() < build.job {
                 match walk.next(objects, &skip)? {
                     Some((id, _)) if known.contains(&id) => {}
-                    Some((id, _)) => {
+                    Some((id, book)) => {
                         let mut raw = [0u8; 20];
                         raw.copy_from_slice(id.as_bytes());
                         ids.push(raw);
-                        batch.push(id);
+                        batch.push(Walked::new(id, &book));
                     }
                     None => return Ok(false),
                 }
@@ -557,15 +603,13 @@ impl Index {
             Ok(true)
         };
         more &= next_batch(&mut batch)?;
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        if !more || workers < 2 {
+        if !more || build.workers < 2 {
             // Few new commits (the usual case: HEAD moved by a commit or
             // two), or one core: diff them here.
+            let history = Book::history_for_build(repo, &self.prefix, build.diff_cache);
             loop {
                 let mut lines = Lines::default();
-                for id in &batch {
-                    history.write_entry(*id, &mut lines)?;
-                }
+                history.write_entries(&batch, &mut lines)?;
                 lines.copy_to(&mut out)?;
                 if !more {
                     break;
@@ -573,15 +617,15 @@ impl Index {
                 more &= next_batch(&mut batch)?;
             }
         } else {
-            let git_dir = objects.repo.path().to_path_buf();
+            let git_dir = repo.path().to_path_buf();
             parallel(
                 &git_dir,
                 &self.prefix,
-                workers,
+                &build,
                 &mut out,
                 std::mem::take(&mut batch),
                 || {
-                    let mut fresh = Vec::with_capacity(JOB);
+                    let mut fresh = Vec::with_capacity(build.job);
                     let more = next_batch(&mut fresh)?;
                     Ok((fresh, more))
                 },
@@ -876,10 +920,50 @@ impl SegmentReader {
     }
 }
 
+/// A commit the build's walk found, with what the walk read of it, handed
+/// to a diffing thread (which then need not read it again).
+pub(crate) struct Walked {
+    id: Oid,
+    customers: Option<Oid>,
+    rules: Option<Oid>,
+    time: i64,
+    parents: Box<[Oid]>,
+}
+
+impl Walked {
+    fn new(id: Oid, book: &BookIds) -> Walked {
+        Walked {
+            id,
+            customers: book.customers,
+            rules: book.rules,
+            time: book.time,
+            parents: book.parents.iter().copied().collect(),
+        }
+    }
+}
+
 impl History<'_> {
+    /// Writes the index lines of a job of commits, in order, told what the
+    /// walk read of each (a commit's parent is mostly the next one).
+    fn write_entries(&self, job: &[Walked], out: &mut Lines) -> Result<(), Trouble> {
+        for walked in job {
+            self.objects.remember(
+                walked.id,
+                BookIds {
+                    customers: walked.customers,
+                    rules: walked.rules,
+                    time: walked.time,
+                    parents: walked.parents.iter().copied().collect(),
+                },
+            );
+        }
+        job.iter()
+            .try_for_each(|walked| self.write_entry(walked.id, out))
+    }
+
     /// Writes the index lines of one commit: the commit line, then one line
     /// per customer change (every field), streamed.
-    pub(crate) fn write_entry(&self, id: Oid, out: &mut Lines) -> Result<(), Trouble> {
+    fn write_entry(&self, id: Oid, out: &mut Lines) -> Result<(), Trouble> {
         let ids = self.objects.book_ids_by_id(id)?;
         let parents = ids.parents.iter().map(Oid::to_string).collect::<Vec<_>>();
         let out = std::cell::RefCell::new(out);
@@ -943,18 +1027,19 @@ fn line(out: &mut Vec<u8>, time: i64, entry: &EntryOut<'_>) -> Result<(), GitErr
     Ok(())
 }
 
-/// Diffs batches of commits on `workers` threads (each with its own
-/// repository handle) and writes their lines to `out` in walk order.
+/// Diffs batches of commits on the build's worker threads (each with its
+/// own repository handle) and writes their lines to `out` in walk order.
 /// `first` is the first batch; `next` gives the following ones and whether
 /// more may come.
 fn parallel(
     git_dir: &Path,
     prefix: &str,
-    workers: usize,
+    build: &Build,
     out: &mut impl Write,
-    first: Vec<Oid>,
-    mut next: impl FnMut() -> Result<(Vec<Oid>, bool), Trouble>,
+    first: Vec<Walked>,
+    mut next: impl FnMut() -> Result<(Vec<Walked>, bool), Trouble>,
 ) -> Result<(), Trouble> {
+    let workers = build.workers;
     let mut repos = Vec::with_capacity(workers);
     for _ in 0..workers {
         repos.push(
@@ -963,25 +1048,22 @@ fn parallel(
         );
     }
     std::thread::scope(|scope| {
-        let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Oid>)>(workers);
+        let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Walked>)>(workers);
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (done_tx, done_rx) = mpsc::channel::<(usize, Result<Lines, Trouble>)>();
         for repo in repos {
             let job_rx = Arc::clone(&job_rx);
             let done_tx = done_tx.clone();
             scope.spawn(move || {
-                let history = Book::history_over(&repo, prefix);
+                let history = Book::history_for_build(&repo, prefix, build.diff_cache);
                 loop {
                     let job = match job_rx.lock() {
                         Ok(rx) => rx.recv(),
                         Err(_) => return,
                     };
-                    let Ok((seq, ids)) = job else { return };
+                    let Ok((seq, job)) = job else { return };
                     let mut lines = Lines::default();
-                    let result = ids
-                        .iter()
-                        .try_for_each(|id| history.write_entry(*id, &mut lines))
-                        .map(|()| lines);
+                    let result = history.write_entries(&job, &mut lines).map(|()| lines);
                     if done_tx.send((seq, result)).is_err() {
                         return;
                     }

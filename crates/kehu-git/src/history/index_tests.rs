@@ -351,6 +351,30 @@ fn the_index_answers_like_the_walk_and_grows_by_new_commits_only() {
 }
 
 #[test]
+fn a_build_in_tiny_jobs_without_caches_writes_the_same_index() {
+    let dir = busy_book();
+    let root = dir.path();
+    let book = open(root);
+    let head = Oid::from_str(git(root, &["rev-parse", "HEAD"]).trim()).unwrap();
+    let history = book.history();
+    let built = |index: &index::Index| {
+        index.discard();
+        assert!(index.ensure(&history, head, None).is_ok());
+        let files = segments(root);
+        assert_eq!(files.len(), 1);
+        let ids = files[0].with_extension("ids");
+        (fs::read(&files[0]).unwrap(), fs::read(ids).unwrap())
+    };
+    let standard = index::Index::new(&root.join(".git"), "");
+    let one_batch = built(&standard);
+    let tiny = built(&standard.clone().built_tiny());
+    assert!(one_batch.0 == tiny.0, "the segments differ");
+    assert!(one_batch.1 == tiny.1, "the id lists differ");
+    assert!(commits_in(&segments(root)[0]) > 5);
+    assert_index_agrees(root);
+}
+
+#[test]
 fn a_damaged_or_foreign_index_is_rebuilt() {
     let dir = busy_book();
     let root = dir.path();

@@ -65,6 +65,8 @@ pub struct BookDiff {
 pub struct History<'b> {
     objects: Objects<'b>,
     parsed: RefCell<HashMap<Oid, Rc<Result<Fields, String>>>>,
+    /// Parsed blobs kept at most (see [`PARSED_CACHE`]).
+    parsed_max: usize,
     /// The derived history index, when this reader keeps one.
     index: Option<index::Index>,
 }
@@ -74,6 +76,9 @@ pub struct History<'b> {
 /// the new side of the one before), so a small cache does; each index
 /// builder thread keeps one.
 const PARSED_CACHE: usize = 1024;
+
+/// Parsed blobs an index builder's thread keeps at most.
+const BUILD_PARSED_CACHE: usize = 64;
 
 /// Similar enough to call a delete + add a rename.
 const RENAME_SIMILARITY: f64 = 0.5;
@@ -99,12 +104,39 @@ impl Book {
         }
     }
 
+    /// A history reader for building the index: small caches, blobs read
+    /// once (see [`objects::Objects::blobs_once`]), few parsed blobs kept
+    /// (a book of many customers seldom meets a blob again soon).
+    pub(crate) fn history_for_build<'r>(
+        repo: &'r git2::Repository,
+        prefix: &str,
+        cache: usize,
+    ) -> History<'r> {
+        let history = History {
+            parsed_max: BUILD_PARSED_CACHE,
+            ..Book::history_with_cache(repo, prefix, cache)
+        };
+        history.objects.blobs_once();
+        history
+    }
+
     /// A history reader over another handle on this book's repository,
     /// for a worker thread (a handle must not be shared between threads).
     pub(crate) fn history_over<'r>(repo: &'r git2::Repository, prefix: &str) -> History<'r> {
+        Book::history_with_cache(repo, prefix, pack::CACHE_BYTES)
+    }
+
+    /// Like [`Book::history_over`], keeping at most `cache` bytes of objects
+    /// read from the packs (the index builder's threads keep less).
+    pub(crate) fn history_with_cache<'r>(
+        repo: &'r git2::Repository,
+        prefix: &str,
+        cache: usize,
+    ) -> History<'r> {
         History {
-            objects: Objects::new(repo, prefix),
+            objects: Objects::new(repo, prefix, cache),
             parsed: RefCell::new(HashMap::new()),
+            parsed_max: PARSED_CACHE,
             index: None,
         }
     }
@@ -119,7 +151,7 @@ impl<'b> History<'b> {
         let bytes = self.objects.blob(id)?;
         let parsed = Rc::new(flatten(&bytes));
         let mut cache = self.parsed.borrow_mut();
-        if cache.len() >= PARSED_CACHE {
+        if cache.len() >= self.parsed_max {
             cache.clear();
         }
         cache.insert(id, Rc::clone(&parsed));

@@ -57,7 +57,9 @@ const TREE_CACHE: usize = 16;
 const LOOKUP_CACHE: usize = 8;
 
 impl<'r> Objects<'r> {
-    pub(crate) fn new(repo: &'r Repository, prefix: &str) -> Objects<'r> {
+    /// The objects of the book at `prefix` in `repo`, keeping at most
+    /// `cache` bytes of objects read from the packs.
+    pub(crate) fn new(repo: &'r Repository, prefix: &str, cache: usize) -> Objects<'r> {
         let shallow = std::fs::read_to_string(repo.path().join("shallow"))
             .map(|text| {
                 text.lines()
@@ -68,7 +70,7 @@ impl<'r> Objects<'r> {
         Objects {
             repo,
             odb: repo.odb().ok(),
-            packs: Packs::open(repo.path()),
+            packs: Packs::open(repo.path(), cache),
             shallow,
             prefix: prefix
                 .split('/')
@@ -186,6 +188,17 @@ impl<'r> Objects<'r> {
         };
         self.ids.borrow_mut().insert(id, ids.clone());
         Ok(ids)
+    }
+
+    /// Reads blobs as an index build does (see [`Packs::blobs_once`]).
+    pub(crate) fn blobs_once(&self) {
+        self.packs.blobs_once();
+    }
+
+    /// Memoises the book ids of a commit read elsewhere (by the index
+    /// build's walk, on another thread).
+    pub(crate) fn remember(&self, id: Oid, ids: BookIds) {
+        self.ids.borrow_mut().insert(id, ids);
     }
 
     /// Forgets memoised ids (to bound memory on long walks).
@@ -531,7 +544,7 @@ mod tests {
                     signatures[(i + 1) % signatures.len()],
                 );
                 let id = odb.write(ObjectType::Commit, raw.as_bytes()).unwrap();
-                let objects = Objects::new(repo, "");
+                let objects = Objects::new(repo, "", crate::history::pack::CACHE_BYTES);
                 let ours = parse_commit_info(id, raw.as_bytes()).unwrap();
                 let theirs = objects.info(&objects.commit(id).unwrap());
                 assert_eq!(ours, theirs, "{sig:?} {message:?}");

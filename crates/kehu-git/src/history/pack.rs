@@ -17,7 +17,7 @@
 //! type-and-size header, then for an offset delta the distance back to its
 //! base, for a reference delta the base's id, then zlib data.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -26,10 +26,18 @@ use std::sync::{Arc, Mutex, Weak};
 
 use flate2::{Decompress, FlushDecompress, Status};
 use git2::{ObjectType, Oid};
-use memmap2::Mmap;
 
-/// Bytes of resolved objects kept at most.
-const CACHE_BYTES: usize = 16 << 20;
+/// Bytes of resolved objects kept at most, by default.
+pub(crate) const CACHE_BYTES: usize = 16 << 20;
+
+/// What keeping one object costs beside its bytes: its shared buffer's
+/// header, the map entry and the use queue's entries. Counted so that many
+/// small objects (a walk's 73-byte root trees) cannot hold many times the
+/// budget.
+const ENTRY_COST: usize = 256;
+
+/// Ids of an `.idx` kept in memory: every this-many-th (see [`IdxTable`]).
+const SAMPLE: usize = 32;
 
 /// Objects larger than this are never kept (one would evict everything).
 const CACHE_OBJECT_MAX: usize = 1 << 20;
@@ -50,17 +58,15 @@ pub(crate) struct Raw {
     pub data: Rc<Vec<u8>>,
 }
 
-/// One `.idx` + `.pack` pair: the index mapped (once per process: the
-/// index builder's threads share it), the pack read entry by entry (a walk
-/// over the whole history touches most of a pack; mapped, every page
-/// touched would count as the process's memory).
+/// One `.idx` + `.pack` pair, both read with `pread`, never mapped: a walk
+/// over the whole history touches most of both, and every mapped page it
+/// touched would count as the process's memory (the index of a
+/// 200,000-commit book is 36 MB).
 struct Pack {
-    idx: Arc<Mmap>,
+    idx: Arc<IdxTable>,
     pack: File,
     /// The pack's length in bytes.
     len: u64,
-    /// Objects in the pack.
-    count: usize,
 }
 
 /// Every readable pack of a repository, with the delta-base cache.
@@ -70,11 +76,12 @@ pub(crate) struct Packs {
     inflate: RefCell<Decompress>,
     /// The input of the last large entry, reused.
     scratch: RefCell<Vec<u8>>,
+    /// See [`Packs::blobs_once`].
+    blobs_once: Cell<bool>,
 }
 
 /// Resolved objects by (pack, offset), the least recently used evicted
-/// first past [`CACHE_BYTES`].
-#[derive(Default)]
+/// first past the budget (each object's bytes plus [`ENTRY_COST`]).
 struct Cache {
     /// Each object with the tick of its last use.
     map: HashMap<(usize, u64), (Raw, u64)>,
@@ -82,9 +89,21 @@ struct Cache {
     order: VecDeque<((usize, u64), u64)>,
     bytes: usize,
     tick: u64,
+    /// Bytes kept at most.
+    budget: usize,
 }
 
 impl Cache {
+    fn new(budget: usize) -> Cache {
+        Cache {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            bytes: 0,
+            tick: 0,
+            budget,
+        }
+    }
+
     fn get(&mut self, key: (usize, u64)) -> Option<Raw> {
         let (raw, used) = self.map.get_mut(&key)?;
         self.tick += 1;
@@ -101,18 +120,18 @@ impl Cache {
     }
 
     fn put(&mut self, key: (usize, u64), raw: &Raw) {
-        let len = raw.data.len();
-        if len > CACHE_OBJECT_MAX || self.map.contains_key(&key) {
+        if raw.data.len() > CACHE_OBJECT_MAX || self.map.contains_key(&key) {
             return;
         }
-        while self.bytes + len > CACHE_BYTES {
+        let len = raw.data.len() + ENTRY_COST;
+        while self.bytes + len > self.budget {
             let Some((old, tick)) = self.order.pop_front() else {
                 break;
             };
             if self.map.get(&old).is_some_and(|(_, used)| *used == tick)
                 && let Some((gone, _)) = self.map.remove(&old)
             {
-                self.bytes -= gone.data.len();
+                self.bytes -= gone.data.len() + ENTRY_COST;
             }
         }
         self.tick += 1;
@@ -143,9 +162,10 @@ enum Base {
 }
 
 impl Packs {
-    /// Maps the packs in `objects/pack` of the repository at `git_dir`;
-    /// a pack that does not open is left to libgit2.
-    pub(crate) fn open(git_dir: &Path) -> Packs {
+    /// Opens the packs in `objects/pack` of the repository at `git_dir`,
+    /// keeping at most `budget` bytes of resolved objects; a pack that does
+    /// not open is left to libgit2.
+    pub(crate) fn open(git_dir: &Path, budget: usize) -> Packs {
         let mut packs = Vec::new();
         if let Ok(entries) = std::fs::read_dir(git_dir.join("objects").join("pack")) {
             let mut names: Vec<_> = entries
@@ -161,10 +181,26 @@ impl Packs {
         }
         Packs {
             packs,
-            cache: RefCell::new(Cache::default()),
+            cache: RefCell::new(Cache::new(budget)),
             inflate: RefCell::new(Decompress::new(true)),
             scratch: RefCell::new(Vec::new()),
+            blobs_once: Cell::new(false),
         }
+    }
+
+    /// Whether an object of `kind` that was asked for is read once, so not
+    /// worth keeping but as a delta base: commits always; blobs too when
+    /// [`Packs::blobs_once`] says so.
+    fn once(&self, kind: ObjectType) -> bool {
+        kind == ObjectType::Commit || (kind == ObjectType::Blob && self.blobs_once.get())
+    }
+
+    /// Says that blobs are read once (an index build reads each version of
+    /// a file as the new side of one commit and, much later, as the old
+    /// side of another): the cache then keeps them only as delta bases,
+    /// leaving its room to trees.
+    pub(crate) fn blobs_once(&self) {
+        self.blobs_once.set(true);
     }
 
     /// The object `id`, if a pack holds it and it reads cleanly.
@@ -214,7 +250,7 @@ impl Packs {
                     // A commit is read once by a walk: keep it only as a
                     // delta base (a tree or blob is read again by the next
                     // commit's diff).
-                    if !(chain.is_empty() && kind == ObjectType::Commit) {
+                    if !(chain.is_empty() && self.once(kind)) {
                         self.cache.borrow_mut().put((n, at), &raw);
                     }
                     break raw;
@@ -243,7 +279,7 @@ impl Packs {
             // neighbour in the chain) and every eighth step on the way; a
             // whole chain would flush the cache.
             let keep = if chain.is_empty() {
-                base.kind != ObjectType::Commit
+                !self.once(base.kind)
             } else {
                 chain.len().is_multiple_of(8)
             };
@@ -280,27 +316,20 @@ impl Packs {
 }
 
 impl Pack {
-    /// Maps an `.idx` (version 2) and its `.pack`.
+    /// Opens an `.idx` (version 2) and its `.pack`.
     fn open(idx_path: &Path) -> Option<Pack> {
         let pack_file = File::open(idx_path.with_extension("pack")).ok()?;
-        let idx = shared_map(idx_path)?;
+        let idx = shared_table(idx_path)?;
         let len = pack_file.metadata().ok()?.len();
-        let mut pack = Pack {
+        let pack = Pack {
             idx,
             pack: pack_file,
             len,
-            count: 0,
         };
         let head = pack.bytes(0, 12)?;
-        if pack.idx.get(..8)? != b"\xfftOc\x00\x00\x00\x02" || head.get(..4)? != b"PACK" {
+        if head.get(..4)? != b"PACK" || be32(&head, 8)? as usize != pack.idx.count {
             return None;
         }
-        let count = be32(&pack.idx, 8 + 255 * 4)? as usize;
-        // Fan-out, ids, CRCs, offsets; large offsets follow.
-        if pack.idx.len() < 8 + 256 * 4 + count * 28 || be32(&head, 8)? as usize != count {
-            return None;
-        }
-        pack.count = count;
         Some(pack)
     }
 
@@ -312,53 +341,15 @@ impl Pack {
     }
 
     /// Like [`Pack::bytes`], into a buffer kept between reads.
-    #[cfg(unix)]
     fn bytes_into(&self, at: u64, len: usize, buf: &mut Vec<u8>) -> Option<()> {
-        use std::os::unix::fs::FileExt;
         let len = len.min(usize::try_from(self.len.checked_sub(at)?).ok()?);
         buf.resize(len, 0);
-        self.pack.read_exact_at(buf, at).ok()
+        read_at(&self.pack, buf, at)
     }
 
-    /// Elsewhere every object is libgit2's to read.
-    #[cfg(not(unix))]
-    fn bytes_into(&self, _at: u64, _len: usize, _buf: &mut Vec<u8>) -> Option<()> {
-        None
-    }
-
-    /// The offset of `id` in the pack, by binary search of the index.
+    /// The offset of `id` in the pack (see [`IdxTable::find`]).
     fn find(&self, id: Oid) -> Option<u64> {
-        let key = id.as_bytes();
-        let first = usize::from(key[0]);
-        let lo = if first == 0 {
-            0
-        } else {
-            be32(&self.idx, 8 + (first - 1) * 4)? as usize
-        };
-        let hi = be32(&self.idx, 8 + first * 4)? as usize;
-        let ids = 8 + 256 * 4;
-        let (mut lo, mut hi) = (lo, hi.min(self.count));
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            let at = ids + mid * 20;
-            match self.idx.get(at..at + 20)?.cmp(key) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return self.offset_at(mid),
-            }
-        }
-        None
-    }
-
-    fn offset_at(&self, i: usize) -> Option<u64> {
-        let offsets = 8 + 256 * 4 + self.count * 24;
-        let small = be32(&self.idx, offsets + i * 4)?;
-        if small & 0x8000_0000 == 0 {
-            return Some(u64::from(small));
-        }
-        let large = offsets + self.count * 4 + (small & 0x7fff_ffff) as usize * 8;
-        let bytes = self.idx.get(large..large + 8)?;
-        Some(u64::from_be_bytes(bytes.try_into().ok()?))
+        self.idx.find(id)
     }
 
     /// Parses the entry header at `offset`.
@@ -406,26 +397,126 @@ impl Pack {
     }
 }
 
-/// The mapping of an index file, shared by every reader in the process
-/// while any holds it.
-fn shared_map(path: &Path) -> Option<Arc<Mmap>> {
-    static MAPS: Mutex<Vec<(PathBuf, Weak<Mmap>)>> = Mutex::new(Vec::new());
-    let mut maps = MAPS.lock().ok()?;
-    maps.retain(|(_, map)| map.strong_count() > 0);
-    if let Some(map) = maps
+/// The lookup side of a version-2 `.idx` file (git's
+/// `Documentation/gitformat-pack.txt`: a magic and version, a 256-entry
+/// fan-out, the sorted ids, their CRCs, 4-byte offsets, then 8-byte large
+/// offsets), without holding it: every [`SAMPLE`]th id stays in memory (0.6
+/// MB for a 1.3-million-object pack), and a lookup reads the one run of ids
+/// its sample points to and then its offset, two `pread`s.
+struct IdxTable {
+    file: File,
+    /// Objects in the pack.
+    count: usize,
+    /// The ids at positions 0, [`SAMPLE`], 2 × [`SAMPLE`] …
+    samples: Vec<[u8; 20]>,
+}
+
+/// Where the ids start in an `.idx`.
+const IDS_AT: u64 = 8 + 256 * 4;
+
+impl IdxTable {
+    fn open(path: &Path) -> Option<IdxTable> {
+        let file = File::open(path).ok()?;
+        let mut head = vec![0u8; IDS_AT as usize];
+        read_at(&file, &mut head, 0)?;
+        if head.get(..8)? != b"\xfftOc\x00\x00\x00\x02" {
+            return None;
+        }
+        let count = be32(&head, 8 + 255 * 4)? as usize;
+        let min_len = IDS_AT.checked_add(u64::try_from(count).ok()?.checked_mul(28)?)?;
+        if file.metadata().ok()?.len() < min_len {
+            return None;
+        }
+        // The ids read in runs of whole samples, keeping each run's first.
+        let run = SAMPLE * 20;
+        let mut samples = Vec::with_capacity(count.div_ceil(SAMPLE));
+        let mut buf = vec![0u8; run * 256];
+        let mut at = 0usize;
+        while at < count {
+            let n = (count - at).min(SAMPLE * 256);
+            let bytes = &mut buf[..n * 20];
+            read_at(&file, bytes, IDS_AT + at as u64 * 20)?;
+            for chunk in bytes.chunks(run) {
+                samples.push(chunk.get(..20)?.try_into().ok()?);
+            }
+            at += n;
+        }
+        Some(IdxTable {
+            file,
+            count,
+            samples,
+        })
+    }
+
+    /// The offset of `id` in the pack: the last sample not above it names
+    /// the run of ids to search.
+    fn find(&self, id: Oid) -> Option<u64> {
+        let key = id.as_bytes();
+        let sample = self
+            .samples
+            .partition_point(|s| s.as_slice() <= key)
+            .checked_sub(1)?;
+        let first = sample * SAMPLE;
+        let n = (self.count - first).min(SAMPLE);
+        let mut run = [0u8; SAMPLE * 20];
+        let run = &mut run[..n * 20];
+        read_at(&self.file, run, IDS_AT + first as u64 * 20)?;
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match run[mid * 20..mid * 20 + 20].cmp(key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return self.offset_at(first + mid),
+            }
+        }
+        None
+    }
+
+    fn offset_at(&self, i: usize) -> Option<u64> {
+        let offsets = IDS_AT + self.count as u64 * 24;
+        let mut small = [0u8; 4];
+        read_at(&self.file, &mut small, offsets + i as u64 * 4)?;
+        let small = u32::from_be_bytes(small);
+        if small & 0x8000_0000 == 0 {
+            return Some(u64::from(small));
+        }
+        let large = offsets + self.count as u64 * 4 + u64::from(small & 0x7fff_ffff) * 8;
+        let mut bytes = [0u8; 8];
+        read_at(&self.file, &mut bytes, large)?;
+        Some(u64::from_be_bytes(bytes))
+    }
+}
+
+/// Fills `buf` from `file` at `at`.
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> Option<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, at).ok()
+}
+
+/// Elsewhere every object is libgit2's to read.
+#[cfg(not(unix))]
+fn read_at(_file: &File, _buf: &mut [u8], _at: u64) -> Option<()> {
+    None
+}
+
+/// The table of an index file, shared by every reader in the process while
+/// any holds it (the index builder's threads share one).
+fn shared_table(path: &Path) -> Option<Arc<IdxTable>> {
+    static TABLES: Mutex<Vec<(PathBuf, Weak<IdxTable>)>> = Mutex::new(Vec::new());
+    let mut tables = TABLES.lock().ok()?;
+    tables.retain(|(_, table)| table.strong_count() > 0);
+    if let Some(table) = tables
         .iter()
         .find(|(p, _)| p == path)
-        .and_then(|(_, map)| map.upgrade())
+        .and_then(|(_, table)| table.upgrade())
     {
-        return Some(map);
+        return Some(table);
     }
-    let file = File::open(path).ok()?;
-    // SAFETY: index files are written once and never modified in place
-    // (git writes new ones and renames them); a concurrent `git gc`
-    // deletes them, which leaves the mapping readable.
-    let map = Arc::new(unsafe { Mmap::map(&file) }.ok()?);
-    maps.push((path.to_path_buf(), Arc::downgrade(&map)));
-    Some(map)
+    let table = Arc::new(IdxTable::open(path)?);
+    tables.push((path.to_path_buf(), Arc::downgrade(&table)));
+    Some(table)
 }
 
 fn be32(bytes: &[u8], at: usize) -> Option<u32> {
@@ -511,8 +602,10 @@ mod tests {
         }
         git(path, &["repack", "-adf", "--depth=10", "--window=50"]);
         let repo = git2::Repository::open(path).unwrap();
-        let packs = Packs::open(repo.path());
+        let packs = Packs::open(repo.path(), CACHE_BYTES);
         assert_eq!(packs.packs.len(), 1);
+        // Lookups go through several runs of ids between samples.
+        assert!(packs.packs[0].idx.count > 4 * SAMPLE);
         let odb = repo.odb().unwrap();
         let all = git(
             path,
@@ -538,12 +631,15 @@ mod tests {
             }
         }
         assert!(deltas > 20, "only {deltas} deltas");
-        assert!(packs.read(Oid::from_bytes(&[7; 20]).unwrap()).is_none());
+        // Ids below the first, between and above the last are not there.
+        for byte in [0, 7, 0xff] {
+            assert!(packs.read(Oid::from_bytes(&[byte; 20]).unwrap()).is_none());
+        }
     }
 
     #[test]
     fn the_cache_keeps_what_is_used_and_its_size() {
-        let mut cache = Cache::default();
+        let mut cache = Cache::new(CACHE_BYTES);
         let object = |byte: u8| Raw {
             kind: ObjectType::Tree,
             data: Rc::new(vec![byte; CACHE_OBJECT_MAX]),

@@ -396,7 +396,7 @@ mod tests {
         git(root, &["add", "-A"]);
         git(root, &["commit", "-q", "-m", "edit"]);
         let book = crate::test_support::open(root);
-        let objects = Objects::new(&book.repo, "");
+        let objects = Objects::new(&book.repo, "", crate::history::pack::CACHE_BYTES);
         let tree = |rev: &str| Oid::from_str(git(root, &["rev-parse", rev]).trim()).unwrap();
         let mut deltas = Vec::new();
         diff_trees(

@@ -2,7 +2,9 @@
 //! them (`UTF8_FULL_CONDENSED`, no colour, no terminal width probing: the
 //! same bytes on every run), written line by line with the SDK's
 //! [`table::Grid`]: the overdue follow-ups of a large book run to tens of
-//! thousands of rows, which comfy-table would copy and pad cell by cell.
+//! thousands of rows, which comfy-table would copy and pad cell by cell. A
+//! grid with a cell too wide for comfy-table's widths (which it cuts into
+//! pieces) is left to comfy-table.
 
 use std::fmt::Write as _;
 
@@ -33,9 +35,19 @@ pub fn render(report: &Report) -> String {
     out
 }
 
+/// The widest cell [`table::Grid`] draws as comfy-table does: comfy-table
+/// keeps a column's width in a `u16` with its padding, and cuts the lines
+/// of a wider cell (a year's list of ids) into pieces.
+const WIDEST: usize = u16::MAX as usize - 2;
+
 /// `out` with `grid` (header and rows, without a final newline) drawn
 /// after it.
-fn draw(out: String, grid: &Grid) -> String {
+fn draw(mut out: String, grid: &Grid) -> String {
+    let cells = grid.columns.iter().chain(grid.rows.iter().flatten());
+    if cells.map(|c| table::text_width(c)).any(|w| w > WIDEST) {
+        write!(out, "{}", comfy(grid)).ok();
+        return out;
+    }
     let header: Vec<&str> = grid.columns.iter().map(String::as_str).collect();
     let mut widths = table::Grid::new(&header);
     for row in &grid.rows {
@@ -52,23 +64,23 @@ fn draw(out: String, grid: &Grid) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// A grid drawn by comfy-table itself.
+fn comfy(grid: &Grid) -> comfy_table::Table {
+    use comfy_table::{ContentArrangement, Table, presets};
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(grid.columns.clone());
+    for row in &grid.rows {
+        table.add_row(row.clone());
+    }
+    table
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A grid drawn as comfy-table draws it at once.
-    fn comfy(grid: &Grid) -> String {
-        use comfy_table::{ContentArrangement, Table, presets};
-        let mut table = Table::new();
-        table
-            .load_preset(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header(grid.columns.clone());
-        for row in &grid.rows {
-            table.add_row(row.clone());
-        }
-        table.to_string()
-    }
 
     #[test]
     fn a_grid_is_drawn_as_comfy_table_draws_it() {
