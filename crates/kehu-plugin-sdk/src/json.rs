@@ -122,8 +122,7 @@ impl<'b> ObjectWriter<'b> {
     /// finite, `1.0` for a whole number).
     pub fn float(&mut self, key: &str, value: f64) {
         self.key(key);
-        // Writing a number into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *self.buf, &value);
+        write_float(self.buf, value);
     }
 
     /// `null`.
@@ -140,7 +139,14 @@ impl<'b> ObjectWriter<'b> {
     }
 }
 
-/// `text` as a JSON string, quoted and escaped.
+/// A number with a fraction as serde_json writes it: its shortest form,
+/// `1.0` for a whole number, `null` when not finite.
+pub fn write_float(buf: &mut Vec<u8>, value: f64) {
+    // Writing a number into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *buf, &value);
+}
+
+/// `text` as a JSON string, quoted and escaped as serde_json escapes it.
 pub fn write_str(buf: &mut Vec<u8>, text: &str) {
     buf.push(b'"');
     escape_into(buf, text);

@@ -11,7 +11,7 @@ use kehu_analytics::cadence::FollowUpStatus;
 use kehu_analytics::urgency::Urgency;
 use kehu_core::Date;
 use kehu_core::escape::{csv_safe, markdown_cell};
-use kehu_plugin_sdk::PluginError;
+use kehu_plugin_sdk::{PluginError, json};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -668,20 +668,20 @@ fn push_item_json(out: &mut Vec<u8>, item: &Item<'_>, scratch: &mut String) {
         out.extend_from_slice(b"\": ");
     };
     out.extend_from_slice(b"{\n      \"id\": ");
-    push_json_str(out, item.id);
+    json::write_str(out, item.id);
     field(out, "name");
-    push_json_str(out, item.name);
+    json::write_str(out, item.name);
     field(out, "owner");
-    push_json_option(out, item.owner, push_json_str);
+    push_json_option(out, item.owner, json::write_str);
     field(out, "stage");
-    push_json_str(out, item.stage);
+    json::write_str(out, item.stage);
     field(out, "day");
     push_json_day(out, item.day);
     field(out, "status");
-    push_json_str(out, status_name(item.status));
+    json::write_str(out, status_name(item.status));
     field(out, "channel");
     push_json_option(out, item.channel, |out, channel| {
-        push_json_str(out, channel)
+        json::write_str(out, channel)
     });
     for (name, day) in [
         ("last_contact", item.last.day),
@@ -692,7 +692,7 @@ fn push_item_json(out: &mut Vec<u8>, item: &Item<'_>, scratch: &mut String) {
         push_json_option(out, day, push_json_day);
     }
     field(out, "note");
-    push_json_option(out, item.last.note.as_deref(), push_json_str);
+    push_json_option(out, item.last.note.as_deref(), json::write_str);
     field(out, "days_since");
     push_json_option(out, item.days_since, push_json_int);
     field(out, "due_on");
@@ -708,12 +708,12 @@ fn push_item_json(out: &mut Vec<u8>, item: &Item<'_>, scratch: &mut String) {
     scratch.clear();
     // Writing into a String cannot fail.
     let _ = write!(scratch, "{}", item.choice);
-    push_json_str(out, scratch);
+    json::write_str(out, scratch);
     out.extend_from_slice(b"\n      }");
     let urgency = &item.urgency;
     field(out, "urgency");
     out.extend_from_slice(b"{\n        \"score\": ");
-    push_json_float(out, urgency.score);
+    json::write_float(out, urgency.score);
     out.extend_from_slice(b",\n        \"days_since\": ");
     push_json_int(out, urgency.days_since);
     out.extend_from_slice(b",\n        \"never_contacted\": ");
@@ -727,13 +727,13 @@ fn push_item_json(out: &mut Vec<u8>, item: &Item<'_>, scratch: &mut String) {
     out.extend_from_slice(b",\n        \"past_max\": ");
     push_json_bool(out, urgency.past_max);
     out.extend_from_slice(b",\n        \"weight\": ");
-    push_json_float(out, urgency.weight);
+    json::write_float(out, urgency.weight);
     out.extend_from_slice(b",\n        \"step_days\": ");
     push_json_int(out, i64::from(urgency.step_days));
     out.extend_from_slice(b",\n        \"reason\": ");
     scratch.clear();
     let _ = write!(scratch, "{urgency}");
-    push_json_str(out, scratch);
+    json::write_str(out, scratch);
     out.extend_from_slice(b"\n      }\n    }");
 }
 
@@ -761,13 +761,6 @@ fn push_json_int(out: &mut Vec<u8>, n: i64) {
     out.extend_from_slice(decimal(n, &mut [0; 20]));
 }
 
-/// A float as serde_json writes it (its shortest form; `null` when not
-/// finite).
-fn push_json_float(out: &mut Vec<u8>, x: f64) {
-    // Writing into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, &x);
-}
-
 fn push_json_day(out: &mut Vec<u8>, day: Date) {
     match day_text(day) {
         Some(text) => {
@@ -775,41 +768,8 @@ fn push_json_day(out: &mut Vec<u8>, day: Date) {
             out.extend_from_slice(&text);
             out.push(b'"');
         }
-        None => push_json_str(out, &day.to_string()),
+        None => json::write_str(out, &day.to_string()),
     }
-}
-
-/// A JSON string as serde_json writes it: `"` and `\` escaped, control
-/// characters as `\b \t \n \f \r` or `\u00XX`, everything else as it is.
-fn push_json_str(out: &mut Vec<u8>, text: &str) {
-    out.push(b'"');
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    for (at, &b) in bytes.iter().enumerate() {
-        let escaped: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\t' => b"\\t",
-            b'\r' => b"\\r",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0..=0x1f => b"",
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..at]);
-        if escaped.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(b >> 4)]);
-            out.push(HEX[usize::from(b & 0xf)]);
-        } else {
-            out.extend_from_slice(escaped);
-        }
-        start = at + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 /// Appends `value` as pretty JSON nested `depth` levels deep in a pretty
@@ -1088,7 +1048,7 @@ mod tests {
         let every_ascii: String = (0..=0x7f_u8).map(char::from).collect();
         for text in [&every_ascii[..], "中山钢铁 \u{2028} é", "", "plain"] {
             let mut out = Vec::new();
-            push_json_str(&mut out, text);
+            json::write_str(&mut out, text);
             assert_eq!(out, serde_json::to_vec(text).unwrap(), "{text:?}");
         }
         for n in [0, 7, -1, 730, i64::MIN, i64::MAX] {
