@@ -400,15 +400,18 @@ impl Pack {
 /// The lookup side of a version-2 `.idx` file (git's
 /// `Documentation/gitformat-pack.txt`: a magic and version, a 256-entry
 /// fan-out, the sorted ids, their CRCs, 4-byte offsets, then 8-byte large
-/// offsets), without holding it: every [`SAMPLE`]th id stays in memory (0.6
-/// MB for a 1.3-million-object pack), and a lookup reads the one run of ids
-/// its sample points to and then its offset, two `pread`s.
+/// offsets), without holding its ids: every [`SAMPLE`]th id stays in memory
+/// (0.8 MB for a 1.3-million-object pack), and so do the 4-byte offsets
+/// (5 MB there), so a lookup reads only the one run of ids its sample points
+/// to: one `pread` (a second one for the rare offset past 2 GiB).
 struct IdxTable {
     file: File,
     /// Objects in the pack.
     count: usize,
     /// The ids at positions 0, [`SAMPLE`], 2 × [`SAMPLE`] …
     samples: Vec<[u8; 20]>,
+    /// The 4-byte offset table, as stored (big-endian words).
+    offsets: Vec<u8>,
 }
 
 /// Where the ids start in an `.idx`.
@@ -441,10 +444,13 @@ impl IdxTable {
             }
             at += n;
         }
+        let mut offsets = vec![0u8; count * 4];
+        read_at(&file, &mut offsets, IDS_AT + count as u64 * 24)?;
         Some(IdxTable {
             file,
             count,
             samples,
+            offsets,
         })
     }
 
@@ -475,9 +481,7 @@ impl IdxTable {
 
     fn offset_at(&self, i: usize) -> Option<u64> {
         let offsets = IDS_AT + self.count as u64 * 24;
-        let mut small = [0u8; 4];
-        read_at(&self.file, &mut small, offsets + i as u64 * 4)?;
-        let small = u32::from_be_bytes(small);
+        let small = u32::from_be_bytes(self.offsets.get(i * 4..i * 4 + 4)?.try_into().ok()?);
         if small & 0x8000_0000 == 0 {
             return Some(u64::from(small));
         }
