@@ -6,9 +6,9 @@
 //! and each value goes through a map's state machine, a key is escaped byte
 //! by byte like any string, and a value shown from its `Display` is escaped
 //! piece by piece through an adapter. An [`ObjectWriter`] knows its shape:
-//! keys are fixed names, strings that need no escape (almost all of them)
-//! are copied whole, and `Display` values are written through one escaping
-//! `fmt::Write`. The bytes are the same as serde_json's compact output
+//! keys are copied, strings that need no escape (almost all of them) are
+//! copied whole, and a `Display` value is worded into a reused buffer and
+//! escaped in one pass. The bytes are the same as serde_json's compact output
 //! (tested against it), so a plugin can move a format to it without
 //! changing a byte; numbers with a fraction are still written by
 //! serde_json.
@@ -52,17 +52,14 @@ impl<'b> ObjectWriter<'b> {
         self.buf.push(b'}');
     }
 
-    /// Writes `key` and its colon. Keys are a program's own names, which
-    /// need no escaping (checked in debug builds).
+    /// Writes `key` and its colon.
     fn key(&mut self, key: &str) {
         if !self.empty {
             self.buf.push(b',');
         }
         self.empty = false;
-        debug_assert!(!needs_escaping(key.as_bytes()), "key {key:?}");
-        self.buf.push(b'"');
-        self.buf.extend_from_slice(key.as_bytes());
-        self.buf.extend_from_slice(b"\":");
+        write_str(self.buf, key);
+        self.buf.push(b':');
     }
 
     /// A string value.
@@ -80,19 +77,22 @@ impl<'b> ObjectWriter<'b> {
         }
     }
 
-    /// A value's `Display`, as a string (a reason worded on demand), with
-    /// no intermediate `String`.
+    /// A value's `Display`, as a string (a reason worded on demand), without
+    /// a new `String` per value.
     pub fn display(&mut self, key: &str, value: &dyn Display) {
         self.key(key);
         // Worded into a reused String, then escaped in one pass: a reason
         // comes in a dozen small pieces, and escaping each on its own costs
-        // more than the copy.
-        WORDS.with_borrow_mut(|words| {
-            words.clear();
-            // Writing into a String cannot fail; a Display that returns an
-            // error leaves what it wrote so far.
-            let _ = write!(words, "{value}");
-            write_str(self.buf, words);
+        // more than the copy. Writing into a String cannot fail; a Display
+        // that returns an error leaves what it wrote so far.
+        WORDS.with(|words| match words.try_borrow_mut() {
+            Ok(mut words) => {
+                words.clear();
+                let _ = write!(words, "{value}");
+                write_str(self.buf, &words);
+            }
+            // A Display that itself writes JSON this way: its own String.
+            Err(_) => write_str(self.buf, &value.to_string()),
         });
     }
 
@@ -279,6 +279,30 @@ mod tests {
             assert!(needs_escaping(&text), "quote at {at}");
         }
         assert!(!needs_escaping(long.as_bytes()));
+    }
+
+    #[test]
+    fn odd_keys_are_escaped_and_a_display_may_write_json_itself() {
+        struct Inner;
+        impl Display for Inner {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let mut buf = Vec::new();
+                let mut object = ObjectWriter::begin(&mut buf);
+                object.display("n", &1);
+                object.end();
+                f.write_str(&String::from_utf8_lossy(&buf))
+            }
+        }
+        let mut buf = Vec::new();
+        let mut object = ObjectWriter::begin(&mut buf);
+        object.str("a\"b", "x");
+        object.display("inner", &Inner);
+        object.end();
+        let expected = serde_json::json!({"a\"b": "x", "inner": "{\"n\":\"1\"}"});
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            serde_json::to_string(&expected).unwrap()
+        );
     }
 
     #[test]
