@@ -202,6 +202,17 @@ mod tests {
     }
 
     #[test]
+    fn a_single_tier_is_the_only_tier() {
+        let rules = vec![TierRule::parse("all", None).unwrap()];
+        let c = Customer::default();
+        let f = CustomerFields::new(&c, Date::from_ymd(2026, 11, 22).unwrap());
+        let t = classify(&rules, &f).unwrap();
+        assert_eq!((t.index, t.name.as_str()), (0, "all"));
+        assert_eq!(t.reason(&rules, f).to_string(), "the only tier");
+        assert_eq!(classify(&[], &f), None);
+    }
+
+    #[test]
     fn broken_lists_are_errors() {
         let err = TierRule::parse("key", Some("revenu_12m > 1")).unwrap_err();
         match &err {

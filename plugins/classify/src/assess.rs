@@ -33,7 +33,7 @@ impl Status {
 }
 
 /// One grade of one customer, stored and computed.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Cell<'a> {
     /// The customer.
     pub customer: &'a Customer,
@@ -49,16 +49,15 @@ pub struct Cell<'a> {
     pub pinned: bool,
     /// The comparison.
     pub status: Status,
-    /// The policy's tiers and the day, which the tier's reason words.
-    tiers: &'a [TierRule],
-    as_of: Date,
+    /// The assessment and the customer's place in it, for the reason.
+    assessment: &'a Assessment<'a>,
+    index: usize,
 }
 
 impl<'a> Cell<'a> {
     /// Why the computed value, in words when displayed.
     pub fn reason(&self) -> Reason<'a> {
-        let fields = self.grades.fields(self.customer, self.as_of);
-        self.field.reason(self.grades, self.tiers, fields)
+        self.assessment.reason(self.index, self.field)
     }
 
     /// The "to" column: the computed value, or `pinned (computed: X)` when
@@ -136,8 +135,8 @@ impl<'a> Assessment<'a> {
                 computed,
                 pinned,
                 status,
-                tiers: &self.tiers,
-                as_of: self.as_of,
+                assessment: self,
+                index,
             }
         })
     }

@@ -21,29 +21,27 @@ mod tests;
 use std::io::Write;
 
 use kehu_core::Date;
+use kehu_core::model::TOP_LEVEL_KEYS;
 use kehu_plugin_sdk::{Choice, Context, Output, Plugin, PluginError};
 
 use crate::args::{Args, Format};
 use crate::assess::{Assessment, Counts, Status};
 use crate::render::{Listing, Style};
 
-/// The customer fields `classify` reads: every field a tier condition can
-/// name (`kehu_core::expr::Field`), the grades and metrics the other grades
-/// come from, and the name its reports show. Not the key account plan, the
-/// cadence or the contact channel: the host leaves those out of the book it
-/// sends.
-const READS: [&str; 10] = [
-    "name",
-    "region",
-    "industry",
-    "owner",
-    "since",
-    "stage",
-    "expected_close",
-    "grade",
-    "metrics",
-    "contact.last",
-];
+/// The customer fields `classify` reads: the file's top-level keys but the
+/// id (which always comes), as a tier condition may name any of them; the
+/// grades and metrics the other grades come from; and the last contact,
+/// for `days_since_contact`. Not the key account plan, the cadence or the
+/// contact channel: the host leaves those out of the book it sends.
+fn reads() -> Vec<&'static str> {
+    let tables = ["grade", "metrics", "contact.last"];
+    TOP_LEVEL_KEYS
+        .iter()
+        .copied()
+        .filter(|key| *key != "id")
+        .chain(tables)
+        .collect()
+}
 
 /// The plugin.
 #[derive(Default)]
@@ -59,7 +57,7 @@ impl Plugin for Classify {
             return Ok(Output::text(args::help()));
         }
         let format = Format::or_global(args.format, ctx.format())?;
-        ctx.read_fields(&READS)?;
+        ctx.read_fields(&reads())?;
         let policy = policy::current(ctx)?;
         let book = ctx.book()?;
         let as_of = ctx.as_of();

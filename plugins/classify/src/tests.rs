@@ -598,7 +598,7 @@ fn the_fields_read_hold_every_value_a_tier_condition_can_name() {
         },
         ..Customer::default()
     };
-    let read = kehu_plugin_sdk::CustomerFields::new(crate::READS).unwrap();
+    let read = kehu_plugin_sdk::CustomerFields::new(crate::reads()).unwrap();
     let sent = read.project(&c);
     let as_of = day("2026-11-20");
     let (whole, projected) = (
