@@ -9,6 +9,10 @@
 //! *bookkeeping* when it is an import, regrade or assign commit (a tool
 //! copying the field, not a person). Renames are followed: what was
 //! recorded under an old id counts for the new one.
+//!
+//! With a history index, the commits come from its digest
+//! ([`super::contact_digest`]) and the answer is kept for the next run
+//! that asks the same ([`super::contact_answers`]).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
