@@ -403,17 +403,20 @@ fn a_damaged_or_foreign_index_is_rebuilt() {
         good.replacen("\"fields\":[", "\"fields\":{", 1),
         good.lines().skip(2).collect::<Vec<_>>().join("\n") + "\n",
     ];
-    for damaged in damages {
-        fs::write(&segment, &damaged).unwrap();
-        // The first query may meet the damage mid-way and fail; the index
-        // is then gone and the next query rebuilds it.
+    // The first query may meet the damage mid-way and fail; the index is
+    // then gone (`file` with it) and the next query rebuilds it.
+    let rebuilt = |file: &Path| {
         let first = book.indexed_history().log(&all);
         if let Ok(events) = first {
             assert_eq!(events, cold);
         } else {
-            assert!(!segment.exists());
+            assert!(!file.exists());
         }
         assert_eq!(book.indexed_history().log(&all).unwrap(), cold);
+    };
+    for damaged in damages {
+        fs::write(&segment, &damaged).unwrap();
+        rebuilt(&segment);
         assert_eq!(fs::read_to_string(&segment).unwrap(), good);
     }
     // A skeleton missing, cut short, of another segment, or whose records
@@ -442,13 +445,7 @@ fn a_damaged_or_foreign_index_is_rebuilt() {
             Some(bytes) => fs::write(&skel, bytes).unwrap(),
             None => fs::remove_file(&skel).unwrap(),
         }
-        let first = book.indexed_history().log(&all);
-        if let Ok(events) = first {
-            assert_eq!(events, cold);
-        } else {
-            assert!(!skel.exists());
-        }
-        assert_eq!(book.indexed_history().log(&all).unwrap(), cold);
+        rebuilt(&skel);
         assert!(fs::read(&skel).unwrap() == good_skel, "{damaged:?}");
     }
     // A short list of ids.
