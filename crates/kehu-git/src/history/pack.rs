@@ -67,7 +67,22 @@ struct Pack {
     pack: File,
     /// The pack's length in bytes.
     len: u64,
+    windows: RefCell<Windows>,
 }
+
+/// Stretches of a pack read lately: a walk reads the trees of consecutive
+/// commits, which git writes next to each other, so most entries lie in a
+/// stretch read for an earlier one (one `pread` for many entries).
+struct Windows {
+    /// Each stretch's offset in the pack and bytes.
+    slots: Vec<(u64, Vec<u8>)>,
+    /// The slot the next stretch replaces.
+    next: usize,
+}
+
+/// Bytes of one stretch, and stretches kept.
+const WINDOW: usize = 32 << 10;
+const WINDOWS: usize = 4;
 
 /// Every readable pack of a repository, with the delta-base cache.
 pub(crate) struct Packs {
@@ -325,6 +340,10 @@ impl Pack {
             idx,
             pack: pack_file,
             len,
+            windows: RefCell::new(Windows {
+                slots: Vec::new(),
+                next: 0,
+            }),
         };
         let head = pack.bytes(0, 12)?;
         if head.get(..4)? != b"PACK" || be32(&head, 8)? as usize != pack.idx.ids.count {
@@ -341,10 +360,45 @@ impl Pack {
     }
 
     /// Like [`Pack::bytes`], into a buffer kept between reads.
+    /// Short reads come from a stretch kept in [`Windows`].
     fn bytes_into(&self, at: u64, len: usize, buf: &mut Vec<u8>) -> Option<()> {
         let len = len.min(usize::try_from(self.len.checked_sub(at)?).ok()?);
-        buf.resize(len, 0);
-        read_at(&self.pack, buf, at)
+        if len > WINDOW / 4 {
+            buf.resize(len, 0);
+            return read_at(&self.pack, buf, at);
+        }
+        let mut windows = self.windows.borrow_mut();
+        let end = at + len as u64;
+        let hit = windows
+            .slots
+            .iter()
+            .position(|(start, data)| *start <= at && end <= start + data.len() as u64);
+        let slot = match hit {
+            Some(slot) => slot,
+            None => {
+                // A little before `at` too: a walk may step back.
+                let start = at.saturating_sub(WINDOW as u64 / 8);
+                let size = WINDOW.min(usize::try_from(self.len - start).ok()?);
+                let slot = windows.next;
+                windows.next = (slot + 1) % WINDOWS;
+                if slot == windows.slots.len() {
+                    windows.slots.push((start, Vec::new()));
+                }
+                let (offset, data) = &mut windows.slots[slot];
+                *offset = start;
+                data.resize(size, 0);
+                if read_at(&self.pack, data, start).is_none() {
+                    data.clear();
+                    return None;
+                }
+                slot
+            }
+        };
+        let (start, data) = &windows.slots[slot];
+        let from = usize::try_from(at - start).ok()?;
+        buf.clear();
+        buf.extend_from_slice(data.get(from..from + len)?);
+        Some(())
     }
 
     /// The offset of `id` in the pack (see [`IdxTable::find`]).
@@ -711,6 +765,31 @@ mod tests {
             }
         }
         assert!(deltas > 20, "only {deltas} deltas");
+        // Short reads through the kept stretches read what the file holds,
+        // at stretch edges and at the pack's end too.
+        let pack = &packs.packs[0];
+        let whole = std::fs::read(
+            repo.path()
+                .join("objects/pack")
+                .read_dir()
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|x| x == "pack"))
+                .unwrap(),
+        )
+        .unwrap();
+        let mut buf = Vec::new();
+        let n = whole.len() as u64;
+        for at in [0, 1, 4095, n / 3, n / 2, n.saturating_sub(700), n - 1] {
+            for len in [1, 12, READ_AHEAD, WINDOW / 4] {
+                for edge in [0, WINDOW as u64 - 3, WINDOW as u64 * 7 / 8] {
+                    let at = (at + edge).min(n - 1);
+                    pack.bytes_into(at, len, &mut buf).unwrap();
+                    let end = (at as usize + len).min(whole.len());
+                    assert_eq!(buf, &whole[at as usize..end], "{at} {len}");
+                }
+            }
+        }
         // Ids below the first, between and above the last are not there.
         for byte in [0, 7, 0xff] {
             assert!(packs.read(Oid::from_bytes(&[byte; 20]).unwrap()).is_none());
