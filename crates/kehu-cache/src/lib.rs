@@ -1,6 +1,7 @@
-//! kehu's derived parse cache: customer files parsed by earlier runs, kept
-//! in the book's git directory (`.git/kehu/parse-v1`) and keyed by each
-//! file's git blob id.
+//! kehu's derived caches in the book's git directory: the parse cache
+//! (customer files parsed by earlier runs, `.git/kehu/parse-v1`, keyed by
+//! each file's git blob id) and replays of pure plugin runs
+//! (`.git/kehu/replay-v1`, see [`Replays`]).
 //!
 //! Parsing TOML is most of the cost of loading a large book, and most files
 //! do not change between runs. [`BookCache`] implements kehu-core's
@@ -28,8 +29,12 @@
 
 mod index;
 mod record;
+mod replay;
+mod stamp;
 mod store;
 
+#[cfg(test)]
+mod replay_tests;
 #[cfg(test)]
 mod tests;
 
@@ -41,6 +46,10 @@ use git2::{ObjectType, Oid, Repository, RepositoryOpenFlags};
 use kehu_core::reuse::{ContentKey, Lookup, ParseCache, ParsedFile};
 
 use crate::index::WorkIndex;
+pub use crate::replay::{
+    DISABLE_REPLAY_ENV, REPLAY_DIR, Recording, Replay, ReplayKey, Replays, Stream, replays_disabled,
+};
+pub use crate::stamp::BookStamp;
 use crate::store::Store;
 pub use crate::store::Unused;
 
@@ -119,20 +128,7 @@ impl BookCache {
     /// damaged cache file is not an error: the cache starts empty and
     /// [`BookCache::save`] writes a new one.
     pub fn open(book_root: &Path) -> Result<Option<BookCache>, CacheError> {
-        let git = |source| CacheError::Git {
-            path: book_root.to_path_buf(),
-            source,
-        };
-        let repo = match Repository::open_ext(
-            book_root,
-            RepositoryOpenFlags::empty(),
-            std::iter::empty::<&std::ffi::OsStr>(),
-        ) {
-            Ok(repo) => repo,
-            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
-            Err(e) => return Err(git(e)),
-        };
-        let Some(prefix) = book_prefix(&repo, book_root) else {
+        let Some((repo, prefix)) = open_work_tree(book_root)? else {
             return Ok(None);
         };
         let index = WorkIndex::read(&repo, &prefix);
@@ -229,6 +225,26 @@ impl ParseCache for BookCache {
             fresh.push((key, bytes));
         }
     }
+}
+
+/// The repository whose work tree holds the book at `book_root`, and the
+/// book's place in it ([`book_prefix`]); `Ok(None)` outside a work tree.
+fn open_work_tree(book_root: &Path) -> Result<Option<(Repository, String)>, CacheError> {
+    let repo = match Repository::open_ext(
+        book_root,
+        RepositoryOpenFlags::empty(),
+        std::iter::empty::<&std::ffi::OsStr>(),
+    ) {
+        Ok(repo) => repo,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(CacheError::Git {
+                path: book_root.to_path_buf(),
+                source,
+            });
+        }
+    };
+    Ok(book_prefix(&repo, book_root).map(|prefix| (repo, prefix)))
 }
 
 /// The book root inside the repository's work tree: `""` or `"dir/sub/"`;

@@ -14,7 +14,7 @@ fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let output = Command::new("git")
         .current_dir(dir)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -37,7 +37,7 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 /// A committed copy of the sample book (its first `count` customers).
-fn book(count: usize) -> tempfile::TempDir {
+pub(crate) fn book(count: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::copy(sample().join("templates/kehu.toml"), root.join("kehu.toml")).unwrap();

@@ -12,6 +12,7 @@ mod locate;
 mod out_file;
 mod output;
 mod plugin_host;
+mod replay;
 mod session;
 
 use std::process::ExitCode;

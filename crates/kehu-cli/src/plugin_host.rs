@@ -112,6 +112,9 @@ pub struct Services<'c> {
     /// away (`kehu classify | head`): the plugin's failure that follows is
     /// not one.
     reader_gone: std::cell::Cell<bool>,
+    /// Where the plugin's output is also kept, to replay the run later
+    /// (crate::replay).
+    recording: std::cell::RefCell<Option<kehu_cache::Recording>>,
 }
 
 impl<'c> Services<'c> {
@@ -122,7 +125,27 @@ impl<'c> Services<'c> {
             book: OnceCell::new(),
             out: std::cell::RefCell::new(None),
             reader_gone: std::cell::Cell::new(false),
+            recording: std::cell::RefCell::new(None),
         }
+    }
+
+    /// Keeps a copy of everything the plugin prints in `recording`.
+    pub fn with_recording(self, recording: Option<kehu_cache::Recording>) -> Self {
+        self.recording.replace(recording);
+        self
+    }
+
+    /// The recording of the plugin's output, once the run is over.
+    pub fn take_recording(&self) -> Option<kehu_cache::Recording> {
+        self.recording.borrow_mut().take()
+    }
+
+    /// Writes to stderr what the plugin prints there.
+    pub fn write_stderr(&self, bytes: &[u8]) -> std::io::Result<()> {
+        if let Some(recording) = self.recording.borrow_mut().as_mut() {
+            recording.write(kehu_cache::Stream::Stderr, bytes);
+        }
+        std::io::stderr().lock().write_all(bytes)
     }
 
     /// Sends the plugin's stdout to `out` (`--out FILE`) instead of the terminal.
@@ -133,6 +156,9 @@ impl<'c> Services<'c> {
 
     /// Writes the plugin's stdout: to the `--out` file, else the terminal.
     pub fn write_stdout(&self, bytes: &[u8]) -> std::io::Result<()> {
+        if let Some(recording) = self.recording.borrow_mut().as_mut() {
+            recording.write(kehu_cache::Stream::Stdout, bytes);
+        }
         let written = match self.out.borrow_mut().as_mut() {
             Some(out) => out.write(bytes).map_err(std::io::Error::other),
             None => std::io::stdout().lock().write_all(bytes),
@@ -364,7 +390,7 @@ impl HostServices for Services<'_> {
     fn write_output(&self, stream: OutputStream, bytes: &[u8]) -> Option<std::io::Result<()>> {
         Some(match stream {
             OutputStream::Stdout => self.write_stdout(bytes),
-            OutputStream::Stderr => std::io::stderr().lock().write_all(bytes),
+            OutputStream::Stderr => self.write_stderr(bytes),
         })
     }
 

@@ -166,3 +166,68 @@ fn a_reader_that_stops_early_ends_kehu_quietly() {
         );
     }
 }
+
+/// A pure run made again on the same book plays its record from
+/// `.git/kehu/replay-v1`: the same bytes and exit code, without running the
+/// plugin; any change to the book runs the plugin again.
+#[test]
+fn a_pure_run_on_an_unchanged_book_is_replayed_and_a_change_runs_again() {
+    let book = sample_git_book();
+    let root = book.path();
+    // Files changed within the last two seconds are never trusted (their
+    // stat data could hide a second change): let the new book settle.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let dir = plugin_dir_arg();
+    let json = ["--plugin-dir", &dir, "classify", "--format", "json"];
+    let check = ["--plugin-dir", &dir, "classify", "--check"];
+
+    let first = kehu(root, &json);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let first_check = kehu(root, &check);
+    for (run, again) in [
+        (&first, kehu(root, &json)),
+        (&first_check, kehu(root, &check)),
+    ] {
+        assert_eq!(again.status.code(), run.status.code());
+        assert_eq!(again.stdout, run.stdout);
+        assert_eq!(again.stderr, run.stderr);
+    }
+
+    // Prove the second run was a replay: mark the record and see the mark.
+    let records = root.join(".git/kehu/replay-v1");
+    let marked = std::fs::read_dir(&records)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| {
+            let bytes = std::fs::read(path).unwrap();
+            bytes.windows(first.stdout.len()).any(|w| w == first.stdout)
+        })
+        .expect("a record of the JSON run");
+    let mut bytes = std::fs::read(&marked).unwrap();
+    let at = bytes
+        .windows(first.stdout.len())
+        .position(|w| w == first.stdout)
+        .unwrap();
+    assert_eq!(bytes[at], b'{');
+    bytes[at] = b' ';
+    std::fs::write(&marked, &bytes).unwrap();
+    let replayed = kehu(root, &json);
+    assert_eq!(replayed.stdout[0], b' ', "the record was played");
+    assert_eq!(replayed.stdout[1..], first.stdout[1..]);
+
+    // An edit of one customer runs the plugin again, and what it prints is
+    // what a run without replays prints.
+    let path = root.join(customer_path("acme-civil"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("Acme Civil\"", "Acme Civil Works\"")).unwrap();
+    let after = kehu(root, &json);
+    assert!(after.status.success(), "{}", stderr(&after));
+    assert_eq!(after.stdout[0], b'{', "not the stale record");
+    assert!(String::from_utf8_lossy(&after.stdout).contains("Acme Civil Works"));
+    let mut fresh = std::process::Command::new(env!("CARGO_BIN_EXE_kehu"));
+    hermetic(&mut fresh)
+        .current_dir(root)
+        .env("KEHU_NO_REPLAY", "1")
+        .args(json);
+    assert_eq!(fresh.output().unwrap().stdout, after.stdout);
+}

@@ -23,6 +23,9 @@ pub struct Output {
     pub changeset: Option<Changeset>,
     /// How the host applies `changeset`.
     pub mode: WriteMode,
+    /// Whether the run was pure, so the host may replay its output for the
+    /// same request on the same book (see [`Output::pure`]).
+    pub pure: bool,
 }
 
 impl Output {
@@ -59,11 +62,22 @@ impl Output {
         self
     }
 
+    /// Marks the run pure: its output and exit code follow from the request
+    /// and the host's answers alone (nothing read from a clock, a file or
+    /// the environment). The host may then keep them and replay them when
+    /// the same request meets the same book again. A run that proposes a
+    /// changeset is never replayed, pure or not.
+    pub fn pure(mut self) -> Output {
+        self.pure = true;
+        self
+    }
+
     pub(crate) fn into_response(self) -> Response {
         Response {
             exit_code: self.exit_code,
             stdout: self.stdout,
             stderr: self.stderr,
+            pure: self.pure && self.changeset.is_none(),
             changeset: self.changeset,
             mode: self.mode,
             ..Response::new()

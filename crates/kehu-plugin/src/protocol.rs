@@ -170,6 +170,12 @@ pub struct Response {
     /// How to apply `changeset`; ignored without one.
     #[serde(default)]
     pub mode: WriteMode,
+    /// The plugin's word that this run was pure: what it printed and its
+    /// exit code follow from the request and the host's answers alone (no
+    /// clock, file or environment read, no change proposed), so the host may
+    /// replay them when the same request meets the same book again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pure: bool,
 }
 
 impl Response {
@@ -182,6 +188,7 @@ impl Response {
             stderr: String::new(),
             changeset: None,
             mode: WriteMode::Apply,
+            pure: false,
         }
     }
 

@@ -80,7 +80,8 @@ impl Plugin for Classify {
             as_of,
             ctx.color(),
             &mut ctx.stdout(),
-        )?);
+        )?)
+        .pure();
         if args.check && counts.regrades > 0 {
             out = out.with_exit_code(1);
             if matches!(format, Format::Json | Format::Csv) {

@@ -16,8 +16,8 @@ pub use measure::{Measurement, Outcome, measure};
 pub use report::{to_json, write_reports};
 pub use rows::{
     Action, BookSize, CACHE_DIR, CACHE_FILES, CAT, CDNOW_END, CHECK, CHECK_WARM, CLASSIFY, HANDOFF,
-    HISTORY_MEMORY_FACTOR, HISTORY_MEMORY_SLACK, IMPORT, LIFETIMES, NO_CACHE_ENV, PARSE, Row,
-    Target, default_rows,
+    HISTORY_MEMORY_FACTOR, HISTORY_MEMORY_SLACK, IMPORT, LIFETIMES, NO_CACHE_ENV, NO_REPLAY_ENV,
+    PARSE, Row, Target, default_rows,
 };
 pub use table::{Line, lines, render_table};
 
@@ -355,6 +355,9 @@ fn command_for(row: &Row, cx: &Context<'_>, options: &Options) -> Command {
     hermetic(&mut command, &dir);
     if !row.warm {
         command.env(NO_CACHE_ENV, "1");
+    }
+    if !row.replay {
+        command.env(NO_REPLAY_ENV, "1");
     }
     command
 }

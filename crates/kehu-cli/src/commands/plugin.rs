@@ -3,7 +3,6 @@
 //! it says, and carry out the changeset it returns (the host owns all writes).
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow};
@@ -19,6 +18,8 @@ use crate::context::Context;
 use crate::exit::{Outcome, PluginFailure};
 use crate::out_file::OutFile;
 use crate::plugin_host::{self, Services};
+use crate::replay::RunKey;
+use kehu_cache::Stream;
 
 /// Runs the plugin named by `argv[0]`.
 pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome> {
@@ -61,7 +62,23 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
     request.color = context.color;
     request.book_dir = context.book_root().ok().map(|p| p.display().to_string());
 
+    // A read-only run may have been made before on this very book: replay it.
+    let run_key = match (&writes, context.book_root()) {
+        (None, Ok(root)) => RunKey::new(&root, plugin, &request),
+        _ => None,
+    };
     let services = Services::new(context).with_out(out);
+    if let Some(replay) = run_key.as_ref().and_then(RunKey::find) {
+        let exit_code = replay.exit_code();
+        replay
+            .play(|stream, bytes| match stream {
+                Stream::Stdout => services.write_stdout(bytes),
+                Stream::Stderr => services.write_stderr(bytes),
+            })
+            .context("replaying the plugin's output")?;
+        return finish(&services, exit_code);
+    }
+    let services = services.with_recording(run_key.as_ref().and_then(RunKey::record));
     let response = plugin.run(&request, &services);
     // The plugin failed, or gave up, because its output's reader went away
     // (`kehu classify | head`): nothing to report, and nothing applied.
@@ -72,9 +89,18 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
     services
         .write_stdout(response.stdout.as_bytes())
         .context("writing the plugin's output")?;
-    std::io::stderr()
-        .write_all(response.stderr.as_bytes())
+    services
+        .write_stderr(response.stderr.as_bytes())
         .context("writing to stderr")?;
+    let recording = services.take_recording();
+    if let (Some(recording), Some(run_key)) = (recording, &run_key)
+        && response.pure
+        && response.changeset.is_none()
+        && (0..=1).contains(&response.exit_code)
+        && run_key.still_current()
+    {
+        recording.finish(response.exit_code);
+    }
 
     if let Some(changeset) = &response.changeset {
         // The plugin's copy of the book is gone: give its pages back before
@@ -116,13 +142,18 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
             quiet,
         )?;
     }
-    // A run that failed (exit 2 and up) leaves `--out FILE` as it was.
+    finish(&services, response.exit_code)
+}
+
+/// Ends a run that exited with `exit_code`: keeps the `--out` file unless the
+/// run failed (exit 2 and up leaves it as it was).
+fn finish(services: &Services<'_>, exit_code: i32) -> anyhow::Result<Outcome> {
     if let Some(out) = services.take_out()
-        && (0..=1).contains(&response.exit_code)
+        && (0..=1).contains(&exit_code)
     {
         out.commit()?;
     }
-    Ok(match response.exit_code {
+    Ok(match exit_code {
         0 => Outcome::Clean,
         1 => Outcome::Findings,
         code => Outcome::Exit(u8::try_from(code).unwrap_or(2)),
