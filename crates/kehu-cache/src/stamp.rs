@@ -5,8 +5,8 @@
 //! and change times and inode are all unchanged has unchanged contents. The
 //! stamp sums a hash of the stat data of every entry under `customers/`
 //! (files, directories, links and stray files alike, so anything a load
-//! could see is covered), and adds the contents of `kehu.toml` and the
-//! commit `HEAD` names (history answers depend on it). The sum does not
+//! could see is covered) and of `kehu.toml`, and adds the commit `HEAD`
+//! names (history answers depend on it). The sum does not
 //! depend on the order the directories list their entries, so nothing is
 //! sorted; two 64-bit hashes with different seeds make an accidental match
 //! after a change about one in 2^128.
@@ -14,6 +14,12 @@
 //! "Racy" files, changed so recently that a second change within the same
 //! clock tick could leave the same stat data, make the stamp
 //! [`BookStamp::settled`] false: nothing is recorded under it.
+//!
+//! A record keeps the stamp taken before its run, and no later state of the
+//! book can have that stamp again if anything changed meanwhile, even while
+//! the plugin ran: the kernel sets an inode's change time on every write,
+//! rename or `touch`, and nothing sets it back. Elsewhere than on Unix there is
+//! no such time to trust, so no book has a stamp there (replays are off).
 
 use std::fs::Metadata;
 use std::hash::{BuildHasher, Hasher};
@@ -33,14 +39,13 @@ const SEEDS: [u64; 2] = [0x6b65_6875_7374_616d, 0x9e37_79b9_7f4a_7c15];
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BookStamp {
     head: [u8; 20],
-    config: [u64; 2],
     entries: u64,
     sums: [u64; 2],
     settled: bool,
 }
 
 /// Bytes of a stamp as a record stores it.
-pub(crate) const STAMP_BYTES: usize = 20 + 16 + 8 + 16;
+pub(crate) const STAMP_BYTES: usize = 20 + 8 + 16;
 
 impl BookStamp {
     /// Takes the stamp of the book at `book_root` in `repo`'s work tree;
@@ -53,26 +58,27 @@ impl BookStamp {
             .ok()
             .and_then(|head| head.target())
             .map_or([0; 20], |oid| oid.as_bytes().try_into().unwrap_or([0; 20]));
-        let config_path = book_root.join(kehu_core::CONFIG_FILE);
-        let config = match std::fs::symlink_metadata(&config_path) {
-            Ok(meta) if meta.is_file() => hash_pair(&std::fs::read(&config_path).ok()?),
-            Ok(meta) => hash_pair(&[kind(&meta)]),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => [0; 2],
+        if !cfg!(unix) {
+            return None;
+        }
+        let config = match std::fs::symlink_metadata(book_root.join(kehu_core::CONFIG_FILE)) {
+            Ok(meta) => Tally::of("../kehu.toml", &meta),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Tally::default(),
             Err(_) => return None,
         };
         let customers = book_root.join(kehu_core::CUSTOMERS_DIR);
         let tally = match std::fs::symlink_metadata(&customers) {
             Ok(meta) if meta.is_dir() => tally_dir(&customers, "")?,
-            Ok(meta) => Tally::of(kehu_core::CUSTOMERS_DIR, &meta),
+            Ok(meta) => Tally::of("../customers", &meta),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Tally::default(),
             Err(_) => return None,
         };
+        let tally = tally.add(config);
         let settled = tally
             .newest
             .is_none_or(|newest| newest.checked_add(RACY).is_some_and(|safe| safe < started));
         Some(BookStamp {
             head,
-            config,
             entries: tally.entries,
             sums: tally.sums,
             settled,
@@ -88,13 +94,7 @@ impl BookStamp {
     pub(crate) fn to_bytes(self) -> [u8; STAMP_BYTES] {
         let mut bytes = [0u8; STAMP_BYTES];
         bytes[..20].copy_from_slice(&self.head);
-        let words = [
-            self.config[0],
-            self.config[1],
-            self.entries,
-            self.sums[0],
-            self.sums[1],
-        ];
+        let words = [self.entries, self.sums[0], self.sums[1]];
         for (at, word) in words.into_iter().enumerate() {
             bytes[20 + at * 8..28 + at * 8].copy_from_slice(&word.to_le_bytes());
         }
@@ -111,7 +111,8 @@ struct Tally {
 }
 
 impl Tally {
-    /// The tally of one entry at `path` (relative to `customers/`).
+    /// The tally of one entry at `path` (relative to `customers/`; the
+    /// book's own entries are `../kehu.toml` and `../customers`).
     fn of(path: &str, meta: &Metadata) -> Tally {
         let mut sums = [0u64; 2];
         for (sum, seed) in sums.iter_mut().zip(SEEDS) {
@@ -169,11 +170,6 @@ fn tally_dir(dir: &Path, prefix: &str) -> Option<Tally> {
         .try_reduce(Tally::default, |a, b| Some(a.add(b)))
 }
 
-/// Two hashes of `bytes`, with the stamp's two seeds.
-fn hash_pair(bytes: &[u8]) -> [u64; 2] {
-    SEEDS.map(|seed| FixedState::with_seed(seed).hash_one(bytes))
-}
-
 /// A byte for the kind of an entry: file, directory, link or other.
 fn kind(meta: &Metadata) -> u8 {
     let kind = meta.file_type();
@@ -201,25 +197,7 @@ fn stat_words(meta: &Metadata) -> [u64; 6] {
     ]
 }
 
-#[cfg(not(unix))]
-fn stat_words(meta: &Metadata) -> [u64; 6] {
-    let modified = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-        .unwrap_or_default();
-    [
-        meta.len(),
-        modified.as_secs(),
-        u64::from(modified.subsec_nanos()),
-        0,
-        0,
-        0,
-    ]
-}
-
-/// When the entry's inode last changed (Unix only: elsewhere the
-/// modification time stands for it).
+/// When the entry's inode last changed.
 #[cfg(unix)]
 fn changed(meta: &Metadata) -> Option<SystemTime> {
     use std::os::unix::fs::MetadataExt;
@@ -228,7 +206,13 @@ fn changed(meta: &Metadata) -> Option<SystemTime> {
     SystemTime::UNIX_EPOCH.checked_add(Duration::new(secs, nanos))
 }
 
+/// Elsewhere no book has a stamp (see the module documentation).
 #[cfg(not(unix))]
-fn changed(meta: &Metadata) -> Option<SystemTime> {
-    meta.modified().ok()
+fn stat_words(_meta: &Metadata) -> [u64; 6] {
+    [0; 6]
+}
+
+#[cfg(not(unix))]
+fn changed(_meta: &Metadata) -> Option<SystemTime> {
+    None
 }

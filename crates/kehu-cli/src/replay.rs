@@ -60,12 +60,6 @@ impl RunKey {
     pub fn record(&self) -> Option<Recording> {
         self.replays.record(self.key, self.stamp)
     }
-
-    /// Whether the book still has the stamp it had before the run: a record
-    /// is kept only when nothing changed the book while the plugin ran.
-    pub fn still_current(&self) -> bool {
-        self.replays.stamp() == Some(self.stamp)
-    }
 }
 
 /// What tells one build of an executable or library from another: its

@@ -92,12 +92,10 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
     services
         .write_stderr(response.stderr.as_bytes())
         .context("writing to stderr")?;
-    let recording = services.take_recording();
-    if let (Some(recording), Some(run_key)) = (recording, &run_key)
+    if let Some(recording) = services.take_recording()
         && response.pure
         && response.changeset.is_none()
         && (0..=1).contains(&response.exit_code)
-        && run_key.still_current()
     {
         recording.finish(response.exit_code);
     }
