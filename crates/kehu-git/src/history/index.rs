@@ -1,5 +1,5 @@
 //! A derived, rebuildable index of the book's history in
-//! `.git/kehu/history-v3/`: every commit reachable from HEAD, with the
+//! `.git/kehu/history-v4/`: every commit reachable from HEAD, with the
 //! customer changes it made (as [`History::log`] credits them: a merge keeps
 //! only what it decided itself), its author day, kind, whether it records a
 //! contact, and its full record, so a query the index answers reads no git
@@ -11,7 +11,10 @@
 //! the segment was built for. A segment holds the commits reachable from
 //! its tip that no older segment holds, so the set of indexed commits is
 //! always closed under "parent of", and a sorted file of their ids sits
-//! beside each segment. Commits never change, so an entry never goes stale:
+//! beside each segment, and its skeleton ([`skeleton`]: per commit its
+//! time, id, parents, where its line is, and masks of its trailer keys and
+//! changed fields), which readers walk, parsing only the lines a query may
+//! keep ([`Narrow`]). Commits never change, so an entry never goes stale:
 //! when HEAD moves on, only the new commits are diffed and written as a new
 //! segment (nothing is rewritten); past [`MAX_SEGMENTS`] they are merged
 //! into one. Readers merge the segments by time and follow parents from the
@@ -22,9 +25,12 @@
 //! segment is written to a temporary file and linked into place, so readers
 //! never see half a file, and it is never committed (it lives inside
 //! `.git/`). A file without a valid footer, with entries whose parents are
-//! missing, or written by another version makes the index thrown away and
-//! rebuilt. Nothing depends on the index being there: any trouble reading
+//! missing, a skeleton that is not its segment's, or written by another
+//! version makes the index thrown away and rebuilt (an older version's
+//! directory is removed when a segment is written). Nothing depends on the index being there: any trouble reading
 //! or writing it, and the history walks git instead.
+
+mod skeleton;
 
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::fs::{self, File};
@@ -42,16 +48,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::History;
-use super::filter::{ChangeFilter, is_contact};
+use super::filter::{CONTACT_FIELD, ChangeFilter, is_contact};
+use super::log::LogQuery;
 use super::objects::{BookIds, Objects};
 use super::records::{CommitInfo, CustomerChange, FieldChange, Kind, Status};
 use super::spill::Lines;
 use super::walk::Walk;
 use crate::book::Book;
 use crate::error::GitError;
+use skeleton::Rec;
 
-/// Bump when the meaning of an entry changes (how fields are diffed …).
-pub(crate) const VERSION: u32 = 3;
+/// Bump when the meaning of an entry changes (how fields are diffed …) or
+/// the files of a segment do (4: the skeletons).
+pub(crate) const VERSION: u32 = 4;
 
 /// Segments kept before they are merged into one.
 const MAX_SEGMENTS: usize = 8;
@@ -271,6 +280,7 @@ struct Footer {
 }
 
 /// Why the index could not be used (the caller then walks git).
+#[derive(Debug)]
 pub(crate) enum Trouble {
     /// Reading or writing the file failed.
     Io(std::io::Error),
@@ -412,6 +422,37 @@ impl Index {
             .join(crate::lock::temp_name(&format!("seg-{number:06}")))
     }
 
+    /// Where this process writes a side file of segment `number` before
+    /// renaming it into place.
+    fn temp_path_of(&self, number: u32, ext: &str) -> PathBuf {
+        self.dir
+            .join(crate::lock::temp_name(&format!("seg-{number:06}.{ext}")))
+    }
+
+    /// Removes the indexes older versions of kehu left in `.git/kehu` (a
+    /// `history-vN` directory for a lower N): derived files nobody reads
+    /// any more, often hundreds of megabytes.
+    fn sweep_other_versions(&self) {
+        let Some(parent) = self.dir.parent() else {
+            return;
+        };
+        let Ok(entries) = fs::read_dir(parent) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let other = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("history-v"))
+                .map(|rest| rest.split_once('-').map_or(rest, |(v, _)| v))
+                .and_then(|v| v.parse::<u32>().ok())
+                .is_some_and(|v| v < VERSION);
+            if other {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+
     fn segment_path(&self, number: u32, ext: &str) -> PathBuf {
         self.dir.join(format!("seg-{number:06}.{ext}"))
     }
@@ -535,14 +576,18 @@ impl Index {
         };
         fs::create_dir_all(&self.dir)?;
         crate::lock::sweep_dead_temps(&self.dir);
+        self.sweep_other_versions();
         let number = live.first().map_or(1, |s| s.number + 1);
         let tmp = self.temp_path(number);
-        let written = self.write_segment(history, head, &known, deep, cut, &tmp);
+        let skel_tmp = self.temp_path_of(number, "skel");
+        let written = self.write_segment(history, head, &known, deep, cut, &tmp, &skel_tmp);
         let result = written.and_then(|mut ids| {
             fs::write(self.segment_path(number, "ids"), ids_bytes(&mut ids))?;
+            fs::rename(&skel_tmp, self.segment_path(number, "skel"))?;
             self.publish(&tmp, number)
         });
         let _ = fs::remove_file(&tmp);
+        let _ = fs::remove_file(&skel_tmp);
         result?;
         if live.len() + 1 > MAX_SEGMENTS {
             self.compact(head)?;
@@ -563,9 +608,11 @@ impl Index {
     }
 
     /// Writes the commits reachable from `head` and committed at or after
-    /// `cut` that `known` lacks, newest first, to `path` with a footer;
-    /// returns their ids. Known commits are walked through (to reach older
-    /// ones) unless the index is `deep` enough already.
+    /// `cut` that `known` lacks, newest first, to `path` with a footer and
+    /// their skeleton to `skel`; returns their ids. Known commits are
+    /// walked through (to reach older ones) unless the index is `deep`
+    /// enough already.
+    #[allow(clippy::too_many_arguments)]
     fn write_segment(
         &self,
         history: &History<'_>,
@@ -574,8 +621,9 @@ impl Index {
         deep: bool,
         cut: Option<i64>,
         path: &Path,
+        skel: &Path,
     ) -> Result<Vec<[u8; 20]>, Trouble> {
-        let mut out = BufWriter::new(File::create(path)?);
+        let mut out = SegmentOut::create(path, skel)?;
         let mut ids: Vec<[u8; 20]> = Vec::new();
         // The build's own readers, with small caches, dropped when done.
         let repo = history.objects.repo;
@@ -592,9 +640,7 @@ impl Index {
                 match walk.next(objects, &skip)? {
                     Some((id, _)) if known.contains(&id) => {}
                     Some((id, book)) => {
-                        let mut raw = [0u8; 20];
-                        raw.copy_from_slice(id.as_bytes());
-                        ids.push(raw);
+                        ids.push(raw(&id));
                         batch.push(Walked::new(id, &book));
                     }
                     None => return Ok(false),
@@ -608,9 +654,9 @@ impl Index {
             // two), or one core: diff them here.
             let history = Book::history_for_build(repo, &self.prefix, build.diff_cache);
             loop {
-                let mut lines = Lines::default();
-                history.write_entries(&batch, &mut lines)?;
-                lines.copy_to(&mut out)?;
+                let mut written = Written::default();
+                history.write_entries(&batch, &mut written)?;
+                out.take(written)?;
                 if !more {
                     break;
                 }
@@ -639,9 +685,7 @@ impl Index {
             whole: false,
             floor: cut,
         };
-        serde_json::to_writer(&mut out, &footer).map_err(std::io::Error::from)?;
-        out.write_all(b"\n")?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        out.finish(&footer, &raw(&head))?;
         Ok(ids)
     }
 
@@ -654,28 +698,31 @@ impl Index {
         };
         let number = newest.number + 1;
         let tmp = self.temp_path(number);
-        let mut out = BufWriter::new(File::create(&tmp)?);
-        let mut count = 0u64;
+        let skel_tmp = self.temp_path_of(number, "skel");
         let result = (|| {
+            let mut out = SegmentOut::create(&tmp, &skel_tmp)?;
             let mut readers = self.open_readers(&live)?;
             let mut heap = BinaryHeap::new();
             for (i, r) in readers.iter().enumerate() {
-                if let Some(t) = r.time {
+                if let Some(t) = r.time() {
                     heap.push((t, r.number, i));
                 }
             }
+            let mut entry = Vec::new();
             while let Some((_, _, i)) = heap.pop() {
                 let r = &mut readers[i];
-                out.write_all(r.line.as_bytes())?;
-                let mut sink = Vec::new();
-                while next_is_customer(&mut r.reader)? {
-                    sink.clear();
-                    r.reader.read_until(b'\n', &mut sink)?;
-                    out.write_all(&sink)?;
+                let Some(mut rec) = r.advance()? else { break };
+                r.seek(rec.at)?;
+                entry.clear();
+                r.pos += r.lines.read_until(b'\n', &mut entry)? as u64;
+                while next_is_customer(&mut r.lines)? {
+                    r.pos += r.lines.read_until(b'\n', &mut entry)? as u64;
                 }
-                count += 1;
-                r.advance()?;
-                if let Some(t) = r.time {
+                rec.at = out.len;
+                out.lines.write_all(&entry)?;
+                out.len += entry.len() as u64;
+                out.skel.push(&rec)?;
+                if let Some(t) = r.time() {
                     heap.push((t, r.number, i));
                 }
             }
@@ -683,22 +730,23 @@ impl Index {
                 kehu_history_index: VERSION,
                 prefix: self.prefix.clone(),
                 tip: hex(head),
-                count,
+                count: out.skel.count(),
                 whole: true,
                 floor: newest.footer.floor,
             };
-            serde_json::to_writer(&mut out, &footer).map_err(std::io::Error::from)?;
-            out.write_all(b"\n")?;
-            out.flush()?;
+            out.finish(&footer, &raw(&head))?;
             let mut ids = self.known(&live)?.0;
             fs::write(self.segment_path(number, "ids"), ids_bytes(&mut ids))?;
+            fs::rename(&skel_tmp, self.segment_path(number, "skel"))?;
             self.publish(&tmp, number)
         })();
         let _ = fs::remove_file(&tmp);
+        let _ = fs::remove_file(&skel_tmp);
         result?;
         for segment in &live {
-            let _ = fs::remove_file(self.segment_path(segment.number, "jsonl"));
-            let _ = fs::remove_file(self.segment_path(segment.number, "ids"));
+            for ext in ["jsonl", "ids", "skel"] {
+                let _ = fs::remove_file(self.segment_path(segment.number, ext));
+            }
         }
         Ok(())
     }
@@ -706,15 +754,22 @@ impl Index {
     fn open_readers(&self, live: &[Segment]) -> Result<Vec<SegmentReader>, Trouble> {
         let mut readers = Vec::with_capacity(live.len());
         for segment in live {
+            let tip = Oid::from_str(&segment.footer.tip).map_err(|_| {
+                Trouble::Corrupt(format!("segment {} names no tip", segment.number))
+            })?;
+            let skel = skeleton::Reader::open(
+                &self.segment_path(segment.number, "skel"),
+                &raw(&tip),
+                segment.footer.count,
+            )?;
             let file = File::open(self.segment_path(segment.number, "jsonl"))?;
             let mut reader = SegmentReader {
                 number: segment.number,
-                reader: BufReader::new(file),
-                line: String::new(),
-                time: None,
-                consumed: 0,
-                line_at: 0,
-                late: None,
+                skel,
+                next: None,
+                lines: BufReader::new(file),
+                pos: 0,
+                text: String::new(),
             };
             reader.advance()?;
             readers.push(reader);
@@ -725,16 +780,29 @@ impl Index {
     /// Streams the entries of the commits reachable from `start` (which
     /// must be indexed), newest first by committer time, until `visit`
     /// breaks, an entry is older than `stop_below`, or none is left.
+    pub(crate) fn read(
+        &self,
+        start: Oid,
+        stop_below: Option<i64>,
+        visit: impl FnMut(EntryRef<'_>, &mut Customers<'_>) -> Result<ControlFlow<()>, Trouble>,
+    ) -> Result<(), Trouble> {
+        self.read_narrowed(start, stop_below, &Narrow::default(), visit)
+    }
+
+    /// [`Index::read`], visiting only the entries `narrow` may keep: the
+    /// others are walked through on their skeleton records (see
+    /// [`skeleton`]), their lines never read.
     ///
     /// Segments are merged by committer time, which puts a child before its
     /// parents as long as clocks agree. A commit dated after its child (a
     /// wrong clock, a rebase) can come first, before anything wants it: it
     /// is set aside with where it is, and read back from there as soon as a
     /// child asks for it, as the walk over git would visit it.
-    pub(crate) fn read(
+    pub(crate) fn read_narrowed(
         &self,
         start: Oid,
         stop_below: Option<i64>,
+        narrow: &Narrow,
         mut visit: impl FnMut(EntryRef<'_>, &mut Customers<'_>) -> Result<ControlFlow<()>, Trouble>,
     ) -> Result<(), Trouble> {
         let live = self.live()?;
@@ -748,16 +816,18 @@ impl Index {
         let mut readers = self.open_readers(&live)?;
         let mut heap = BinaryHeap::new();
         for (i, r) in readers.iter().enumerate() {
-            if let Some(t) = r.time {
+            if let Some(t) = r.time() {
                 heap.push((t, r.number, i));
             }
         }
-        let mut wanted: HashSet<String> = HashSet::from([start_hex]);
-        // Entries passed over before anything wanted them, by id: (reader,
-        // offset of the line, committer time).
-        let mut passed: HashMap<String, (usize, u64, i64)> = HashMap::new();
-        // Entries passed over that a child has asked for since.
+        let mut wanted: HashSet<[u8; 20]> = HashSet::from([raw(&start)]);
+        // Records passed over before anything wanted them, by id, with
+        // their reader.
+        let mut passed: HashMap<[u8; 20], (usize, Rec)> = HashMap::new();
+        // Records passed over that a child has asked for since: (committer
+        // time, reader, where the line is), and the records themselves.
         let mut late: BinaryHeap<(i64, usize, u64)> = BinaryHeap::new();
+        let mut late_recs: HashMap<(usize, u64), Rec> = HashMap::new();
         loop {
             let streamed = heap.peek().map(|&(t, _, _)| t);
             let next_late = late.peek().map(|&(t, _, _)| t);
@@ -772,60 +842,59 @@ impl Index {
             if wanted.is_empty() || stop_below.is_some_and(|cut| t < cut) {
                 return Ok(());
             }
-            let flow = if from_late {
+            let (i, rec) = if from_late {
                 let Some((_, i, at)) = late.pop() else { break };
-                let reader = readers[i].late_reader(self)?;
-                reader.seek(SeekFrom::Start(at))?;
-                let mut text = String::new();
-                reader.read_line(&mut text)?;
-                let json = text
-                    .split_once('\t')
-                    .map_or("", |(_, json)| json.trim_end_matches('\n'));
-                let entry: EntryRef<'_> = serde_json::from_str(json).map_err(corrupt)?;
-                wanted.remove(entry.c);
-                ask_for_parents(&entry, &mut wanted, &mut passed, &mut late);
-                let mut consumed = 0;
-                let mut customers = Customers {
-                    reader,
-                    consumed: &mut consumed,
-                    line: String::new(),
-                    done: false,
+                let Some(rec) = late_recs.remove(&(i, at)) else {
+                    break;
                 };
-                visit(entry, &mut customers)?
+                wanted.remove(&rec.id);
+                (i, rec)
             } else {
                 let Some((_, _, i)) = heap.pop() else { break };
-                let SegmentReader {
-                    reader,
-                    line,
-                    consumed,
-                    line_at,
-                    ..
-                } = &mut readers[i];
-                let text = line
-                    .split_once('\t')
-                    .map_or("", |(_, json)| json.trim_end_matches('\n'));
-                let entry: EntryRef<'_> = serde_json::from_str(text).map_err(corrupt)?;
-                let flow = if wanted.remove(entry.c) {
-                    ask_for_parents(&entry, &mut wanted, &mut passed, &mut late);
-                    let mut customers = Customers {
-                        reader,
-                        consumed,
-                        line: String::new(),
-                        done: false,
-                    };
-                    visit(entry, &mut customers)?
-                } else {
-                    passed.insert(entry.c.to_owned(), (i, *line_at, t));
-                    ControlFlow::Continue(())
-                };
                 let r = &mut readers[i];
-                r.advance()?;
-                if let Some(t) = r.time {
+                let Some(rec) = r.advance()? else { break };
+                if let Some(t) = r.time() {
                     heap.push((t, r.number, i));
                 }
-                flow
+                if !wanted.remove(&rec.id) {
+                    passed.insert(rec.id, (i, rec));
+                    continue;
+                }
+                (i, rec)
             };
-            if flow.is_break() {
+            for parent in &rec.parents {
+                if let Some((j, parent_rec)) = passed.remove(parent) {
+                    late.push((parent_rec.t, j, parent_rec.at));
+                    late_recs.insert((j, parent_rec.at), parent_rec);
+                }
+                wanted.insert(*parent);
+            }
+            if !narrow.may_keep(&rec) {
+                continue;
+            }
+            let SegmentReader {
+                lines, pos, text, ..
+            } = &mut readers[i];
+            seek(lines, pos, rec.at)?;
+            text.clear();
+            *pos += lines.read_line(text)? as u64;
+            let json = text
+                .split_once('\t')
+                .map_or("", |(_, json)| json.trim_end_matches('\n'));
+            let entry: EntryRef<'_> = serde_json::from_str(json).map_err(corrupt)?;
+            if !entry.c.eq_ignore_ascii_case(&hex_of(&rec.id)) {
+                return Err(Trouble::Corrupt(format!(
+                    "segment {}: a skeleton record is not its line's",
+                    readers[i].number
+                )));
+            }
+            let mut customers = Customers {
+                reader: lines,
+                consumed: pos,
+                line: String::new(),
+                done: false,
+            };
+            if visit(entry, &mut customers)?.is_break() {
                 return Ok(());
             }
         }
@@ -833,90 +902,209 @@ impl Index {
         if let Some(missing) = wanted.iter().next()
             && live[0].footer.floor.is_none()
         {
-            return Err(Trouble::Corrupt(format!("commit {missing} is not indexed")));
+            return Err(Trouble::Corrupt(format!(
+                "commit {} is not indexed",
+                hex_of(missing)
+            )));
         }
         Ok(())
     }
 }
 
-/// Adds the parents of a visited entry to `wanted`; a parent already
-/// passed over (dated after its child) is queued to be read back.
-fn ask_for_parents(
-    entry: &EntryRef<'_>,
-    wanted: &mut HashSet<String>,
-    passed: &mut HashMap<String, (usize, u64, i64)>,
-    late: &mut BinaryHeap<(i64, usize, u64)>,
-) {
-    for parent in &entry.p {
-        if let Some((i, at, t)) = passed.remove(*parent) {
-            late.push((t, i, at));
+/// Which entries a reader visits: [`Narrow::default`] every one, else only
+/// those whose skeleton record says a query may keep something of them
+/// (see [`Narrow::of`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Narrow {
+    /// The query's days, as [`skeleton::day_number`]s.
+    since: Option<i32>,
+    until: Option<i32>,
+    /// Visit only entries with a change record.
+    changes: bool,
+    /// Whether a commit that only changed `kehu.toml` is kept.
+    rules_alone: bool,
+    /// The bits of the trailer keys asked for; `None`: any commit.
+    trailers: Option<Vec<u64>>,
+    /// Whether customers are narrowed (by fields or to contacts).
+    narrows: bool,
+    /// Only contacts.
+    contacts: bool,
+    /// The bits of the fields reported; `None`: every field.
+    fields: Option<Vec<u64>>,
+}
+
+impl Narrow {
+    /// The entries a log query may keep something of (a superset: the
+    /// query still filters what it reads).
+    pub(crate) fn of(query: &LogQuery) -> Narrow {
+        let filter = &query.filter;
+        let names = |set: &std::collections::BTreeSet<String>| {
+            set.iter().map(|name| skeleton::bits(name)).collect()
+        };
+        Narrow {
+            since: query.since.map(skeleton::day_number),
+            until: query.until.map(skeleton::day_number),
+            changes: true,
+            rules_alone: filter.is_everything(),
+            trailers: filter.trailers.as_ref().map(names),
+            narrows: filter.fields.is_some() || filter.contacts,
+            contacts: filter.contacts,
+            fields: filter.fields.as_ref().map(names),
         }
-        wanted.insert((*parent).to_owned());
+    }
+
+    /// Whether an entry may hold something the query keeps.
+    fn may_keep(&self, rec: &Rec) -> bool {
+        if !self.changes {
+            return true;
+        }
+        let has = |flag| rec.flags & flag != 0;
+        if !has(skeleton::CHANGE)
+            || self.since.is_some_and(|d| rec.day < d)
+            || self.until.is_some_and(|d| rec.day > d)
+        {
+            return false;
+        }
+        if let Some(keys) = &self.trailers
+            && !keys.iter().any(|&k| skeleton::may_hold(rec.trailers, k))
+        {
+            return false;
+        }
+        if !has(skeleton::CUSTOMERS) {
+            return self.rules_alone && has(skeleton::RULES);
+        }
+        if !self.narrows || has(skeleton::RENAME) {
+            return true;
+        }
+        if self.contacts {
+            return has(skeleton::CONTACT)
+                || skeleton::may_hold(rec.fields, skeleton::bits(CONTACT_FIELD));
+        }
+        self.fields
+            .as_ref()
+            .is_none_or(|fields| fields.iter().any(|&f| skeleton::may_hold(rec.fields, f)))
     }
 }
 
-/// One segment being read: its current commit line.
+/// Moves a segment's line reader, at `pos`, to `at` (within its buffer
+/// when it can).
+fn seek(lines: &mut BufReader<File>, pos: &mut u64, at: u64) -> Result<(), Trouble> {
+    if at != *pos {
+        let by = i64::try_from(at)
+            .ok()
+            .zip(i64::try_from(*pos).ok())
+            .map(|(to, from)| to - from)
+            .ok_or_else(|| Trouble::Corrupt("an offset out of range".to_owned()))?;
+        lines.seek_relative(by)?;
+        *pos = at;
+    }
+    Ok(())
+}
+
+/// One segment being read: its skeleton, its next record, and its lines.
 struct SegmentReader {
     number: u32,
-    reader: BufReader<File>,
-    line: String,
-    /// The current line's committer time; `None` at the end.
-    time: Option<i64>,
-    /// Bytes read from the segment so far.
-    consumed: u64,
-    /// Where the current line starts.
-    line_at: u64,
-    /// A second handle on the segment, to read back an entry passed over.
-    late: Option<BufReader<File>>,
+    skel: skeleton::Reader,
+    /// The next record; `None` at the end.
+    next: Option<Rec>,
+    /// The segment's lines, read where a record says.
+    lines: BufReader<File>,
+    /// Where `lines` is.
+    pos: u64,
+    /// The line being read.
+    text: String,
 }
 
 impl SegmentReader {
-    /// Moves to the next commit line, skipping the current one's customers;
-    /// at the footer (a line starting with `{`) the segment ends.
-    fn advance(&mut self) -> Result<(), Trouble> {
-        let mut skipped = Vec::new();
-        while next_is_customer(&mut self.reader)? {
-            skipped.clear();
-            self.consumed += self.reader.read_until(b'\n', &mut skipped)? as u64;
-        }
-        self.line.clear();
-        self.line_at = self.consumed;
-        self.time = None;
-        match self.reader.fill_buf()?.first() {
-            Some(b'{') => return Ok(()),
-            None => {
-                return Err(Trouble::Corrupt(format!(
-                    "segment {} ends before its footer",
-                    self.number
-                )));
-            }
-            Some(_) => {}
-        }
-        self.consumed += self.reader.read_line(&mut self.line)? as u64;
-        let time = self.line.split_once('\t').and_then(|(t, _)| t.parse().ok());
-        match time {
-            Some(t) if self.line.ends_with('\n') => self.time = Some(t),
-            _ => {
-                return Err(Trouble::Corrupt(format!(
-                    "segment {}: a line is not an entry",
-                    self.number
-                )));
-            }
-        }
+    /// The next record's committer time; `None` at the end.
+    fn time(&self) -> Option<i64> {
+        self.next.as_ref().map(|rec| rec.t)
+    }
+
+    /// Hands out the next record and reads the one after.
+    fn advance(&mut self) -> Result<Option<Rec>, Trouble> {
+        let next = self.skel.next()?;
+        Ok(std::mem::replace(&mut self.next, next))
+    }
+
+    /// Moves the line reader to `at`.
+    fn seek(&mut self, at: u64) -> Result<(), Trouble> {
+        seek(&mut self.lines, &mut self.pos, at)
+    }
+}
+
+/// The raw bytes of a commit id.
+fn raw(id: &Oid) -> [u8; 20] {
+    let mut out = [0u8; 20];
+    out.copy_from_slice(id.as_bytes());
+    out
+}
+
+/// A raw commit id in hex.
+fn hex_of(id: &[u8; 20]) -> String {
+    Oid::from_bytes(id).map_or_else(|_| String::new(), |id| id.to_string())
+}
+
+/// A job's index lines and their skeleton records (offsets from the job's
+/// first byte).
+#[derive(Default)]
+struct Written {
+    lines: Lines,
+    /// Bytes in `lines`.
+    len: u64,
+    recs: Vec<Rec>,
+}
+
+impl Written {
+    /// Appends what `write` puts in the buffer, counting it.
+    fn append(
+        &mut self,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<(), GitError>,
+    ) -> Result<(), GitError> {
+        let buf = self.lines.buf();
+        let before = buf.len();
+        write(buf)?;
+        self.len += (buf.len() - before) as u64;
         Ok(())
     }
 }
 
-impl SegmentReader {
-    /// The second handle on this segment, opened on first use.
-    fn late_reader(&mut self, index: &Index) -> Result<&mut BufReader<File>, Trouble> {
-        if self.late.is_none() {
-            let file = File::open(index.segment_path(self.number, "jsonl"))?;
-            self.late = Some(BufReader::new(file));
+/// A segment being written: its lines (counted) and its skeleton.
+struct SegmentOut {
+    lines: BufWriter<File>,
+    len: u64,
+    skel: skeleton::Writer,
+}
+
+impl SegmentOut {
+    fn create(lines: &Path, skel: &Path) -> Result<SegmentOut, Trouble> {
+        Ok(SegmentOut {
+            lines: BufWriter::new(File::create(lines)?),
+            len: 0,
+            skel: skeleton::Writer::create(skel)?,
+        })
+    }
+
+    /// Appends a job's lines and records.
+    fn take(&mut self, written: Written) -> Result<(), Trouble> {
+        written.lines.copy_to(&mut self.lines)?;
+        for mut rec in written.recs {
+            rec.at += self.len;
+            self.skel.push(&rec)?;
         }
-        self.late
-            .as_mut()
-            .ok_or_else(|| Trouble::Corrupt("segment handle".to_owned()))
+        self.len += written.len;
+        Ok(())
+    }
+
+    /// Writes the footer and syncs both files.
+    fn finish(mut self, footer: &Footer, tip: &[u8; 20]) -> Result<(), Trouble> {
+        serde_json::to_writer(&mut self.lines, footer).map_err(std::io::Error::from)?;
+        self.lines.write_all(b"\n")?;
+        self.lines
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()?;
+        self.skel.finish(tip)
     }
 }
 
@@ -945,7 +1133,7 @@ impl Walked {
 impl History<'_> {
     /// Writes the index lines of a job of commits, in order, told what the
     /// walk read of each (a commit's parent is mostly the next one).
-    fn write_entries(&self, job: &[Walked], out: &mut Lines) -> Result<(), Trouble> {
+    fn write_entries(&self, job: &[Walked], out: &mut Written) -> Result<(), Trouble> {
         for walked in job {
             self.objects.remember(
                 walked.id,
@@ -962,11 +1150,18 @@ impl History<'_> {
     }
 
     /// Writes the index lines of one commit: the commit line, then one line
-    /// per customer change (every field), streamed.
-    fn write_entry(&self, id: Oid, out: &mut Lines) -> Result<(), Trouble> {
+    /// per customer change (every field), streamed; and its skeleton record.
+    fn write_entry(&self, id: Oid, out: &mut Written) -> Result<(), Trouble> {
         let ids = self.objects.book_ids_by_id(id)?;
         let parents = ids.parents.iter().map(Oid::to_string).collect::<Vec<_>>();
+        let rec = Rec::new(
+            raw(&id),
+            ids.time,
+            out.len,
+            ids.parents.iter().map(raw).collect(),
+        );
         let out = std::cell::RefCell::new(out);
+        let rec_cell = std::cell::RefCell::new(rec);
         let mut headed = false;
         self.commit_change_each(
             id,
@@ -974,6 +1169,16 @@ impl History<'_> {
             None,
             |_| true,
             |info, rules| {
+                let contact = is_contact(&info);
+                let mut rec = rec_cell.borrow_mut();
+                rec.day = skeleton::day_number(info.date);
+                rec.flags |= skeleton::CHANGE
+                    | if contact { skeleton::CONTACT } else { 0 }
+                    | if rules { skeleton::RULES } else { 0 };
+                rec.trailers = info
+                    .trailers
+                    .iter()
+                    .fold(0, |mask, (key, _)| mask | skeleton::bits(key));
                 let entry = EntryOut {
                     c: hex(id),
                     p: parents.clone(),
@@ -982,25 +1187,40 @@ impl History<'_> {
                         day: info.date,
                         at: info.timestamp,
                         kind: info.kind,
-                        contact: is_contact(&info),
+                        contact,
                         rules,
                         info: &info,
                     }),
                 };
                 headed = true;
-                line(out.borrow_mut().buf(), ids.time, &entry)
+                out.borrow_mut().append(|buf| line(buf, ids.time, &entry))
             },
             |change| {
+                let mut rec = rec_cell.borrow_mut();
+                rec.flags |= skeleton::CUSTOMERS
+                    | if change.old_id.is_some() {
+                        skeleton::RENAME
+                    } else {
+                        0
+                    };
+                rec.fields = change
+                    .fields
+                    .iter()
+                    .fold(rec.fields, |mask, f| mask | skeleton::bits(&f.field));
                 let mut out = out.borrow_mut();
-                let buf = out.buf();
-                buf.push(b'\t');
-                serde_json::to_writer(&mut *buf, &change)
-                    .map_err(|e| GitError::backend("writing the history index", e))?;
-                buf.push(b'\n');
-                out.settle()
+                out.append(|buf| {
+                    buf.push(b'\t');
+                    serde_json::to_writer(&mut *buf, &change)
+                        .map_err(|e| GitError::backend("writing the history index", e))?;
+                    buf.push(b'\n');
+                    Ok(())
+                })?;
+                out.lines
+                    .settle()
                     .map_err(|e| GitError::backend("writing the history index", e))
             },
         )?;
+        let out = out.into_inner();
         if !headed {
             let entry = EntryOut {
                 c: hex(id),
@@ -1008,8 +1228,9 @@ impl History<'_> {
                 t: ids.time,
                 b: None,
             };
-            line(out.borrow_mut().buf(), ids.time, &entry)?;
+            out.append(|buf| line(buf, ids.time, &entry))?;
         }
+        out.recs.push(rec_cell.into_inner());
         // Written once, newest first: no later commit asks for this one's
         // ids (its parents' stay until they are written in turn).
         self.objects.forget(id);
@@ -1035,7 +1256,7 @@ fn parallel(
     git_dir: &Path,
     prefix: &str,
     build: &Build,
-    out: &mut impl Write,
+    out: &mut SegmentOut,
     first: Vec<Walked>,
     mut next: impl FnMut() -> Result<(Vec<Walked>, bool), Trouble>,
 ) -> Result<(), Trouble> {
@@ -1050,7 +1271,7 @@ fn parallel(
     std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Walked>)>(workers);
         let job_rx = Arc::new(Mutex::new(job_rx));
-        let (done_tx, done_rx) = mpsc::channel::<(usize, Result<Lines, Trouble>)>();
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Result<Written, Trouble>)>();
         for repo in repos {
             let job_rx = Arc::clone(&job_rx);
             let done_tx = done_tx.clone();
@@ -1062,7 +1283,7 @@ fn parallel(
                         Err(_) => return,
                     };
                     let Ok((seq, job)) = job else { return };
-                    let mut lines = Lines::default();
+                    let mut lines = Written::default();
                     let result = history.write_entries(&job, &mut lines).map(|()| lines);
                     if done_tx.send((seq, result)).is_err() {
                         return;
@@ -1071,15 +1292,15 @@ fn parallel(
             });
         }
         drop(done_tx);
-        let mut ready: BTreeMap<usize, Lines> = BTreeMap::new();
+        let mut ready: BTreeMap<usize, Written> = BTreeMap::new();
         let mut written = 0usize;
         let mut failure: Option<Trouble> = None;
-        let write_ready = |ready: &mut BTreeMap<usize, Lines>,
+        let write_ready = |ready: &mut BTreeMap<usize, Written>,
                            written: &mut usize,
-                           out: &mut dyn Write|
+                           out: &mut SegmentOut|
          -> Result<(), Trouble> {
             while let Some(lines) = ready.remove(written) {
-                lines.copy_to(out)?;
+                out.take(lines)?;
                 *written += 1;
             }
             Ok(())

@@ -363,13 +363,19 @@ fn a_build_in_tiny_jobs_without_caches_writes_the_same_index() {
         let files = segments(root);
         assert_eq!(files.len(), 1);
         let ids = files[0].with_extension("ids");
-        (fs::read(&files[0]).unwrap(), fs::read(ids).unwrap())
+        let skel = files[0].with_extension("skel");
+        (
+            fs::read(&files[0]).unwrap(),
+            fs::read(ids).unwrap(),
+            fs::read(skel).unwrap(),
+        )
     };
     let standard = index::Index::new(&root.join(".git"), "");
     let one_batch = built(&standard);
     let tiny = built(&standard.clone().built_tiny());
     assert!(one_batch.0 == tiny.0, "the segments differ");
     assert!(one_batch.1 == tiny.1, "the id lists differ");
+    assert!(one_batch.2 == tiny.2, "the skeletons differ");
     assert!(commits_in(&segments(root)[0]) > 5);
     assert_index_agrees(root);
 }
@@ -397,18 +403,50 @@ fn a_damaged_or_foreign_index_is_rebuilt() {
         good.replacen("\"fields\":[", "\"fields\":{", 1),
         good.lines().skip(2).collect::<Vec<_>>().join("\n") + "\n",
     ];
-    for damaged in damages {
-        fs::write(&segment, &damaged).unwrap();
-        // The first query may meet the damage mid-way and fail; the index
-        // is then gone and the next query rebuilds it.
+    // The first query may meet the damage mid-way and fail; the index is
+    // then gone (`file` with it) and the next query rebuilds it.
+    let rebuilt = |file: &Path| {
         let first = book.indexed_history().log(&all);
         if let Ok(events) = first {
             assert_eq!(events, cold);
         } else {
-            assert!(!segment.exists());
+            assert!(!file.exists());
         }
         assert_eq!(book.indexed_history().log(&all).unwrap(), cold);
+    };
+    for damaged in damages {
+        fs::write(&segment, &damaged).unwrap();
+        rebuilt(&segment);
         assert_eq!(fs::read_to_string(&segment).unwrap(), good);
+    }
+    // A skeleton missing, cut short, of another segment, or whose records
+    // point at other lines.
+    let skel = segment.with_extension("skel");
+    let good_skel = fs::read(&skel).unwrap();
+    let mut foreign = good_skel.clone();
+    foreign[20] ^= 1;
+    // The second record given the third one's line (records follow a
+    // 36-byte header; each is 59 bytes and 20 per parent, its offset 8
+    // bytes in). The second is the policy change, which every query reads.
+    let after = |at: usize| {
+        at + 59 + 20 * usize::from(u16::from_le_bytes([good_skel[at + 57], good_skel[at + 58]]))
+    };
+    let (second, third) = (after(36), after(after(36)));
+    let mut moved = good_skel.clone();
+    moved.copy_within(third + 8..third + 16, second + 8);
+    let skel_damages = [
+        None,
+        Some(good_skel[..good_skel.len() - 7].to_vec()),
+        Some(foreign),
+        Some(moved),
+    ];
+    for damaged in skel_damages {
+        match &damaged {
+            Some(bytes) => fs::write(&skel, bytes).unwrap(),
+            None => fs::remove_file(&skel).unwrap(),
+        }
+        rebuilt(&skel);
+        assert!(fs::read(&skel).unwrap() == good_skel, "{damaged:?}");
     }
     // A short list of ids.
     fs::write(&ids, &good_ids[..20]).unwrap();
@@ -463,4 +501,85 @@ fn commits_dated_before_their_parents_are_read_from_the_index() {
         .map(|s| fs::read(s).unwrap())
         .collect();
     assert_eq!(before, after);
+}
+
+#[test]
+fn a_narrow_read_parses_only_the_lines_that_may_match() {
+    let dir = busy_book();
+    let root = dir.path();
+    let book = open(root);
+    let head = Oid::from_str(git(root, &["rev-parse", "HEAD"]).trim()).unwrap();
+    let index = index::Index::new(&root.join(".git"), "");
+    assert!(index.ensure(&book.history(), head, None).is_ok());
+    let visits = |query: &LogQuery| {
+        let mut ids = Vec::new();
+        let narrow = index::Narrow::of(query);
+        let read = index.read_narrowed(head, None, &narrow, |entry, _| {
+            ids.push(entry.c.to_owned());
+            Ok(std::ops::ControlFlow::Continue(()))
+        });
+        assert!(read.is_ok());
+        ids
+    };
+    let every = visits(&LogQuery::default()).len();
+    let commits: usize = git(root, &["rev-list", "--count", "HEAD"])
+        .trim()
+        .parse()
+        .unwrap();
+    // Every commit but the first's parentless root has a change record;
+    // the plain read visits them all.
+    assert!(
+        every <= commits && every + 1 >= commits,
+        "{every} of {commits}"
+    );
+    let trailer = |keys: &[&str]| LogQuery {
+        filter: ChangeFilter {
+            trailers: Some(keys.iter().map(|k| (*k).to_owned()).collect()),
+            ..ChangeFilter::default()
+        },
+        ..LogQuery::default()
+    };
+    // The two regrades (one on the merged branch) carry a reason.
+    assert_eq!(visits(&trailer(&["KEHU-REASON"])).len(), 2);
+    assert!(visits(&trailer(&["Kehu-Nothing"])).is_empty());
+    let tier = LogQuery {
+        filter: ChangeFilter::fields(["grade.tier"]),
+        ..LogQuery::default()
+    };
+    let tier_visits = visits(&tier).len();
+    let tier_events = book.indexed_history().log(&tier).unwrap().len();
+    // The regrades, plus the rename (kept for its id).
+    assert!(
+        tier_visits >= tier_events && tier_visits < every,
+        "{tier_visits}"
+    );
+    let window = LogQuery {
+        since: Some(day("2026-01-12")),
+        until: Some(day("2026-01-20")),
+        ..LogQuery::default()
+    };
+    assert_eq!(visits(&window).len(), 3);
+}
+
+#[test]
+fn an_index_of_an_older_version_is_removed_when_one_is_built() {
+    let dir = busy_book();
+    let root = dir.path();
+    let book = open(root);
+    let kehu = root.join(".git/kehu");
+    let old = kehu.join("history-v3");
+    let old_prefixed = kehu.join("history-v2-books-east");
+    let newer = kehu.join(format!("history-v{}", index::VERSION + 1));
+    let unrelated = kehu.join("parse-v1");
+    for path in [&old, &old_prefixed, &newer, &unrelated] {
+        fs::create_dir_all(path).unwrap();
+        fs::write(path.join("seg-000001.jsonl"), "x\n").unwrap();
+    }
+    let all = LogQuery::default();
+    assert_eq!(
+        book.indexed_history().log(&all).unwrap(),
+        book.history().log(&all).unwrap()
+    );
+    assert!(!old.exists() && !old_prefixed.exists());
+    assert!(newer.exists() && unrelated.exists() && index_dir(root).exists());
 }

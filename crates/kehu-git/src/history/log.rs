@@ -188,7 +188,8 @@ impl<'b> History<'b> {
         visit: &mut impl FnMut(Found<'_>) -> Result<ControlFlow<()>, GitError>,
     ) -> Result<(), Trouble> {
         index.ensure(self, self.objects.head()?, query.cutoff())?;
-        index.read(start, query.cutoff(), |entry, customers| {
+        let narrow = index::Narrow::of(query);
+        index.read_narrowed(start, query.cutoff(), &narrow, |entry, customers| {
             let Some(change) = &entry.b else {
                 return Ok(ControlFlow::Continue(()));
             };
