@@ -16,6 +16,7 @@ mod contacts;
 mod customer;
 mod fields;
 mod filter;
+mod graph;
 mod index;
 mod log;
 mod merges;
