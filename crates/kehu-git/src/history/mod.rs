@@ -10,6 +10,7 @@
 //! show up exactly like kehu's own commits.
 
 mod blame;
+mod contact_answers;
 mod contact_digest;
 mod contacts;
 mod customer;
