@@ -79,22 +79,25 @@ Options:
 
 /// The customer fields every view of the agenda reads (the host sends no
 /// other than these and those of [`reads`]).
-const READS: [&str; 7] = [
+const READS: [&str; 6] = [
     "name",
     "owner",
-    "stage",
     "cadence",
     "grade.tier",
     "grade.pipeline",
     "contact.last",
 ];
 
-/// The fields a run reads: [`READS`], with the region for `--batch` lists
-/// and the key account plans for the views that list overdue plan actions
-/// (table, Markdown and JSON). The plans are the largest part of a book
-/// handed over, and most runs of a calendar export or a batch need none.
+/// The fields a run reads: [`READS`], with the stage for JSON (the only
+/// format that shows it), the region for `--batch` lists and the key
+/// account plans for the views that list overdue plan actions (table,
+/// Markdown and JSON). The plans are the largest part of a book handed
+/// over, and most runs of a calendar export or a batch need none.
 fn reads(options: &Options, format: Format) -> Vec<&'static str> {
     let mut reads = READS.to_vec();
+    if format == Format::Json {
+        reads.push("stage");
+    }
     if options.batch {
         reads.push("region");
     } else if options.explain.is_none()
