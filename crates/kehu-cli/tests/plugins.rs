@@ -192,9 +192,36 @@ fn a_pure_run_on_an_unchanged_book_is_replayed_and_a_change_runs_again() {
         assert_eq!(again.stdout, run.stdout);
         assert_eq!(again.stderr, run.stderr);
     }
+    let records = root.join(".git/kehu/replay-v1");
+    let count = || std::fs::read_dir(&records).unwrap().count();
+    assert_eq!(count(), 2, "one record per request");
+    // The other read-only plugins are pure too; a writing run is never
+    // recorded.
+    for args in [
+        &["churn", "--format", "json"][..],
+        &["assign", "--format", "json"],
+    ] {
+        let args: Vec<&str> = ["--plugin-dir", dir.as_str()]
+            .iter()
+            .chain(args)
+            .copied()
+            .collect();
+        let before = count();
+        let run = kehu(root, &args);
+        assert!(
+            run.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            stderr(&run)
+        );
+        assert_eq!(count(), before + 1, "{args:?} recorded");
+        assert_eq!(kehu(root, &args).stdout, run.stdout);
+    }
+    let before = count();
+    let dry = kehu(root, &["--plugin-dir", &dir, "classify", "--dry-run"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert_eq!(count(), before, "a writing run is not recorded");
 
     // Prove the second run was a replay: mark the record and see the mark.
-    let records = root.join(".git/kehu/replay-v1");
     let marked = std::fs::read_dir(&records)
         .unwrap()
         .map(|entry| entry.unwrap().path())

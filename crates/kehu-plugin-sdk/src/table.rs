@@ -20,6 +20,25 @@ use unicode_width::UnicodeWidthStr;
 const YELLOW: &str = "\x1b[38;5;11m";
 const DEFAULT_COLOUR: &str = "\x1b[39m";
 
+/// A foreground colour for a whole row, written as comfy-table writes a
+/// cell's `fg` colour on a terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Paint {
+    /// Warnings: overdue, to regrade.
+    Yellow,
+    /// Notes: pinned, kept by hand.
+    Cyan,
+}
+
+impl Paint {
+    fn code(self) -> &'static str {
+        match self {
+            Paint::Yellow => YELLOW,
+            Paint::Cyan => "\x1b[38;5;14m",
+        }
+    }
+}
+
 /// The width of a cell's text on a terminal: its widest line.
 pub fn text_width(text: &str) -> usize {
     if printable_ascii(text) {
@@ -165,13 +184,24 @@ impl Grid {
     }
 
     /// One row: as many lines as its tallest cell, every cell padded to its
-    /// column; in yellow when `yellow` (the blank lines under a shorter
-    /// cell are not coloured, as in comfy-table).
+    /// column; in yellow when `yellow` (see [`Grid::row_painted`]).
     pub fn row<S: AsRef<str>>(
         &self,
         out: &mut impl Write,
         cells: &[S],
         yellow: bool,
+    ) -> io::Result<()> {
+        self.row_painted(out, cells, yellow.then_some(Paint::Yellow))
+    }
+
+    /// One row: as many lines as its tallest cell, every cell padded to its
+    /// column; in `paint` when given (the blank lines under a shorter cell
+    /// are not coloured, as in comfy-table).
+    pub fn row_painted<S: AsRef<str>>(
+        &self,
+        out: &mut impl Write,
+        cells: &[S],
+        paint: Option<Paint>,
     ) -> io::Result<()> {
         let height = cells
             .iter()
@@ -188,13 +218,13 @@ impl Grid {
                 }
                 match cells.get(i).and_then(|c| c.as_ref().split('\n').nth(index)) {
                     Some(text) => {
-                        if yellow {
-                            line.push_str(YELLOW);
+                        if let Some(paint) = paint {
+                            line.push_str(paint.code());
                         }
                         line.push(' ');
                         line.push_str(text);
                         line.extend(std::iter::repeat_n(' ', width - line_width(text) + 1));
-                        if yellow {
+                        if paint.is_some() {
                             line.push_str(DEFAULT_COLOUR);
                         }
                     }

@@ -43,7 +43,7 @@ impl Plugin for Assign {
         let solution = solve_deep(&problem, args.rebalance)?;
         let plan = Plan::new(&problem, &solution, args.rebalance);
         let mut out =
-            Output::text(render::render(&plan, format, as_of).map_err(PluginError::Failed)?);
+            Output::text(render::render(&plan, format, as_of).map_err(PluginError::Failed)?).pure();
         let unassigned = plan.unassigned().count();
         if unassigned > 0 {
             out = out.with_exit_code(1).with_note(format!(

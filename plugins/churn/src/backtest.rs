@@ -126,7 +126,7 @@ pub fn run(run: &Run<'_, '_>, at: Date) -> Result<Output, PluginError> {
     let threshold = run.options.threshold.unwrap_or(run.config.churn.high);
     let result = backtest(&pairs, threshold);
 
-    let mut out = Output::new();
+    let mut out = Output::new().pure();
     let history_error = trails.as_ref().err().map(String::as_str);
     for note in score::notes(&scoring, history_error) {
         out = out.with_note(note);

@@ -53,7 +53,7 @@ pub fn run(run: &Run<'_, '_>, id: &str) -> Result<Output, PluginError> {
     })?;
     let settings = run.settings(as_of);
     let scoring = score::score_book(customers, &run.config, None, &settings)?;
-    let mut out = Output::new();
+    let mut out = Output::new().pure();
     let trails = match run.customer_trails(id, as_of) {
         Ok(trails) => Some(trails),
         Err(e) => {

@@ -171,7 +171,7 @@ pub fn run(run: &Run<'_, '_>, mode: Option<WriteMode>) -> Result<Output, PluginE
         count(RiskBand::Low),
     );
 
-    let mut out = Output::new();
+    let mut out = Output::new().pure();
     let history_error = trails.as_ref().err().map(String::as_str);
     for note in score::notes(&scoring, history_error) {
         out = out.with_note(note);

@@ -45,7 +45,7 @@ pub fn run(run: &Run<'_, '_>) -> Result<Output, PluginError> {
         ))
     })?;
     let p = fit.params;
-    let mut out = Output::new();
+    let mut out = Output::new().pure();
     if run.format == Format::Json {
         out.stdout = json_document(vec![
             ("as_of", json!(as_of)),

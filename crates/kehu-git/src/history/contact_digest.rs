@@ -26,13 +26,21 @@ use chrono::{Datelike, NaiveDate};
 use git2::Oid;
 use kehu_core::Date;
 
-use super::contacts::{Mark, Touch, contacts_filter};
+use super::contacts::{Mark, Marks, contacts_filter};
 use super::index::{Index, IndexState, Trouble};
-use super::log::CHUNK;
 use super::{History, LogQuery};
 
 /// The digest's file name; bump the number when the layout changes.
 const FILE: &str = "contacts-v1";
+
+/// The index as a contacts query reads it: what the digest and the kept
+/// answers ([`super::contact_answers`]) are keyed by.
+pub(super) struct Indexed<'h> {
+    pub index: &'h Index,
+    /// The commit the query starts from.
+    pub start: Oid,
+    pub state: IndexState,
+}
 
 /// The first line of the digest: what it was built from.
 #[derive(serde::Serialize, serde::Deserialize, PartialEq)]
@@ -72,7 +80,7 @@ fn too_long() -> io::Error {
     io::Error::other("a value too long for the contacts digest")
 }
 
-fn put_text(out: &mut Vec<u8>, text: Option<&str>) -> io::Result<()> {
+pub(super) fn put_text(out: &mut Vec<u8>, text: Option<&str>) -> io::Result<()> {
     match text {
         None => out.extend_from_slice(&u16::MAX.to_le_bytes()),
         Some(text) => {
@@ -87,7 +95,7 @@ fn put_text(out: &mut Vec<u8>, text: Option<&str>) -> io::Result<()> {
     Ok(())
 }
 
-fn put_day(out: &mut Vec<u8>, day: Date) {
+pub(super) fn put_day(out: &mut Vec<u8>, day: Date) {
     out.extend_from_slice(&day.0.num_days_from_ce().to_le_bytes());
 }
 
@@ -125,51 +133,83 @@ impl Record {
     }
 }
 
-/// Reads records one at a time.
-struct Reader<R> {
+/// Bytes the reader holds at a time: more than the longest text.
+const READ_BUF: usize = 1 << 16;
+
+/// Reads records one at a time, through a buffer of its own: the fields
+/// are a few bytes each, read straight out of it.
+pub(super) struct Reader<R> {
     input: R,
+    buf: Vec<u8>,
+    /// The bytes of `buf` not read yet.
+    pos: usize,
+    end: usize,
     /// Records not read yet.
     left: u64,
 }
 
 impl<R: Read> Reader<R> {
-    fn bytes<const N: usize>(&mut self) -> io::Result<[u8; N]> {
-        let mut buf = [0u8; N];
-        self.input.read_exact(&mut buf)?;
-        Ok(buf)
+    pub(super) fn new(input: R, records: u64) -> Reader<R> {
+        Reader {
+            input,
+            buf: vec![0; READ_BUF],
+            pos: 0,
+            end: 0,
+            left: records,
+        }
     }
 
-    fn byte(&mut self) -> io::Result<u8> {
+    /// The next `n` bytes (`n` at most [`READ_BUF`]).
+    fn take(&mut self, n: usize) -> io::Result<&[u8]> {
+        if self.end - self.pos < n {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+            while self.end < n {
+                match self.input.read(&mut self.buf[self.end..]) {
+                    Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                    Ok(got) => self.end += got,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let out = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(out)
+    }
+
+    pub(super) fn bytes<const N: usize>(&mut self) -> io::Result<[u8; N]> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    pub(super) fn byte(&mut self) -> io::Result<u8> {
         Ok(self.bytes::<1>()?[0])
     }
 
-    fn text(&mut self) -> io::Result<Option<String>> {
+    /// The next text, valid until the next read.
+    pub(super) fn text(&mut self) -> io::Result<Option<&str>> {
         let len = u16::from_le_bytes(self.bytes()?);
         if len == u16::MAX {
             return Ok(None);
         }
-        let mut buf = vec![0u8; usize::from(len)];
-        self.input.read_exact(&mut buf)?;
-        String::from_utf8(buf)
+        std::str::from_utf8(self.take(usize::from(len))?)
             .map(Some)
             .map_err(|_| io::Error::other("an id that is not UTF-8"))
     }
 
-    /// Passes over a text without reading it into memory.
+    /// Passes over a text.
     fn skip_text(&mut self) -> io::Result<()> {
         let len = u16::from_le_bytes(self.bytes()?);
-        if len == u16::MAX {
-            return Ok(());
+        if len != u16::MAX {
+            self.take(usize::from(len))?;
         }
-        let skipped = io::copy(&mut (&mut self.input).take(u64::from(len)), &mut io::sink())?;
-        if skipped == u64::from(len) {
-            Ok(())
-        } else {
-            Err(io::ErrorKind::UnexpectedEof.into())
-        }
+        Ok(())
     }
 
-    fn day(&mut self) -> io::Result<Date> {
+    pub(super) fn day(&mut self) -> io::Result<Date> {
         let days = i32::from_le_bytes(self.bytes()?);
         NaiveDate::from_num_days_from_ce_opt(days)
             .map(Date)
@@ -193,49 +233,45 @@ impl<R: Read> Reader<R> {
         Ok(Some((i64::from_le_bytes(time), id)))
     }
 
-    /// The current record's mark, decoded when `keep`, else skipped.
-    fn mark(&mut self, keep: bool) -> io::Result<Option<Mark>> {
+    /// The current record's mark, added to `marks` when `keep` says so
+    /// of its day, else skipped.
+    fn mark(&mut self, keep: impl FnOnce(Date) -> bool, marks: &mut Marks) -> io::Result<()> {
         if self.byte()? == 0 {
-            return Ok(None);
+            return Ok(());
         }
         let day = self.day()?;
         let timestamp = i64::from_le_bytes(self.bytes()?);
         let flags = self.byte()?;
         let count = u32::from_le_bytes(self.bytes()?);
-        let mut touches = Vec::new();
-        for _ in 0..count {
-            if !keep {
+        if !keep(day) {
+            for _ in 0..count {
                 self.skip_text()?;
                 self.skip_text()?;
                 if self.byte()? > 1 {
-                    self.day()?;
+                    self.bytes::<4>()?;
                 }
-                continue;
             }
+            return Ok(());
+        }
+        let (contact, bookkeeping) = (flags & 1 != 0, flags & 2 != 0);
+        let mut commit = marks.begin((day, timestamp), contact, bookkeeping);
+        for _ in 0..count {
             let id = self.text()?.ok_or_else(|| io::Error::other("no id"))?;
-            let old_id = self.text()?;
+            let id = commit.id(id);
+            let old_id = self.text()?.map(|old| commit.id(old));
             let written = match self.byte()? {
                 0 => None,
                 1 => Some(None),
                 _ => Some(Some(self.day()?)),
             };
-            touches.push(Touch {
-                id,
-                old_id,
-                written,
-            });
+            commit.touch(id, old_id, written);
         }
-        Ok(keep.then_some(Mark {
-            day,
-            timestamp,
-            contact: flags & 1 != 0,
-            bookkeeping: flags & 2 != 0,
-            touches,
-        }))
+        Ok(())
     }
 }
 
-fn read_header(reader: &mut impl BufRead) -> Option<Header> {
+/// The JSON header on the first line of a file of `reader`.
+pub(super) fn read_header<T: serde::de::DeserializeOwned>(reader: &mut impl BufRead) -> Option<T> {
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
     serde_json::from_str(line.trim_end()).ok()
@@ -244,7 +280,7 @@ fn read_header(reader: &mut impl BufRead) -> Option<Header> {
 /// The digest at `path` if it was built from the index in `state`.
 fn open_digest(path: &Path, state: &IndexState) -> Option<(Header, BufReader<File>)> {
     let mut reader = BufReader::with_capacity(1 << 16, File::open(path).ok()?);
-    let header = read_header(&mut reader)?;
+    let header: Header = read_header(&mut reader)?;
     (header.state == *state).then_some((header, reader))
 }
 
@@ -253,7 +289,37 @@ impl History<'_> {
     /// filter), read from the digest, in the order the index's reader
     /// would find them; `None` when the digest cannot answer (the caller
     /// then reads the index or git).
-    pub(super) fn digested_marks(&self, query: &LogQuery) -> Option<Vec<Mark>> {
+    pub(super) fn digested_marks(&self, query: &LogQuery, at: &Indexed<'_>) -> Option<Marks> {
+        let Indexed {
+            index,
+            start,
+            state,
+        } = at;
+        let path = index.dir().join(FILE);
+        let (header, reader) = match open_digest(&path, state) {
+            Some(found) => found,
+            None => {
+                self.write_digest(index, state, &path).ok()?;
+                open_digest(&path, state)?
+            }
+        };
+        if !header.complete {
+            return None;
+        }
+        walk_digest(
+            Reader::new(reader, header.records),
+            raw(start),
+            query,
+            state.floor,
+        )
+        .ok()
+        .flatten()
+    }
+
+    /// The index brought up to date for a contacts `query`, with the
+    /// query's start and the index's state; `None` without an index or
+    /// when it cannot be read.
+    pub(super) fn indexed(&self, query: &LogQuery) -> Option<Indexed<'_>> {
         let index = self.index.as_ref()?;
         let start = match &query.rev {
             Some(rev) => self.objects.resolve(rev).ok()?,
@@ -263,24 +329,11 @@ impl History<'_> {
             .ensure(self, self.objects.head().ok()?, query.cutoff())
             .ok()?;
         let state = index.state().ok()??;
-        let path = index.dir().join(FILE);
-        let (header, reader) = match open_digest(&path, &state) {
-            Some(found) => found,
-            None => {
-                self.write_digest(index, &state, &path).ok()?;
-                open_digest(&path, &state)?
-            }
-        };
-        if !header.complete {
-            return None;
-        }
-        let reader = Reader {
-            input: reader,
-            left: header.records,
-        };
-        walk_digest(reader, raw(&start), query, state.floor)
-            .ok()
-            .flatten()
+        Some(Indexed {
+            index,
+            start,
+            state,
+        })
     }
 
     /// Builds the digest of the index in `state` at `path`, streamed to a
@@ -349,8 +402,7 @@ impl History<'_> {
 
 /// The walk of the index's reader over the digest: from `start`, each
 /// commit visited once its child was, stopping below the query's cutoff;
-/// the marks of the visited commits dated in the window, each commit's
-/// customers in chunks as the index hands them out. `None` when `start`
+/// the marks of the visited commits dated in the window. `None` when `start`
 /// is not in the digest, or the walk ends wanting commits the index should
 /// hold (the index's reader then finds it damaged).
 fn walk_digest(
@@ -358,13 +410,13 @@ fn walk_digest(
     start: [u8; 20],
     query: &LogQuery,
     floor: Option<i64>,
-) -> io::Result<Option<Vec<Mark>>> {
+) -> io::Result<Option<Marks>> {
     let cut = query.cutoff();
     let mut wanted: HashSet<[u8; 20], BuildHasherDefault<IdHasher>> = HashSet::default();
     wanted.insert(start);
     let mut found_start = false;
     let mut exhausted = true;
-    let mut marks = Vec::new();
+    let mut marks = Marks::default();
     let mut parents = Vec::new();
     while let Some((time, id)) = reader.next(&mut parents)? {
         if wanted.is_empty() || cut.is_some_and(|c| time < c) {
@@ -372,26 +424,12 @@ fn walk_digest(
             break;
         }
         let visit = wanted.remove(&id);
-        let mark = reader.mark(visit)?;
+        reader.mark(|day| visit && query.in_window(day), &mut marks)?;
         if !visit {
             continue;
         }
         found_start |= id == start;
         wanted.extend(parents.iter().copied());
-        let Some(mut mark) = mark.filter(|m| query.in_window(m.day)) else {
-            continue;
-        };
-        while mark.touches.len() > CHUNK {
-            let rest = mark.touches.split_off(CHUNK);
-            marks.push(Mark {
-                day: mark.day,
-                timestamp: mark.timestamp,
-                contact: mark.contact,
-                bookkeeping: mark.bookkeeping,
-                touches: std::mem::replace(&mut mark.touches, rest),
-            });
-        }
-        marks.push(mark);
     }
     let damaged = exhausted && !wanted.is_empty() && floor.is_none();
     Ok((found_start && !damaged).then_some(marks))
@@ -422,6 +460,7 @@ impl Hasher for IdHasher {
 #[cfg(test)]
 mod tests {
     use super::super::index_tests::{ACME, busy_book, commit, queries, set};
+    use super::super::log::CHUNK;
     use super::*;
     use crate::test_support::{git, open};
 
@@ -444,6 +483,8 @@ mod tests {
                     ..query
                 };
                 let cold = book.history().last_contacts(&query).unwrap();
+                // Not the answer kept by the query before: the digest's.
+                let _ = fs::remove_file(super::super::contact_answers::file_of(root));
                 let warm = book.indexed_history().last_contacts(&query).unwrap();
                 assert_eq!(warm, cold, "{query:?}");
             }
@@ -484,7 +525,8 @@ mod tests {
                 since: since.map(|d| d.parse().unwrap()),
                 ..query.clone()
             };
-            let marks = history.digested_marks(&query).unwrap();
+            let at = history.indexed(&query).unwrap();
+            let marks = history.digested_marks(&query, &at).unwrap();
             assert_eq!(marks, history.found_marks(&query).unwrap());
             assert!(!marks.is_empty());
         }
@@ -525,7 +567,8 @@ mod tests {
             filter: contacts_filter(),
             ..LogQuery::default()
         };
-        let marks = history.digested_marks(&query).unwrap();
+        let at = history.indexed(&query).unwrap();
+        let marks = history.digested_marks(&query, &at).unwrap();
         assert_eq!(marks, history.found_marks(&query).unwrap());
         assert_eq!(marks.len(), 2);
         assert_digest_agrees(root, &[None]);

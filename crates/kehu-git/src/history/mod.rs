@@ -10,11 +10,13 @@
 //! show up exactly like kehu's own commits.
 
 mod blame;
+mod contact_answers;
 mod contact_digest;
 mod contacts;
 mod customer;
 mod fields;
 mod filter;
+mod graph;
 mod index;
 mod log;
 mod merges;

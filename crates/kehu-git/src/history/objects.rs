@@ -9,6 +9,7 @@ use std::collections::HashSet;
 
 use git2::{Commit, ErrorCode, ObjectType, Odb, Oid, Repository};
 
+use super::graph::Graph;
 use super::pack::{Packs, Raw};
 use super::records::CommitInfo;
 use super::treediff::FlatTree;
@@ -38,6 +39,12 @@ pub(crate) struct Objects<'r> {
     /// The same objects read straight from the packs, with a delta-base
     /// cache libgit2 lacks (see `pack.rs`); libgit2 answers the rest.
     packs: Packs,
+    /// The commit-graph, when the repository has one: a commit's tree,
+    /// parents and time without reading the commit.
+    graph: Option<Graph>,
+    /// Graph positions of parents met but not yet asked about: a walk asks
+    /// about a commit's parents next, so their positions need no search.
+    graph_pos: RefCell<HashMap<Oid, u32>>,
     /// Commits whose parents a shallow clone cut off (`.git/shallow`): the
     /// walk treats them as roots, as `git log` does.
     shallow: HashSet<Oid>,
@@ -55,6 +62,8 @@ type Lookup = (Oid, Box<[u8]>, bool, Option<Oid>);
 
 const TREE_CACHE: usize = 16;
 const LOOKUP_CACHE: usize = 8;
+/// Parents' graph positions kept at most (see `Objects::graph_pos`).
+const GRAPH_HINTS: usize = 4096;
 
 impl<'r> Objects<'r> {
     /// The objects of the book at `prefix` in `repo`, keeping at most
@@ -71,6 +80,8 @@ impl<'r> Objects<'r> {
             repo,
             odb: repo.odb().ok(),
             packs: Packs::open(repo.path(), cache),
+            graph: Graph::open(repo.path()),
+            graph_pos: RefCell::new(HashMap::new()),
             shallow,
             prefix: prefix
                 .split('/')
@@ -176,9 +187,15 @@ impl<'r> Objects<'r> {
         if let Some(ids) = self.ids.borrow().get(&id) {
             return Ok(ids.clone());
         }
-        let object = self.read(id, "a commit")?;
-        let header = parse_commit_header(&object.data)
-            .ok_or_else(|| GitError::backend("reading a commit", format!("{id} is malformed")))?;
+        let header = match self.graph_header(id) {
+            Some(header) => header,
+            None => {
+                let object = self.read(id, "a commit")?;
+                parse_commit_header(&object.data).ok_or_else(|| {
+                    GitError::backend("reading a commit", format!("{id} is malformed"))
+                })?
+            }
+        };
         let mut ids = self.book_ids_of_tree(header.tree)?;
         ids.time = header.time;
         ids.parents = if self.shallow.contains(&id) {
@@ -188,6 +205,31 @@ impl<'r> Objects<'r> {
         };
         self.ids.borrow_mut().insert(id, ids.clone());
         Ok(ids)
+    }
+
+    /// A commit's header from the commit-graph, if it holds the commit;
+    /// its parents' positions are kept for when they are asked about.
+    fn graph_header(&self, id: Oid) -> Option<CommitHeader> {
+        let graph = self.graph.as_ref()?;
+        let known = self.graph_pos.borrow_mut().remove(&id);
+        let commit = graph.commit(known.or_else(|| graph.position(id))?)?;
+        let mut parents = Vec::with_capacity(commit.parents.len());
+        for position in commit.parents {
+            let parent = graph.id(position)?;
+            let mut hints = self.graph_pos.borrow_mut();
+            // Hints of parents never asked about (already seen by the
+            // walk) are dropped now and then.
+            if hints.len() >= GRAPH_HINTS {
+                hints.clear();
+            }
+            hints.insert(parent, position);
+            parents.push(parent);
+        }
+        Some(CommitHeader {
+            tree: commit.tree,
+            parents,
+            time: commit.time,
+        })
     }
 
     /// Reads blobs as an index build does (see [`Packs::blobs_once`]).

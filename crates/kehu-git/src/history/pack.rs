@@ -67,7 +67,22 @@ struct Pack {
     pack: File,
     /// The pack's length in bytes.
     len: u64,
+    windows: RefCell<Windows>,
 }
+
+/// Stretches of a pack read lately: a walk reads the trees of consecutive
+/// commits, which git writes next to each other, so most entries lie in a
+/// stretch read for an earlier one (one `pread` for many entries).
+struct Windows {
+    /// Each stretch's offset in the pack and bytes.
+    slots: Vec<(u64, Vec<u8>)>,
+    /// The slot the next stretch replaces.
+    next: usize,
+}
+
+/// Bytes of one stretch, and stretches kept.
+const WINDOW: usize = 32 << 10;
+const WINDOWS: usize = 4;
 
 /// Every readable pack of a repository, with the delta-base cache.
 pub(crate) struct Packs {
@@ -325,9 +340,13 @@ impl Pack {
             idx,
             pack: pack_file,
             len,
+            windows: RefCell::new(Windows {
+                slots: Vec::new(),
+                next: 0,
+            }),
         };
         let head = pack.bytes(0, 12)?;
-        if head.get(..4)? != b"PACK" || be32(&head, 8)? as usize != pack.idx.count {
+        if head.get(..4)? != b"PACK" || be32(&head, 8)? as usize != pack.idx.ids.count {
             return None;
         }
         Some(pack)
@@ -341,10 +360,45 @@ impl Pack {
     }
 
     /// Like [`Pack::bytes`], into a buffer kept between reads.
+    /// Short reads come from a stretch kept in [`Windows`].
     fn bytes_into(&self, at: u64, len: usize, buf: &mut Vec<u8>) -> Option<()> {
         let len = len.min(usize::try_from(self.len.checked_sub(at)?).ok()?);
-        buf.resize(len, 0);
-        read_at(&self.pack, buf, at)
+        if len > WINDOW / 4 {
+            buf.resize(len, 0);
+            return read_at(&self.pack, buf, at);
+        }
+        let mut windows = self.windows.borrow_mut();
+        let end = at + len as u64;
+        let hit = windows
+            .slots
+            .iter()
+            .position(|(start, data)| *start <= at && end <= start + data.len() as u64);
+        let slot = match hit {
+            Some(slot) => slot,
+            None => {
+                // A little before `at` too: a walk may step back.
+                let start = at.saturating_sub(WINDOW as u64 / 8);
+                let size = WINDOW.min(usize::try_from(self.len - start).ok()?);
+                let slot = windows.next;
+                windows.next = (slot + 1) % WINDOWS;
+                if slot == windows.slots.len() {
+                    windows.slots.push((start, Vec::new()));
+                }
+                let (offset, data) = &mut windows.slots[slot];
+                *offset = start;
+                data.resize(size, 0);
+                if read_at(&self.pack, data, start).is_none() {
+                    data.clear();
+                    return None;
+                }
+                slot
+            }
+        };
+        let (start, data) = &windows.slots[slot];
+        let from = usize::try_from(at - start).ok()?;
+        buf.clear();
+        buf.extend_from_slice(data.get(from..from + len)?);
+        Some(())
     }
 
     /// The offset of `id` in the pack (see [`IdxTable::find`]).
@@ -397,25 +451,135 @@ impl Pack {
     }
 }
 
+/// A file's sorted table of 20-byte ids behind a 256-entry fan-out (as in
+/// a pack's `.idx` and the commit-graph), searched without holding it:
+/// every [`SAMPLE`]th id stays in memory (0.8 MB for 1.3 million ids), so a
+/// lookup reads only the one run of ids its sample points to, with one
+/// `pread`.
+pub(crate) struct SortedIds {
+    pub(crate) file: File,
+    /// Where the ids start in the file.
+    at: u64,
+    /// Ids in the table.
+    pub(crate) count: usize,
+    /// How many ids start with a byte up to each value (the fan-out).
+    fanout: Box<[u32; 256]>,
+    /// The ids at positions 0, [`SAMPLE`], 2 × [`SAMPLE`] …
+    samples: Vec<[u8; 20]>,
+}
+
+impl SortedIds {
+    /// Reads the fan-out at `fanout_at` and samples the `count` ids at `at`;
+    /// `None` when the file is too short or the fan-out does not add up.
+    pub(crate) fn open(file: File, fanout_at: u64, at: u64, count: usize) -> Option<SortedIds> {
+        let end = at.checked_add(u64::try_from(count).ok()?.checked_mul(20)?)?;
+        if file.metadata().ok()?.len() < end {
+            return None;
+        }
+        let mut raw = [0u8; 256 * 4];
+        read_at(&file, &mut raw, fanout_at)?;
+        let mut fanout = Box::new([0u32; 256]);
+        for (i, slot) in fanout.iter_mut().enumerate() {
+            *slot = be32(&raw, i * 4)?;
+        }
+        let sorted = fanout.windows(2).all(|w| w[0] <= w[1]);
+        if !sorted || fanout[255] as usize != count {
+            return None;
+        }
+        // The ids read in runs of whole samples, keeping each run's first.
+        let run = SAMPLE * 20;
+        let mut samples = Vec::with_capacity(count.div_ceil(SAMPLE));
+        let mut buf = vec![0u8; run * 256];
+        let mut done = 0usize;
+        while done < count {
+            let n = (count - done).min(SAMPLE * 256);
+            let bytes = &mut buf[..n * 20];
+            read_at(&file, bytes, at + done as u64 * 20)?;
+            for chunk in bytes.chunks(run) {
+                samples.push(chunk.get(..20)?.try_into().ok()?);
+            }
+            done += n;
+        }
+        Some(SortedIds {
+            file,
+            at,
+            count,
+            fanout,
+            samples,
+        })
+    }
+
+    /// The position of `id` in the table: the fan-out narrows the samples
+    /// to those of its first byte, the last sample not above it names the
+    /// run of ids to search.
+    pub(crate) fn position(&self, id: Oid) -> Option<usize> {
+        let key: &[u8; 20] = id.as_bytes().try_into().ok()?;
+        let first = usize::from(key[0]);
+        let lo = if first == 0 {
+            0
+        } else {
+            self.fanout[first - 1] as usize
+        };
+        let hi = self.fanout[first] as usize;
+        if lo >= hi {
+            return None;
+        }
+        let (from, to) = (lo / SAMPLE, (hi - 1) / SAMPLE + 1);
+        let below = self.samples.get(from..to)?;
+        let sample = from
+            + below
+                .partition_point(|s| id_cmp(s, key).is_le())
+                .checked_sub(1)?;
+        let start = sample * SAMPLE;
+        let n = (self.count - start).min(SAMPLE);
+        let mut run = [0u8; SAMPLE * 20];
+        let run = &mut run[..n * 20];
+        read_at(&self.file, run, self.at + start as u64 * 20)?;
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let at: &[u8; 20] = run[mid * 20..mid * 20 + 20].try_into().ok()?;
+            match id_cmp(at, key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(start + mid),
+            }
+        }
+        None
+    }
+
+    /// The id at `position`.
+    pub(crate) fn id(&self, position: usize) -> Option<Oid> {
+        if position >= self.count {
+            return None;
+        }
+        let mut bytes = [0u8; 20];
+        read_at(&self.file, &mut bytes, self.at + position as u64 * 20)?;
+        Oid::from_bytes(&bytes).ok()
+    }
+}
+
+/// Two ids in order, most often decided by their first eight bytes.
+fn id_cmp(a: &[u8; 20], b: &[u8; 20]) -> std::cmp::Ordering {
+    let head = |x: &[u8; 20]| u64::from_be_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]);
+    head(a).cmp(&head(b)).then_with(|| a[8..].cmp(&b[8..]))
+}
+
 /// The lookup side of a version-2 `.idx` file (git's
 /// `Documentation/gitformat-pack.txt`: a magic and version, a 256-entry
 /// fan-out, the sorted ids, their CRCs, 4-byte offsets, then 8-byte large
-/// offsets), without holding its ids: every [`SAMPLE`]th id stays in memory
-/// (0.8 MB for a 1.3-million-object pack), and so do the 4-byte offsets
-/// (5 MB there), so a lookup reads only the one run of ids its sample points
-/// to: one `pread` (a second one for the rare offset past 2 GiB).
+/// offsets), without holding its ids (see [`SortedIds`]); the 4-byte
+/// offsets stay in memory (5 MB for a 1.3-million-object pack), so a lookup
+/// is one `pread` (a second one for the rare offset past 2 GiB).
 struct IdxTable {
-    file: File,
-    /// Objects in the pack.
-    count: usize,
-    /// The ids at positions 0, [`SAMPLE`], 2 × [`SAMPLE`] …
-    samples: Vec<[u8; 20]>,
+    ids: SortedIds,
     /// The 4-byte offset table, as stored (big-endian words).
     offsets: Vec<u8>,
 }
 
-/// Where the ids start in an `.idx`.
-const IDS_AT: u64 = 8 + 256 * 4;
+/// Where the fan-out and the ids start in an `.idx`.
+const FANOUT_AT: u64 = 8;
+const IDS_AT: u64 = FANOUT_AT + 256 * 4;
 
 impl IdxTable {
     fn open(path: &Path) -> Option<IdxTable> {
@@ -430,78 +594,43 @@ impl IdxTable {
         if file.metadata().ok()?.len() < min_len {
             return None;
         }
-        // The ids read in runs of whole samples, keeping each run's first.
-        let run = SAMPLE * 20;
-        let mut samples = Vec::with_capacity(count.div_ceil(SAMPLE));
-        let mut buf = vec![0u8; run * 256];
-        let mut at = 0usize;
-        while at < count {
-            let n = (count - at).min(SAMPLE * 256);
-            let bytes = &mut buf[..n * 20];
-            read_at(&file, bytes, IDS_AT + at as u64 * 20)?;
-            for chunk in bytes.chunks(run) {
-                samples.push(chunk.get(..20)?.try_into().ok()?);
-            }
-            at += n;
-        }
         let mut offsets = vec![0u8; count * 4];
         read_at(&file, &mut offsets, IDS_AT + count as u64 * 24)?;
         Some(IdxTable {
-            file,
-            count,
-            samples,
+            ids: SortedIds::open(file, FANOUT_AT, IDS_AT, count)?,
             offsets,
         })
     }
 
-    /// The offset of `id` in the pack: the last sample not above it names
-    /// the run of ids to search.
+    /// The offset of `id` in the pack.
     fn find(&self, id: Oid) -> Option<u64> {
-        let key = id.as_bytes();
-        let sample = self
-            .samples
-            .partition_point(|s| s.as_slice() <= key)
-            .checked_sub(1)?;
-        let first = sample * SAMPLE;
-        let n = (self.count - first).min(SAMPLE);
-        let mut run = [0u8; SAMPLE * 20];
-        let run = &mut run[..n * 20];
-        read_at(&self.file, run, IDS_AT + first as u64 * 20)?;
-        let (mut lo, mut hi) = (0, n);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            match run[mid * 20..mid * 20 + 20].cmp(key) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return self.offset_at(first + mid),
-            }
-        }
-        None
+        self.offset_at(self.ids.position(id)?)
     }
 
     fn offset_at(&self, i: usize) -> Option<u64> {
-        let offsets = IDS_AT + self.count as u64 * 24;
+        let count = self.ids.count as u64;
+        let offsets = IDS_AT + count * 24;
         let small = u32::from_be_bytes(self.offsets.get(i * 4..i * 4 + 4)?.try_into().ok()?);
         if small & 0x8000_0000 == 0 {
             return Some(u64::from(small));
         }
-        let large = offsets + self.count as u64 * 4 + u64::from(small & 0x7fff_ffff) * 8;
+        let large = offsets + count * 4 + u64::from(small & 0x7fff_ffff) * 8;
         let mut bytes = [0u8; 8];
-        read_at(&self.file, &mut bytes, large)?;
+        read_at(&self.ids.file, &mut bytes, large)?;
         Some(u64::from_be_bytes(bytes))
     }
 }
 
 /// Fills `buf` from `file` at `at`.
 #[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], at: u64) -> Option<()> {
+pub(crate) fn read_at(file: &File, buf: &mut [u8], at: u64) -> Option<()> {
     use std::os::unix::fs::FileExt;
     file.read_exact_at(buf, at).ok()
 }
 
 /// Elsewhere every object is libgit2's to read.
 #[cfg(not(unix))]
-fn read_at(_file: &File, _buf: &mut [u8], _at: u64) -> Option<()> {
+pub(crate) fn read_at(_file: &File, _buf: &mut [u8], _at: u64) -> Option<()> {
     None
 }
 
@@ -523,7 +652,8 @@ fn shared_table(path: &Path) -> Option<Arc<IdxTable>> {
     Some(table)
 }
 
-fn be32(bytes: &[u8], at: usize) -> Option<u32> {
+/// A big-endian `u32` at `at`.
+pub(crate) fn be32(bytes: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
 }
 
@@ -609,7 +739,7 @@ mod tests {
         let packs = Packs::open(repo.path(), CACHE_BYTES);
         assert_eq!(packs.packs.len(), 1);
         // Lookups go through several runs of ids between samples.
-        assert!(packs.packs[0].idx.count > 4 * SAMPLE);
+        assert!(packs.packs[0].idx.ids.count > 4 * SAMPLE);
         let odb = repo.odb().unwrap();
         let all = git(
             path,
@@ -635,6 +765,31 @@ mod tests {
             }
         }
         assert!(deltas > 20, "only {deltas} deltas");
+        // Short reads through the kept stretches read what the file holds,
+        // at stretch edges and at the pack's end too.
+        let pack = &packs.packs[0];
+        let whole = std::fs::read(
+            repo.path()
+                .join("objects/pack")
+                .read_dir()
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|x| x == "pack"))
+                .unwrap(),
+        )
+        .unwrap();
+        let mut buf = Vec::new();
+        let n = whole.len() as u64;
+        for at in [0, 1, 4095, n / 3, n / 2, n.saturating_sub(700), n - 1] {
+            for len in [1, 12, READ_AHEAD, WINDOW / 4] {
+                for edge in [0, WINDOW as u64 - 3, WINDOW as u64 * 7 / 8] {
+                    let at = (at + edge).min(n - 1);
+                    pack.bytes_into(at, len, &mut buf).unwrap();
+                    let end = (at as usize + len).min(whole.len());
+                    assert_eq!(buf, &whole[at as usize..end], "{at} {len}");
+                }
+            }
+        }
         // Ids below the first, between and above the last are not there.
         for byte in [0, 7, 0xff] {
             assert!(packs.read(Oid::from_bytes(&[byte; 20]).unwrap()).is_none());

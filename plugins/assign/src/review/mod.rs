@@ -49,5 +49,5 @@ pub fn run(
     })?;
     let review = figures::review(config, &book.customers, &replay, since, until);
     let text = render::render(&review, format).map_err(PluginError::Failed)?;
-    Ok(Output::text(text))
+    Ok(Output::text(text).pure())
 }
