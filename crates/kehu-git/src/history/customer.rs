@@ -12,12 +12,13 @@
 //! changed it since the merge base) is reported on that line, by its own
 //! commit, with its author and reason; a conflict resolution is the merge's.
 
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::BinaryHeap;
 use std::ops::ControlFlow;
 
 use git2::Oid;
 
 use super::objects::BookIds;
+use super::pack::{FastMap, FastSet};
 use super::treediff::{self, Delta};
 use super::{CustomerChange, Event, History, canonical_path};
 use crate::error::GitError;
@@ -73,8 +74,8 @@ impl<'b> History<'b> {
 
         // Newest first by committer time; `seq` keeps the order stable.
         let mut queue: BinaryHeap<(i64, u64, Oid)> = BinaryHeap::new();
-        let mut pending: HashMap<Oid, String> = HashMap::new();
-        let mut seen: HashSet<Oid> = HashSet::new();
+        let mut pending: FastMap<Oid, String> = FastMap::default();
+        let mut seen: FastSet<Oid> = FastSet::default();
         let mut seq: u64 = u64::MAX;
         queue.push((start_ids.time, seq, start));
         pending.insert(start, path);

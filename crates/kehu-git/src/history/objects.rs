@@ -2,7 +2,6 @@
 //! git, answered through git2 in one place so the backend can change.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use std::collections::HashSet;
@@ -10,7 +9,7 @@ use std::collections::HashSet;
 use git2::{Commit, ErrorCode, ObjectType, Odb, Oid, Repository};
 
 use super::graph::Graph;
-use super::pack::{Packs, Raw};
+use super::pack::{FastMap, Packs, Raw};
 use super::records::CommitInfo;
 use super::treediff::FlatTree;
 use crate::error::{Context, GitError};
@@ -44,12 +43,12 @@ pub(crate) struct Objects<'r> {
     graph: Option<Graph>,
     /// Graph positions of parents met but not yet asked about: a walk asks
     /// about a commit's parents next, so their positions need no search.
-    graph_pos: RefCell<HashMap<Oid, u32>>,
+    graph_pos: RefCell<FastMap<Oid, u32>>,
     /// Commits whose parents a shallow clone cut off (`.git/shallow`): the
     /// walk treats them as roots, as `git log` does.
     shallow: HashSet<Oid>,
     prefix: Vec<String>,
-    ids: RefCell<HashMap<Oid, BookIds>>,
+    ids: RefCell<FastMap<Oid, BookIds>>,
     /// A few recently read trees: consecutive commits share most of them.
     flat: RefCell<Vec<(Oid, Rc<FlatTree>)>>,
     /// The last few lookups of a name in a tree: a walk looks each commit's
@@ -81,14 +80,14 @@ impl<'r> Objects<'r> {
             odb: repo.odb().ok(),
             packs: Packs::open(repo.path(), cache),
             graph: Graph::open(repo.path()),
-            graph_pos: RefCell::new(HashMap::new()),
+            graph_pos: RefCell::new(FastMap::default()),
             shallow,
             prefix: prefix
                 .split('/')
                 .filter(|p| !p.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            ids: RefCell::new(HashMap::new()),
+            ids: RefCell::new(FastMap::default()),
             flat: RefCell::new(Vec::with_capacity(TREE_CACHE)),
             looked_up: RefCell::new(Vec::with_capacity(LOOKUP_CACHE)),
         }

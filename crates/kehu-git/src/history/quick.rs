@@ -10,20 +10,48 @@
 //! duplicate key) makes it give up, and the caller parses both files whole
 //! ([`super::fields::flatten`]). A value that does not parse also gives up,
 //! so an unparsable side is still reported as such.
+//!
+//! An array of tables (`[[plan.people]]` blocks) is one field holding the
+//! whole array, as the full parse flattens it: its raw text is the lines of
+//! all its blocks, and only when those differ are the blocks parsed.
 
 use std::collections::{BTreeSet, HashMap};
 
 use super::fields::de_to_json;
 use super::records::FieldChange;
 
-/// One side of a file: dotted key → the raw text after `=` (comment included).
-type Lines<'a> = HashMap<String, &'a str>;
+/// A field's raw text on one side.
+#[derive(PartialEq, Eq)]
+enum Raw<'a> {
+    /// The text after `=` (comment included).
+    Value(&'a str),
+    /// An array of tables: each block's key lines, trimmed.
+    Tables(Vec<Vec<&'a str>>),
+}
+
+/// One side of a file: dotted key → its raw text.
+type Lines<'a> = HashMap<String, Raw<'a>>;
 
 fn bare_key(text: &str) -> bool {
     !text.is_empty()
         && text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// A header's dotted name (`plan.people`), if every part is a bare key.
+fn header_name(name: &str) -> Option<&str> {
+    let name = name.trim();
+    (!name.is_empty() && name.split('.').all(bare_key)).then_some(name)
+}
+
+/// Whether a value's text is one the scan is sure ends on its line.
+fn single_line(value: &str) -> bool {
+    !(value.is_empty()
+        || value.contains("\"\"\"")
+        || value.contains("'''")
+        || value.starts_with('{')
+        || value.starts_with('[') && value.matches('[').count() != value.matches(']').count())
 }
 
 /// Scans a file into dotted keys and raw values; `None` for anything not
@@ -33,52 +61,111 @@ fn scan(bytes: &[u8]) -> Option<Lines<'_>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Lines::with_capacity(32);
     let mut tables: BTreeSet<&str> = BTreeSet::new();
+    let mut arrays: BTreeSet<&str> = BTreeSet::new();
     let mut table: &str = "";
+    // The array of tables whose block the lines are in, if any.
+    let mut array: Option<&str> = None;
     for line in text.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line).trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        if let Some(rest) = line.strip_prefix('[') {
-            let close = rest.find(']')?;
-            let name = rest[..close].trim();
-            let after = rest[close + 1..].trim_start();
-            if rest.starts_with('[') || !(after.is_empty() || after.starts_with('#')) {
+        if let Some(rest) = line.strip_prefix("[[") {
+            let close = rest.find("]]")?;
+            let name = header_name(&rest[..close])?;
+            let after = rest[close + 2..].trim_start();
+            if !(after.is_empty() || after.starts_with('#')) || tables.contains(name) {
                 return None;
             }
-            if name.is_empty() || !name.split('.').all(bare_key) || !tables.insert(name) {
+            arrays.insert(name);
+            match out
+                .entry(name.to_owned())
+                .or_insert_with(|| Raw::Tables(Vec::new()))
+            {
+                Raw::Tables(blocks) => blocks.push(Vec::new()),
+                Raw::Value(_) => return None,
+            }
+            array = Some(name);
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix('[') {
+            let close = rest.find(']')?;
+            let name = header_name(&rest[..close])?;
+            let after = rest[close + 1..].trim_start();
+            if !(after.is_empty() || after.starts_with('#')) || !tables.insert(name) {
                 return None;
             }
             table = name;
+            array = None;
             continue;
         }
         let eq = line.find('=')?;
         let key = line[..eq].trim();
         let value = line[eq + 1..].trim();
-        if !bare_key(key) || value.is_empty() {
+        if !bare_key(key) || !single_line(value) {
             return None;
         }
-        if value.contains("\"\"\"") || value.contains("'''") || value.starts_with('{') {
-            return None;
-        }
-        if value.starts_with('[') && value.matches('[').count() != value.matches(']').count() {
-            return None;
+        if let Some(name) = array {
+            let Some(Raw::Tables(blocks)) = out.get_mut(name) else {
+                return None;
+            };
+            let block = blocks.last_mut()?;
+            // A key twice in one block: the whole parse says what is wrong.
+            let twice = block
+                .iter()
+                .any(|l| l.split('=').next().map(str::trim) == Some(key));
+            if twice {
+                return None;
+            }
+            block.push(line);
+            continue;
         }
         let dotted = if table.is_empty() {
             key.to_owned()
         } else {
             format!("{table}.{key}")
         };
-        if out.insert(dotted, value).is_some() {
+        if out.insert(dotted, Raw::Value(value)).is_some() {
             return None;
         }
+    }
+    // A table inside or named like an array of tables, or an array inside
+    // one, is not flat: the whole parse decides.
+    let nested = |name: &str| {
+        arrays.iter().any(|a| {
+            name.strip_prefix(a)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
+    };
+    if tables.iter().any(|t| nested(t))
+        || arrays.iter().any(|a| {
+            arrays
+                .iter()
+                .any(|b| a != b && a.strip_prefix(b).is_some_and(|r| r.starts_with('.')))
+        })
+    {
+        return None;
     }
     Some(out)
 }
 
-/// Parses one raw value (`"x"  # note`, `[1, 2]`) into JSON.
-fn value(raw: &str) -> Option<serde_json::Value> {
-    let doc = format!("v = {raw}\n");
+/// Parses one field's raw text (`"x"  # note`, `[1, 2]`, the blocks of an
+/// array of tables) into JSON.
+fn value(raw: &Raw<'_>) -> Option<serde_json::Value> {
+    let doc = match raw {
+        Raw::Value(text) => format!("v = {text}\n"),
+        Raw::Tables(blocks) => {
+            let mut doc = String::new();
+            for block in blocks {
+                doc.push_str("[[v]]\n");
+                for line in block {
+                    doc.push_str(line);
+                    doc.push('\n');
+                }
+            }
+            doc
+        }
+    };
     let table = toml::de::DeTable::parse(&doc).ok()?;
     let (_, v) = table.get_ref().iter().next()?;
     if matches!(v.get_ref(), toml::de::DeValue::Table(_)) {
@@ -100,8 +187,8 @@ pub(crate) fn diff(
     let wanted = |key: &str| want.is_none_or(|set| set.contains(key));
     let mut out = Vec::new();
     for (key, old_raw) in &a {
-        let new_raw = b.get(key).copied();
-        if new_raw == Some(*old_raw) || !wanted(key) {
+        let new_raw = b.get(key);
+        if new_raw == Some(old_raw) || !wanted(key) {
             continue;
         }
         let old_value = value(old_raw)?;
@@ -171,6 +258,61 @@ mod tests {
             removed,
             diff_fields(&flatten(BASE.as_bytes()).unwrap(), &Fields::new())
         );
+    }
+
+    const PLAN: &str = "\n[plan]\ngoals = \"Grow\"\n\n[[plan.people]]\nname = \"Mei\"\nrole = \"CFO\" # buys\n\n[[plan.people]]\nname = \"Ann\"\n\n[[plan.actions]]\nwhat = \"Review\"\ndue = 2026-10-21\n";
+
+    #[test]
+    fn arrays_of_tables_agree_with_the_whole_file_parse() {
+        let base = format!("{BASE}{PLAN}");
+        let edits: Vec<(&str, &str)> = vec![
+            ("role = \"CFO\" # buys", "role = \"CEO\""),
+            ("role = \"CFO\" # buys", "role = \"CFO\" # signs"),
+            ("name = \"Ann\"\n", "name = \"Ann\"\nrole = \"IT\"\n"),
+            ("[[plan.people]]\nname = \"Ann\"\n", ""),
+            (
+                "due = 2026-10-21\n",
+                "due = 2026-10-21\ndone = 2026-10-13\n",
+            ),
+            ("[[plan.actions]]", "[[ plan.actions ]] # open"),
+            ("goals = \"Grow\"", "goals = \"Hold\""),
+            ("tier = \"strategic\"", "tier = \"key\""),
+            (
+                "\n[[plan.actions]]",
+                "\n[[plan.people]]\nname = \"Bo\"\n[[plan.actions]]",
+            ),
+        ];
+        for (from, to) in edits {
+            let new = base.replacen(from, to, 1);
+            assert_ne!(new, base, "{from}");
+            let quick = diff(Some(base.as_bytes()), Some(new.as_bytes()), None);
+            assert_eq!(quick, Some(full(base.as_bytes(), new.as_bytes())), "{to}");
+        }
+        // The blocks of an array may be apart; a file without the plan.
+        let apart = format!(
+            "{BASE}\n[[plan.people]]\nname = \"A\"\n[extra]\nx = 1\n[[plan.people]]\nname = \"B\"\n"
+        );
+        for (old, new) in [
+            (BASE.to_owned(), base.clone()),
+            (base.clone(), apart.clone()),
+        ] {
+            let quick = diff(Some(old.as_bytes()), Some(new.as_bytes()), None);
+            assert_eq!(quick, Some(full(old.as_bytes(), new.as_bytes())));
+        }
+        // Not flat enough: a table inside an array's element, an array
+        // named like a table or a key, a key twice in one block.
+        for odd in [
+            "[[plan.people]]\nname = \"A\"\n[plan.people.phone]\nx = 1\n",
+            "[grade.pinned]\nx = 1\n[[grade.pinned]]\n",
+            "[[grade]]\nx = 1\n",
+            "[[grade.pinned]]\nx = 1\n",
+            "[[plan.people]]\nname = \"A\"\nname = \"B\"\n",
+            "[[plan.people]]\n[[plan.people.x]]\n",
+            "[[plan.people] ]\n",
+        ] {
+            let text = format!("{base}{odd}");
+            assert!(scan(text.as_bytes()).is_none(), "{odd}");
+        }
     }
 
     #[test]

@@ -4,11 +4,12 @@
 //! themselves, so a change made on a branch is credited to the commit that
 //! made it.
 
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::BinaryHeap;
 
 use git2::Oid;
 
 use super::objects::{BookIds, Objects};
+use super::pack::FastSet;
 use crate::error::GitError;
 
 /// Which commits (with their committer time) a walk leaves out, with
@@ -21,7 +22,7 @@ pub(crate) struct Walk {
     /// among equal times the first found comes first).
     queue: BinaryHeap<(i64, u64, Oid)>,
     /// Every commit ever queued.
-    seen: HashSet<Oid>,
+    seen: FastSet<Oid>,
     seq: u64,
 }
 
@@ -30,7 +31,7 @@ impl Walk {
     pub(crate) fn new(objects: &Objects<'_>, start: Oid) -> Result<Walk, GitError> {
         let mut walk = Walk {
             queue: BinaryHeap::new(),
-            seen: HashSet::new(),
+            seen: FastSet::default(),
             seq: u64::MAX,
         };
         walk.push(objects, start, &|_, _| false)?;
