@@ -26,25 +26,86 @@ pub enum Component {
 /// Escapes a TEXT value (RFC 5545 §3.3.11). Control characters other
 /// than a newline and a tab are dropped; CRLF and CR count as a newline.
 pub fn escape(text: &str) -> String {
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push('\t'),
-            c if c.is_control() => {}
-            c => out.push(c),
+    let mut escaped = Escaped::new(&mut out);
+    escaped.push_str(text);
+    escaped.finish();
+    out
+}
+
+/// A TEXT value escaped as it is written (see [`escape`]) onto the end of
+/// a line: the parts of a value go in one after the other, with no string
+/// made for the whole value.
+struct Escaped<'o> {
+    out: &'o mut String,
+    /// A CR was written last: a newline, unless an LF follows (CRLF).
+    cr: bool,
+}
+
+impl<'o> Escaped<'o> {
+    fn new(out: &'o mut String) -> Escaped<'o> {
+        Escaped { out, cr: false }
+    }
+
+    fn push_str(&mut self, text: &str) {
+        // Most text needs no escaping: copied at once.
+        if !self.cr && plain(text) {
+            self.out.push_str(text);
+            return;
+        }
+        for c in text.chars() {
+            self.push(c);
         }
     }
-    out
+
+    fn push(&mut self, c: char) {
+        if std::mem::take(&mut self.cr) {
+            self.out.push_str("\\n");
+            if c == '\n' {
+                return;
+            }
+        }
+        match c {
+            '\\' => self.out.push_str("\\\\"),
+            ';' => self.out.push_str("\\;"),
+            ',' => self.out.push_str("\\,"),
+            '\n' => self.out.push_str("\\n"),
+            '\r' => self.cr = true,
+            '\t' => self.out.push('\t'),
+            c if c.is_control() => {}
+            c => self.out.push(c),
+        }
+    }
+
+    /// Ends the value (a CR last is a newline).
+    fn finish(self) {
+        if self.cr {
+            self.out.push_str("\\n");
+        }
+    }
+}
+
+/// Whether `text` is printable ASCII with nothing to escape.
+fn plain(text: &str) -> bool {
+    text.bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'\\' | b';' | b','))
+}
+
+impl std::fmt::Write for Escaped<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.push_str(text);
+        Ok(())
+    }
 }
 
 /// Appends `line` folded to at most 75 octets per physical line (a
 /// continuation starts with a space, which counts), then CRLF.
 pub fn push_folded(out: &mut String, line: &str) {
+    if line.len() <= 75 {
+        out.push_str(line);
+        out.push_str("\r\n");
+        return;
+    }
     let mut budget = 75;
     let mut used = 0;
     for c in line.chars() {
@@ -84,14 +145,36 @@ fn push_compact(out: &mut String, day: Date) {
     }
 }
 
+/// Writes `day` as `Date`'s Display does.
+fn push_day_escaped(out: &mut Escaped<'_>, day: Date) {
+    match day_text(day).as_ref().map(|text| std::str::from_utf8(text)) {
+        Some(Ok(text)) => out.push_str(text),
+        _ => {
+            let _ = write!(out, "{day}");
+        }
+    }
+}
+
 fn next_day(day: Date) -> Date {
     day.0.succ_opt().map_or(day, Date)
 }
 
 /// The stable UID of a follow-up.
 pub fn uid(item: &Item<'_>) -> String {
-    let when = item.due_on.map_or("new".to_owned(), compact);
-    format!("{}-{when}@kehu", item.id)
+    let mut out = String::new();
+    push_uid(&mut out, item);
+    out
+}
+
+/// Appends the UID of a follow-up.
+fn push_uid(out: &mut String, item: &Item<'_>) {
+    out.push_str(item.id);
+    out.push('-');
+    match item.due_on {
+        Some(day) => push_compact(out, day),
+        None => out.push_str("new"),
+    }
+    out.push_str("@kehu");
 }
 
 /// The calendar of `items` as of `as_of`.
@@ -155,7 +238,17 @@ fn push_component(
     };
     let _ = write!(line, "BEGIN:{name}");
     put(out, line);
-    let _ = write!(line, "UID:{}", escape(&uid(item)));
+    // Only the id may need escaping: the rest of a UID is digits, `-`,
+    // `@` and letters.
+    line.push_str("UID:");
+    let at = line.len();
+    push_uid(line, item);
+    if !plain(&line[at..]) {
+        let raw = line.split_off(at);
+        let mut escaped = Escaped::new(line);
+        escaped.push_str(&raw);
+        escaped.finish();
+    }
     put(out, line);
     push_folded(out, stamp);
     let day = |line: &mut String, label: &str, day: Date| {
@@ -176,17 +269,22 @@ fn push_component(
             push_folded(out, "TRANSP:TRANSPARENT");
         }
     }
-    let _ = write!(
-        line,
-        "SUMMARY:{}",
-        escape(&format!("Follow up {} ({})", item.name, item.id))
-    );
+    line.push_str("SUMMARY:");
+    let mut summary = Escaped::new(line);
+    let _ = write!(summary, "Follow up {} ({})", item.name, item.id);
+    summary.finish();
     put(out, line);
-    let mut description = format!(
-        "{}; last contact {}; cadence {}; urgency {} ({})",
-        status_word(item.status),
-        item.last.day.map_or("never".to_owned(), |d| d.to_string()),
-        item.cadence_reason(),
+    line.push_str("DESCRIPTION:");
+    let mut description = Escaped::new(line);
+    let _ = write!(description, "{}; last contact ", status_word(item.status));
+    match item.last.day {
+        Some(day) => push_day_escaped(&mut description, day),
+        None => description.push_str("never"),
+    }
+    let _ = write!(
+        description,
+        "; cadence {}; urgency {} ({})",
+        item.choice,
         score(item.urgency.score),
         item.urgency
     );
@@ -196,7 +294,7 @@ fn push_component(
     if let Some(note) = &item.last.note {
         let _ = write!(description, "\nnote: {note}");
     }
-    let _ = write!(line, "DESCRIPTION:{}", escape(&description));
+    description.finish();
     put(out, line);
     let _ = write!(line, "END:{name}");
     put(out, line);
@@ -221,5 +319,30 @@ mod tests {
     #[test]
     fn escapes_text() {
         assert_eq!(escape("a;b,c\\d\r\ne\u{7}"), "a\\;b\\,c\\\\d\\ne");
+    }
+
+    /// A value escaped in parts, in any cut, is the whole value escaped:
+    /// CRLF and CR are one newline each even across a cut.
+    #[test]
+    fn a_value_escapes_alike_in_parts() {
+        for text in [
+            "a\r\nb",
+            "a\r\r\nb\r",
+            "\r\u{7}\n;,\\ é\u{85}x\t",
+            "plain text, with a comma",
+            "",
+        ] {
+            let whole = escape(text);
+            for cut in (0..=text.len()).filter(|&at| text.is_char_boundary(at)) {
+                let mut out = String::new();
+                let mut parts = Escaped::new(&mut out);
+                parts.push_str(&text[..cut]);
+                parts.push_str(&text[cut..]);
+                parts.finish();
+                assert_eq!(out, whole, "{text:?} cut at {cut}");
+            }
+        }
+        assert_eq!(escape("a\r\r\nb\r"), "a\\n\\nb\\n");
+        assert_eq!(escape("\r\u{7}\n;"), "\\n\\n\\;");
     }
 }

@@ -77,18 +77,33 @@ Options:
 "
 }
 
-/// The customer fields the agenda reads (the host sends no other).
-const READS: [&str; 9] = [
+/// The customer fields every view of the agenda reads (the host sends no
+/// other than these and those of [`reads`]).
+const READS: [&str; 7] = [
     "name",
-    "region",
     "owner",
     "stage",
     "cadence",
     "grade.tier",
     "grade.pipeline",
     "contact.last",
-    "plan",
 ];
+
+/// The fields a run reads: [`READS`], with the region for `--batch` lists
+/// and the key account plans for the views that list overdue plan actions
+/// (table, Markdown and JSON). The plans are the largest part of a book
+/// handed over, and most runs of a calendar export or a batch need none.
+fn reads(options: &Options, format: Format) -> Vec<&'static str> {
+    let mut reads = READS.to_vec();
+    if options.batch {
+        reads.push("region");
+    } else if options.explain.is_none()
+        && matches!(format, Format::Table | Format::Markdown | Format::Json)
+    {
+        reads.push("plan");
+    }
+    reads
+}
 
 /// The plugin. One value is made per run.
 #[derive(Default)]
@@ -101,7 +116,7 @@ impl Plugin for Agenda {
             return Ok(Output::text(help()));
         }
         let format = Format::or_global(options.format, ctx.format())?;
-        ctx.read_fields(&READS)?;
+        ctx.read_fields(&reads(&options, format))?;
         let config = ctx.config()?;
         let policy = Policy::from_config(&config).map_err(|e| PluginError::Data(e.to_string()))?;
         let section = ctx.config_section("agenda")?;
@@ -186,7 +201,8 @@ impl Plugin for Agenda {
                 overdue: options.overdue,
             };
             let items = view.select(&planned, as_of);
-            let overdue_actions = actions::overdue(&book.customers, as_of, view.owner.as_deref());
+            let overdue_actions =
+                || actions::overdue(&book.customers, as_of, view.owner.as_deref());
             match format {
                 Format::Table => {
                     // Streamed to the host as it is drawn: the agenda of a
@@ -196,14 +212,14 @@ impl Plugin for Agenda {
                         render::write_terminal(&items, &view, as_of, ctx.color(), &mut stdout)
                             .and_then(|()| {
                                 stdout.write_all(
-                                    actions::terminal(&overdue_actions, ctx.color()).as_bytes(),
+                                    actions::terminal(&overdue_actions(), ctx.color()).as_bytes(),
                                 )
                             })
                             .and_then(|()| stdout.flush());
                     streamed(written)?
                 }
                 Format::Markdown => {
-                    render::markdown(&items, &view, as_of) + &actions::markdown(&overdue_actions)
+                    render::markdown(&items, &view, as_of) + &actions::markdown(&overdue_actions())
                 }
                 Format::Csv => render::csv(&items)?,
                 Format::Json => {
@@ -215,7 +231,7 @@ impl Plugin for Agenda {
                         &view,
                         as_of,
                         &planned.without_cadence,
-                        actions::json(&overdue_actions),
+                        actions::json(&overdue_actions()),
                         &mut stdout,
                     )
                     .and_then(|()| stdout.flush());
