@@ -9,13 +9,14 @@
 //! | the year up to the period's end, before the period | commits with a complaint trailer, `contact.last` of their contacts | complaints (the service KPIs count a year) |
 //!
 //! A one-week report reads a week of full changes, about three months of
-//! five fields and a year's complaint commits (the host walks the year but
-//! diffs only those); a one-year report reads a year of full changes and a
+//! five fields and a year's complaint commits (the host walks the year's
+//! commit records and reads only those commits' entries); a one-year report reads a year of full changes and a
 //! year of five fields. Complaints are read from the year up to the
 //! period's end (or the period, if longer): one opened before that and
 //! still open is not counted.
 
 use std::collections::BTreeMap;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use kehu_analytics::complaints::{ComplaintEvent, ComplaintKind};
 use kehu_analytics::lifecycle::group_values;
@@ -23,6 +24,7 @@ use kehu_analytics::trails::{self, Trails, TrailsBuilder};
 use kehu_core::Date;
 use kehu_plugin_sdk::{ChangeFilter, Context, PluginError};
 
+use crate::build::joined;
 use crate::history::{Change, Key, RawCustomer, RawEvent, each_event, key, oldest_first};
 use crate::period::{Period, shift};
 use crate::sections::kpi::booked_delta;
@@ -188,11 +190,12 @@ fn is_file_change(customer: &RawCustomer<'_>) -> bool {
 }
 
 /// Days of history asked for in one answer: the host holds each answer
-/// whole while the book is held too (six weeks of the risk fields on a
-/// 100,000-customer book are about 16 MB), so a long window is asked for a
-/// slice at a time. Each answer's walk starts at the newest commit, so
-/// fewer, longer slices walk less.
-pub const SLICE_DAYS: i64 = 46;
+/// whole while the book is held too (two weeks of the risk fields on a
+/// 100,000-customer book are about 8 MB, and up to three answers are in
+/// memory while one is folded: see [`read`]), so a long window is asked for
+/// a slice at a time. Each answer's walk starts at the newest commit, but
+/// over the index's skeleton the newer commits cost a few bytes each.
+pub const SLICE_DAYS: i64 = 15;
 
 /// `since..=until` cut into slices of at most [`SLICE_DAYS`] days, newest
 /// first (the order of the host's answers, so the positions of the events
@@ -212,10 +215,119 @@ pub fn slices(since: Date, until: Date) -> Vec<(Date, Date)> {
     out
 }
 
-/// Reads the windows of `period` from the host.
+/// Asks the host for each window of `period` and hands the answers to
+/// `to_fold`, in order.
+fn ask(
+    ctx: &Context<'_>,
+    period: &Period,
+    windows: &Windows,
+    to_fold: &SyncSender<Answer>,
+) -> Result<(), PluginError> {
+    let day_before = period.start_day();
+    let contacts = ChangeFilter::fields(["contact.last"]).contacts();
+    let complaints = contacts.clone().trailers([COMPLAINT, RESOLVED]);
+    // The deepest day first, alone, with a filter that keeps little: a
+    // host that indexes its history as deep as it is asked then indexes
+    // every window below in one step (the answers that follow go deeper a
+    // slice at a time, and each step would walk the history again). What
+    // it answers is not used; a host that refuses is asked the rest.
+    let deepest = [windows.before_since, windows.complaints_since]
+        .into_iter()
+        .flatten()
+        .min();
+    if let Some(day) = deepest {
+        let _ = ctx.changes_raw(Some(day), Some(day), &complaints, |_| Ok(()));
+    }
+    // Returns whether the host answered at all (a host that refuses a
+    // filter answers nothing).
+    let stream = |part, window: Vec<(Date, Date)>, filter: ChangeFilter| {
+        let mut answered = false;
+        for (from, to) in window {
+            let answer = ctx.changes_raw(Some(from), Some(to), &filter, |bytes| {
+                answered = true;
+                let answer = Answer {
+                    part,
+                    window: (from, to),
+                    bytes: bytes.to_vec(),
+                };
+                // A folding thread gone has failed: its error is reported.
+                Ok(to_fold.send(answer).is_ok())
+            });
+            match answer {
+                Err(_) if !answered => return Ok(false),
+                Err(e) => return Err(e),
+                Ok(false) => return Ok(true),
+                Ok(true) => {}
+            }
+        }
+        Ok::<bool, PluginError>(true)
+    };
+    let everything = ChangeFilter::default();
+    let answered = |asked: Result<bool, PluginError>, what: &str| match asked {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(PluginError::Host(format!("the host did not answer {what}"))),
+        Err(e) => Err(e),
+    };
+    let whole = slices(period.since, period.until);
+    answered(
+        stream(Part::Period, whole, everything),
+        "the period's changes",
+    )?;
+    if let Some(since) = windows.before_since {
+        let filter = ChangeFilter::fields(before_fields());
+        let window = slices(since, day_before);
+        answered(
+            stream(Part::Before, window, filter),
+            "the changes before the period",
+        )?;
+    }
+    if let Some(since) = windows.complaints_since {
+        // The complaint commits of the year in one answer: they are few.
+        // A host that does not know the trailer filter is asked for every
+        // contact, a slice at a time.
+        let year = vec![(since, day_before)];
+        if !stream(Part::Complaints, year, complaints)? {
+            answered(
+                stream(Part::Complaints, slices(since, day_before), contacts),
+                "the year's contacts",
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// One answer of the host, handed to the thread that folds it.
+struct Answer {
+    part: Part,
+    /// The days it was asked for.
+    window: (Date, Date),
+    bytes: Vec<u8>,
+}
+
+/// Folds the answers into `reader` in the order they were asked for.
+/// Positions run on across the answers, so a later answer's (older)
+/// commits sort after an earlier one's within a second.
+fn fold(mut reader: Reader, answers: Receiver<Answer>) -> Result<Reader, PluginError> {
+    let mut order = 0;
+    for answer in answers {
+        reader.part = answer.part;
+        reader.window = answer.window;
+        let base = order;
+        each_event(&answer.bytes, |i, event| {
+            order = base + i + 1;
+            reader.event(base + i, event);
+        })?;
+    }
+    Ok(reader)
+}
+
+/// Reads the windows of `period` from the host. The answers are folded on
+/// a thread of their own while the host makes the next one (the host's
+/// walk and the parsing each take one core): one answer folded, one
+/// waiting (the host's and its copy), never more.
 pub fn read(ctx: &Context<'_>, period: &Period) -> Result<Read, PluginError> {
     let windows = Windows::of(period);
-    let mut reader = Reader {
+    let reader = Reader {
         part: Part::Period,
         window: (period.since, period.until),
         period: period.clone(),
@@ -227,73 +339,16 @@ pub fn read(ctx: &Context<'_>, period: &Period) -> Result<Read, PluginError> {
         revenue: Vec::new(),
         trails: TrailsBuilder::default(),
     };
-    let day_before = period.start_day();
-    let mut order = 0;
-    // Returns whether the host answered at all (a host that refuses a
-    // filter answers nothing).
-    let mut stream =
-        |part, window: Vec<(Date, Date)>, filter: ChangeFilter, reader: &mut Reader| {
-            // Positions run on across the answers, so a later answer's
-            // (older) commits sort after an earlier one's within a second.
-            reader.part = part;
-            let mut answered = false;
-            for (from, to) in window {
-                reader.window = (from, to);
-                let base = order;
-                let mut last = base;
-                let answer = ctx.changes_raw(Some(from), Some(to), &filter, |bytes| {
-                    answered = true;
-                    each_event(bytes, |i, event| {
-                        last = base + i + 1;
-                        reader.event(base + i, event);
-                    })
-                });
-                if answer.is_err() && !answered {
-                    return Ok(false);
-                }
-                answer?;
-                order = last;
-            }
-            Ok::<bool, PluginError>(true)
-        };
-    let everything = ChangeFilter::default();
-    let answered = |asked: Result<bool, PluginError>, what: &str| match asked {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(PluginError::Host(format!("the host did not answer {what}"))),
-        Err(e) => Err(e),
-    };
-    let whole = slices(period.since, period.until);
-    answered(
-        stream(Part::Period, whole, everything, &mut reader),
-        "the period's changes",
-    )?;
-    if let Some(since) = windows.before_since {
-        let filter = ChangeFilter::fields(before_fields());
-        let window = slices(since, day_before);
-        answered(
-            stream(Part::Before, window, filter, &mut reader),
-            "the changes before the period",
-        )?;
-    }
-    if let Some(since) = windows.complaints_since {
-        // The complaint commits of the year in one answer: they are few.
-        // A host that does not know the trailer filter is asked for every
-        // contact, a slice at a time.
-        let contacts = ChangeFilter::fields(["contact.last"]).contacts();
-        let complaints = contacts.clone().trailers([COMPLAINT, RESOLVED]);
-        let year = vec![(since, day_before)];
-        if !stream(Part::Complaints, year, complaints, &mut reader)? {
-            answered(
-                stream(
-                    Part::Complaints,
-                    slices(since, day_before),
-                    contacts,
-                    &mut reader,
-                ),
-                "the year's contacts",
-            )?;
-        }
-    }
+    let (to_fold, answers) = sync_channel::<Answer>(0);
+    let (asked, folded) = std::thread::scope(|scope| {
+        let folding = scope.spawn(move || fold(reader, answers));
+        let asked = ask(ctx, period, &windows, &to_fold);
+        drop(to_fold);
+        (asked, joined(folding))
+    });
+    // A folding error first: asking stops quietly when the folding stopped.
+    let reader = folded?;
+    asked?;
     Ok(Read {
         changes: oldest_first(reader.changes),
         previous_booked: reader.previous_booked,
@@ -321,12 +376,12 @@ mod tests {
 
     #[test]
     fn slices_cover_the_window_newest_first() {
-        let s = slices(d("2026-01-01"), d("2026-04-04"));
+        let s = slices(d("2026-01-01"), d("2026-02-01"));
         assert_eq!(
             s,
             vec![
-                (d("2026-02-18"), d("2026-04-04")),
-                (d("2026-01-03"), d("2026-02-17")),
+                (d("2026-01-18"), d("2026-02-01")),
+                (d("2026-01-03"), d("2026-01-17")),
                 (d("2026-01-01"), d("2026-01-02")),
             ]
         );

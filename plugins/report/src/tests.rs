@@ -834,3 +834,17 @@ fn complaints_of_the_year_come_through_the_trailer_filter() {
     assert_eq!(total["resolved"], 1, "{total}");
     assert_eq!(total["open"], 0, "{total}");
 }
+
+/// An answer the report cannot read stops the folding thread: asking
+/// stops too, and the report goes on without history, saying why.
+#[test]
+fn an_unreadable_history_answer_leaves_the_history_out() {
+    let mut host = host();
+    host.changes = json!([{"commit": 5}]);
+    let response = run_plugin::<Report>(&host, "report", &["--format", "json"]).unwrap();
+    assert_eq!(response.exit_code, 0, "{}", response.stderr);
+    let report: Value = serde_json::from_str(&response.stdout).unwrap();
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("no history"), "{notes}");
+    assert!(report["movements"].as_array().is_some_and(Vec::is_empty));
+}

@@ -820,10 +820,11 @@ impl Index {
                 heap.push((t, r.number, i));
             }
         }
-        let mut wanted: HashSet<[u8; 20]> = HashSet::from([raw(&start)]);
+        let mut wanted: HashSet<[u8; 20], skeleton::Ids> = HashSet::default();
+        wanted.insert(raw(&start));
         // Records passed over before anything wanted them, by id, with
         // their reader.
-        let mut passed: HashMap<[u8; 20], (usize, Rec)> = HashMap::new();
+        let mut passed: HashMap<[u8; 20], (usize, Rec), skeleton::Ids> = HashMap::default();
         // Records passed over that a child has asked for since: (committer
         // time, reader, where the line is), and the records themselves.
         let mut late: BinaryHeap<(i64, usize, u64)> = BinaryHeap::new();
@@ -862,7 +863,7 @@ impl Index {
                 }
                 (i, rec)
             };
-            for parent in &rec.parents {
+            for parent in rec.parents() {
                 if let Some((j, parent_rec)) = passed.remove(parent) {
                     late.push((parent_rec.t, j, parent_rec.at));
                     late_recs.insert((j, parent_rec.at), parent_rec);
@@ -1154,12 +1155,7 @@ impl History<'_> {
     fn write_entry(&self, id: Oid, out: &mut Written) -> Result<(), Trouble> {
         let ids = self.objects.book_ids_by_id(id)?;
         let parents = ids.parents.iter().map(Oid::to_string).collect::<Vec<_>>();
-        let rec = Rec::new(
-            raw(&id),
-            ids.time,
-            out.len,
-            ids.parents.iter().map(raw).collect(),
-        );
+        let rec = Rec::new(raw(&id), ids.time, out.len, ids.parents.iter().map(raw));
         let out = std::cell::RefCell::new(out);
         let rec_cell = std::cell::RefCell::new(rec);
         let mut headed = false;

@@ -15,9 +15,10 @@
 //! whole array, as the full parse flattens it: its raw text is the lines of
 //! all its blocks, and only when those differ are the blocks parsed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use super::fields::de_to_json;
+use super::pack::FastMap;
 use super::records::FieldChange;
 
 /// A field's raw text on one side.
@@ -29,8 +30,33 @@ enum Raw<'a> {
     Tables(Vec<Vec<&'a str>>),
 }
 
-/// One side of a file: dotted key → its raw text.
-type Lines<'a> = HashMap<String, Raw<'a>>;
+/// A field as its table and last key (`("grade", "tier")`, `("", "id")`):
+/// keys are bare, so the pair names one dotted field, without building it.
+type Key<'a> = (&'a str, &'a str);
+
+/// One side of a file: each field's raw text.
+type Lines<'a> = FastMap<Key<'a>, Raw<'a>>;
+
+/// A field's dotted name.
+fn dotted((table, key): Key<'_>) -> String {
+    if table.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{table}.{key}")
+    }
+}
+
+/// An array of tables' name as a field.
+fn array_key(name: &str) -> Key<'_> {
+    name.rsplit_once('.').unwrap_or(("", name))
+}
+
+/// Whether `text` holds three `quote`s in a row (a multi-line string).
+fn triple(text: &str, quote: u8) -> bool {
+    text.as_bytes()
+        .windows(3)
+        .any(|w| w[0] == quote && w[1] == quote && w[2] == quote)
+}
 
 fn bare_key(text: &str) -> bool {
     !text.is_empty()
@@ -47,11 +73,12 @@ fn header_name(name: &str) -> Option<&str> {
 
 /// Whether a value's text is one the scan is sure ends on its line.
 fn single_line(value: &str) -> bool {
+    let count = |b: u8| value.bytes().filter(|&x| x == b).count();
     !(value.is_empty()
-        || value.contains("\"\"\"")
-        || value.contains("'''")
+        || triple(value, b'"')
+        || triple(value, b'\'')
         || value.starts_with('{')
-        || value.starts_with('[') && value.matches('[').count() != value.matches(']').count())
+        || value.starts_with('[') && count(b'[') != count(b']'))
 }
 
 /// Scans a file into dotted keys and raw values; `None` for anything not
@@ -59,7 +86,7 @@ fn single_line(value: &str) -> bool {
 fn scan(bytes: &[u8]) -> Option<Lines<'_>> {
     let text = std::str::from_utf8(bytes).ok()?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut out = Lines::with_capacity(32);
+    let mut out = Lines::with_capacity_and_hasher(64, Default::default());
     let mut tables: BTreeSet<&str> = BTreeSet::new();
     let mut arrays: BTreeSet<&str> = BTreeSet::new();
     let mut table: &str = "";
@@ -79,7 +106,7 @@ fn scan(bytes: &[u8]) -> Option<Lines<'_>> {
             }
             arrays.insert(name);
             match out
-                .entry(name.to_owned())
+                .entry(array_key(name))
                 .or_insert_with(|| Raw::Tables(Vec::new()))
             {
                 Raw::Tables(blocks) => blocks.push(Vec::new()),
@@ -106,7 +133,7 @@ fn scan(bytes: &[u8]) -> Option<Lines<'_>> {
             return None;
         }
         if let Some(name) = array {
-            let Some(Raw::Tables(blocks)) = out.get_mut(name) else {
+            let Some(Raw::Tables(blocks)) = out.get_mut(&array_key(name)) else {
                 return None;
             };
             let block = blocks.last_mut()?;
@@ -120,12 +147,7 @@ fn scan(bytes: &[u8]) -> Option<Lines<'_>> {
             block.push(line);
             continue;
         }
-        let dotted = if table.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{table}.{key}")
-        };
-        if out.insert(dotted, Raw::Value(value)).is_some() {
+        if out.insert((table, key), Raw::Value(value)).is_some() {
             return None;
         }
     }
@@ -182,13 +204,13 @@ pub(crate) fn diff(
     new: Option<&[u8]>,
     want: Option<&BTreeSet<String>>,
 ) -> Option<Vec<FieldChange>> {
-    let a = old.map(scan).unwrap_or(Some(Lines::new()))?;
-    let b = new.map(scan).unwrap_or(Some(Lines::new()))?;
-    let wanted = |key: &str| want.is_none_or(|set| set.contains(key));
+    let a = old.map(scan).unwrap_or_else(|| Some(Lines::default()))?;
+    let b = new.map(scan).unwrap_or_else(|| Some(Lines::default()))?;
+    let wanted = |key: Key<'_>| want.is_none_or(|set| set.contains(&dotted(key)));
     let mut out = Vec::new();
     for (key, old_raw) in &a {
         let new_raw = b.get(key);
-        if new_raw == Some(old_raw) || !wanted(key) {
+        if new_raw == Some(old_raw) || !wanted(*key) {
             continue;
         }
         let old_value = value(old_raw)?;
@@ -198,18 +220,18 @@ pub(crate) fn diff(
         };
         if new_value.as_ref() != Some(&old_value) {
             out.push(FieldChange {
-                field: key.clone(),
+                field: dotted(*key),
                 old: Some(old_value),
                 new: new_value,
             });
         }
     }
     for (key, new_raw) in &b {
-        if a.contains_key(key) || !wanted(key) {
+        if a.contains_key(key) || !wanted(*key) {
             continue;
         }
         out.push(FieldChange {
-            field: key.clone(),
+            field: dotted(*key),
             old: None,
             new: Some(value(new_raw)?),
         });

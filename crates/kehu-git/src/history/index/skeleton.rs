@@ -60,6 +60,27 @@ pub(crate) fn day_number(day: Date) -> i32 {
     day.0.num_days_from_ce()
 }
 
+/// Hashes a commit id by its first eight bytes: ids are SHA-1s, already
+/// spread evenly, so a reader's sets of ids need no slower hash.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut word = [0u8; 8];
+        let n = bytes.len().min(8);
+        word[..n].copy_from_slice(&bytes[..n]);
+        self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+    }
+}
+
+/// Sets and maps keyed by commit ids.
+pub(crate) type Ids = std::hash::BuildHasherDefault<IdHasher>;
+
 /// One commit of a segment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Rec {
@@ -77,13 +98,21 @@ pub(crate) struct Rec {
     pub trailers: u64,
     /// The [`bits`] of the fields its customer lines change.
     pub fields: u64,
-    /// Its parents' ids.
-    pub parents: Vec<[u8; 20]>,
+    /// Its first parent's id (held inline: most commits have one).
+    pub parent: Option<[u8; 20]>,
+    /// Its other parents' ids.
+    pub more: Vec<[u8; 20]>,
 }
 
 impl Rec {
     /// A record of commit `id` with no change yet.
-    pub(crate) fn new(id: [u8; 20], t: i64, at: u64, parents: Vec<[u8; 20]>) -> Rec {
+    pub(crate) fn new(
+        id: [u8; 20],
+        t: i64,
+        at: u64,
+        parents: impl IntoIterator<Item = [u8; 20]>,
+    ) -> Rec {
+        let mut parents = parents.into_iter();
         Rec {
             t,
             at,
@@ -92,12 +121,18 @@ impl Rec {
             flags: 0,
             trailers: 0,
             fields: 0,
-            parents,
+            parent: parents.next(),
+            more: parents.collect(),
         }
     }
 
+    /// Its parents' ids, in order.
+    pub(crate) fn parents(&self) -> impl Iterator<Item = &[u8; 20]> {
+        self.parent.iter().chain(&self.more)
+    }
+
     fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
-        let parents = u16::try_from(self.parents.len())
+        let parents = u16::try_from(usize::from(self.parent.is_some()) + self.more.len())
             .map_err(|_| std::io::Error::other("a commit with more than 65535 parents"))?;
         out.write_all(&self.t.to_le_bytes())?;
         out.write_all(&self.at.to_le_bytes())?;
@@ -107,7 +142,7 @@ impl Rec {
         out.write_all(&self.trailers.to_le_bytes())?;
         out.write_all(&self.fields.to_le_bytes())?;
         out.write_all(&parents.to_le_bytes())?;
-        for parent in &self.parents {
+        for parent in self.parents() {
             out.write_all(parent)?;
         }
         Ok(())
@@ -214,12 +249,17 @@ impl Reader {
             flags: fixed[40],
             trailers: u64_at(41),
             fields: u64_at(49),
-            parents: Vec::with_capacity(parents),
+            parent: None,
+            more: Vec::new(),
         };
-        for _ in 0..parents {
+        for n in 0..parents {
             let mut parent = [0u8; 20];
             self.input.read_exact(&mut parent).map_err(truncated)?;
-            rec.parents.push(parent);
+            if n == 0 {
+                rec.parent = Some(parent);
+            } else {
+                rec.more.push(parent);
+            }
         }
         Ok(Some(rec))
     }
@@ -242,10 +282,11 @@ mod tests {
                 flags: CHANGE | CONTACT | CUSTOMERS,
                 trailers: bits("Kehu-Command") | bits("Kehu-Contact"),
                 fields: bits("contact.last"),
-                parents: vec![[8; 20]],
+                parent: Some([8; 20]),
+                more: Vec::new(),
             },
-            Rec::new([8; 20], -5, 812, vec![[1; 20], [2; 20]]),
-            Rec::new([9; 20], 3, 900, Vec::new()),
+            Rec::new([8; 20], -5, 812, [[1; 20], [2; 20], [3; 20]]),
+            Rec::new([9; 20], 3, 900, []),
         ];
         let mut writer = Writer::create(&path).unwrap();
         for rec in &recs {
