@@ -7,7 +7,8 @@
 //! and exit code under a [`ReplayKey`] naming the builds and the request,
 //! with the book's stamp; a run with the same key on a book with the same
 //! stamp plays the record back. One record per key: a run on a changed book
-//! replaces it. Like the parse cache it is derived data in `.git/kehu/`:
+//! replaces it. A run that was not pure leaves an empty marker instead, so
+//! the same request does not stamp the book again for nothing. Like the parse cache it is derived data in `.git/kehu/`:
 //! never committed, dropped when damaged, and a miss only means running the
 //! plugin.
 //!
@@ -75,6 +76,10 @@ impl ReplayKey {
     fn file_name(&self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
+
+    fn impure_name(&self) -> String {
+        format!("{}.impure", self.file_name())
+    }
 }
 
 /// Which stream a part of the output went to.
@@ -140,6 +145,20 @@ impl Replays {
             stdout,
             stderr,
         })
+    }
+
+    /// Whether a run under `key` said it was not pure: its book need not be
+    /// stamped, since nothing of it will be recorded.
+    pub fn known_impure(&self, key: &ReplayKey) -> bool {
+        self.dir.join(key.impure_name()).exists()
+    }
+
+    /// Notes that the run under `key` was not pure (an empty marker file,
+    /// dropped like a record when old).
+    pub fn mark_impure(&self, key: &ReplayKey) {
+        if std::fs::create_dir_all(&self.dir).is_ok() {
+            let _ = File::create(self.dir.join(key.impure_name()));
+        }
     }
 
     /// Starts recording a run under `key` on the book as `stamp` says it is;

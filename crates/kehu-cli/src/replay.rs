@@ -25,7 +25,8 @@ pub struct RunKey {
 
 impl RunKey {
     /// The key of running `plugin` on `request` over the book at `root`;
-    /// `None` when replays are off or the book cannot be stamped.
+    /// `None` when replays are off, the same run said before that it was
+    /// not pure, or the book cannot be stamped.
     pub fn new(root: &Path, plugin: &LoadedPlugin, request: &Request) -> Option<RunKey> {
         if kehu_cache::replays_disabled() {
             return None;
@@ -43,6 +44,9 @@ impl RunKey {
             &request,
         ];
         let key = ReplayKey::new(parts)?;
+        if replays.known_impure(&key) {
+            return None;
+        }
         let stamp = replays.stamp()?;
         Some(RunKey {
             replays,
@@ -59,6 +63,12 @@ impl RunKey {
     /// Starts recording this run.
     pub fn record(&self) -> Option<Recording> {
         self.replays.record(self.key, self.stamp)
+    }
+
+    /// Notes that this run was not pure, so the next one with the same key
+    /// does not stamp the book.
+    pub fn mark_impure(&self) {
+        self.replays.mark_impure(&self.key);
     }
 }
 

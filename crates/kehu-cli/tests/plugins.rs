@@ -200,6 +200,7 @@ fn a_pure_run_on_an_unchanged_book_is_replayed_and_a_change_runs_again() {
     for args in [
         &["churn", "--format", "json"][..],
         &["assign", "--format", "json"],
+        &["agenda", "--format", "json"],
     ] {
         let args: Vec<&str> = ["--plugin-dir", dir.as_str()]
             .iter()
@@ -220,6 +221,25 @@ fn a_pure_run_on_an_unchanged_book_is_replayed_and_a_change_runs_again() {
     let dry = kehu(root, &["--plugin-dir", &dir, "classify", "--dry-run"]);
     assert!(dry.status.success(), "{}", stderr(&dry));
     assert_eq!(count(), before, "a writing run is not recorded");
+    // A run that names another revision is not pure: a marker, no record,
+    // so the next such run does not stamp the book for nothing.
+    let impact = ["--plugin-dir", &dir, "classify", "--rules-from", "HEAD"];
+    assert!(kehu(root, &impact).status.success());
+    let markers = || {
+        std::fs::read_dir(&records)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "impure")
+            })
+            .count()
+    };
+    assert_eq!((count(), markers()), (before + 1, 1));
+    assert!(kehu(root, &impact).status.success());
+    assert_eq!((count(), markers()), (before + 1, 1));
 
     // Prove the second run was a replay: mark the record and see the mark.
     let marked = std::fs::read_dir(&records)

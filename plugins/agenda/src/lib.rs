@@ -256,7 +256,7 @@ impl Plugin for Agenda {
                 }
             }
         };
-        let mut out = Output::text(stdout);
+        let mut out = Output::text(stdout).pure();
         for note in notes {
             out = out.with_note(note);
         }

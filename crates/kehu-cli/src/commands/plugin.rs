@@ -92,12 +92,17 @@ pub fn run(context: &mut Context, argv: Vec<OsString>) -> anyhow::Result<Outcome
     services
         .write_stderr(response.stderr.as_bytes())
         .context("writing to stderr")?;
-    if let Some(recording) = services.take_recording()
-        && response.pure
-        && response.changeset.is_none()
+    let recording = services.take_recording();
+    if let Some(run_key) = &run_key
         && (0..=1).contains(&response.exit_code)
     {
-        recording.finish(response.exit_code);
+        match recording {
+            Some(recording) if response.pure && response.changeset.is_none() => {
+                recording.finish(response.exit_code);
+            }
+            _ if !response.pure => run_key.mark_impure(),
+            _ => {}
+        }
     }
 
     if let Some(changeset) = &response.changeset {
