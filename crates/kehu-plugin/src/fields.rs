@@ -9,12 +9,15 @@
 //! plugin decodes and frees. The id always comes. A name is a top-level
 //! field of the customer file (`name`, `grade`, `plan`) or one field of its
 //! tables (`grade.tier`, `metrics.revenue_12m`, `contact.last`); a table's
-//! name keeps all of its fields.
+//! name keeps all of its fields. `plan.actions` keeps a key account plan's
+//! actions only (the agenda's overdue actions), not its people, suppliers
+//! and prose.
 //!
 //! Declaring fields is a permission, not a demand: a host that does not
 //! know the parameter sends every field, and the plugin reads that book
 //! just the same.
 
+use kehu_core::plan::Plan;
 use kehu_core::{Contact, Customer, Grade, Metrics};
 
 use crate::protocol::ProtocolError;
@@ -22,7 +25,7 @@ use crate::protocol::ProtocolError;
 /// Every field a plugin may name, its tables' fields after the table: the
 /// bit of a field in a mask is its position among the names without a
 /// table of their own (`grade`, `metrics` and `contact` stand for theirs).
-pub const FIELD_NAMES: [&str; 30] = [
+pub const FIELD_NAMES: [&str; 31] = [
     "name",
     "region",
     "industry",
@@ -53,6 +56,7 @@ pub const FIELD_NAMES: [&str; 30] = [
     "contact.last",
     "contact.channel",
     "plan",
+    "plan.actions",
 ];
 
 /// The tables whose name stands for all of their fields.
@@ -194,7 +198,15 @@ impl CustomerFields {
         clear(referral, next());
         clear(last, next());
         clear(channel, next());
-        clear(plan, next());
+        let (whole_plan, actions) = (next(), next());
+        if !whole_plan {
+            *plan = plan.take().filter(|_| actions).map(|kept| {
+                Box::new(Plan {
+                    actions: kept.actions,
+                    ..Plan::default()
+                })
+            });
+        }
     }
 
     /// A copy of `customer` with only the named fields: for a host that
@@ -289,9 +301,10 @@ mod tests {
     fn each_name_keeps_its_own_field() {
         let mut every = set_paths(&full());
         every.sort();
+        // `plan.actions` is a part of `plan` (tested below).
         let mut leaves: Vec<&str> = FIELD_NAMES
             .into_iter()
-            .filter(|n| !TABLES.contains(n))
+            .filter(|n| !TABLES.contains(n) && *n != "plan.actions")
             .collect();
         leaves.sort_unstable();
         assert_eq!(every, leaves, "full() sets every field");
@@ -300,6 +313,34 @@ mod tests {
             assert_eq!(set_paths(&one.project(&full())), [name]);
             assert!(one.keeps(name));
         }
+    }
+
+    #[test]
+    fn plan_actions_keep_a_plans_actions_only() {
+        let full = full();
+        let actions = CustomerFields::new(["plan.actions"])
+            .unwrap()
+            .project(&full);
+        let plan = actions.plan.as_deref().expect("the plan stays");
+        assert!(!full.plan.as_ref().unwrap().actions.is_empty());
+        assert_eq!(
+            plan,
+            &Plan {
+                actions: full.plan.as_ref().unwrap().actions.clone(),
+                ..Plan::default()
+            }
+        );
+        assert_eq!(actions.name, "");
+        let both = CustomerFields::new(["plan", "plan.actions"]).unwrap();
+        assert_eq!(both.project(&full).plan, full.plan);
+        let without = Customer {
+            plan: None,
+            ..full.clone()
+        };
+        let none = CustomerFields::new(["plan.actions"])
+            .unwrap()
+            .project(&without);
+        assert_eq!(none.plan, None);
     }
 
     #[test]

@@ -103,7 +103,7 @@ fn reads(options: &Options, format: Format) -> Vec<&'static str> {
     } else if options.explain.is_none()
         && matches!(format, Format::Table | Format::Markdown | Format::Json)
     {
-        reads.push("plan");
+        reads.push("plan.actions");
     }
     reads
 }

@@ -110,7 +110,7 @@ impl Plugin for Report {
                 .and_then(|()| stdout.flush())
         });
         written.map_err(|e| PluginError::Failed(format!("cannot write the report: {e}")))?;
-        let mut out = Output::new();
+        let mut out = Output::new().pure();
         for note in &notes {
             out = out.with_note(format!("note: {note}"));
         }
