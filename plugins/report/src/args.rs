@@ -8,7 +8,7 @@ use kehu_plugin_sdk::{Choice, Flags, PluginError};
 pub enum Format {
     /// Aligned tables for the terminal.
     Table,
-    /// One JSON document, `"schema": "kehu.report/1"`.
+    /// One JSON document, `"schema": "kehu.report/2"`.
     Json,
     /// Long-form CSV: `section,group,key,value`.
     Csv,
@@ -49,7 +49,7 @@ pub struct Options {
     pub period: PeriodArg,
     /// `--format`; `None` = the global format, else table.
     pub format: Option<Format>,
-    /// `--top N`: rows in the at-risk list.
+    /// `--top N`: rows in the at-risk and overdue lists.
     pub top: usize,
     /// `--calibrate`: add the grade calibration (reads three past books).
     pub calibrate: bool,
@@ -57,7 +57,7 @@ pub struct Options {
     pub help: bool,
 }
 
-/// Rows of the at-risk list by default.
+/// Rows of the at-risk and overdue lists by default.
 pub const DEFAULT_TOP: usize = 10;
 
 impl Options {

@@ -195,7 +195,7 @@ pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, Plu
 /// The sections computed on a thread of their own, beside the others.
 struct Beside {
     at_risk: Vec<followup::AtRisk>,
-    overdue: Vec<followup::Overdue>,
+    overdue: followup::Followups,
 }
 
 /// The at-risk list (fitting the model and scoring the whole book) and the
@@ -214,7 +214,7 @@ fn beside(
     let trails = read.map(|r| &r.trails);
     Ok(Beside {
         at_risk: followup::at_risk(end, period.until, trails, top, fitted)?,
-        overdue: followup::overdue(end, period.until)?,
+        overdue: followup::overdue(end, period.until, top)?,
     })
 }
 

@@ -6,7 +6,7 @@
 //! migration matrix, contacts by owner and channel, overdue follow-ups, the
 //! customers most at risk, and the calibration of pipeline grades.
 //! Formats: Markdown (CI job summaries), self-contained HTML, JSON
-//! (`"schema": "kehu.report/1"`), long-form CSV and terminal tables.
+//! (`"schema": "kehu.report/2"`), long-form CSV and terminal tables.
 //!
 //! The grades, cadences, risk, funnel flows and calibration are
 //! kehu-analytics' (`grade_book`, `Policy::cadence_for`,
@@ -57,7 +57,9 @@ Options:
   --week YYYY-Www  an ISO week, e.g. 2026-W47 (Monday to Sunday)
   --since DAY      the first day of the period (default: six days before --until)
   --until DAY      the last day of the period (default: --as-of)
-  --top N          customers in the at-risk list (default {top})
+  --top N          customers in the at-risk and overdue lists (default {top};
+                   the report counts every overdue follow-up, by owner, and
+                   `kehu agenda --overdue` lists them all)
   --calibrate      add the grade calibration: of the open deals graded A, B,
                    C one, three and six months before the end, how many
                    closed in time (reads those three past books from git)

@@ -1,5 +1,5 @@
 //! The report as data: every figure every format prints. Serialized as the
-//! JSON document (`"schema": "kehu.report/1"`); the other formats render
+//! JSON document (`"schema": "kehu.report/2"`); the other formats render
 //! from this value, so they cannot disagree. Money is in the book's
 //! currency (summed in integer cents); shares are in 0..1. Each section's
 //! types live in its module under [`crate::sections`].
@@ -10,14 +10,14 @@ use serde::Serialize;
 
 use crate::period::Period;
 use crate::sections::contacts::ContactCount;
-use crate::sections::followup::{AtRisk, Overdue};
+use crate::sections::followup::{AtRisk, Followups};
 use crate::sections::funnel::Funnel;
 use crate::sections::kpi::{Kpis, ParetoPoint};
 use crate::sections::movements::{Migration, Movement, MovementCount};
 use crate::sections::portfolio::Portfolio;
 
 /// The JSON schema tag of the report.
-pub const SCHEMA: &str = "kehu.report/1";
+pub const SCHEMA: &str = "kehu.report/2";
 
 /// The whole report.
 #[derive(Clone, Debug, Serialize)]
@@ -50,8 +50,9 @@ pub struct Report {
     pub migration: Option<Migration>,
     /// Contacts in the period by owner and channel.
     pub contacts: Vec<ContactCount>,
-    /// Follow-ups overdue at the end of the period, longest overdue first.
-    pub overdue: Vec<Overdue>,
+    /// Follow-ups overdue at the end of the period: how many, per owner,
+    /// and the `--top` longest overdue.
+    pub overdue: Followups,
     /// The customers most at risk at the end of the period.
     pub at_risk: Vec<AtRisk>,
     /// Customers per stage, stage transitions, conversion and days per stage.

@@ -329,7 +329,7 @@ fn json_report(host: &TestHost) -> Value {
 #[test]
 fn headline_figures_by_hand() {
     let r = json_report(&host());
-    assert_eq!(r["schema"], "kehu.report/1");
+    assert_eq!(r["schema"], "kehu.report/2");
     assert_eq!(
         r["period"],
         json!({"label": "2026-W47", "since": "2026-11-16", "until": "2026-11-22"})
@@ -552,14 +552,33 @@ fn movements_contacts_funnel_and_follow_ups_by_hand() {
 
     // dune never contacted; cyan 82 days since 09-01 against max 30 (C);
     // echo churned is left out; acme and bolt were contacted this week.
-    let overdue: Vec<&str> = r["overdue"]
+    let overdue: Vec<&str> = r["overdue"]["listed"]
         .as_array()
         .unwrap()
         .iter()
         .map(|o| o["customer"].as_str().unwrap())
         .collect();
     assert_eq!(overdue, vec!["dune", "cyan"]);
-    assert_eq!(r["overdue"][1]["days_since"], 82);
+    assert_eq!(r["overdue"]["listed"][1]["days_since"], 82);
+    assert_eq!(r["overdue"]["total"], 2);
+    // `--top 1` lists the longest overdue only; the counts stay whole.
+    let top: Value =
+        serde_json::from_str(&run(&host(), &["--format", "json", "--top", "1"])).unwrap();
+    assert_eq!(top["overdue"]["listed"].as_array().unwrap().len(), 1);
+    assert_eq!(top["overdue"]["listed"][0]["customer"], "dune");
+    assert_eq!(top["overdue"]["total"], 2);
+    let owners: u64 = top["overdue"]["by_owner"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(owners, 2);
+    let markdown = run(&host(), &["--format", "markdown", "--top", "1"]);
+    assert!(
+        markdown.contains("### The 1 longest overdue (every one: kehu agenda --overdue)"),
+        "{markdown}"
+    );
 
     // echo's last order is 17 months old: the riskiest.
     assert_eq!(r["at_risk"][0]["customer"], "echo");

@@ -1,8 +1,8 @@
 //! Aligned tables for the terminal, byte for byte as comfy-table draws
 //! them (`UTF8_FULL_CONDENSED`, no colour, no terminal width probing: the
 //! same bytes on every run), written line by line with the SDK's
-//! [`table::Grid`]: the overdue follow-ups of a large book run to tens of
-//! thousands of rows, which comfy-table would copy and pad cell by cell. A
+//! [`table::Grid`]: a long period's movements run to thousands of rows,
+//! which comfy-table would copy and pad cell by cell. A
 //! grid with a cell too wide for comfy-table's widths (which it cuts into
 //! pieces) is left to comfy-table.
 

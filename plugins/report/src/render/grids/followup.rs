@@ -3,11 +3,35 @@
 use super::{Grid, opt};
 use crate::model::Report;
 
-/// The overdue and at-risk grids.
+/// The overdue follow-ups (per owner, then the longest overdue) and the
+/// at-risk grids.
 pub fn grids(r: &Report) -> Vec<Grid> {
+    let followups = &r.overdue;
+    let mut by_owner = Grid::new(
+        "overdue_by_owner",
+        format!(
+            "Follow-ups overdue on {}: {}",
+            r.period.until, followups.total
+        ),
+        &["owner", "overdue"],
+        "no follow-up overdue",
+    );
+    for o in &followups.by_owner {
+        by_owner
+            .rows
+            .push(vec![o.owner.clone(), o.count.to_string()]);
+    }
+    let title = if followups.listed.len() < followups.total {
+        format!(
+            "The {} longest overdue (every one: kehu agenda --overdue)",
+            followups.listed.len()
+        )
+    } else {
+        "The longest overdue".to_owned()
+    };
     let mut overdue = Grid::new(
         "overdue",
-        format!("Follow-ups overdue on {}", r.period.until),
+        title,
         &[
             "customer",
             "name",
@@ -18,7 +42,7 @@ pub fn grids(r: &Report) -> Vec<Grid> {
         ],
         "no follow-up overdue",
     );
-    for o in &r.overdue {
+    for o in &followups.listed {
         overdue.rows.push(vec![
             o.customer.clone(),
             o.name.clone(),
@@ -44,5 +68,5 @@ pub fn grids(r: &Report) -> Vec<Grid> {
             a.reason.clone(),
         ]);
     }
-    vec![overdue, risk]
+    vec![by_owner, overdue, risk]
 }
