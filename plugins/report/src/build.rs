@@ -20,7 +20,6 @@ use kehu_core::{Config, Date};
 use kehu_plugin::protocol::Book;
 use kehu_plugin_sdk::{Context, PluginError};
 
-use crate::history::{Change, Renames};
 use crate::memory::release_free_memory;
 use crate::model::{Report, SCHEMA};
 use crate::period::Period;
@@ -28,8 +27,7 @@ use crate::read::{Read, read};
 use crate::rewind::rewind_in_place;
 use crate::sections::start::Start;
 use crate::sections::{
-    self, Snapshot, calibration, contacts, followup, funnel, kpi, lifecycle, movements, portfolio,
-    service,
+    self, Snapshot, calibration, followup, funnel, kpi, lifecycle, movements, portfolio, service,
 };
 
 /// A book's kehu.toml, typed (the same reading as `Context::config`).
@@ -84,8 +82,13 @@ pub fn gather(
         ctx.book_at(period.until)?
     };
     let mut notes = Vec::new();
-    let history = read(ctx, period);
-    let history = match history {
+    let config = config_of(&end)?;
+    let snapshot = Snapshot {
+        customers: &end.customers,
+        config: &config,
+    };
+    let history = read(ctx, period, snapshot);
+    let mut history = match history {
         Ok(read) => Some(read),
         Err(e) => {
             notes.push(format!(
@@ -98,10 +101,11 @@ pub fn gather(
     // The history's answers and working structures are gone: their pages
     // go back before the start book and the sections are made.
     release_free_memory();
-    let start = match &history {
+    let start = match &mut history {
         Some(read) => {
-            let config = config_of(&end)?;
-            let (undone, failed) = rewind_in_place(&mut end.customers, &read.changes);
+            let rewound = std::mem::take(&mut read.rewound);
+            let failed = rewound.failed;
+            let undone = rewind_in_place(&mut end.customers, rewound);
             if failed > 0 {
                 notes.push(format!(
                     "{failed} change(s) of the period could not be undone: the start-of-period \
@@ -112,7 +116,12 @@ pub fn gather(
                 customers: &end.customers,
                 config: &config,
             };
-            let start = Start::of(&book, period.start_day(), &read.revenue, &read.changes);
+            let start = Start::of(
+                &book,
+                period.start_day(),
+                &read.revenue,
+                &read.period.touched,
+            );
             undone.restore(&mut end.customers);
             // The start book's gradings are gone too.
             release_free_memory();
@@ -165,12 +174,8 @@ pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, Plu
         config: &end_config,
     };
     let read = inputs.history.as_ref();
-    let changes: &[Change] = read.map_or(&[], |r| r.changes.as_slice());
-    let renames = Renames::of(changes);
-    let history = sections::Period {
-        changes,
-        renames: &renames,
-    };
+    let no_history = sections::Period::default();
+    let history = read.map_or(&no_history, |r| &r.period);
     let mut notes = inputs.notes.clone();
     notes.push(
         "active = stage `won`; revenue = sum of metrics.revenue_12m; revenue booked = the rise \
@@ -186,7 +191,7 @@ pub fn build(inputs: &Inputs, period: &Period, top: usize) -> Result<Report, Plu
     release_free_memory();
     std::thread::scope(|scope| {
         let beside = scope.spawn(move || beside(inputs, period, end, top));
-        report(inputs, period, end, &history, portfolio, notes, || {
+        report(inputs, period, end, history, portfolio, notes, || {
             joined(beside)
         })
     })
@@ -224,15 +229,15 @@ fn report(
     inputs: &Inputs,
     period: &Period,
     end: &Snapshot<'_>,
-    history: &sections::Period<'_>,
+    history: &sections::Period,
     portfolio: portfolio::Portfolio,
     notes: Vec<String>,
     beside: impl FnOnce() -> Result<Beside, PluginError>,
 ) -> Result<Report, PluginError> {
     let start = inputs.start.as_ref();
     let read = inputs.history.as_ref();
-    let (contact_total, contacts) = contacts::contacts(history, end);
-    let moves = movements::movements(history, end);
+    let (contact_total, contacts) = history.contacts.rows();
+    let moves = history.movements.clone();
     let windows: Vec<calibration::Window<'_>> = inputs
         .windows
         .iter()

@@ -268,21 +268,24 @@ pub struct Renames {
 }
 
 impl Renames {
+    /// Notes the rename `change` makes, if any. Changes come newest first,
+    /// so the end of every later rename is already known.
+    pub fn note(&mut self, change: &Change) {
+        let Some(old) = change.old_id.as_ref().filter(|old| **old != change.id) else {
+            return;
+        };
+        let end = self.resolve(&change.id).to_owned();
+        self.to_end.insert(old.clone(), end);
+    }
+
     /// The renames in `changes` (oldest first).
+    #[cfg(test)]
     pub fn of(changes: &[Change]) -> Renames {
-        let mut to_end: BTreeMap<String, String> = BTreeMap::new();
-        // Newest first, so the end of every later rename is already known.
+        let mut renames = Renames::default();
         for change in changes.iter().rev() {
-            let Some(old) = change.old_id.as_ref().filter(|old| **old != change.id) else {
-                continue;
-            };
-            let end = to_end
-                .get(&change.id)
-                .cloned()
-                .unwrap_or_else(|| change.id.clone());
-            to_end.insert(old.clone(), end);
+            renames.note(change);
         }
-        Renames { to_end }
+        renames
     }
 
     /// The id `id` has at the end of the run (itself when never renamed).

@@ -12,11 +12,13 @@
 //! kehu-analytics' (`grade_book`, `Policy::cadence_for`,
 //! `cadence::follow_up`, `bgnbd`, `risk`, `funnel`, `calibration`). Module
 //! map: [`args`] the command line, [`period`] the period, [`history`] the
-//! period's changes, [`build`] gathering and computing, [`sections`] one
+//! period's changes, [`read`] asking for them, [`fold`] folding them as
+//! they come, [`build`] gathering and computing, [`sections`] one
 //! module per section, [`model`] the report as data, [`render`] formats.
 
 pub mod args;
 pub mod build;
+pub mod fold;
 pub mod history;
 pub mod memory;
 pub mod model;

@@ -4,7 +4,7 @@
 //!
 //! | window | filter | for |
 //! | --- | --- | --- |
-//! | the period | every field | contacts, movements, funnel, revenue booked, the start book (undoing the period) |
+//! | the period | every field | contacts, movements, funnel, revenue booked, the start book (undoing the period), folded change by change ([`crate::fold`]) |
 //! | before it: the previous period of the same length, and at least the risk window | the risk fields and `metrics.revenue_total` | revenue booked in the previous period, the at-risk list's history signals, lifecycle trends |
 //! | the year up to the period's end, before the period | commits with a complaint trailer, `contact.last` of their contacts | complaints (the service KPIs count a year) |
 //!
@@ -25,8 +25,11 @@ use kehu_core::Date;
 use kehu_plugin_sdk::{ChangeFilter, Context, PluginError};
 
 use crate::build::joined;
+use crate::fold::Fold;
 use crate::history::{Change, Key, RawCustomer, RawEvent, each_event, key, oldest_first};
 use crate::period::{Period, shift};
+use crate::rewind::Rewound;
+use crate::sections::Snapshot;
 use crate::sections::kpi::booked_delta;
 
 /// Days of contact history the complaint KPIs need (their year).
@@ -39,8 +42,10 @@ const RESOLVED: &str = "Kehu-Resolved";
 
 /// What the history gave.
 pub struct Read {
-    /// The period's changes, oldest first.
-    pub changes: Vec<Change>,
+    /// What the sections keep of the period's changes.
+    pub period: crate::sections::Period,
+    /// The start versions of the customers the period's changes touched.
+    pub rewound: Rewound,
     /// Revenue booked in the previous period of the same length, in cents.
     pub previous_booked: i64,
     /// Complaint openings and resolutions, oldest first.
@@ -95,21 +100,21 @@ enum Part {
 }
 
 /// Folds streamed events into a [`Read`].
-struct Reader {
+struct Reader<'a> {
     part: Part,
     /// The days the current answer was asked for (a host may send more).
     window: (Date, Date),
     period: Period,
     previous_since: Date,
     risk_since: Date,
-    changes: Vec<(Key, Change)>,
+    fold: Fold<'a>,
     previous_booked: i64,
     complaints: Vec<(Key, ComplaintEvent)>,
     revenue: Vec<(Key, String, f64)>,
     trails: TrailsBuilder,
 }
 
-impl Reader {
+impl Reader<'_> {
     fn event(&mut self, order: usize, event: RawEvent<'_>) {
         let commit = &event.commit;
         let day = commit.date;
@@ -142,7 +147,7 @@ impl Reader {
                 );
             }
             if self.period.contains(day) {
-                self.changes.push((key, Change::of(commit, customer)));
+                self.fold.add(key, &Change::of(commit, customer));
             } else if day >= self.previous_since && !is_file_change(&customer) {
                 self.previous_booked += customer
                     .field("metrics.revenue_total")
@@ -307,7 +312,7 @@ struct Answer {
 /// Folds the answers into `reader` in the order they were asked for.
 /// Positions run on across the answers, so a later answer's (older)
 /// commits sort after an earlier one's within a second.
-fn fold(mut reader: Reader, answers: Receiver<Answer>) -> Result<Reader, PluginError> {
+fn fold(mut reader: Reader<'_>, answers: Receiver<Answer>) -> Result<Reader<'_>, PluginError> {
     let mut order = 0;
     for answer in answers {
         reader.part = answer.part;
@@ -321,11 +326,12 @@ fn fold(mut reader: Reader, answers: Receiver<Answer>) -> Result<Reader, PluginE
     Ok(reader)
 }
 
-/// Reads the windows of `period` from the host. The answers are folded on
-/// a thread of their own while the host makes the next one (the host's
-/// walk and the parsing each take one core): one answer folded, one
-/// waiting (the host's and its copy), never more.
-pub fn read(ctx: &Context<'_>, period: &Period) -> Result<Read, PluginError> {
+/// Reads the windows of `period` from the host, folding the period's
+/// changes over the `end` book ([`Fold`]). The answers are folded on a
+/// thread of their own while the host makes the next one (the host's walk
+/// and the parsing each take one core): one answer folded, one waiting
+/// (the host's and its copy), never more.
+pub fn read(ctx: &Context<'_>, period: &Period, end: Snapshot<'_>) -> Result<Read, PluginError> {
     let windows = Windows::of(period);
     let reader = Reader {
         part: Part::Period,
@@ -333,7 +339,7 @@ pub fn read(ctx: &Context<'_>, period: &Period) -> Result<Read, PluginError> {
         period: period.clone(),
         previous_since: period.previous_since(),
         risk_since: windows.risk_since,
-        changes: Vec::new(),
+        fold: Fold::new(end),
         previous_booked: 0,
         complaints: Vec::new(),
         revenue: Vec::new(),
@@ -349,8 +355,10 @@ pub fn read(ctx: &Context<'_>, period: &Period) -> Result<Read, PluginError> {
     // A folding error first: asking stops quietly when the folding stopped.
     let reader = folded?;
     asked?;
+    let (folded, rewound) = reader.fold.finish();
     Ok(Read {
-        changes: oldest_first(reader.changes),
+        period: folded,
+        rewound,
         previous_booked: reader.previous_booked,
         complaints: oldest_first(reader.complaints),
         revenue: group_values(reader.revenue),

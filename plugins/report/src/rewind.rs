@@ -1,10 +1,11 @@
 //! The book at the start of the period, rebuilt from the book at its end by
-//! undoing the period's changes, newest first: a modified field goes back
-//! to its old value, an added file goes away, a removed file comes back
-//! from its old fields, a renamed file takes its old id again. The cost
-//! grows with the changes in the period, not with the customers (reading a
-//! whole past book from git objects costs several `kehu check`s on a large
-//! book).
+//! undoing the period's changes, newest first, as the host sends them: a
+//! modified field goes back to its old value, an added file goes away, a
+//! removed file comes back from its old fields, a renamed file takes its old
+//! id again. Only the customers the changes name are kept (their start
+//! versions), so the cost grows with the customers the period touched, not
+//! with the book or with the number of changes (reading a whole past book
+//! from git objects costs several `kehu check`s on a large book).
 //!
 //! Customers are edited as JSON, whose shape is the customer file's (a
 //! history field `grade.tier` is `{"grade": {"tier": …}}`). kehu.toml is
@@ -16,7 +17,6 @@ use kehu_core::Customer;
 use serde_json::{Map, Value};
 
 use crate::history::Change;
-use crate::sections::start::touched;
 
 /// Sets (or, for `Null`, removes) the dotted `field` in `object`.
 fn set(object: &mut Map<String, Value>, field: &str, value: &Value) {
@@ -54,35 +54,115 @@ fn undo(customer: Option<&Customer>, change: &Change, id: &str) -> Option<Custom
     serde_json::from_value(json).ok()
 }
 
-/// The start book from the `end` book (in id order) and the period's
-/// `changes` (oldest first), in id order, and how many changes could not be
-/// undone (a customer the change names is missing, or its old fields do not
-/// make a customer).
-pub fn rewind(end: &[Customer], changes: &[Change]) -> (Vec<Customer>, usize) {
-    let mut book: BTreeMap<String, Customer> =
-        end.iter().map(|c| (c.id.clone(), c.clone())).collect();
-    let mut failed = 0;
-    for change in changes.iter().rev() {
-        let current = book.remove(&change.id);
-        if change.added {
-            continue;
+/// Undoes the period's changes one at a time, newest first, over the end
+/// book: what the report's history reader does with each change as it
+/// arrives, so the changes themselves are never held.
+pub struct Rewinder<'a> {
+    /// The end book, in id order.
+    end: &'a [Customer],
+    /// Each customer a change named, as far as undone: `None` when it is
+    /// not in the book at that point (added later, or renamed away).
+    states: BTreeMap<String, Option<Customer>>,
+    /// Changes that could not be undone.
+    failed: usize,
+}
+
+impl<'a> Rewinder<'a> {
+    /// Starts from the `end` book (in id order).
+    pub fn new(end: &'a [Customer]) -> Rewinder<'a> {
+        Rewinder {
+            end,
+            states: BTreeMap::new(),
+            failed: 0,
         }
+    }
+
+    /// The customer `id` as far as undone (its end version until a change
+    /// names it).
+    fn state(&mut self, id: &str) -> &mut Option<Customer> {
+        if !self.states.contains_key(id) {
+            let end = self
+                .end
+                .binary_search_by(|c| c.id.as_str().cmp(id))
+                .ok()
+                .map(|i| self.end[i].clone());
+            self.states.insert(id.to_owned(), end);
+        }
+        self.states.get_mut(id).expect("inserted above")
+    }
+
+    /// Undoes `change`, which is older than every change undone before.
+    pub fn undo(&mut self, change: &Change) {
+        let current = self.state(&change.id).take();
         let id = change.old_id.as_deref().unwrap_or(&change.id);
+        if id != change.id {
+            // The old id is touched too: its end version (if any) is what a
+            // customer of that id looked like before, unless undone here.
+            self.state(id);
+        }
+        if change.added {
+            return;
+        }
         if current.is_none() && !change.removed {
-            failed += 1;
-            continue;
+            self.failed += 1;
+            return;
         }
         match undo(current.as_ref(), change, id) {
-            Some(before) => {
-                book.insert(id.to_owned(), before);
-            }
+            Some(before) => *self.state(id) = Some(before),
             None => {
-                failed += 1;
-                if let Some(c) = current {
-                    book.insert(change.id.clone(), c);
+                self.failed += 1;
+                if current.is_some() {
+                    *self.state(&change.id) = current;
                 }
             }
         }
+    }
+
+    /// The start versions of the touched customers.
+    pub fn finish(self) -> Rewound {
+        Rewound {
+            states: self.states,
+            failed: self.failed,
+        }
+    }
+}
+
+/// What [`Rewinder`] made of the period: the start version of every
+/// customer its changes named.
+#[derive(Default)]
+pub struct Rewound {
+    /// Each touched id and its start version (`None`: not in the start book).
+    states: BTreeMap<String, Option<Customer>>,
+    /// Changes that could not be undone (a customer the change names is
+    /// missing, or its old fields do not make a customer).
+    pub failed: usize,
+}
+
+impl Rewound {
+    /// The ids the period's changes named (after and before a rename):
+    /// every other customer is the same at the start and at the end.
+    pub fn touched(&self) -> BTreeSet<String> {
+        self.states.keys().cloned().collect()
+    }
+}
+
+/// The start book from the `end` book (in id order) and the period's
+/// `changes` (oldest first), in id order, and how many changes could not be
+/// undone.
+#[cfg(test)]
+pub fn rewind(end: &[Customer], changes: &[Change]) -> (Vec<Customer>, usize) {
+    let mut rewinder = Rewinder::new(end);
+    for change in changes.iter().rev() {
+        rewinder.undo(change);
+    }
+    let Rewound { states, failed } = rewinder.finish();
+    let mut book: BTreeMap<String, Customer> =
+        end.iter().map(|c| (c.id.clone(), c.clone())).collect();
+    for (id, state) in states {
+        match state {
+            Some(customer) => book.insert(id, customer),
+            None => book.remove(&id),
+        };
     }
     (book.into_values().collect(), failed)
 }
@@ -106,20 +186,19 @@ enum Put {
 }
 
 /// Turns `book` (the end book, in id order) into the start book in place
-/// by undoing the period's `changes` (oldest first), like [`rewind`] but
-/// touching only the customers the changes name: the book is never held
-/// twice, and when the period kept the same ids (the usual week) no other
-/// customer moves. Returns what [`Undone::restore`] needs to make it the
-/// end book again, and how many changes could not be undone.
-pub fn rewind_in_place(book: &mut Vec<Customer>, changes: &[Change]) -> (Undone, usize) {
-    let touched = touched(changes);
-    // In id order, as `touched` is.
-    let at: Vec<usize> = touched
-        .iter()
+/// with the start versions [`Rewinder`] made, touching only the customers
+/// the changes named: the book is never held twice, and when the period
+/// kept the same ids (the usual week) no other customer moves. Returns
+/// what [`Undone::restore`] needs to make it the end book again.
+pub fn rewind_in_place(book: &mut Vec<Customer>, rewound: Rewound) -> Undone {
+    // In id order, as the states are.
+    let at: Vec<usize> = rewound
+        .states
+        .keys()
         .filter_map(|id| book.binary_search_by(|c| c.id.as_str().cmp(id)).ok())
         .collect();
     let saved: Vec<Customer> = at.iter().map(|&i| std::mem::take(&mut book[i])).collect();
-    let (before, failed) = rewind(&saved, changes);
+    let before: Vec<Customer> = rewound.states.into_values().flatten().collect();
     let same_ids =
         before.len() == saved.len() && before.iter().zip(&saved).all(|(b, s)| b.id == s.id);
     if same_ids {
@@ -127,7 +206,7 @@ pub fn rewind_in_place(book: &mut Vec<Customer>, changes: &[Change]) -> (Undone,
             book[i] = customer;
         }
         let put = Put::Swapped(at);
-        return (Undone { saved, put }, failed);
+        return Undone { saved, put };
     }
     // Customers came, went or were renamed: the start versions are merged
     // in by id instead.
@@ -141,7 +220,7 @@ pub fn rewind_in_place(book: &mut Vec<Customer>, changes: &[Change]) -> (Undone,
     let start_ids = before.iter().map(|c| c.id.clone()).collect();
     merge_in(book, before);
     let put = Put::Merged(start_ids);
-    (Undone { saved, put }, failed)
+    Undone { saved, put }
 }
 
 impl Undone {
@@ -204,6 +283,15 @@ mod tests {
         }
     }
 
+    /// The start versions `changes` (oldest first) leave over `end`.
+    fn rewound(end: &[Customer], changes: &[Change]) -> Rewound {
+        let mut rewinder = Rewinder::new(end);
+        for change in changes.iter().rev() {
+            rewinder.undo(change);
+        }
+        rewinder.finish()
+    }
+
     fn customer(id: &str, stage: &str, tier: Option<&str>) -> Customer {
         let mut c = Customer {
             id: id.into(),
@@ -261,8 +349,11 @@ mod tests {
         assert_eq!(start[2].metrics.revenue_12m, Some(5.0));
         // In place: the same start book, and the end book again after.
         let mut book = end.clone();
-        let (undone, failed) = rewind_in_place(&mut book, &changes);
-        assert_eq!(failed, 0);
+        let rewound = rewound(&end, &changes);
+        assert_eq!(rewound.failed, 0);
+        let touched: Vec<String> = rewound.touched().into_iter().collect();
+        assert_eq!(touched, ["acme", "bolt", "bolt-gmbh", "gone", "new"]);
+        let undone = rewind_in_place(&mut book, rewound);
         assert_eq!(
             serde_json::to_value(&book).unwrap(),
             serde_json::to_value(&start).unwrap()
@@ -292,9 +383,10 @@ mod tests {
         let (start, failed) = rewind(&end, &changes);
         assert_eq!(failed, 1);
         let mut book = end.clone();
-        let (undone, failed) = rewind_in_place(&mut book, &changes);
+        let rewound = rewound(&end, &changes);
+        assert_eq!(rewound.failed, 1);
+        let undone = rewind_in_place(&mut book, rewound);
         assert!(matches!(undone.put, Put::Swapped(ref at) if *at == [1, 3]));
-        assert_eq!(failed, 1);
         assert_eq!(
             serde_json::to_value(&book).unwrap(),
             serde_json::to_value(&start).unwrap()

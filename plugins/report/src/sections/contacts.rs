@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{NONE, Period, Snapshot, scalar};
+use super::{NONE, Snapshot, scalar};
+use crate::history::{Change, Renames};
 
 /// Contacts by one owner over one channel.
 #[derive(Clone, Debug, Serialize)]
@@ -18,13 +19,22 @@ pub struct ContactCount {
 }
 
 /// Contacts in the period by the customer's owner (at the end) and channel
-/// (the commit's `Kehu-Contact`, else the recorded `contact.channel`), and
-/// their total.
-pub fn contacts(period: &Period<'_>, end: &Snapshot<'_>) -> (usize, Vec<ContactCount>) {
-    let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
-    let mut total = 0;
-    for change in period.changes.iter().filter(|c| c.is_contact()) {
-        let customer = end.find(period.renames.resolve(&change.id));
+/// (the commit's `Kehu-Contact`, else the recorded `contact.channel`),
+/// counted one change at a time.
+#[derive(Debug, Default)]
+pub struct Tally {
+    counts: BTreeMap<(String, String), usize>,
+    total: usize,
+}
+
+impl Tally {
+    /// Counts `change` if it records a contact; `renames` knows every
+    /// rename newer than it.
+    pub fn add(&mut self, change: &Change, renames: &Renames, end: &Snapshot<'_>) {
+        if !change.is_contact() {
+            return;
+        }
+        let customer = end.find(renames.resolve(&change.id));
         let owner = customer
             .and_then(|c| c.owner.clone())
             .unwrap_or_else(|| NONE.to_owned());
@@ -38,16 +48,21 @@ pub fn contacts(period: &Period<'_>, end: &Snapshot<'_>) -> (usize, Vec<ContactC
             })
             .or_else(|| customer.and_then(|c| c.contact.channel.clone()))
             .unwrap_or_else(|| "(unknown)".to_owned());
-        *counts.entry((owner, channel)).or_insert(0) += 1;
-        total += 1;
+        *self.counts.entry((owner, channel)).or_insert(0) += 1;
+        self.total += 1;
     }
-    let rows = counts
-        .into_iter()
-        .map(|((owner, channel), count)| ContactCount {
-            owner,
-            channel,
-            count,
-        })
-        .collect();
-    (total, rows)
+
+    /// The total and the rows, by owner and channel.
+    pub fn rows(&self) -> (usize, Vec<ContactCount>) {
+        let rows = self
+            .counts
+            .iter()
+            .map(|((owner, channel), count)| ContactCount {
+                owner: owner.clone(),
+                channel: channel.clone(),
+                count: *count,
+            })
+            .collect();
+        (self.total, rows)
+    }
 }

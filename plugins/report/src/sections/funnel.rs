@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::start::Start;
 use super::{Period, Snapshot, scalar};
+use crate::history::{Change, Renames};
 
 /// The funnel.
 #[derive(Clone, Debug, Serialize)]
@@ -48,25 +49,20 @@ pub struct Transition {
 /// The label of a new customer's "stage before".
 const NEW: &str = "(new)";
 
-/// The stage changes in the period, oldest first, under end ids.
-fn moves(period: &Period<'_>) -> Vec<StageMove> {
-    period
-        .changes
-        .iter()
-        .filter_map(|change| {
-            let (old, new) = change.field("stage")?;
-            Some(StageMove {
-                customer: period.renames.resolve(&change.id).to_owned(),
-                day: change.day,
-                from: scalar(old),
-                to: scalar(new)?,
-            })
-        })
-        .collect()
+/// The stage change `change` makes, under the customer's end id (`renames`
+/// knows every rename newer than the change).
+pub fn stage_move(change: &Change, renames: &Renames) -> Option<StageMove> {
+    let (old, new) = change.field("stage")?;
+    Some(StageMove {
+        customer: renames.resolve(&change.id).to_owned(),
+        day: change.day,
+        from: scalar(old),
+        to: scalar(new)?,
+    })
 }
 
 /// The funnel at the end of `period` (and its start, when known).
-pub fn funnel(period: &Period<'_>, end: &Snapshot<'_>, start: Option<&Start>) -> Funnel {
+pub fn funnel(period: &Period, end: &Snapshot<'_>, start: Option<&Start>) -> Funnel {
     let mut order: Vec<String> = end.config.book.stages.clone();
     let mut extra: Vec<String> = end
         .customers
@@ -88,10 +84,10 @@ pub fn funnel(period: &Period<'_>, end: &Snapshot<'_>, start: Option<&Start>) ->
             count_start: start.map(|s| s.stages.get(stage).copied().unwrap_or(0)),
         })
         .collect();
-    let moves = moves(period);
+    let moves = &period.stage_moves;
     let rank = |stage: &str| order.iter().position(|s| s == stage).map_or(0, |i| i + 1);
     let mut pairs: BTreeMap<(usize, &str, usize, &str), usize> = BTreeMap::new();
-    for m in &moves {
+    for m in moves {
         let from = m.from.as_deref().unwrap_or(NEW);
         *pairs
             .entry((rank(from), from, rank(&m.to), &m.to))
@@ -105,7 +101,7 @@ pub fn funnel(period: &Period<'_>, end: &Snapshot<'_>, start: Option<&Start>) ->
             count,
         })
         .collect();
-    let conversion = flows(&order, &moves, |id| end.find(id).map(|c| c.stage.as_str()));
+    let conversion = flows(&order, moves, |id| end.find(id).map(|c| c.stage.as_str()));
     Funnel {
         stages,
         transitions,

@@ -101,18 +101,19 @@ pub fn pareto(snapshot: &Snapshot<'_>) -> Vec<ParetoPoint> {
         .collect()
 }
 
-/// Revenue booked by `changes`, in cents: each rise (or correction) of the
+/// Revenue booked by `change`, in cents: a rise (or correction) of the
 /// `metrics.revenue_total` of a customer already in the book (a total
 /// recorded for the first time counts from zero). A file added with a total
 /// brings past revenue, and a removed file's total is not a loss: neither
 /// counts.
-pub fn booked(changes: &[Change]) -> i64 {
-    changes
-        .iter()
-        .filter(|c| !c.added && !c.removed)
-        .filter_map(|c| c.field("metrics.revenue_total"))
-        .filter_map(|(old, new)| booked_delta(old, new))
-        .sum()
+pub fn booked(change: &Change) -> i64 {
+    if change.added || change.removed {
+        return 0;
+    }
+    change
+        .field("metrics.revenue_total")
+        .and_then(|(old, new)| booked_delta(old, new))
+        .unwrap_or(0)
 }
 
 /// What one change of `metrics.revenue_total` books, in cents: new − old
@@ -128,7 +129,7 @@ pub fn booked_delta(old: &Value, new: &Value) -> Option<i64> {
 pub fn kpis(
     end: &Snapshot<'_>,
     start: Option<&Start>,
-    history: Option<(&Period<'_>, i64)>,
+    history: Option<(&Period, i64)>,
     contacts: usize,
 ) -> Kpis {
     let revenues = ranked(end);
@@ -163,7 +164,7 @@ pub fn kpis(
         }
     });
     let start_total: Option<i64> = start.map(|s| s.revenue);
-    let period = history.map(|(p, _)| booked(p.changes));
+    let period = history.map(|(p, _)| p.booked);
     let previous = history.map(|(_, previous)| previous);
     Kpis {
         customers: end.customers.len(),

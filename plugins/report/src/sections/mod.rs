@@ -16,13 +16,17 @@ pub mod portfolio;
 pub mod service;
 pub mod start;
 
+use std::collections::BTreeSet;
+
 use kehu_analytics::cents;
+use kehu_analytics::funnel::StageMove;
 use kehu_core::{Config, Customer};
 use serde_json::Value;
 
-use crate::history::{Change, Renames};
+use crate::history::Renames;
 
 /// A book's customers and typed policy.
+#[derive(Clone, Copy)]
 pub struct Snapshot<'a> {
     /// Customers in id order.
     pub customers: &'a [Customer],
@@ -41,12 +45,25 @@ impl<'a> Snapshot<'a> {
     }
 }
 
-/// The period's changes, oldest first, and where renamed customers ended up.
-pub struct Period<'a> {
-    /// The changes dated in the period.
-    pub changes: &'a [Change],
-    /// The period's renames.
-    pub renames: &'a Renames,
+/// What the sections keep of the period's changes, folded one change at a
+/// time as the history arrives ([`crate::fold`]): counts, sums and the few
+/// changes a section lists, never the changes themselves (a year of the
+/// 100,000-customer bench book is 193,000 customer changes).
+#[derive(Debug, Default)]
+pub struct Period {
+    /// Where renamed customers ended up.
+    pub renames: Renames,
+    /// The ids the changes named (after and before a rename): every other
+    /// customer is the same at the start and at the end.
+    pub touched: BTreeSet<String>,
+    /// Contacts by owner and channel.
+    pub contacts: contacts::Tally,
+    /// Revenue booked by the changes, in cents ([`kpi::booked`]).
+    pub booked: i64,
+    /// Tier and pipeline upgrades and downgrades, oldest first.
+    pub movements: Vec<movements::Movement>,
+    /// Stage changes, oldest first, under end ids.
+    pub stage_moves: Vec<StageMove>,
 }
 
 /// Cents to an amount in the book's currency.

@@ -7,8 +7,9 @@ use chrono::Datelike;
 use kehu_core::Date;
 use serde::Serialize;
 
-use super::start::{Start, touched};
+use super::start::Start;
 use super::{NONE, Period, Snapshot, scalar};
+use crate::history::{Change, Renames};
 use crate::period::shift;
 
 const PIPELINE: [&str; 5] = ["A", "B", "C", "D", "E"];
@@ -58,46 +59,51 @@ pub struct Migration {
     pub counts: Vec<Vec<usize>>,
 }
 
-/// Every tier and pipeline grade that rose or fell, oldest first. Tiers rank
-/// in kehu.toml's order (first = best), pipeline grades A (soonest) to E.
-pub fn movements(period: &Period<'_>, end: &Snapshot<'_>) -> Vec<Movement> {
-    let tiers: Vec<&str> = end.config.tiers.iter().map(|t| t.name.as_str()).collect();
-    let mut out = Vec::new();
-    for change in period.changes {
-        for (field, label, order) in [
-            ("grade.tier", "tier", tiers.as_slice()),
-            ("grade.pipeline", "pipeline", PIPELINE.as_slice()),
-        ] {
-            let Some((old, new)) = change.field(field) else {
-                continue;
-            };
-            let (Some(from), Some(to)) = (scalar(old), scalar(new)) else {
-                continue;
-            };
-            let rank = |name: &str| order.iter().position(|t| *t == name);
-            let (Some(a), Some(b)) = (rank(&from), rank(&to)) else {
-                continue;
-            };
-            if a == b {
-                continue;
+/// The tier and pipeline grades `change` raised or lowered, named by their
+/// ids at the end (`renames` knows every rename newer than the change).
+/// Tiers rank in kehu.toml's order (first = best), pipeline grades A
+/// (soonest) to E.
+pub fn of_change(
+    change: &Change,
+    renames: &Renames,
+    end: &Snapshot<'_>,
+    mut out: impl FnMut(Movement),
+) {
+    for (field, label) in [("grade.tier", "tier"), ("grade.pipeline", "pipeline")] {
+        let Some((old, new)) = change.field(field) else {
+            continue;
+        };
+        let (Some(from), Some(to)) = (scalar(old), scalar(new)) else {
+            continue;
+        };
+        let rank = |name: &str| {
+            if label == "tier" {
+                end.config.tiers.iter().position(|t| t.name == name)
+            } else {
+                PIPELINE.iter().position(|t| *t == name)
             }
-            let id = period.renames.resolve(&change.id);
-            out.push(Movement {
-                date: change.day,
-                customer: id.to_owned(),
-                name: end
-                    .find(id)
-                    .map_or_else(|| id.to_owned(), |c| c.name.clone()),
-                field: label,
-                from,
-                to,
-                direction: if b < a { "upgrade" } else { "downgrade" },
-                author: change.author.clone(),
-                why: change.why.clone(),
-            });
+        };
+        let (Some(a), Some(b)) = (rank(&from), rank(&to)) else {
+            continue;
+        };
+        if a == b {
+            continue;
         }
+        let id = renames.resolve(&change.id);
+        out(Movement {
+            date: change.day,
+            customer: id.to_owned(),
+            name: end
+                .find(id)
+                .map_or_else(|| id.to_owned(), |c| c.name.clone()),
+            field: label,
+            from,
+            to,
+            direction: if b < a { "upgrade" } else { "downgrade" },
+            author: change.author.clone(),
+            why: change.why.clone(),
+        });
     }
-    out
 }
 
 /// Movements per day for a period of up to 14 days, else per ISO week
@@ -149,7 +155,7 @@ pub fn series(movements: &[Movement], since: Date, until: Date) -> Vec<MovementC
 /// Recorded tiers (`grade.tier`) at the start × at the end, over every
 /// customer in either book (a customer renamed in the period is one row
 /// under its end id); `(none)` = absent from that book or ungraded.
-pub fn migration(start: &Start, end: &Snapshot<'_>, period: &Period<'_>) -> Migration {
+pub fn migration(start: &Start, end: &Snapshot<'_>, period: &Period) -> Migration {
     let mut labels: Vec<String> = end.config.tiers.iter().map(|t| t.name.clone()).collect();
     let mut extra: Vec<String> = start
         .touched_tiers
@@ -169,7 +175,7 @@ pub fn migration(start: &Start, end: &Snapshot<'_>, period: &Period<'_>) -> Migr
     let mut counts = vec![vec![0usize; labels.len()]; labels.len()];
     // A customer no change touched kept its recorded tier; the touched
     // ones are paired by id (a renamed one under its id at the end).
-    let touched = touched(period.changes);
+    let touched = &period.touched;
     let mut pairs: BTreeMap<&str, (Option<&String>, Option<&String>)> = BTreeMap::new();
     for (id, tier) in &start.touched_tiers {
         pairs.entry(period.renames.resolve(id)).or_default().0 = tier.as_ref();

@@ -16,16 +16,6 @@ use super::kpi::ACTIVE_STAGE;
 use super::portfolio::{Grouped, group};
 use super::{Snapshot, lifecycle, revenue_cents};
 use crate::build::joined;
-use crate::history::Change;
-
-/// The ids the period's changes name (after and before a rename): every
-/// other customer is the same at the start and at the end.
-pub fn touched(changes: &[Change]) -> BTreeSet<&str> {
-    changes
-        .iter()
-        .flat_map(|c| std::iter::once(c.id.as_str()).chain(c.old_id.as_deref()))
-        .collect()
-}
 
 /// The start book's figures.
 pub struct Start {
@@ -54,13 +44,13 @@ pub struct Start {
 
 impl Start {
     /// The figures of `book` as of `day`, with the `revenue_12m` values
-    /// recorded in the history read (for the lifecycle stages) and the
-    /// period's `changes` (which say who was touched).
+    /// recorded in the history read (for the lifecycle stages) and the ids
+    /// the period's changes `touched`.
     pub fn of(
         book: &Snapshot<'_>,
         day: Date,
         revenue: &BTreeMap<String, Vec<(Date, f64)>>,
-        changes: &[Change],
+        touched: &BTreeSet<String>,
     ) -> Result<Start, PluginError> {
         // The two gradings of the whole book, on two threads.
         let (lifecycle, portfolio) = std::thread::scope(|scope| {
@@ -72,7 +62,6 @@ impl Start {
         for c in book.customers {
             *stages.entry(c.stage.clone()).or_insert(0) += 1;
         }
-        let touched = touched(changes);
         let (touched_customers, untouched): (Vec<&Customer>, Vec<&Customer>) = book
             .customers
             .iter()
