@@ -89,14 +89,16 @@ pub fn shift(day: Date, days: i64) -> Date {
 }
 
 /// One customer's change in one commit, as [`TrailsBuilder`] keeps it:
-/// only the signals' fields, by slot.
+/// only the signals' fields, by slot, in a slice of their exact length (a
+/// 90-day window of a large book holds about 100,000 changes, most with
+/// one field: a `Vec`'s first growth would reserve four).
 struct Change {
     day: Date,
     timestamp: i64,
     order: usize,
     id: String,
     old_id: Option<String>,
-    fields: Vec<(Slot, Value, Value)>,
+    fields: Box<[(Slot, Value, Value)]>,
 }
 
 /// Which movement of a [`Trail`] a field feeds.
@@ -149,10 +151,11 @@ impl TrailsBuilder {
         old_id: Option<&str>,
         fields: impl IntoIterator<Item = (&'v str, &'v Value, &'v Value)>,
     ) {
-        let fields: Vec<(Slot, Value, Value)> = fields
+        let fields: Box<[(Slot, Value, Value)]> = fields
             .into_iter()
             .filter_map(|(name, old, new)| Some((Slot::of(name)?, old.clone(), new.clone())))
-            .collect();
+            .collect::<Vec<_>>()
+            .into_boxed_slice();
         let renamed = old_id.is_some_and(|old| old != id);
         if fields.is_empty() && !renamed {
             return;

@@ -17,6 +17,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use kehu_analytics::complaints::{ComplaintEvent, ComplaintKind};
 use kehu_analytics::lifecycle::group_values;
@@ -104,6 +105,10 @@ struct Reader<'a> {
     part: Part,
     /// The days the current answer was asked for (a host may send more).
     window: (Date, Date),
+    /// Events folded so far: positions run on across the answers, so a
+    /// later answer's (older) commits sort after an earlier one's within a
+    /// second.
+    order: usize,
     period: Period,
     previous_since: Date,
     risk_since: Date,
@@ -115,6 +120,25 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Folds one answer of the host, asked for `window` of `part`.
+    fn answer(
+        &mut self,
+        part: Part,
+        window: (Date, Date),
+        bytes: &[u8],
+    ) -> Result<(), PluginError> {
+        self.part = part;
+        self.window = window;
+        let base = self.order;
+        let mut next = base;
+        each_event(bytes, |i, event| {
+            next = base + i + 1;
+            self.event(base + i, event);
+        })?;
+        self.order = next;
+        Ok(())
+    }
+
     fn event(&mut self, order: usize, event: RawEvent<'_>) {
         let commit = &event.commit;
         let day = commit.date;
@@ -226,7 +250,8 @@ fn ask(
     ctx: &Context<'_>,
     period: &Period,
     windows: &Windows,
-    to_fold: &SyncSender<Answer>,
+    reader: &Mutex<Reader<'_>>,
+    to_fold: &SyncSender<Job>,
 ) -> Result<(), PluginError> {
     let day_before = period.start_day();
     let contacts = ChangeFilter::fields(["contact.last"]).contacts();
@@ -250,13 +275,22 @@ fn ask(
         for (from, to) in window {
             let answer = ctx.changes_raw(Some(from), Some(to), &filter, |bytes| {
                 answered = true;
-                let answer = Answer {
-                    part,
-                    window: (from, to),
-                    bytes: bytes.to_vec(),
-                };
+                let window = (from, to);
                 // A folding thread gone has failed: its error is reported.
-                Ok(to_fold.send(answer).is_ok())
+                if bytes.len() < FOLD_IN_PLACE {
+                    let answer = Answer {
+                        part,
+                        window,
+                        bytes: bytes.to_vec(),
+                    };
+                    return Ok(to_fold.send(Job::Fold(answer)).is_ok());
+                }
+                let (done, caught_up) = sync_channel(1);
+                if to_fold.send(Job::Wait(done)).is_err() || caught_up.recv().is_err() {
+                    return Ok(false);
+                }
+                lock(reader).answer(part, window, bytes)?;
+                Ok(true)
             });
             match answer {
                 Err(_) if !answered => return Ok(false),
@@ -301,6 +335,13 @@ fn ask(
     Ok(())
 }
 
+/// Answers at least this large are folded where they arrive, once the
+/// folding thread has caught up, rather than copied for it: a monthly
+/// regrade of 15,000 customers makes an answer of 20 to 30 MB, which a
+/// copy would hold twice. (Tests' answers are small: at 512 bytes some
+/// are copied and some folded in place.)
+const FOLD_IN_PLACE: usize = if cfg!(test) { 512 } else { 8 << 20 };
+
 /// One answer of the host, handed to the thread that folds it.
 struct Answer {
     part: Part,
@@ -309,33 +350,45 @@ struct Answer {
     bytes: Vec<u8>,
 }
 
+/// What the folding thread is asked to do.
+enum Job {
+    /// Fold this answer.
+    Fold(Answer),
+    /// Say so once every answer sent before is folded.
+    Wait(SyncSender<()>),
+}
+
+/// The reader, whoever folds (a panic on the folding thread is resumed
+/// when it is joined).
+fn lock<'r, 'a>(reader: &'r Mutex<Reader<'a>>) -> MutexGuard<'r, Reader<'a>> {
+    reader.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// Folds the answers into `reader` in the order they were asked for.
-/// Positions run on across the answers, so a later answer's (older)
-/// commits sort after an earlier one's within a second.
-fn fold(mut reader: Reader<'_>, answers: Receiver<Answer>) -> Result<Reader<'_>, PluginError> {
-    let mut order = 0;
-    for answer in answers {
-        reader.part = answer.part;
-        reader.window = answer.window;
-        let base = order;
-        each_event(&answer.bytes, |i, event| {
-            order = base + i + 1;
-            reader.event(base + i, event);
-        })?;
+fn fold(reader: &Mutex<Reader<'_>>, jobs: Receiver<Job>) -> Result<(), PluginError> {
+    for job in jobs {
+        match job {
+            Job::Fold(answer) => lock(reader).answer(answer.part, answer.window, &answer.bytes)?,
+            Job::Wait(done) => {
+                let _ = done.send(());
+            }
+        }
     }
-    Ok(reader)
+    Ok(())
 }
 
 /// Reads the windows of `period` from the host, folding the period's
 /// changes over the `end` book ([`Fold`]). The answers are folded on a
 /// thread of their own while the host makes the next one (the host's walk
 /// and the parsing each take one core): one answer folded, one waiting
-/// (the host's and its copy), never more.
+/// (the host's and its copy), never more; a very large answer is folded
+/// in place instead ([`FOLD_IN_PLACE`]).
 pub fn read(ctx: &Context<'_>, period: &Period, end: Snapshot<'_>) -> Result<Read, PluginError> {
     let windows = Windows::of(period);
-    let reader = Reader {
+    let reader = Mutex::new(Reader {
         part: Part::Period,
         window: (period.since, period.until),
+        order: 0,
         period: period.clone(),
         previous_since: period.previous_since(),
         risk_since: windows.risk_since,
@@ -344,17 +397,18 @@ pub fn read(ctx: &Context<'_>, period: &Period, end: Snapshot<'_>) -> Result<Rea
         complaints: Vec::new(),
         revenue: Vec::new(),
         trails: TrailsBuilder::default(),
-    };
-    let (to_fold, answers) = sync_channel::<Answer>(0);
+    });
+    let (to_fold, jobs) = sync_channel::<Job>(0);
     let (asked, folded) = std::thread::scope(|scope| {
-        let folding = scope.spawn(move || fold(reader, answers));
-        let asked = ask(ctx, period, &windows, &to_fold);
+        let folding = scope.spawn(|| fold(&reader, jobs));
+        let asked = ask(ctx, period, &windows, &reader, &to_fold);
         drop(to_fold);
         (asked, joined(folding))
     });
     // A folding error first: asking stops quietly when the folding stopped.
-    let reader = folded?;
+    folded?;
     asked?;
+    let reader = reader.into_inner().unwrap_or_else(PoisonError::into_inner);
     let (folded, rewound) = reader.fold.finish();
     Ok(Read {
         period: folded,

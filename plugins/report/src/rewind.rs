@@ -61,8 +61,9 @@ pub struct Rewinder<'a> {
     /// The end book, in id order.
     end: &'a [Customer],
     /// Each customer a change named, as far as undone: `None` when it is
-    /// not in the book at that point (added later, or renamed away).
-    states: BTreeMap<String, Option<Customer>>,
+    /// not in the book at that point (added later, or renamed away). Boxed:
+    /// a customer is large, and the map's nodes keep room for eleven.
+    states: BTreeMap<String, Option<Box<Customer>>>,
     /// Changes that could not be undone.
     failed: usize,
 }
@@ -79,13 +80,13 @@ impl<'a> Rewinder<'a> {
 
     /// The customer `id` as far as undone (its end version until a change
     /// names it).
-    fn state(&mut self, id: &str) -> &mut Option<Customer> {
+    fn state(&mut self, id: &str) -> &mut Option<Box<Customer>> {
         if !self.states.contains_key(id) {
             let end = self
                 .end
                 .binary_search_by(|c| c.id.as_str().cmp(id))
                 .ok()
-                .map(|i| self.end[i].clone());
+                .map(|i| Box::new(self.end[i].clone()));
             self.states.insert(id.to_owned(), end);
         }
         self.states.get_mut(id).expect("inserted above")
@@ -107,8 +108,8 @@ impl<'a> Rewinder<'a> {
             self.failed += 1;
             return;
         }
-        match undo(current.as_ref(), change, id) {
-            Some(before) => *self.state(id) = Some(before),
+        match undo(current.as_deref(), change, id) {
+            Some(before) => *self.state(id) = Some(Box::new(before)),
             None => {
                 self.failed += 1;
                 if current.is_some() {
@@ -132,7 +133,7 @@ impl<'a> Rewinder<'a> {
 #[derive(Default)]
 pub struct Rewound {
     /// Each touched id and its start version (`None`: not in the start book).
-    states: BTreeMap<String, Option<Customer>>,
+    states: BTreeMap<String, Option<Box<Customer>>>,
     /// Changes that could not be undone (a customer the change names is
     /// missing, or its old fields do not make a customer).
     pub failed: usize,
@@ -160,7 +161,7 @@ pub fn rewind(end: &[Customer], changes: &[Change]) -> (Vec<Customer>, usize) {
         end.iter().map(|c| (c.id.clone(), c.clone())).collect();
     for (id, state) in states {
         match state {
-            Some(customer) => book.insert(id, customer),
+            Some(customer) => book.insert(id, *customer),
             None => book.remove(&id),
         };
     }
@@ -198,7 +199,12 @@ pub fn rewind_in_place(book: &mut Vec<Customer>, rewound: Rewound) -> Undone {
         .filter_map(|id| book.binary_search_by(|c| c.id.as_str().cmp(id)).ok())
         .collect();
     let saved: Vec<Customer> = at.iter().map(|&i| std::mem::take(&mut book[i])).collect();
-    let before: Vec<Customer> = rewound.states.into_values().flatten().collect();
+    let before: Vec<Customer> = rewound
+        .states
+        .into_values()
+        .flatten()
+        .map(|customer| *customer)
+        .collect();
     let same_ids =
         before.len() == saved.len() && before.iter().zip(&saved).all(|(b, s)| b.id == s.id);
     if same_ids {
