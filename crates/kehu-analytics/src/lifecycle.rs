@@ -13,7 +13,7 @@
 //!    [`TREND_VALUES`] recorded values;
 //! 5. **mature**: otherwise (stable, or a single recorded value).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use kehu_core::service::Lifecycle;
@@ -149,6 +149,89 @@ pub fn group_values(
         out.entry(id).or_default().push((day, value));
     }
     out
+}
+
+/// A recorded value's place in the history: (day, commit time, order within
+/// a second), oldest first.
+pub type ValueKey = (Date, i64, usize);
+
+/// The recorded `revenue_12m` values that [`stage`] reads on a few days,
+/// kept while they stream in (in any order): per customer, the last
+/// [`TREND_VALUES`] recorded up to each day. An older value is dropped as
+/// soon as every day has enough newer ones, so memory follows the
+/// customers, not the length of the history read (a one-year report reads
+/// two years of values).
+#[derive(Debug, Default)]
+pub struct RecentValues {
+    /// The days read, in order.
+    days: Vec<Date>,
+    by_id: HashMap<String, Vec<(ValueKey, f64)>>,
+}
+
+impl RecentValues {
+    /// Keeps what the stages on `days` read.
+    pub fn new(days: &[Date]) -> RecentValues {
+        let mut days = days.to_vec();
+        days.sort_unstable();
+        days.dedup();
+        RecentValues {
+            days,
+            by_id: HashMap::new(),
+        }
+    }
+
+    /// Values kept per customer at most.
+    fn cap(&self) -> usize {
+        TREND_VALUES * self.days.len()
+    }
+
+    /// Adds customer `id`'s value recorded at `key`.
+    pub fn push(&mut self, key: ValueKey, id: &str, value: f64) {
+        if self.days.last().is_none_or(|last| key.0 > *last) {
+            return;
+        }
+        let cap = self.cap();
+        let values = match self.by_id.get_mut(id) {
+            Some(values) => values,
+            None => self.by_id.entry(id.to_owned()).or_default(),
+        };
+        values.push((key, value));
+        if values.len() >= 2 * cap {
+            keep_recent(values, &self.days);
+        }
+    }
+
+    /// Each customer's kept values, oldest first.
+    pub fn finish(self) -> BTreeMap<String, Vec<(Date, f64)>> {
+        let days = self.days;
+        self.by_id
+            .into_iter()
+            .map(|(id, mut values)| {
+                keep_recent(&mut values, &days);
+                let values = values
+                    .into_iter()
+                    .map(|((day, _, _), v)| (day, v))
+                    .collect();
+                (id, values)
+            })
+            .collect()
+    }
+}
+
+/// Sorts `values` oldest first and keeps those among the last
+/// [`TREND_VALUES`] up to one of `days` (in order).
+fn keep_recent(values: &mut Vec<(ValueKey, f64)>, days: &[Date]) {
+    values.sort_by_key(|(key, _)| *key);
+    let mut keep = vec![false; values.len()];
+    for day in days {
+        let upto = values.partition_point(|((d, _, _), _)| d <= day);
+        for slot in &mut keep[upto.saturating_sub(TREND_VALUES)..upto] {
+            *slot = true;
+        }
+    }
+    let mut kept = keep.into_iter();
+    values.retain(|_| kept.next().unwrap_or(false));
+    values.shrink_to_fit();
 }
 
 /// The recorded values plus the customer's current `revenue_12m` when it
@@ -442,6 +525,40 @@ mod tests {
         let mut lead = customer("2026-01-01", "2026-01-01", 0);
         lead.metrics = Default::default();
         assert_eq!(of(&lead, &[]), None);
+    }
+
+    #[test]
+    fn recent_values_keep_what_the_stages_read() {
+        // 120 values of 3 customers over 240 days, pushed in a scrambled
+        // order (pruned on the way: 40 a customer): for each day read, the
+        // last TREND_VALUES up to it are the same as from every value.
+        let days = [day("2026-10-01"), day("2026-11-10")];
+        let mut recent = RecentValues::new(&days);
+        let mut all = Vec::new();
+        for n in 0..120u32 {
+            let scrambled = (n * 17) % 120;
+            let on = day("2026-05-01").0 + chrono::TimeDelta::days(i64::from(scrambled * 2));
+            let key = (Date(on), i64::from(scrambled), 0);
+            let id = ["a", "b", "c"][(n % 3) as usize];
+            recent.push(key, id, f64::from(scrambled));
+            all.push((key, id.to_owned(), f64::from(scrambled)));
+        }
+        let kept = recent.finish();
+        let every = group_values(all);
+        for (id, values) in &every {
+            for d in days {
+                let last = |v: &[(Date, f64)]| -> Vec<(Date, f64)> {
+                    let upto: Vec<_> = v.iter().copied().filter(|(on, _)| *on <= d).collect();
+                    upto[upto.len().saturating_sub(TREND_VALUES)..].to_vec()
+                };
+                assert_eq!(last(&kept[id]), last(values), "{id} on {d}");
+            }
+            assert!(kept[id].len() <= 2 * TREND_VALUES);
+        }
+        // Nothing after the last day is kept.
+        let mut late = RecentValues::new(&days);
+        late.push((day("2026-12-01"), 0, 0), "a", 1.0);
+        assert!(late.finish().is_empty());
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use kehu_analytics::complaints::{ComplaintEvent, ComplaintKind};
-use kehu_analytics::lifecycle::group_values;
+use kehu_analytics::lifecycle::RecentValues;
 use kehu_analytics::trails::{self, Trails, TrailsBuilder};
 use kehu_core::Date;
 use kehu_plugin_sdk::{ChangeFilter, Context, PluginError};
@@ -51,7 +51,9 @@ pub struct Read {
     pub previous_booked: i64,
     /// Complaint openings and resolutions, oldest first.
     pub complaints: Vec<ComplaintEvent>,
-    /// Each customer's recorded `revenue_12m` values in the windows read.
+    /// Each customer's recorded `revenue_12m` values in the windows read
+    /// that the lifecycle stages at the start and the end read (the last
+    /// few up to each).
     pub revenue: BTreeMap<String, Vec<(Date, f64)>>,
     /// The history signals of the at-risk list (churn's window).
     pub trails: Trails,
@@ -115,7 +117,7 @@ struct Reader<'a> {
     fold: Fold<'a>,
     previous_booked: i64,
     complaints: Vec<(Key, ComplaintEvent)>,
-    revenue: Vec<(Key, String, f64)>,
+    revenue: RecentValues,
     trails: TrailsBuilder,
 }
 
@@ -157,7 +159,7 @@ impl Reader<'_> {
                 .field("metrics.revenue_12m")
                 .and_then(|f| f.new.as_f64())
             {
-                self.revenue.push((key, customer.id.to_string(), value));
+                self.revenue.push(key, &customer.id, value);
             }
             if day >= self.risk_since {
                 self.trails.push(
@@ -395,7 +397,7 @@ pub fn read(ctx: &Context<'_>, period: &Period, end: Snapshot<'_>) -> Result<Rea
         fold: Fold::new(end),
         previous_booked: 0,
         complaints: Vec::new(),
-        revenue: Vec::new(),
+        revenue: RecentValues::new(&[period.start_day(), period.until]),
         trails: TrailsBuilder::default(),
     });
     let (to_fold, jobs) = sync_channel::<Job>(0);
@@ -415,7 +417,7 @@ pub fn read(ctx: &Context<'_>, period: &Period, end: Snapshot<'_>) -> Result<Rea
         rewound,
         previous_booked: reader.previous_booked,
         complaints: oldest_first(reader.complaints),
-        revenue: group_values(reader.revenue),
+        revenue: reader.revenue.finish(),
         trails: reader.trails.finish(),
     })
 }

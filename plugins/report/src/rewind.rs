@@ -171,51 +171,62 @@ pub fn rewind(end: &[Customer], changes: &[Change]) -> (Vec<Customer>, usize) {
 /// What [`rewind_in_place`] took out of the end book, to put it back.
 #[must_use = "the book stays at the start of the period until restored"]
 pub struct Undone {
-    /// The end versions of the customers the period's changes touched.
-    saved: Vec<Customer>,
-    /// How the start versions went in.
     put: Put,
 }
 
 /// How [`rewind_in_place`] put the start versions into the book.
 enum Put {
-    /// Each in its end version's place (at these positions): no customer
-    /// came, went or was renamed in the period.
-    Swapped(Vec<usize>),
+    /// Each swapped with its end version in place (at these positions; the
+    /// box holds the end version now): no customer came, went or was
+    /// renamed in the period, and nothing was copied.
+    Swapped(Vec<(usize, Box<Customer>)>),
     /// Merged in by id (these ids), the end versions taken out.
-    Merged(BTreeSet<String>),
+    Merged {
+        start_ids: BTreeSet<String>,
+        saved: Vec<Customer>,
+    },
 }
 
 /// Turns `book` (the end book, in id order) into the start book in place
 /// with the start versions [`Rewinder`] made, touching only the customers
 /// the changes named: the book is never held twice, and when the period
-/// kept the same ids (the usual week) no other customer moves. Returns
-/// what [`Undone::restore`] needs to make it the end book again.
+/// kept the same ids (the usual week, or the bench book's year) no other
+/// customer moves and no customer is copied. Returns what
+/// [`Undone::restore`] needs to make it the end book again.
 pub fn rewind_in_place(book: &mut Vec<Customer>, rewound: Rewound) -> Undone {
+    let states = rewound.states;
     // In id order, as the states are.
-    let at: Vec<usize> = rewound
-        .states
+    let at: Vec<Option<usize>> = states
         .keys()
-        .filter_map(|id| book.binary_search_by(|c| c.id.as_str().cmp(id)).ok())
+        .map(|id| book.binary_search_by(|c| c.id.as_str().cmp(id)).ok())
         .collect();
+    let same_ids = states
+        .values()
+        .zip(&at)
+        .all(|(state, at)| state.is_some() == at.is_some());
+    if same_ids {
+        let swapped = states
+            .into_values()
+            .zip(at)
+            .filter_map(|(state, at)| {
+                let (mut customer, i) = (state?, at?);
+                std::mem::swap(&mut book[i], &mut customer);
+                Some((i, customer))
+            })
+            .collect();
+        return Undone {
+            put: Put::Swapped(swapped),
+        };
+    }
+    // Customers came, went or were renamed: the start versions are merged
+    // in by id instead.
+    let at: Vec<usize> = at.into_iter().flatten().collect();
     let saved: Vec<Customer> = at.iter().map(|&i| std::mem::take(&mut book[i])).collect();
-    let before: Vec<Customer> = rewound
-        .states
+    let before: Vec<Customer> = states
         .into_values()
         .flatten()
         .map(|customer| *customer)
         .collect();
-    let same_ids =
-        before.len() == saved.len() && before.iter().zip(&saved).all(|(b, s)| b.id == s.id);
-    if same_ids {
-        for (&i, customer) in at.iter().zip(before) {
-            book[i] = customer;
-        }
-        let put = Put::Swapped(at);
-        return Undone { saved, put };
-    }
-    // Customers came, went or were renamed: the start versions are merged
-    // in by id instead.
     let mut position = 0;
     let mut taken = at.iter().peekable();
     book.retain(|_| {
@@ -225,22 +236,23 @@ pub fn rewind_in_place(book: &mut Vec<Customer>, rewound: Rewound) -> Undone {
     });
     let start_ids = before.iter().map(|c| c.id.clone()).collect();
     merge_in(book, before);
-    let put = Put::Merged(start_ids);
-    Undone { saved, put }
+    Undone {
+        put: Put::Merged { start_ids, saved },
+    }
 }
 
 impl Undone {
     /// Makes `book` (as [`rewind_in_place`] left it) the end book again.
     pub fn restore(self, book: &mut Vec<Customer>) {
         match self.put {
-            Put::Swapped(at) => {
-                for (i, customer) in at.into_iter().zip(self.saved) {
-                    book[i] = customer;
+            Put::Swapped(swapped) => {
+                for (i, customer) in swapped {
+                    book[i] = *customer;
                 }
             }
-            Put::Merged(start_ids) => {
+            Put::Merged { start_ids, saved } => {
                 book.retain(|c| !start_ids.contains(&c.id));
-                merge_in(book, self.saved);
+                merge_in(book, saved);
             }
         }
     }
@@ -392,7 +404,9 @@ mod tests {
         let rewound = rewound(&end, &changes);
         assert_eq!(rewound.failed, 1);
         let undone = rewind_in_place(&mut book, rewound);
-        assert!(matches!(undone.put, Put::Swapped(ref at) if *at == [1, 3]));
+        assert!(
+            matches!(undone.put, Put::Swapped(ref swapped) if swapped.iter().map(|(i, _)| *i).eq([1, 3]))
+        );
         assert_eq!(
             serde_json::to_value(&book).unwrap(),
             serde_json::to_value(&start).unwrap()
