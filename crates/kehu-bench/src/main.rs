@@ -298,8 +298,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let timed = fit::fit_cdnow(&file, end)?;
             let p = timed.fit.params;
             println!(
-                "{} customers: r = {:.4}  alpha = {:.4}  a = {:.4}  b = {:.4}",
-                timed.fit.customers, p.r, p.alpha, p.a, p.b
+                "{} customers ({} distinct), {} iterations: r = {:.4}  alpha = {:.4}  a = {:.4}  b = {:.4}",
+                timed.fit.customers,
+                timed.fit.distinct,
+                timed.fit.iterations,
+                p.r,
+                p.alpha,
+                p.a,
+                p.b
             );
             eprintln!("{} {:.6}", fit::REPORTED_PREFIX, timed.best.as_secs_f64());
         }
