@@ -4,7 +4,8 @@
 //! the sections that need it; then it is dropped. So a report's memory
 //! follows the customers the period touched and what it lists, not the
 //! number of changes: a one-year report of the 100,000-customer bench book
-//! held its 193,000 changes (about 300 MB) before.
+//! held its 193,000 changes before, and its peak fell from 508 to 332 MiB
+//! when it stopped.
 //!
 //! Newest first is the order the host sends (its walk of the history,
 //! window by window from the end of the period back), so every rename newer
