@@ -137,12 +137,10 @@ pub fn revenue_histories(events: &Value, until: Date) -> BTreeMap<String, Vec<(D
     group_values(keyed)
 }
 
-/// Recorded `revenue_12m` values keyed by (day, commit time, order within
-/// a second), any order, grouped per customer oldest first: what
-/// [`revenue_histories`] makes of events, for a reader that streams them.
-pub fn group_values(
-    mut keyed: Vec<((Date, i64, usize), String, f64)>,
-) -> BTreeMap<String, Vec<(Date, f64)>> {
+/// Recorded `revenue_12m` values, in any order, grouped per customer
+/// oldest first: what [`revenue_histories`] makes of events (a reader that
+/// streams them keeps only what the stages read: [`RecentValues`]).
+fn group_values(mut keyed: Vec<(ValueKey, String, f64)>) -> BTreeMap<String, Vec<(Date, f64)>> {
     keyed.sort_by_key(|k| k.0);
     let mut out: BTreeMap<String, Vec<(Date, f64)>> = BTreeMap::new();
     for ((day, _, _), id, value) in keyed {

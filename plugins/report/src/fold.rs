@@ -24,6 +24,8 @@ use crate::sections::{Period, Snapshot, funnel, kpi};
 /// the customers they touched.
 pub struct Fold<'a> {
     end: Snapshot<'a>,
+    /// The tiers in kehu.toml's order, for ranking movements.
+    tiers: Vec<&'a str>,
     rewinder: Rewinder<'a>,
     renames: Renames,
     contacts: Tally,
@@ -37,6 +39,7 @@ impl<'a> Fold<'a> {
     pub fn new(end: Snapshot<'a>) -> Fold<'a> {
         Fold {
             end,
+            tiers: end.config.tiers.iter().map(|t| t.name.as_str()).collect(),
             rewinder: Rewinder::new(end.customers),
             renames: Renames::default(),
             contacts: Tally::default(),
@@ -52,7 +55,7 @@ impl<'a> Fold<'a> {
         self.rewinder.undo(change);
         self.contacts.add(change, &self.renames, &self.end);
         self.booked += kpi::booked(change);
-        movements::of_change(change, &self.renames, &self.end, |m| {
+        movements::of_change(change, &self.renames, &self.end, &self.tiers, |m| {
             self.movements.push((key, m));
         });
         if let Some(stage_move) = funnel::stage_move(change, &self.renames) {

@@ -61,28 +61,26 @@ pub struct Migration {
 
 /// The tier and pipeline grades `change` raised or lowered, named by their
 /// ids at the end (`renames` knows every rename newer than the change).
-/// Tiers rank in kehu.toml's order (first = best), pipeline grades A
-/// (soonest) to E.
+/// Tiers rank in `tiers`' order (kehu.toml's, first = best), pipeline
+/// grades A (soonest) to E.
 pub fn of_change(
     change: &Change,
     renames: &Renames,
     end: &Snapshot<'_>,
+    tiers: &[&str],
     mut out: impl FnMut(Movement),
 ) {
-    for (field, label) in [("grade.tier", "tier"), ("grade.pipeline", "pipeline")] {
+    for (field, label, order) in [
+        ("grade.tier", "tier", tiers),
+        ("grade.pipeline", "pipeline", PIPELINE.as_slice()),
+    ] {
         let Some((old, new)) = change.field(field) else {
             continue;
         };
         let (Some(from), Some(to)) = (scalar(old), scalar(new)) else {
             continue;
         };
-        let rank = |name: &str| {
-            if label == "tier" {
-                end.config.tiers.iter().position(|t| t.name == name)
-            } else {
-                PIPELINE.iter().position(|t| *t == name)
-            }
-        };
+        let rank = |name: &str| order.iter().position(|t| *t == name);
         let (Some(a), Some(b)) = (rank(&from), rank(&to)) else {
             continue;
         };
