@@ -339,8 +339,8 @@ fn ask(
 
 /// Answers at least this large are folded where they arrive, once the
 /// folding thread has caught up, rather than copied for it: a monthly
-/// regrade of 15,000 customers makes an answer of 20 to 30 MB, which a
-/// copy would hold twice. (Tests' answers are small: at 512 bytes some
+/// regrade of 15,000 customers makes an answer of about 31 MB on the bench
+/// book, which a copy would hold twice. (Tests' answers are small: at 512 bytes some
 /// are copied and some folded in place.)
 const FOLD_IN_PLACE: usize = if cfg!(test) { 512 } else { 8 << 20 };
 
