@@ -6,6 +6,9 @@
 //! period's last day, so a past week is reported as it was. The start book
 //! is the end book with the period undone in place ([`rewind_in_place`]),
 //! kept as its figures ([`Start`]) and turned back: one book in memory.
+//! A period that names many customers is undone in the book itself, which
+//! is then read again from the host for the end book
+//! ([`crate::rewind::IN_PLACE_AFTER`]).
 //! The book is graded for the portfolio alone (on both cores), then the
 //! other sections are made on two threads; the at-risk list's model is
 //! fitted on the end book there, so its working memory is never held
@@ -23,7 +26,7 @@ use kehu_plugin_sdk::{Context, PluginError};
 use crate::memory::release_free_memory;
 use crate::model::{Report, SCHEMA};
 use crate::period::Period;
-use crate::read::{Read, read};
+use crate::read::{Read, Unread, read};
 use crate::rewind::rewind_in_place;
 use crate::sections::start::Start;
 use crate::sections::{
@@ -70,31 +73,35 @@ fn policy(config: &Config) -> Result<Policy, PluginError> {
     Policy::from_config(config).map_err(|e| PluginError::Data(format!("kehu.toml: {e}")))
 }
 
+/// The book at the end of `period`: the host's, or as it was that day.
+fn end_book(ctx: &mut Context<'_>, period: &Period) -> Result<Book, PluginError> {
+    if period.until == ctx.as_of() {
+        ctx.take_book()
+    } else {
+        ctx.book_at(period.until)
+    }
+}
+
 /// Asks the host for the books and the history of `period` ([`read`]).
 pub fn gather(
     ctx: &mut Context<'_>,
     period: &Period,
     calibrate: bool,
 ) -> Result<Inputs, PluginError> {
-    let mut end = if period.until == ctx.as_of() {
-        ctx.take_book()?
-    } else {
-        ctx.book_at(period.until)?
-    };
+    let mut end = end_book(ctx, period)?;
     let mut notes = Vec::new();
     let config = config_of(&end)?;
-    let snapshot = Snapshot {
-        customers: &end.customers,
-        config: &config,
-    };
-    let history = read(ctx, period, snapshot);
-    let mut history = match history {
+    let mut history = match read(ctx, period, &mut end.customers, &config) {
         Ok(read) => Some(read),
-        Err(e) => {
+        Err(Unread { error, book_undone }) => {
             notes.push(format!(
-                "no history ({e}): contacts, movements, transitions, revenue growth, \
+                "no history ({error}): contacts, movements, transitions, revenue growth, \
                  complaints and the history signals of the at-risk list are left out"
             ));
+            if book_undone {
+                end.customers = Vec::new();
+                end = end_book(ctx, period)?;
+            }
             None
         }
     };
@@ -122,7 +129,18 @@ pub fn gather(
                 &read.revenue,
                 &read.period.touched,
             );
-            undone.restore(&mut end.customers);
+            if !undone.restore(&mut end.customers) {
+                // Undone in place (the period named many customers): the
+                // start book goes before the end book is read again.
+                end.customers = Vec::new();
+                release_free_memory();
+                end = end_book(ctx, period)?;
+            }
+            let end = Snapshot {
+                customers: &end.customers,
+                config: &config,
+            };
+            movements::name(&mut read.period.movements, &end);
             // The start book's gradings are gone too.
             release_free_memory();
             Some(start?)

@@ -13,17 +13,22 @@
 //! shows are the ids at the end of the period.
 
 use kehu_analytics::funnel::StageMove;
+use kehu_core::{Config, Customer};
 
 use crate::history::{Change, Key, Renames, oldest_first};
 use crate::rewind::{Rewinder, Rewound};
-use crate::sections::contacts::Tally;
+use crate::sections::contacts::{EndContacts, Tally};
 use crate::sections::movements::{self, Movement};
-use crate::sections::{Period, Snapshot, funnel, kpi};
+use crate::sections::{Period, funnel, kpi};
 
 /// Folds the period's changes into a [`Period`] and the start versions of
-/// the customers they touched.
+/// the customers they touched. What the sections read of the end book is
+/// taken when it starts (the book is undone as the changes come): the
+/// owners and channels here, the movements' names once the end book is
+/// whole again ([`movements::name`]).
 pub struct Fold<'a> {
-    end: Snapshot<'a>,
+    /// The end book's owners and channels, for the contacts.
+    end: EndContacts,
     /// The tiers in kehu.toml's order, for ranking movements.
     tiers: Vec<&'a str>,
     rewinder: Rewinder<'a>,
@@ -35,12 +40,12 @@ pub struct Fold<'a> {
 }
 
 impl<'a> Fold<'a> {
-    /// Starts over the `end` book.
-    pub fn new(end: Snapshot<'a>) -> Fold<'a> {
+    /// Starts over the end `book` (in id order) and its kehu.toml.
+    pub fn new(book: &'a mut [Customer], config: &'a Config) -> Fold<'a> {
         Fold {
-            end,
-            tiers: end.config.tiers.iter().map(|t| t.name.as_str()).collect(),
-            rewinder: Rewinder::new(end.customers),
+            end: EndContacts::of(book),
+            tiers: config.tiers.iter().map(|t| t.name.as_str()).collect(),
+            rewinder: Rewinder::new(book),
             renames: Renames::default(),
             contacts: Tally::default(),
             booked: 0,
@@ -53,9 +58,12 @@ impl<'a> Fold<'a> {
     pub fn add(&mut self, key: Key, change: &Change) {
         self.renames.note(change);
         self.rewinder.undo(change);
-        self.contacts.add(change, &self.renames, &self.end);
+        if change.is_contact() {
+            let place = self.rewinder.position(self.renames.resolve(&change.id));
+            self.contacts.add(change, place.map(|i| self.end.at(i)));
+        }
         self.booked += kpi::booked(change);
-        movements::of_change(change, &self.renames, &self.end, &self.tiers, |m| {
+        movements::of_change(change, &self.renames, &self.tiers, |m| {
             self.movements.push((key, m));
         });
         if let Some(stage_move) = funnel::stage_move(change, &self.renames) {
@@ -63,14 +71,20 @@ impl<'a> Fold<'a> {
         }
     }
 
+    /// Whether the end book is being undone in place (it is then neither
+    /// the end book nor yet the start book).
+    pub fn undoes_in_place(&self) -> bool {
+        self.rewinder.in_place()
+    }
+
     /// What the sections keep, the listed changes oldest first (in the
     /// order of their commits, a commit's customers in the host's order),
     /// and the start versions.
     pub fn finish(self) -> (Period, Rewound) {
-        let rewound = self.rewinder.finish();
+        let (rewound, touched) = self.rewinder.finish();
         let period = Period {
             renames: self.renames,
-            touched: rewound.touched(),
+            touched,
             contacts: self.contacts,
             booked: self.booked,
             movements: oldest_first(self.movements),

@@ -22,7 +22,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use kehu_analytics::complaints::{ComplaintEvent, ComplaintKind};
 use kehu_analytics::lifecycle::RecentValues;
 use kehu_analytics::trails::{self, Trails, TrailsBuilder};
-use kehu_core::Date;
+use kehu_core::{Config, Customer, Date};
 use kehu_plugin_sdk::{ChangeFilter, Context, PluginError};
 
 use crate::build::joined;
@@ -30,8 +30,17 @@ use crate::fold::Fold;
 use crate::history::{Change, Key, RawCustomer, RawEvent, each_event, key, oldest_first};
 use crate::period::{Period, shift};
 use crate::rewind::Rewound;
-use crate::sections::Snapshot;
 use crate::sections::kpi::booked_delta;
+
+/// Why the history could not be read.
+#[derive(Debug)]
+pub struct Unread {
+    /// The host's or the folding's error.
+    pub error: PluginError,
+    /// The book was being undone in place when it failed: it is neither
+    /// the end book nor the start book, and is to be read again.
+    pub book_undone: bool,
+}
 
 /// Days of contact history the complaint KPIs need (their year).
 pub const COMPLAINT_DAYS: i64 = 365;
@@ -380,12 +389,18 @@ fn fold(reader: &Mutex<Reader<'_>>, jobs: Receiver<Job>) -> Result<(), PluginErr
 }
 
 /// Reads the windows of `period` from the host, folding the period's
-/// changes over the `end` book ([`Fold`]). The answers are folded on a
+/// changes over the end `book` ([`Fold`]), which is left undone as far as
+/// [`crate::rewind::Rewinder`] went. The answers are folded on a
 /// thread of their own while the host makes the next one (the host's walk
 /// and the parsing each take one core): one answer folded, one waiting
 /// (the host's and its copy), never more; a very large answer is folded
 /// in place instead ([`FOLD_IN_PLACE`]).
-pub fn read(ctx: &Context<'_>, period: &Period, end: Snapshot<'_>) -> Result<Read, PluginError> {
+pub fn read(
+    ctx: &Context<'_>,
+    period: &Period,
+    book: &mut [Customer],
+    config: &Config,
+) -> Result<Read, Unread> {
     let windows = Windows::of(period);
     let reader = Mutex::new(Reader {
         part: Part::Period,
@@ -394,7 +409,7 @@ pub fn read(ctx: &Context<'_>, period: &Period, end: Snapshot<'_>) -> Result<Rea
         period: period.clone(),
         previous_since: period.previous_since(),
         risk_since: windows.risk_since,
-        fold: Fold::new(end),
+        fold: Fold::new(book, config),
         previous_booked: 0,
         complaints: Vec::new(),
         revenue: RecentValues::new(&[period.start_day(), period.until]),
@@ -407,10 +422,14 @@ pub fn read(ctx: &Context<'_>, period: &Period, end: Snapshot<'_>) -> Result<Rea
         drop(to_fold);
         (asked, joined(folding))
     });
-    // A folding error first: asking stops quietly when the folding stopped.
-    folded?;
-    asked?;
     let reader = reader.into_inner().unwrap_or_else(PoisonError::into_inner);
+    // A folding error first: asking stops quietly when the folding stopped.
+    if let Err(error) = folded.and(asked) {
+        return Err(Unread {
+            error,
+            book_undone: reader.fold.undoes_in_place(),
+        });
+    }
     let (folded, rewound) = reader.fold.finish();
     Ok(Read {
         period: folded,

@@ -21,7 +21,9 @@ pub struct Movement {
     pub date: Date,
     /// Customer id (at the end of the period, if renamed since).
     pub customer: String,
-    /// Customer name (the id when it left the book).
+    /// Customer name at the end (the id when it left the book): set by
+    /// [`name`] once the end book is whole again (the book is undone while
+    /// the movements are gathered).
     pub name: String,
     /// `tier` or `pipeline`.
     pub field: &'static str,
@@ -66,7 +68,6 @@ pub struct Migration {
 pub fn of_change(
     change: &Change,
     renames: &Renames,
-    end: &Snapshot<'_>,
     tiers: &[&str],
     mut out: impl FnMut(Movement),
 ) {
@@ -91,9 +92,7 @@ pub fn of_change(
         out(Movement {
             date: change.day,
             customer: id.to_owned(),
-            name: end
-                .find(id)
-                .map_or_else(|| id.to_owned(), |c| c.name.clone()),
+            name: String::new(),
             field: label,
             from,
             to,
@@ -101,6 +100,16 @@ pub fn of_change(
             author: change.author.clone(),
             why: change.why.clone(),
         });
+    }
+}
+
+/// Names each of `movements` after its customer in the `end` book (by its
+/// id when it left the book).
+pub fn name(movements: &mut [Movement], end: &Snapshot<'_>) {
+    for movement in movements {
+        movement.name = end
+            .find(&movement.customer)
+            .map_or_else(|| movement.customer.clone(), |c| c.name.clone());
     }
 }
 
