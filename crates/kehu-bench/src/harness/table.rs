@@ -5,7 +5,7 @@ use std::time::Duration;
 use comfy_table::{Table, presets::ASCII_MARKDOWN};
 
 use super::{
-    BookResult, HISTORY_MEMORY_FACTOR, HISTORY_MEMORY_SLACK, RowResult, RowStatus, Target,
+    BookResult, BookSize, HISTORY_MEMORY_FACTOR, HISTORY_MEMORY_SLACK, RowResult, RowStatus, Target,
 };
 
 /// A duration for people: `842 ms`, `4.21 s`.
@@ -227,6 +227,11 @@ pub fn render_books(books: &[BookResult]) -> String {
             info.focus,
             info.dir.display()
         ));
+        if book.size == BookSize::Small {
+            out.push_str(
+                "  (on this book only history, import, fit and plugin discovery are judged: the other targets are stated at 100,000 customers)\n",
+            );
+        }
     }
     out
 }
