@@ -62,7 +62,7 @@ fn book(n: usize, as_of: Date) -> Vec<Customer> {
             let mut c = Customer {
                 id: format!("c{i:06}"),
                 name: format!("Customer {i}"),
-                stage: stages[rng.below(stages.len() as u64) as usize].to_string(),
+                stage: stages[rng.below(stages.len() as u64) as usize].into(),
                 ..Customer::default()
             };
             if rng.below(3) > 0 {
@@ -94,7 +94,7 @@ fn book(n: usize, as_of: Date) -> Vec<Customer> {
             if rng.below(2) == 0 {
                 m.satisfaction = Some(1.0 + (rng.below(41) as f64) / 10.0);
                 m.repurchase = Some(rng.unit());
-                m.referral = Some(referrals[rng.below(3) as usize].to_string());
+                m.referral = Some(referrals[rng.below(3) as usize].into());
             }
             if rng.below(5) > 0 {
                 c.contact.last = Some(add_days(as_of, -(rng.below(400) as i64)));

@@ -153,10 +153,10 @@ fn draft_customer(rng: &mut Rng, names: &mut NameMaker, big: bool) -> Draft {
     let mut c = Customer {
         id,
         name,
-        region: Some(region.to_owned()),
-        industry: Some(industry.to_owned()),
+        region: Some(region.into()),
+        industry: Some(industry.into()),
         since: date(since),
-        stage: stage.to_owned(),
+        stage: stage.into(),
         ..Customer::default()
     };
     if ex_buyer {
@@ -205,7 +205,7 @@ fn draft_customer(rng: &mut Rng, names: &mut NameMaker, big: bool) -> Draft {
                 } else {
                     "unlikely"
                 };
-                m.referral = Some(referral.to_owned());
+                m.referral = Some(referral.into());
             }
         }
     }
@@ -279,7 +279,7 @@ fn contact(rng: &mut Rng, c: &mut Customer, tier: &str, pipeline_a: bool) {
     };
     debug_assert!(CHANNELS.contains(&channel));
     c.contact.last = date(last);
-    c.contact.channel = Some(channel.to_owned());
+    c.contact.channel = Some(channel.into());
 }
 
 fn step_tier(tier: &str, up: bool) -> &'static str {
@@ -338,10 +338,10 @@ pub fn generate(spec: &BookSpec) -> GeneratedBook {
                 written_tier = step_tier(tiers[i], true);
                 g.pinned.push("tier".to_owned());
             }
-            g.tier = Some(written_tier.to_owned());
-            g.abc = Some(abc[i].to_owned());
-            g.rfm = rfm[i].map(str::to_owned);
-            g.pipeline = Some(pipeline.to_owned());
+            g.tier = Some(written_tier.into());
+            g.abc = Some(abc[i].into());
+            g.rfm = rfm[i].map(Into::into);
+            g.pipeline = Some(pipeline.into());
             if pipeline != "A" && rng.chance(0.015) {
                 g.pinned.push("pipeline".to_owned());
             }
@@ -366,7 +366,7 @@ pub fn generate(spec: &BookSpec) -> GeneratedBook {
         }
         if let Some(k) = least_loaded(&owners, &load, c, weights[i], || rng.between(0.9, 1.1)) {
             load[k] += weights[i];
-            c.owner = Some(owners[k].id.clone());
+            c.owner = Some(owners[k].id.as_str().into());
         }
     }
     set_capacities(&mut owners, &load);

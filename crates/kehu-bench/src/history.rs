@@ -371,7 +371,7 @@ fn edit_contact(state: &mut BookState, rng: &mut Rng, day: Date, avoid: &[usize]
     let note = *rng.pick(&NOTES);
     let c = &mut state.customers[index];
     c.contact.last = Some(day);
-    c.contact.channel = Some(channel.to_owned());
+    c.contact.channel = Some(channel.into());
     if rng.chance(0.2) {
         let old = c.metrics.satisfaction.unwrap_or(4.0);
         let new = ((old + rng.between(-0.5, 0.5)) * 10.0).round() / 10.0;
@@ -391,7 +391,7 @@ fn edit_grade(state: &mut BookState, rng: &mut Rng, avoid: &[usize]) -> Edit {
     let index = state.pick_owned(rng, avoid);
     let reason = *rng.pick(&REASONS);
     let c = &mut state.customers[index];
-    let old = c.grade.tier.clone().unwrap_or_else(|| "small".to_owned());
+    let old = c.grade.tier.clone().unwrap_or_else(|| "small".into());
     let position = TIERS
         .iter()
         .position(|t| *t == old)
@@ -401,7 +401,7 @@ fn edit_grade(state: &mut BookState, rng: &mut Rng, avoid: &[usize]) -> Edit {
     } else {
         TIERS[position - 1]
     };
-    c.grade.tier = Some(new.to_owned());
+    c.grade.tier = Some(new.into());
     if !c.grade.pinned.iter().any(|p| p == "tier") {
         c.grade.pinned.push("tier".to_owned());
     }
@@ -473,7 +473,7 @@ fn edit_by_hand(state: &mut BookState, rng: &mut Rng, avoid: &[usize]) -> Edit {
         format!("Update satisfaction for {} after the survey\n", c.name)
     } else {
         let referral = *rng.pick(&["likely", "possible", "unlikely"]);
-        c.metrics.referral = Some(referral.to_owned());
+        c.metrics.referral = Some(referral.into());
         format!("{}: referral now {referral}\n", c.name)
     };
     Edit {

@@ -346,7 +346,7 @@ mod tests {
         // Tiers drift up over the years, and a customer of a non-pooled
         // tier arrives without a manager.
         for c in book.customers.iter_mut().step_by(7) {
-            c.grade.tier = Some("strategic".to_owned());
+            c.grade.tier = Some("strategic".into());
         }
         let newcomer = book
             .customers
@@ -354,11 +354,14 @@ mod tests {
             .position(|c| c.owner.is_some())
             .unwrap();
         book.customers[newcomer].owner = None;
-        book.customers[newcomer].grade.tier = Some("key".to_owned());
+        book.customers[newcomer].grade.tier = Some("key".into());
         let load_of = |owners: &[Owner]| {
             let mut load = vec![0u32; owners.len()];
             for c in &book.customers {
-                if let Some(k) = owners.iter().position(|o| Some(&o.id) == c.owner.as_ref()) {
+                if let Some(k) = owners
+                    .iter()
+                    .position(|o| Some(o.id.as_str()) == c.owner.as_deref())
+                {
                     load[k] += tier_weight(c.grade.tier.as_deref().unwrap_or("small"));
                 }
             }

@@ -128,7 +128,7 @@ fn seed_of(id: &str) -> u64 {
     })
 }
 
-fn person(rng: &mut Rng, kind: &str, owner: Option<&String>) -> Person {
+fn person(rng: &mut Rng, kind: &str, owner: Option<&str>) -> Person {
     let roles = if kind == "decision-maker" {
         &DECIDERS
     } else {
@@ -138,7 +138,7 @@ fn person(rng: &mut Rng, kind: &str, owner: Option<&String>) -> Person {
         name: format!("{} {}", rng.pick(&FIRST), rng.pick(&LAST)),
         kind: kind.to_owned(),
         role: Some((*rng.pick(roles)).to_owned()),
-        owner: owner.cloned(),
+        owner: owner.map(str::to_owned),
         stance: Some((*rng.pick(&STANCES)).to_owned()),
     }
 }
@@ -152,11 +152,11 @@ fn plan_for(rng: &mut Rng, c: &Customer, owners: &[Owner]) -> Plan {
         .map_or(("Grow profitably", "Competition on price"), |(_, g, ch)| {
             (*g, *ch)
         });
-    let owner = c.owner.as_ref();
+    let owner = c.owner.as_deref();
     // A colleague for one action: another manager of the book.
-    let others: Vec<&String> = owners
+    let others: Vec<&str> = owners
         .iter()
-        .map(|o| &o.id)
+        .map(|o| o.id.as_str())
         .filter(|id| Some(*id) != owner)
         .collect();
     let colleague = if others.is_empty() {
@@ -183,20 +183,20 @@ fn plan_for(rng: &mut Rng, c: &Customer, owners: &[Owner]) -> Plan {
     // open action past its due day for the owner's agenda.
     actions.push(Action {
         what: ACTIONS[start].to_owned(),
-        owner: owner.cloned(),
+        owner: owner.map(str::to_owned),
         due: Some(Date(days_before(reviewed, 10))),
         done: Some(Date(days_before(reviewed, rng.int(11, 20)))),
     });
     actions.push(Action {
         what: ACTIONS[(start + 1) % ACTIONS.len()].to_owned(),
-        owner: colleague.cloned(),
+        owner: colleague.map(str::to_owned),
         due: Some(Date(days_after(today, rng.int(10, 60)))),
         done: None,
     });
     if rng.chance(1.0 / 3.0) {
         actions.push(Action {
             what: ACTIONS[(start + 2) % ACTIONS.len()].to_owned(),
-            owner: owner.cloned(),
+            owner: owner.map(str::to_owned),
             due: Some(Date(days_before(today, rng.int(3, 20)))),
             done: None,
         });

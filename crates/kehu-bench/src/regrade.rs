@@ -9,7 +9,7 @@
 
 use kehu_analytics::book::{CustomerGrades, grade_book};
 use kehu_analytics::policy::Policy;
-use kehu_core::{Customer, Date, Grade, parse_config};
+use kehu_core::{Customer, Date, Grade, Text, parse_config};
 use kehu_plugin::policy::is_pinned;
 
 use crate::error::{BenchError, Result};
@@ -44,7 +44,7 @@ pub fn regrade(customers: &mut [Customer], policy: &Policy, as_of: Date) -> Resu
     for (index, (customer, grades)) in customers.iter_mut().zip(&graded.customers).enumerate() {
         let computed = computed_grade(&customer.grade, grades);
         let mut grade = customer.grade.clone();
-        let fields: [(&str, &mut Option<String>, Option<String>); 5] = [
+        let fields: [(&str, &mut Option<Text>, Option<Text>); 5] = [
             ("grade.tier", &mut grade.tier, computed.tier),
             ("grade.abc", &mut grade.abc, computed.abc),
             ("grade.rfm", &mut grade.rfm, computed.rfm),
@@ -67,14 +67,11 @@ pub fn regrade(customers: &mut [Customer], policy: &Policy, as_of: Date) -> Resu
 /// The grade block classify would write; the other fields (pins, risk) kept.
 fn computed_grade(stored: &Grade, grades: &CustomerGrades) -> Grade {
     Grade {
-        tier: grades.tier.as_ref().map(|t| t.name.clone()),
-        abc: Some(grades.abc.class.as_str().to_owned()),
-        rfm: Some(grades.rfm.segment.as_str().to_owned()),
-        pipeline: Some(grades.pipeline.grade.as_str().to_owned()),
-        loyalty: grades
-            .loyalty
-            .as_ref()
-            .map(|l| l.loyalty.as_str().to_owned()),
+        tier: grades.tier.as_ref().map(|t| t.name.as_str().into()),
+        abc: Some(grades.abc.class.as_str().into()),
+        rfm: Some(grades.rfm.segment.as_str().into()),
+        pipeline: Some(grades.pipeline.grade.as_str().into()),
+        loyalty: grades.loyalty.as_ref().map(|l| l.loyalty.as_str().into()),
         ..stored.clone()
     }
 }

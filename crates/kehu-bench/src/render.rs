@@ -61,9 +61,9 @@ pub fn customer_git_path(id: &str) -> String {
     format!("customers/{shard}/{id}.toml")
 }
 
-pub(crate) fn line_str(out: &mut String, key: &str, value: &Option<String>) {
+pub(crate) fn line_str(out: &mut String, key: &str, value: &Option<impl AsRef<str>>) {
     if let Some(value) = value {
-        let _ = writeln!(out, "{key} = {}", quote(value));
+        let _ = writeln!(out, "{key} = {}", quote(value.as_ref()));
     }
 }
 

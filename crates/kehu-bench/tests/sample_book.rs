@@ -138,18 +138,18 @@ fn sample_parses_and_fits_the_policy() {
         assert_eq!(c.id, stem);
         assert_eq!(path, &kehu_bench::render::customer_path(&c.id));
         assert!(seen.insert(c.id.to_lowercase()), "duplicate {}", c.id);
-        assert!(stages.contains(&c.stage));
+        assert!(stages.contains(c.stage.as_str()));
         assert!(regions.contains(c.region.as_deref().unwrap()));
         assert!(industries.contains(c.industry.as_deref().unwrap()));
         if let Some(owner) = &c.owner {
-            assert!(owners.contains(owner), "{owner}");
-            used_owners.insert(owner.clone());
+            assert!(owners.contains(owner.as_str()), "{owner}");
+            used_owners.insert(owner.to_string());
         }
         if let Some(channel) = &c.contact.channel {
-            assert!(channels.contains(channel));
+            assert!(channels.contains(channel.as_str()));
         }
         if let Some(tier) = &c.grade.tier {
-            assert!(tiers.contains(tier));
+            assert!(tiers.contains(tier.as_str()));
         }
         for day in [
             c.since,
@@ -166,9 +166,9 @@ fn sample_parses_and_fits_the_policy() {
             assert!(c.metrics.orders_total.is_none());
         }
         pinned += usize::from(!c.grade.pinned.is_empty());
-        used_stages.insert(c.stage.clone());
-        used_regions.insert(c.region.clone().unwrap());
-        used_industries.insert(c.industry.clone().unwrap());
+        used_stages.insert(c.stage.to_string());
+        used_regions.insert(c.region.clone().unwrap().to_string());
+        used_industries.insert(c.industry.clone().unwrap().to_string());
         grades.insert(pipeline_grade(c.expected_close.map(|d| d.0), as_of()));
     }
     assert_eq!(used_stages, stages);

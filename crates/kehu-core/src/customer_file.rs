@@ -12,7 +12,7 @@ use toml::Spanned;
 use toml::de::{DeArray, DeString, DeTable, DeValue};
 
 use crate::diag::Severity;
-use crate::{Customer, Date};
+use crate::{Customer, Date, Text};
 
 /// A field of the customer file that the model holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -354,11 +354,11 @@ impl Reader<'_> {
             match field {
                 Id => self.customer.id = self.string(field, value).unwrap_or_default(),
                 Name => self.customer.name = self.string(field, value).unwrap_or_default(),
-                Region => self.customer.region = self.string(field, value),
-                Industry => self.customer.industry = self.string(field, value),
-                Owner => self.customer.owner = self.string(field, value),
+                Region => self.customer.region = self.string(field, value).map(Text::from),
+                Industry => self.customer.industry = self.string(field, value).map(Text::from),
+                Owner => self.customer.owner = self.string(field, value).map(Text::from),
                 Since => self.customer.since = self.date(field, value),
-                Stage => self.customer.stage = self.string(field, value).unwrap_or_default(),
+                Stage => self.customer.stage = self.string(field, value).unwrap_or_default().into(),
                 ExpectedClose => self.customer.expected_close = self.date(field, value),
                 Plan => {
                     let Some(table) = self.table(field, value) else {
@@ -418,7 +418,7 @@ impl Reader<'_> {
         };
         let text = string_of(value.get_ref());
         self.multiline |= text.is_some_and(|t| t.contains('\n'));
-        *slot = text.map(str::to_owned);
+        *slot = text.map(Text::from);
         if slot.is_none() {
             self.wrong_type(field, value, "a string");
         }
@@ -466,7 +466,7 @@ impl Reader<'_> {
             LastOrder => self.customer.metrics.last_order = self.date(field, value),
             Satisfaction => self.customer.metrics.satisfaction = self.float(field, value),
             Repurchase => self.customer.metrics.repurchase = self.float(field, value),
-            _ => self.customer.metrics.referral = self.string(field, value),
+            _ => self.customer.metrics.referral = self.string(field, value).map(Text::from),
         }
     }
 
@@ -479,7 +479,7 @@ impl Reader<'_> {
         if field == Field::ContactLast {
             self.customer.contact.last = self.date(field, value);
         } else {
-            self.customer.contact.channel = self.string(field, value);
+            self.customer.contact.channel = self.string(field, value).map(Text::from);
         }
     }
 

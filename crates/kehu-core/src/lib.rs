@@ -46,7 +46,7 @@ pub use load::{
     CUSTOMERS_DIR, Entry, EntryKind, LoadError, load_book, load_book_cached, load_config,
     load_entries,
 };
-pub use model::{Contact, Customer, Grade, Metrics};
+pub use model::{Contact, Customer, Grade, Metrics, Text};
 pub use policy::check_policy;
 pub use source::MAX_FILE_BYTES;
 pub use validate::{canonical_path, is_valid_id};

@@ -23,6 +23,12 @@ pub const TOP_LEVEL_KEYS: [&str; 8] = [
     "expected_close",
 ];
 
+/// A short text held inline (up to 24 bytes) rather than on the heap:
+/// the customer fields whose values come from small sets (stage, owner,
+/// region, grades, channel). A 100,000-customer book has about a million
+/// of them, and each `String` cost an allocation.
+pub type Text = compact_str::CompactString;
+
 /// One customer: the contents of `customers/<id[0..2]>/<id>.toml`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -33,18 +39,18 @@ pub struct Customer {
     pub name: String,
     /// Region id from `kehu.toml` `[regions]`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
+    pub region: Option<Text>,
     /// Industry id from `kehu.toml` `[industries]`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub industry: Option<String>,
+    pub industry: Option<Text>,
     /// Account manager: an owner id from `kehu.toml` `[owners]`, or a pool.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    pub owner: Option<Text>,
     /// The day the relationship started.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since: Option<Date>,
     /// Funnel stage: lead | qualified | proposal | negotiation | won | lost | churned.
-    pub stage: String,
+    pub stage: Text,
     /// When the open deal (or the next order of a won customer) is expected to close.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_close: Option<Date>,
@@ -69,22 +75,22 @@ pub struct Customer {
 pub struct Grade {
     /// Value tier, a name from `kehu.toml` `[[tiers]]`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tier: Option<String>,
+    pub tier: Option<Text>,
     /// Pareto class: A, B or C.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub abc: Option<String>,
+    pub abc: Option<Text>,
     /// RFM segment, e.g. `important-value`, or `none` without orders.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rfm: Option<String>,
+    pub rfm: Option<Text>,
     /// Pipeline grade A..E.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pipeline: Option<String>,
+    pub pipeline: Option<Text>,
     /// Loyalty: loyal | satisfied | at-risk | detractor.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub loyalty: Option<String>,
+    pub loyalty: Option<Text>,
     /// Churn risk band: high | medium | low.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub risk: Option<String>,
+    pub risk: Option<Text>,
     /// Fields a person set by hand (grade fields, or `owner`); plugins
     /// propose, never overwrite them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -121,7 +127,7 @@ pub struct Metrics {
     pub repurchase: Option<f64>,
     /// likely | possible | unlikely.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub referral: Option<String>,
+    pub referral: Option<Text>,
 }
 
 /// `[contact]`: the latest follow-up.
@@ -133,5 +139,5 @@ pub struct Contact {
     pub last: Option<Date>,
     /// How: a channel from `kehu.toml` `[book] channels`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub channel: Option<String>,
+    pub channel: Option<Text>,
 }

@@ -6,7 +6,7 @@ use crate::config::{Config, POOL_PREFIX};
 use crate::config_check::{keys, unknown_tier_message};
 use crate::customer_file::{Field, FieldSpans, Problem, clip};
 use crate::suggest::hint;
-use crate::{Customer, Date};
+use crate::{Customer, Date, Text};
 
 /// The largest amount of money a customer file may hold: a thousand
 /// trillion, above any real account, and low enough that sums over a whole
@@ -147,9 +147,22 @@ pub(crate) fn check_id(
 /// command from rewriting it.
 pub(crate) fn neutralise_controls(c: &mut Customer, spans: &FieldSpans, out: &mut Vec<Problem>) {
     let mut v = Checker { spans, out };
+    let mut flag = |field| {
+        v.error(
+            "control-character",
+            field,
+            "holds control characters (terminal escape codes?); shown as \u{FFFD}".to_owned(),
+        );
+    };
+    if let Some(clean) = without_controls(&c.name) {
+        c.name = clean;
+        flag(Field::Name);
+    }
+    if let Some(clean) = without_controls(&c.stage) {
+        c.stage = clean.into();
+        flag(Field::Stage);
+    }
     let g = &mut c.grade;
-    let mut fields: Vec<(Field, &mut String)> =
-        vec![(Field::Name, &mut c.name), (Field::Stage, &mut c.stage)];
     for (field, value) in [
         (Field::Region, &mut c.region),
         (Field::Industry, &mut c.industry),
@@ -163,32 +176,35 @@ pub(crate) fn neutralise_controls(c: &mut Customer, spans: &FieldSpans, out: &mu
         (Field::Referral, &mut c.metrics.referral),
         (Field::ContactChannel, &mut c.contact.channel),
     ] {
-        if let Some(value) = value.as_mut() {
-            fields.push((field, value));
+        if let Some(value) = value.as_mut()
+            && let Some(clean) = without_controls(value)
+        {
+            *value = clean.into();
+            flag(field);
         }
     }
     for value in &mut g.pinned {
-        fields.push((Field::Pinned, value));
-    }
-    for (field, value) in fields {
-        if value.chars().any(is_forbidden_control) {
-            *value = value
-                .chars()
-                .map(|ch| {
-                    if is_forbidden_control(ch) {
-                        '\u{FFFD}'
-                    } else {
-                        ch
-                    }
-                })
-                .collect();
-            v.error(
-                "control-character",
-                field,
-                "holds control characters (terminal escape codes?); shown as \u{FFFD}".to_owned(),
-            );
+        if let Some(clean) = without_controls(value) {
+            *value = clean;
+            flag(Field::Pinned);
         }
     }
+}
+
+/// `value` with each forbidden control shown as U+FFFD; `None` when it has
+/// none.
+fn without_controls(value: &str) -> Option<String> {
+    let replaced = |ch| {
+        if is_forbidden_control(ch) {
+            '\u{FFFD}'
+        } else {
+            ch
+        }
+    };
+    value
+        .chars()
+        .any(is_forbidden_control)
+        .then(|| value.chars().map(replaced).collect())
 }
 
 /// A character no text field may hold: C0 and C1 controls and DEL, except tab.
@@ -234,7 +250,7 @@ impl Checker<'_> {
     }
 
     fn vocabulary(&mut self, c: &Customer, config: &Config) {
-        if self.spans.is_valid(Field::Stage) && !config.book.stages.contains(&c.stage) {
+        if self.spans.is_valid(Field::Stage) && !config.book.stages.iter().any(|s| *s == c.stage) {
             self.error(
                 "unknown-value",
                 Field::Stage,
@@ -248,7 +264,7 @@ impl Checker<'_> {
         }
         if let Some(region) = &c.region
             && !config.regions.is_empty()
-            && !config.regions.contains_key(region)
+            && !config.regions.contains_key(region.as_str())
         {
             self.error(
                 "unknown-value",
@@ -263,7 +279,7 @@ impl Checker<'_> {
         }
         if let Some(industry) = &c.industry
             && !config.industries.is_empty()
-            && !config.industries.contains_key(industry)
+            && !config.industries.contains_key(industry.as_str())
         {
             self.error(
                 "unknown-value",
@@ -291,7 +307,7 @@ impl Checker<'_> {
         }
         if let Some(channel) = &c.contact.channel
             && !config.book.channels.is_empty()
-            && !config.book.channels.contains(channel)
+            && !config.book.channels.iter().any(|c| c == channel)
         {
             self.error(
                 "unknown-value",
@@ -366,7 +382,7 @@ impl Checker<'_> {
 
     fn grades(&mut self, c: &Customer) {
         let g = &c.grade;
-        let checks: [(Field, &Option<String>, &[&str], bool); 5] = [
+        let checks: [(Field, &Option<Text>, &[&str], bool); 5] = [
             (Field::Abc, &g.abc, &ABC_CLASSES, true),
             (Field::Pipeline, &g.pipeline, &PIPELINE_GRADES, true),
             (Field::Rfm, &g.rfm, &RFM_SEGMENTS, false),

@@ -21,9 +21,9 @@ fn customer(i: usize) -> Customer {
     let mut c = Customer {
         id: format!("customer-{i:06}"),
         name: format!("Customer number {i} Ltd."),
-        region: Some(["east", "west", "north", "south"][i % 4].to_owned()),
-        industry: Some(["manufacturing", "retail", "software"][i % 3].to_owned()),
-        owner: Some(format!("owner-{}", i % 40)),
+        region: Some(["east", "west", "north", "south"][i % 4].into()),
+        industry: Some(["manufacturing", "retail", "software"][i % 3].into()),
+        owner: Some(format!("owner-{}", i % 40).into()),
         since: Date::from_ymd(
             2020 + (i % 6) as i32,
             1 + (i % 12) as u32,
@@ -37,13 +37,13 @@ fn customer(i: usize) -> Customer {
             "won",
             "lost",
         ][i % 6]
-            .to_owned(),
+            .into(),
         ..Customer::default()
     };
-    c.grade.tier = Some(["strategic", "key", "ordinary", "small"][i % 4].to_owned());
-    c.grade.abc = Some(["A", "B", "C"][i % 3].to_owned());
-    c.grade.rfm = Some("general-keep".to_owned());
-    c.grade.pipeline = Some(["A", "B", "C", "D", "E"][i % 5].to_owned());
+    c.grade.tier = Some(["strategic", "key", "ordinary", "small"][i % 4].into());
+    c.grade.abc = Some(["A", "B", "C"][i % 3].into());
+    c.grade.rfm = Some("general-keep".into());
+    c.grade.pipeline = Some(["A", "B", "C", "D", "E"][i % 5].into());
     c.metrics.revenue_12m = Some((i * 37 % 100_000) as f64 * 10.0);
     c.metrics.revenue_total = Some((i * 91 % 1_000_000) as f64 * 10.0);
     c.metrics.orders_total = Some((i % 90) as i64);
@@ -52,7 +52,7 @@ fn customer(i: usize) -> Customer {
     c.metrics.last_order = Date::from_ymd(2026, 1 + (i % 10) as u32, 1 + (i % 28) as u32);
     c.metrics.satisfaction = Some(1.0 + (i % 40) as f64 / 10.0);
     c.contact.last = Date::from_ymd(2026, 1 + (i % 10) as u32, 1 + (i % 28) as u32);
-    c.contact.channel = Some("call".to_owned());
+    c.contact.channel = Some("call".into());
     c
 }
 

@@ -16,7 +16,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use kehu_core::plan::Plan;
-use kehu_core::{Cadence, Contact, Customer, Date, Grade, Metrics};
+use kehu_core::{Cadence, Contact, Customer, Date, Grade, Metrics, Text};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A [`Customer`] in the binary layout (for `#[serde(with = ...)]`).
@@ -59,12 +59,12 @@ pub fn from_day_number(days: i32) -> Option<Date> {
 struct CustomerDef {
     id: String,
     name: String,
-    region: Option<String>,
-    industry: Option<String>,
-    owner: Option<String>,
+    region: Option<Text>,
+    industry: Option<Text>,
+    owner: Option<Text>,
     #[serde(with = "day")]
     since: Option<Date>,
-    stage: String,
+    stage: Text,
     #[serde(with = "day")]
     expected_close: Option<Date>,
     #[serde(with = "cadence")]
@@ -82,12 +82,12 @@ struct CustomerDef {
 #[derive(Serialize, Deserialize)]
 #[serde(remote = "Grade")]
 struct GradeDef {
-    tier: Option<String>,
-    abc: Option<String>,
-    rfm: Option<String>,
-    pipeline: Option<String>,
-    loyalty: Option<String>,
-    risk: Option<String>,
+    tier: Option<Text>,
+    abc: Option<Text>,
+    rfm: Option<Text>,
+    pipeline: Option<Text>,
+    loyalty: Option<Text>,
+    risk: Option<Text>,
     pinned: Vec<String>,
 }
 
@@ -104,7 +104,7 @@ struct MetricsDef {
     last_order: Option<Date>,
     satisfaction: Option<f64>,
     repurchase: Option<f64>,
-    referral: Option<String>,
+    referral: Option<Text>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -112,7 +112,7 @@ struct MetricsDef {
 struct ContactDef {
     #[serde(with = "day")]
     last: Option<Date>,
-    channel: Option<String>,
+    channel: Option<Text>,
 }
 
 /// An optional date as its day number.

@@ -934,14 +934,14 @@ mod tests {
                         2 => "tab\there".to_owned(),
                         _ => format!("Customer {i}"),
                     },
-                    owner: owners[(i / 7) % owners.len()].map(str::to_owned),
+                    owner: owners[(i / 7) % owners.len()].map(Into::into),
                     stage: "won".into(),
                     ..Customer::default()
                 };
                 c.grade.tier = Some(["strategic", "key", "ordinary", "small"][i % 4].into());
                 c.grade.pipeline = ["A", "B", "C", "D", "E", "X"]
                     .get(i % 11)
-                    .map(|g| (*g).to_owned());
+                    .map(|g| (*g).into());
                 c.contact.last = (i % 13 != 0)
                     .then(|| Date(day("2026-11-18").0 - chrono::TimeDelta::days((i % 400) as i64)));
                 c

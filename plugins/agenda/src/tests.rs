@@ -29,11 +29,11 @@ fn customer(
     Customer {
         id: id.into(),
         name: id.to_uppercase(),
-        owner: owner.map(str::to_owned),
+        owner: owner.map(Into::into),
         stage: "won".into(),
         grade: Grade {
             tier: Some(tier.into()),
-            pipeline: pipeline.map(str::to_owned),
+            pipeline: pipeline.map(Into::into),
             ..Grade::default()
         },
         contact: Contact {

@@ -164,7 +164,7 @@ impl Problem {
                         .collect()
                 })
                 .clone();
-            let current = customer.owner.clone();
+            let current = customer.owner.as_deref().map(str::to_owned);
             let current_slot = current.as_deref().and_then(|id| by_id.get(id).copied());
             let valid_current = current_slot.filter(|s| eligible.binary_search(s).is_ok());
             let invalid_reason = match (&current, current_slot, valid_current) {

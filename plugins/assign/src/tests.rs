@@ -33,7 +33,7 @@ fn customer(id: &str, region: &str, tier: &str, owner: Option<&str>) -> Customer
         name: id.to_uppercase(),
         region: Some(region.into()),
         stage: "won".into(),
-        owner: owner.map(str::to_owned),
+        owner: owner.map(Into::into),
         ..Customer::default()
     };
     c.grade.tier = Some(tier.into());

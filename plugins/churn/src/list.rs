@@ -210,8 +210,8 @@ pub fn run(run: &Run<'_, '_>, mode: Option<WriteMode>) -> Result<Output, PluginE
             let band = s.risk.band;
             table.push_toned(vec![
                 (c.id.clone(), Tone::Plain),
-                (c.owner.clone().unwrap_or_default(), Tone::Plain),
-                (c.grade.tier.clone().unwrap_or_default(), Tone::Plain),
+                (c.owner.clone().unwrap_or_default().into(), Tone::Plain),
+                (c.grade.tier.clone().unwrap_or_default().into(), Tone::Plain),
                 (fixed(Some(s.risk.score), 2), tone(band)),
                 (band.as_str().to_owned(), tone(band)),
                 (fixed(s.p_alive, 3), Tone::Plain),

@@ -63,7 +63,7 @@ fn settle(mut customers: Vec<Customer>) -> Vec<Customer> {
         .iter_mut()
         .zip(doc["customers"].as_array().unwrap())
     {
-        let get = |f: &str| out[f]["computed"].as_str().map(str::to_owned);
+        let get = |f: &str| out[f]["computed"].as_str().map(Into::into);
         c.grade.tier = get("tier");
         c.grade.abc = get("abc");
         c.grade.rfm = get("rfm");

@@ -66,13 +66,13 @@ impl By {
 
     fn key(self, customer: &Customer) -> String {
         let value = match self {
-            By::Stage => Some(&customer.stage),
-            By::Owner => customer.owner.as_ref(),
-            By::Region => customer.region.as_ref(),
-            By::Industry => customer.industry.as_ref(),
-            By::Tier => customer.grade.tier.as_ref(),
+            By::Stage => Some(customer.stage.as_str()),
+            By::Owner => customer.owner.as_deref(),
+            By::Region => customer.region.as_deref(),
+            By::Industry => customer.industry.as_deref(),
+            By::Tier => customer.grade.tier.as_deref(),
         };
-        value.cloned().unwrap_or_else(|| "(none)".to_owned())
+        value.unwrap_or("(none)").to_owned()
     }
 }
 

@@ -105,7 +105,7 @@ pub fn run(context: &mut Context, args: ContactArgs) -> anyhow::Result<Outcome> 
             .is_none_or(|s| current.metrics.satisfaction == Some(s))
         && grade
             .as_ref()
-            .is_none_or(|g| current.grade.pipeline.as_ref() == Some(g))
+            .is_none_or(|g| current.grade.pipeline.as_deref() == Some(g.as_str()))
     {
         bail!(
             "nothing to record: {id}'s last contact is already {at} by {}; \

@@ -271,7 +271,12 @@ impl Story<'_> {
         let mut per_owner: BTreeMap<String, usize> = BTreeMap::new();
         let mut slot = 0;
         for (_, id) in due {
-            let owner = self.files[&id].customer.owner.clone().unwrap_or_default();
+            let owner = self.files[&id]
+                .customer
+                .owner
+                .clone()
+                .unwrap_or_default()
+                .into();
             let made = per_owner.entry(owner).or_default();
             if *made == CONTACTS_PER_OWNER {
                 continue;
@@ -411,7 +416,7 @@ impl Story<'_> {
             .values()
             .filter(|f| next_stage(&f.customer.stage).is_some())
             .filter(|f| !self.reserved.contains(&f.customer.id) && f.customer.owner.is_some())
-            .map(|f| (f.customer.id.clone(), f.customer.stage.clone()))
+            .map(|f| (f.customer.id.clone(), f.customer.stage.to_string()))
             .collect();
         let Some((id, from)) = open.choose(&mut self.stage_rng).cloned() else {
             return Ok(());
@@ -559,11 +564,7 @@ impl Story<'_> {
         id: &str,
     ) -> anyhow::Result<(String, Vec<u8>, String, String, String, String)> {
         let customer = self.files[id].customer.clone();
-        let from = customer
-            .grade
-            .tier
-            .clone()
-            .unwrap_or_else(|| "small".into());
+        let from = customer.grade.tier.as_deref().unwrap_or("small").to_owned();
         let up = self.rng.random_bool(0.6);
         let to = match (from.as_str(), up) {
             ("key", true) => "strategic",
@@ -599,7 +600,7 @@ impl Story<'_> {
             from,
             to,
             reason,
-            customer.owner.unwrap_or_default(),
+            customer.owner.unwrap_or_default().into(),
         ))
     }
 

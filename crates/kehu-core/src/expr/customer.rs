@@ -1,7 +1,7 @@
 //! A customer file as the values a condition reads.
 
 use super::{Field, Fields, Value};
-use crate::{Customer, Date};
+use crate::{Customer, Date, Text};
 
 /// A customer's values for conditions: its file, the as-of date for the
 /// `days_since_*` fields, and the grades computed in this run (which take
@@ -42,7 +42,7 @@ impl Fields for CustomerFields<'_> {
         let c = self.customer;
         let m = &c.metrics;
         let g = &c.grade;
-        fn text(s: &Option<String>) -> Option<Value<'_>> {
+        fn text(s: &Option<Text>) -> Option<Value<'_>> {
             s.as_deref().map(Value::Text)
         }
         let num = |n: Option<f64>| n.filter(|x| x.is_finite()).map(Value::Number);

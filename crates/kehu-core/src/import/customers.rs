@@ -422,7 +422,7 @@ fn new_customer(
     }
     let base = Customer {
         id: id.to_owned(),
-        stage: "lead".to_owned(),
+        stage: "lead".into(),
         ..Customer::default()
     };
     let mut json = serde_json::to_value(base).unwrap_or(Value::Null);

@@ -124,7 +124,7 @@ pub fn new_customer(id: &str, metrics: &OrderMetrics) -> Customer {
         id: id.to_owned(),
         name: id.to_owned(),
         since: metrics.first_order,
-        stage: "won".to_owned(),
+        stage: "won".into(),
         metrics: Metrics {
             revenue_12m: Some(metrics.revenue_12m),
             revenue_total: Some(metrics.revenue_total),

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use kehu_core::{Customer, Date};
+use kehu_core::{Customer, Date, Text};
 use kehu_plugin_sdk::PluginError;
 use kehu_plugin_sdk::events::{Event, newest_first, read_events};
 use serde_json::Value;
@@ -19,9 +19,9 @@ pub struct Record {
     /// the same customer across renames.
     pub key: String,
     /// `owner`.
-    pub owner: Option<String>,
+    pub owner: Option<Text>,
     /// `grade.tier`.
-    pub tier: Option<String>,
+    pub tier: Option<Text>,
     /// `metrics.revenue_12m` (0 when absent).
     pub revenue: f64,
 }
@@ -115,8 +115,8 @@ fn changes<'v>(event: &Event<'v>) -> Result<Vec<Change<'v>>, PluginError> {
 fn undo_fields(record: &mut Record, fields: &[(&str, &Value)]) {
     for (name, old) in fields {
         match *name {
-            "owner" => record.owner = text(old),
-            "grade.tier" => record.tier = text(old),
+            "owner" => record.owner = text(old).map(Into::into),
+            "grade.tier" => record.tier = text(old).map(Into::into),
             _ => record.revenue = old.as_f64().unwrap_or(0.0),
         }
     }
@@ -221,7 +221,7 @@ fn note_move(
         .entry(record.key.clone())
         .or_insert_with(|| LastMove {
             day,
-            tier: record.tier.clone(),
+            tier: record.tier.as_deref().map(str::to_owned),
         });
     moves.push(Move {
         day,

@@ -20,7 +20,7 @@ fn customer(id: &str, tier: &str, owner: Option<&str>, contact: Option<&str>) ->
         name: id.to_uppercase(),
         region: Some("north".into()),
         stage: "won".into(),
-        owner: owner.map(str::to_owned),
+        owner: owner.map(Into::into),
         ..Customer::default()
     };
     c.grade.tier = Some(tier.into());

@@ -49,7 +49,7 @@ pub struct AtRisk {
 }
 
 fn owner(c: &Customer) -> String {
-    c.owner.clone().unwrap_or_else(|| NONE.to_owned())
+    c.owner.as_deref().unwrap_or(NONE).to_owned()
 }
 
 fn policy(snapshot: &Snapshot<'_>) -> Result<Policy, PluginError> {

@@ -67,9 +67,14 @@ pub fn funnel(period: &Period, end: &Snapshot<'_>, start: Option<&Start>) -> Fun
     let mut extra: Vec<String> = end
         .customers
         .iter()
-        .map(|c| c.stage.clone())
-        .chain(start.into_iter().flat_map(|s| s.stages.keys().cloned()))
-        .filter(|s| !order.contains(s))
+        .map(|c| c.stage.as_str())
+        .chain(
+            start
+                .into_iter()
+                .flat_map(|s| s.stages.keys().map(String::as_str)),
+        )
+        .filter(|s| !order.iter().any(|o| o == s))
+        .map(str::to_owned)
         .collect();
     extra.sort();
     extra.dedup();

@@ -167,15 +167,16 @@ pub fn migration(start: &Start, end: &Snapshot<'_>, period: &Period) -> Migratio
     let mut extra: Vec<String> = start
         .touched_tiers
         .iter()
-        .filter_map(|(_, tier)| tier.clone())
-        .chain(end.customers.iter().filter_map(|c| c.grade.tier.clone()))
-        .filter(|t| !labels.contains(t))
+        .filter_map(|(_, tier)| tier.as_deref())
+        .chain(end.customers.iter().filter_map(|c| c.grade.tier.as_deref()))
+        .filter(|t| !labels.iter().any(|l| l == t))
+        .map(str::to_owned)
         .collect();
     extra.sort();
     extra.dedup();
     labels.extend(extra);
     labels.push(NONE.to_owned());
-    let index = |tier: Option<&String>| {
+    let index = |tier: Option<&str>| {
         tier.and_then(|t| labels.iter().position(|l| l == t))
             .unwrap_or(labels.len() - 1)
     };
@@ -183,12 +184,12 @@ pub fn migration(start: &Start, end: &Snapshot<'_>, period: &Period) -> Migratio
     // A customer no change touched kept its recorded tier; the touched
     // ones are paired by id (a renamed one under its id at the end).
     let touched = &period.touched;
-    let mut pairs: BTreeMap<&str, (Option<&String>, Option<&String>)> = BTreeMap::new();
+    let mut pairs: BTreeMap<&str, (Option<&str>, Option<&str>)> = BTreeMap::new();
     for (id, tier) in &start.touched_tiers {
-        pairs.entry(period.renames.resolve(id)).or_default().0 = tier.as_ref();
+        pairs.entry(period.renames.resolve(id)).or_default().0 = tier.as_deref();
     }
     for c in end.customers {
-        let tier = c.grade.tier.as_ref();
+        let tier = c.grade.tier.as_deref();
         if touched.contains(c.id.as_str()) {
             pairs.entry(&c.id).or_default().1 = tier;
         } else {

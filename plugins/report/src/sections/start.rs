@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use kehu_analytics::lifecycle::Stage;
-use kehu_core::{Customer, Date};
+use kehu_core::{Customer, Date, Text};
 use kehu_plugin_sdk::PluginError;
 
 use super::kpi::ACTIVE_STAGE;
@@ -33,7 +33,7 @@ pub struct Start {
     /// The id and recorded tier of each customer the period's changes
     /// touched, in id order (every other customer's tier is the same at
     /// the end).
-    pub touched_tiers: Vec<(String, Option<String>)>,
+    pub touched_tiers: Vec<(String, Option<Text>)>,
     /// Customers per funnel stage.
     pub stages: BTreeMap<String, usize>,
     /// Each customer's lifecycle stage on `day`.
@@ -58,10 +58,11 @@ impl Start {
             let lifecycle = lifecycle::stages_on(book, day, revenue);
             (lifecycle, joined(portfolio))
         });
-        let mut stages: BTreeMap<String, usize> = BTreeMap::new();
+        let mut stages: BTreeMap<&str, usize> = BTreeMap::new();
         for c in book.customers {
-            *stages.entry(c.stage.clone()).or_insert(0) += 1;
+            *stages.entry(c.stage.as_str()).or_insert(0) += 1;
         }
+        let stages = stages.into_iter().map(|(s, n)| (s.to_owned(), n)).collect();
         let (touched_customers, untouched): (Vec<&Customer>, Vec<&Customer>) = book
             .customers
             .iter()
